@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* config.h - what the command line asked for, validated. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "snoop.h"
+
+#define CONFIG_MAX_VALUES 256 /* per list option; the kernel filter maps hold as many */
+
+/* One CIDR, IPv4 stored IPv4-mapped with its prefix counted from 128. */
+struct cidr {
+	uint8_t addr[SNOOP_ADDR_LEN];
+	uint32_t prefixlen; /* 0..128 */
+};
+
+/* The in-kernel filters; a zero count or false flag disables one. */
+struct filter_config {
+	uint32_t pids[CONFIG_MAX_VALUES];
+	int n_pids;
+	uint32_t uids[CONFIG_MAX_VALUES];
+	int n_uids;
+	char comms[CONFIG_MAX_VALUES][SNOOP_COMM_LEN];
+	int n_comms;
+	uint64_t lport_bits[SNOOP_PORT_WORDS];
+	bool lport;
+	uint64_t rport_bits[SNOOP_PORT_WORDS];
+	bool rport;
+	struct cidr laddrs[CONFIG_MAX_VALUES];
+	int n_laddrs;
+	struct cidr raddrs[CONFIG_MAX_VALUES];
+	int n_raddrs;
+	uint16_t family;      /* 0, AF_INET or AF_INET6 */
+	uint32_t states_mask; /* bit per state entered; 0: all */
+	uint32_t kinds_mask;  /* enum snoop_kind_mask */
+	const char *cgroup_path;
+	uint64_t cgroup_id;
+	uint32_t cgroup_level;
+	uint32_t netns; /* inode; 0: all */
+	bool all_addresses;
+};
+
+struct snoop_config {
+	struct filter_config filter;
+	const char *log_path; /* NULL with --no-log-file */
+	bool log_path_explicit; /* --log-file or $SOCKET_SNOOP_LOG: no fallback */
+	bool json;
+	bool quiet;
+	bool report;
+	bool verbose;
+	uint64_t duration_s;	/* 0: until signalled */
+	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */
+};
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * fmt.h - record -> text for the log-line format (the seed's format).
+ * Pure functions writing into caller buffers; no allocation, no stdio.
+ */
+#ifndef FMT_H
+#define FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "snoop.h"
+
+#define FMT_ADDR_LEN 48	  /* "[ffff:...:ffff]:65535" and a NUL */
+#define FMT_COMM_LEN 65	  /* 16 bytes escaped as \xNN and a NUL */
+#define FMT_TIME_LEN 32	  /* "Dec 30 2024 22:05:25.454" and a NUL */
+#define FMT_LINE_MAX 512  /* longest log line */
+
+/* Append-only text buffer over caller memory; output is truncated, never overrun. */
+struct strbuf {
+	char *p;
+	char *end; /* one past the last usable byte (a NUL is kept after p) */
+};
+
+void strbuf_init(struct strbuf *sb, char *buf, size_t size);
+void strbuf_str(struct strbuf *sb, const char *s);
+void strbuf_mem(struct strbuf *sb, const char *s, size_t n);
+void strbuf_char(struct strbuf *sb, char c);
+void strbuf_u64(struct strbuf *sb, uint64_t v);
+void strbuf_i64(struct strbuf *sb, int64_t v);
+
+/* The seed's description of a TCP state ("Connection Opening (SYN_SENT)"). */
+const char *fmt_state_desc(int state);
+
+/* An address as text: IPv4, IPv6, or IPv4 for an IPv4-mapped IPv6 address. */
+void fmt_addr(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN]);
+
+/* "10.0.0.1:80" or "[2001:db8::1]:443". */
+void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port);
+
+/*
+ * A command name made safe for a log line: bytes outside printable ASCII,
+ * space, '\\' and '=' become \xNN, so a process name cannot forge a line or a field.
+ */
+void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN]);
+
+/* Local time "Dec 30 2024 22:05:25.454" of a wall-clock time in ns. */
+void fmt_log_time(struct strbuf *sb, uint64_t wall_ns);
+
+/* One log line for @e, newline-terminated; returns its length. */
+size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns);
+
+/* The "Events Lost: COUNT=n" line; returns its length. */
+size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns);
+
+/* The attribution name of the JSON and the docs: owner, listener, snapshot, unknown. */
+const char *fmt_attribution(int attribution);
+
+#endif

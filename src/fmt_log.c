@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* fmt_log.c - the log-line format (see fmt.h). */
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+
+#include "fmt.h"
+
+void strbuf_init(struct strbuf *sb, char *buf, size_t size)
+{
+	sb->p = buf;
+	sb->end = buf + size - 1;
+	*sb->p = '\0';
+}
+
+void strbuf_mem(struct strbuf *sb, const char *s, size_t n)
+{
+	size_t room = (size_t)(sb->end - sb->p);
+
+	if (n > room)
+		n = room;
+	memcpy(sb->p, s, n);
+	sb->p += n;
+	*sb->p = '\0';
+}
+
+void strbuf_str(struct strbuf *sb, const char *s)
+{
+	strbuf_mem(sb, s, strlen(s));
+}
+
+void strbuf_char(struct strbuf *sb, char c)
+{
+	if (sb->p < sb->end) {
+		*sb->p++ = c;
+		*sb->p = '\0';
+	}
+}
+
+void strbuf_u64(struct strbuf *sb, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_mem(sb, tmp + sizeof(tmp) - n, (size_t)n);
+}
+
+void strbuf_i64(struct strbuf *sb, int64_t v)
+{
+	if (v < 0) {
+		strbuf_char(sb, '-');
+		strbuf_u64(sb, (uint64_t)0 - (uint64_t)v);
+	} else {
+		strbuf_u64(sb, (uint64_t)v);
+	}
+}
+
+const char *fmt_state_desc(int state)
+{
+	/* The seed README's descriptions, word for word. */
+	static const char *const desc[] = {
+		[SNOOP_TCP_ESTABLISHED] = "Connection Established",
+		[SNOOP_TCP_SYN_SENT] = "Connection Opening (SYN_SENT)",
+		[SNOOP_TCP_SYN_RECV] = "Connection Opening (SYN_RECV)",
+		[SNOOP_TCP_FIN_WAIT1] = "Connection Closing (FIN_WAIT1)",
+		[SNOOP_TCP_FIN_WAIT2] = "Connection Closing (FIN_WAIT2)",
+		[SNOOP_TCP_TIME_WAIT] = "Connection Closed (TIME_WAIT)",
+		[SNOOP_TCP_CLOSE] = "Connection Closed",
+		[SNOOP_TCP_CLOSE_WAIT] = "Connection Closing (CLOSE_WAIT)",
+		[SNOOP_TCP_LAST_ACK] = "Connection Closing (LAST_ACK)",
+		[SNOOP_TCP_LISTEN] = "Listening for Connections",
+		[SNOOP_TCP_CLOSING] = "Connection Closing (CLOSING)",
+	};
+
+	if (state <= 0 || state > SNOOP_TCP_CLOSING)
+		return "UNKNOWN STATE";
+	return desc[state];
+}
+
+static int addr_is_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+void fmt_addr(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN])
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (addr_is_v4_mapped(addr)) {
+		for (int i = 12; i < 16; i++) {
+			if (i > 12)
+				strbuf_char(sb, '.');
+			strbuf_u64(sb, addr[i]);
+		}
+		return;
+	}
+	if (inet_ntop(AF_INET6, addr, text, sizeof(text)))
+		strbuf_str(sb, text);
+}
+
+void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port)
+{
+	int v6 = !addr_is_v4_mapped(addr);
+
+	if (v6)
+		strbuf_char(sb, '[');
+	fmt_addr(sb, addr);
+	if (v6)
+		strbuf_char(sb, ']');
+	strbuf_char(sb, ':');
+	strbuf_u64(sb, port);
+}
+
+void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < SNOOP_COMM_LEN && comm[i]; i++) {
+		unsigned char c = (unsigned char)comm[i];
+
+		if (c > ' ' && c < 0x7f && c != '\\' && c != '=') {
+			strbuf_char(sb, (char)c);
+			continue;
+		}
+		strbuf_char(sb, '\\');
+		strbuf_char(sb, 'x');
+		strbuf_char(sb, hex[c >> 4]);
+		strbuf_char(sb, hex[c & 15]);
+	}
+}
+
+void fmt_log_time(struct strbuf *sb, uint64_t wall_ns)
+{
+	/* localtime_r is slow; events come in bursts within one second. */
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[FMT_TIME_LEN];
+	static __thread size_t cached_len;
+	time_t sec = (time_t)(wall_ns / 1000000000ull);
+	unsigned int ms = (unsigned int)(wall_ns / 1000000ull % 1000);
+
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		localtime_r(&sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%b %d %Y %H:%M:%S", &tm);
+		cached_sec = sec;
+	}
+	strbuf_mem(sb, cached, cached_len);
+	strbuf_char(sb, '.');
+	strbuf_char(sb, (char)('0' + ms / 100));
+	strbuf_char(sb, (char)('0' + ms / 10 % 10));
+	strbuf_char(sb, (char)('0' + ms % 10));
+}
+
+const char *fmt_attribution(int attribution)
+{
+	switch (attribution) {
+	case SNOOP_ATTR_OWNER:
+		return "owner";
+	case SNOOP_ATTR_LISTENER:
+		return "listener";
+	case SNOOP_ATTR_SNAPSHOT:
+		return "snapshot";
+	default:
+		return "unknown";
+	}
+}
+
+/* " SRC=... DST=... PID=... COMM=..." shared by every event line. */
+static void fmt_log_fields(struct strbuf *sb, const struct snoop_event *e)
+{
+	strbuf_str(sb, " SRC=");
+	fmt_endpoint(sb, e->saddr, e->sport);
+	strbuf_str(sb, " DST=");
+	fmt_endpoint(sb, e->daddr, e->dport);
+	strbuf_str(sb, " PID=");
+	strbuf_u64(sb, e->owner.pid);
+	strbuf_str(sb, " COMM=");
+	if (e->attribution == SNOOP_ATTR_UNKNOWN)
+		strbuf_str(sb, "<unknown>");
+	else
+		fmt_comm(sb, e->owner.comm);
+}
+
+size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, size);
+	fmt_log_time(&sb, wall_ns);
+	switch (e->kind) {
+	case SNOOP_KIND_STATE:
+		strbuf_str(&sb, " State Change:");
+		fmt_log_fields(&sb, e);
+		strbuf_str(&sb, " STATE=");
+		strbuf_str(&sb, fmt_state_desc(e->new_state));
+		break;
+	default:
+		strbuf_str(&sb, " Unknown Event:");
+		fmt_log_fields(&sb, e);
+		break;
+	}
+	strbuf_char(&sb, '\n');
+	return (size_t)(sb.p - buf);
+}
+
+size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, size);
+	fmt_log_time(&sb, wall_ns);
+	strbuf_str(&sb, " Events Lost: COUNT=");
+	strbuf_u64(&sb, count);
+	strbuf_char(&sb, '\n');
+	return (size_t)(sb.p - buf);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lifecycle.h - the connection table behind the exit report: per socket
+ * cookie, the final tuple and its transitions in order.  Memory is bounded:
+ * the oldest connections are evicted first and counted in the report.
+ */
+#ifndef LIFECYCLE_H
+#define LIFECYCLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "snoop.h"
+
+#define LIFECYCLE_MAX_TRANSITIONS 12
+
+struct lifecycle;
+
+/* A table of at most @max_conns connections.  NULL and errno on failure. */
+struct lifecycle *lifecycle__new(uint32_t max_conns);
+
+/*
+ * Add a state event.  Returns 1 when the event's old state is not the last
+ * state seen for that connection (an event in between was not delivered), else 0.
+ */
+int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t wall_ns);
+
+/* Write the seed's "Connection Lifecycles:" report. */
+void lifecycle__report(const struct lifecycle *lc, FILE *out);
+
+/* Connections evicted to keep memory bounded. */
+uint64_t lifecycle__evicted(const struct lifecycle *lc);
+
+/* NULL is fine. */
+void lifecycle__free(struct lifecycle *lc);
+
+#endif

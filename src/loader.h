@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * loader.h - the BPF side as one object: probe the kernel, open the
+ * skeleton, set filters and sizes from the config, load, attach.
+ */
+#ifndef LOADER_H
+#define LOADER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "config.h"
+
+struct loader;
+
+/* Why loading failed: the exit code to use and a sentence for the user. */
+struct loader_error {
+	int exit_code;
+	char msg[256];
+};
+
+/* Probe, load and attach.  NULL on failure with @err filled. */
+struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err);
+
+/* The ring buffer map fd, for ring_buffer__new(). */
+int loader__ringbuf_fd(const struct loader *l);
+
+/* Events the kernel could not deliver: ring buffer full plus skipped nested runs. */
+uint64_t loader__lost(const struct loader *l);
+
+/* Events written to the ring buffer, summed over CPUs. */
+uint64_t loader__emitted(const struct loader *l);
+
+/* Ring buffer size in bytes actually used. */
+uint64_t loader__ringbuf_bytes(const struct loader *l);
+
+/* Print what this kernel supports (attach methods, maps) for --version -v. */
+void loader__print_features(FILE *out);
+
+/* Detach and free; NULL is fine. */
+void loader__free(struct loader *l);
+
+#endif

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* main.c - one binary, dispatched on the name it was started under. */
+#include <string.h>
+
+#include "faces.h"
+
+int main(int argc, char **argv)
+{
+	const char *name = strrchr(argv[0], '/');
+
+	name = name ? name + 1 : argv[0];
+	(void)name; /* every name runs socket-snoop until the other faces exist */
+	return snoop_main(argc, argv);
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * snoop.h - the one contract between the BPF programs and user space.
+ *
+ * Only fixed-width types; every struct the ring buffer carries has its size
+ * pinned with _Static_assert so both compilers agree on the layout.
+ */
+#ifndef SNOOP_H
+#define SNOOP_H
+
+#ifdef __BPF__
+/* vmlinux.h provides the __u* types on the BPF side. */
+#else
+#include <linux/types.h>
+#endif
+
+#define SNOOP_COMM_LEN 16
+#define SNOOP_ADDR_LEN 16 /* IPv6 size; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) */
+
+/* Number of u64 words in the per-port bitmaps used by the port filters. */
+#define SNOOP_PORT_WORDS (65536 / 64)
+
+/* What an event reports. */
+enum snoop_kind {
+	SNOOP_KIND_STATE = 1,	   /* TCP state transition */
+	SNOOP_KIND_RETRANSMIT = 2, /* segment or SYN-ACK retransmitted */
+	SNOOP_KIND_RESET_SENT = 3, /* this host sent a RST */
+	SNOOP_KIND_RESET_RECV = 4, /* this host received a RST */
+	SNOOP_KIND_ERROR = 5,	   /* socket error report (refused, timed out...) */
+	SNOOP_KIND_CLOSE = 6,	   /* close summary, once per connection */
+};
+
+/* Bits of the --events selection, one per kind. */
+enum snoop_kind_mask {
+	SNOOP_EV_STATE = 1u << SNOOP_KIND_STATE,
+	SNOOP_EV_RETRANSMIT = 1u << SNOOP_KIND_RETRANSMIT,
+	SNOOP_EV_RESET = (1u << SNOOP_KIND_RESET_SENT) | (1u << SNOOP_KIND_RESET_RECV),
+	SNOOP_EV_ERROR = 1u << SNOOP_KIND_ERROR,
+	SNOOP_EV_CLOSE = 1u << SNOOP_KIND_CLOSE,
+};
+
+/*
+ * Where the process identity of an event comes from.  socket-snoop never
+ * reports the task that happens to be on the CPU: in softirq that is an
+ * unrelated task (swapper/N, ksoftirqd, or on loopback the peer).
+ */
+enum snoop_attribution {
+	SNOOP_ATTR_UNKNOWN = 0,	 /* no owner known: PID 0 */
+	SNOOP_ATTR_OWNER = 1,	 /* recorded in a system call on this socket */
+	SNOOP_ATTR_LISTENER = 2, /* inherited from the listening socket, not yet touched */
+	SNOOP_ATTR_SNAPSHOT = 3, /* owner found at start-up (/proc/PID/fd) */
+};
+
+/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+enum snoop_tcp_state {
+	SNOOP_TCP_ESTABLISHED = 1,
+	SNOOP_TCP_SYN_SENT = 2,
+	SNOOP_TCP_SYN_RECV = 3,
+	SNOOP_TCP_FIN_WAIT1 = 4,
+	SNOOP_TCP_FIN_WAIT2 = 5,
+	SNOOP_TCP_TIME_WAIT = 6,
+	SNOOP_TCP_CLOSE = 7,
+	SNOOP_TCP_CLOSE_WAIT = 8,
+	SNOOP_TCP_LAST_ACK = 9,
+	SNOOP_TCP_LISTEN = 10,
+	SNOOP_TCP_CLOSING = 11,
+	SNOOP_TCP_NEW_SYN_RECV = 12,
+	SNOOP_TCP_MAX_STATES = 13,
+};
+
+/* Who closed a connection first, for the close summary. */
+enum snoop_closed_by {
+	SNOOP_CLOSED_UNKNOWN = 0,
+	SNOOP_CLOSED_LOCAL = 1,
+	SNOOP_CLOSED_REMOTE = 2,
+	SNOOP_CLOSED_RESET = 3,
+};
+
+/* Socket flags kept with the owner, reported in events. */
+enum snoop_sock_flags {
+	SNOOP_SF_ACTIVE = 1u << 0,   /* this host initiated (connect) */
+	SNOOP_SF_PASSIVE = 1u << 1,  /* accepted from a listener */
+	SNOOP_SF_SNAPSHOT = 1u << 2, /* existed before socket-snoop started */
+};
+
+/* The process that owns a socket, as recorded in process context. */
+struct snoop_owner {
+	__u32 pid; /* thread group id */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u64 cgroup_id; /* cgroup v2 id */
+	char comm[SNOOP_COMM_LEN];
+};
+_Static_assert(sizeof(struct snoop_owner) == 40, "snoop_owner layout");
+
+/* Close summary, read from struct tcp_sock when the socket reaches CLOSE. */
+struct snoop_close_info {
+	__u64 duration_ns;    /* since the first event seen for the socket */
+	__u64 bytes_acked;    /* kernel counter, includes SYN/FIN */
+	__u64 bytes_received; /* kernel counter, includes SYN/FIN */
+	__u32 segs_out;
+	__u32 segs_in;
+	__u32 total_retrans;
+	__u32 srtt_us;
+	__u8 closed_by; /* enum snoop_closed_by */
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct snoop_close_info) == 48, "snoop_close_info layout");
+
+/* One ring buffer record.  Addresses are network order, ports host order. */
+struct snoop_event {
+	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 cookie; /* socket cookie: one id for all events of a connection */
+	__u8 saddr[SNOOP_ADDR_LEN]; /* local */
+	__u8 daddr[SNOOP_ADDR_LEN]; /* remote */
+	__u16 sport;		    /* local port */
+	__u16 dport;		    /* remote port */
+	__u16 family;		    /* AF_INET or AF_INET6 */
+	__u8 kind;		    /* enum snoop_kind */
+	__u8 attribution;	    /* enum snoop_attribution */
+	__u8 old_state;
+	__u8 new_state; /* state entered; current state for non-state events */
+	__u8 flags;	/* enum snoop_sock_flags */
+	__u8 pad0;
+	__s32 detail;	/* ERROR: errno; RESET_SENT: reset reason; RETRANSMIT: 1 for SYN-ACK */
+	__u32 netns;	/* network namespace inode of the socket */
+	struct snoop_owner owner;
+	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
+};
+_Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
+
+/* Per-CPU counters in the stats map. */
+enum snoop_stat {
+	SNOOP_STAT_LOST = 0,	  /* ring buffer reservation failed */
+	SNOOP_STAT_EMITTED = 1,	  /* events written to the ring buffer */
+	SNOOP_STAT_TRANSITIONS = 2, /* TCP transitions seen (before filters) */
+	SNOOP_STAT_MAX = 3,
+};
+
+/* Key of the LPM tries used by --laddr/--raddr: IPv4 is IPv4-mapped. */
+struct snoop_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[SNOOP_ADDR_LEN];
+};
+
+#endif /* SNOOP_H */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* target.h - resolve --cgroup and --netns arguments to the ids the kernel reports. */
+#ifndef TARGET_H
+#define TARGET_H
+
+#include <stdint.h>
+
+/*
+ * A cgroup v2 directory (absolute, or relative to the v2 mount found in
+ * /proc/mounts) to its id and its depth below the root.  0 or negative errno.
+ */
+int target__cgroup(const char *path, uint64_t *id, uint32_t *level);
+
+/* A network namespace file (/proc/PID/ns/net, /run/netns/NAME) or an inode number. */
+int target__netns(const char *arg, uint32_t *inode);
+
+#endif

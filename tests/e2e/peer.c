@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * peer.c - the TCP test peer of the socket-snoop end-to-end suite.
+ *
+ *   peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]
+ *               [--linger0] [--fork-child] [--child-comm NAME]
+ *               [--close-first|--wait-peer-close] [--timeout SECS]
+ *   peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]
+ *               [--close-first|--wait-peer-close] [--expect-refused] [--timeout SECS]
+ *
+ * The suite needs to know exactly which process owns which socket and which
+ * side closes first, so the peer reports every step on stdout, one line each,
+ * flushed at once:
+ *
+ *   PID <pid>                      first line, always
+ *   READY <port>                   server: listening (the port actually bound)
+ *   ACCEPTED <addr> <port>         server: one accepted connection (the client's end)
+ *   CHILD <pid>                    server --fork-child: the child handling it
+ *   CONNECTED <addr> <port>        client: connected (its own local end)
+ *   REFUSED                        client: connect() got ECONNREFUSED
+ *   RESET                          the peer reset the connection
+ *   DONE                           about to exit 0
+ *
+ * The command name the monitor sees (comm) is the basename the peer was
+ * executed under, so the suite runs it through symlinks (snoop-srv, snoop-cli).
+ *
+ * Closing order: the client closes first by default and the server waits for
+ * the client's FIN (--wait-peer-close); either side takes --close-first or
+ * --wait-peer-close to swap roles.  Data is exchanged before closing and every
+ * byte sent by the peer is read first, so a close never turns into a RST
+ * unless --linger0 asks for one.  Every run ends by itself (--timeout, 10 s
+ * by default), so a broken test never leaves a peer behind.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct peer_opts {
+	bool server;
+	int family; /* AF_INET or AF_INET6 */
+	const char *addr;
+	unsigned int port;
+	unsigned long accept_count;
+	unsigned long send_bytes;
+	unsigned long recv_bytes;
+	bool linger0;
+	bool fork_child;
+	const char *child_comm;
+	bool close_first;
+	bool expect_refused;
+	unsigned int timeout;
+};
+
+/* Print one protocol line and flush it: the suite polls the output file. */
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "peer: %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]\n"
+		"                   [--linger0] [--fork-child] [--child-comm NAME]\n"
+		"                   [--close-first|--wait-peer-close] [--timeout SECS]\n"
+		"       peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]\n"
+		"                   [--close-first|--wait-peer-close] [--expect-refused]\n"
+		"                   [--timeout SECS]\n");
+	exit(2);
+}
+
+static unsigned long parse_ulong(const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max) {
+		fprintf(stderr, "peer: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+/* Fill @ss from ADDR/PORT; the family comes from the address unless forced. */
+static socklen_t make_addr(int family, const char *addr, unsigned int port,
+			   struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if ((family == 0 || family == AF_INET) && inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	}
+	if ((family == 0 || family == AF_INET6) &&
+	    inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return sizeof(*sin6);
+	}
+	fprintf(stderr, "peer: bad address '%s'\n", addr);
+	exit(2);
+}
+
+/* Print "<addr> <port>" of @ss into @buf. */
+static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		port = ntohs(sin->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		port = ntohs(sin6->sin6_port);
+	}
+	snprintf(buf, len, "%s %u", a, port);
+}
+
+static void set_linger0(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0)
+		die("setsockopt(SO_LINGER)");
+}
+
+/* Send @n bytes; false if the peer reset the connection. */
+static bool send_all(int fd, unsigned long n)
+{
+	char buf[4096];
+
+	memset(buf, 'x', sizeof(buf));
+	while (n > 0) {
+		size_t chunk = n < sizeof(buf) ? n : sizeof(buf);
+		ssize_t w = send(fd, buf, chunk, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNRESET || errno == EPIPE)
+				return false;
+			die("send");
+		}
+		n -= (unsigned long)w;
+	}
+	return true;
+}
+
+/*
+ * Receive exactly @n bytes, or until EOF when @until_eof.  Returns 1 on
+ * success, 0 on a premature EOF, -1 if the peer reset the connection.
+ */
+static int recv_bytes(int fd, unsigned long n, bool until_eof)
+{
+	char buf[4096];
+
+	while (until_eof || n > 0) {
+		size_t chunk = (until_eof || n > sizeof(buf)) ? sizeof(buf) : n;
+		ssize_t r = recv(fd, buf, chunk, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNRESET)
+				return -1;
+			die("recv");
+		}
+		if (r == 0)
+			return until_eof ? 1 : 0;
+		if (!until_eof)
+			n -= (unsigned long)r;
+	}
+	return 1;
+}
+
+/*
+ * One connection's conversation, the same on both sides: receive what the
+ * peer sends, send ours, then close first or wait for the peer's FIN.
+ * The client sends before it receives; the server the other way round.
+ */
+static void converse(int fd, const struct peer_opts *o)
+{
+	int r = 1;
+
+	if (o->linger0)
+		set_linger0(fd);
+	if (o->server) {
+		if (o->recv_bytes)
+			r = recv_bytes(fd, o->recv_bytes, false);
+		if (r > 0 && o->send_bytes && !send_all(fd, o->send_bytes))
+			r = -1;
+	} else {
+		if (o->send_bytes && !send_all(fd, o->send_bytes))
+			r = -1;
+		if (r > 0 && o->recv_bytes)
+			r = recv_bytes(fd, o->recv_bytes, false);
+	}
+	if (r > 0 && !o->close_first)
+		r = recv_bytes(fd, 0, true);
+	if (r < 0)
+		say("RESET");
+	if (close(fd) < 0)
+		die("close");
+}
+
+static int run_server(const struct peer_opts *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(o->family, o->addr, o->port, &ss);
+	int one = 1;
+	int lfd;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	lfd = socket(o->family, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket");
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		die("setsockopt(SO_REUSEADDR)");
+	if (o->family == AF_INET6 &&
+	    setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+		die("setsockopt(IPV6_V6ONLY)");
+	if (bind(lfd, (struct sockaddr *)&ss, len) < 0)
+		die("bind");
+	if (listen(lfd, 16) < 0)
+		die("listen");
+	len = sizeof(ss);
+	if (getsockname(lfd, (struct sockaddr *)&ss, &len) < 0)
+		die("getsockname");
+	say("READY %u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+
+	for (unsigned long i = 0; i < o->accept_count; i++) {
+		int cfd, go[2];
+		pid_t child;
+
+		len = sizeof(ss);
+		cfd = accept(lfd, (struct sockaddr *)&ss, &len);
+		if (cfd < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			die("accept");
+		}
+		addr_str(&ss, buf, sizeof(buf));
+		say("ACCEPTED %s", buf);
+		if (!o->fork_child) {
+			converse(cfd, o);
+			continue;
+		}
+		/*
+		 * The parent drops its copy of the socket before the child
+		 * touches it (the pipe orders the two), so the last process
+		 * to act on the socket is known: the child.
+		 */
+		if (pipe(go) < 0)
+			die("pipe");
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (child == 0) {
+			char c;
+
+			close(lfd);
+			close(go[1]);
+			if (o->child_comm)
+				prctl(PR_SET_NAME, o->child_comm, 0, 0, 0);
+			if (read(go[0], &c, 1) != 1)
+				die("read(pipe)");
+			converse(cfd, o);
+			_exit(0);
+		}
+		close(go[0]);
+		say("CHILD %d", (int)child);
+		if (close(cfd) < 0)
+			die("close");
+		if (write(go[1], "g", 1) != 1)
+			die("write(pipe)");
+		close(go[1]);
+		if (waitpid(child, NULL, 0) < 0)
+			die("waitpid");
+	}
+	if (close(lfd) < 0)
+		die("close");
+	say("DONE");
+	return 0;
+}
+
+static int run_client(const struct peer_opts *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(0, o->addr, o->port, &ss);
+	char buf[INET6_ADDRSTRLEN + 8];
+	int fd;
+
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		if (errno == ECONNREFUSED) {
+			say("REFUSED");
+			close(fd);
+			if (o->expect_refused) {
+				say("DONE");
+				return 0;
+			}
+			return 3;
+		}
+		die("connect");
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		die("getsockname");
+	addr_str(&ss, buf, sizeof(buf));
+	say("CONNECTED %s", buf);
+	if (o->expect_refused) {
+		fprintf(stderr, "peer: connected although a refusal was expected\n");
+		close(fd);
+		return 3;
+	}
+	converse(fd, o);
+	say("DONE");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct peer_opts o = { .accept_count = 1, .timeout = 10 };
+	int i = 2;
+	bool close_given = false;
+
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "server")) {
+		o.server = true;
+		if (argc < 5)
+			usage();
+		if (!strcmp(argv[2], "-4"))
+			o.family = AF_INET;
+		else if (!strcmp(argv[2], "-6"))
+			o.family = AF_INET6;
+		else
+			usage();
+		i = 3;
+	} else if (strcmp(argv[1], "client") || argc < 4) {
+		usage();
+	}
+	o.addr = argv[i++];
+	o.port = (unsigned int)parse_ulong(argv[i++], 65535);
+
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_value = i + 1 < argc;
+
+		if (!strcmp(a, "--accept") && has_value)
+			o.accept_count = parse_ulong(argv[++i], 1000000);
+		else if (!strcmp(a, "--send") && has_value)
+			o.send_bytes = parse_ulong(argv[++i], 1UL << 30);
+		else if (!strcmp(a, "--recv") && has_value)
+			o.recv_bytes = parse_ulong(argv[++i], 1UL << 30);
+		else if (!strcmp(a, "--timeout") && has_value)
+			o.timeout = (unsigned int)parse_ulong(argv[++i], 3600);
+		else if (!strcmp(a, "--child-comm") && has_value && o.server)
+			o.child_comm = argv[++i];
+		else if (!strcmp(a, "--linger0"))
+			o.linger0 = true;
+		else if (!strcmp(a, "--fork-child") && o.server)
+			o.fork_child = true;
+		else if (!strcmp(a, "--close-first"))
+			o.close_first = close_given = true;
+		else if (!strcmp(a, "--wait-peer-close"))
+			close_given = !(o.close_first = false);
+		else if (!strcmp(a, "--expect-refused") && !o.server)
+			o.expect_refused = true;
+		else
+			usage();
+	}
+	if (!close_given)
+		o.close_first = !o.server;
+
+	/* A wedged test must never leave a peer behind: SIGALRM kills us. */
+	signal(SIGALRM, SIG_DFL);
+	alarm(o.timeout);
+	say("PID %d", (int)getpid());
+	return o.server ? run_server(&o) : run_client(&o);
+}
