@@ -74,7 +74,8 @@ void cli_snoop__usage(FILE *out)
 	      "  -q, --quiet             no events on the console\n"
 	      "      --no-report         no lifecycle report at exit\n"
 	      " Events\n"
-	      "  -e, --events=LIST       event kinds to report: state (default: all)\n"
+	      "  -e, --events=LIST       event kinds: state,retransmit,reset,error,close\n"
+	      "                          (default: all)\n"
 	      " Filters (run in the kernel; options AND, values of one option OR)\n"
 	      "  -p, --pid=PID[,...]     sockets owned by these processes\n"
 	      "  -n, --comm=NAME[,...]   sockets owned by these command names\n"
@@ -192,9 +193,6 @@ static int item_event(const char *item, void *vctx)
 	uint32_t mask;
 	int err = parse_event_kind(item, &mask);
 
-	/* Only the kinds this build reports are accepted. */
-	if (!err && mask != SNOOP_EV_STATE)
-		err = -EINVAL;
 	if (!err)
 		f->kinds_mask |= mask;
 	return err;
@@ -223,7 +221,7 @@ static const char *expected(int opt)
 	case 's':
 		return "a TCP state name (ESTABLISHED, SYN_SENT, ...)";
 	case 'e':
-		return "an event kind (state)";
+		return "an event kind (state, retransmit, reset, error, close)";
 	case 'd':
 		return "a number of seconds greater than 0";
 	case 'b':
@@ -246,7 +244,7 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 				 struct snoop_config *cfg, char *err, size_t err_len)
 {
 	static int (*const list_item[256])(const char *, void *) = {
-		['p'] = item_pid, ['u'] = item_uid, ['n'] = item_comm,
+		['p'] = item_pid,   ['u'] = item_uid,	['n'] = item_comm,
 		['s'] = item_state, ['e'] = item_event,
 	};
 	struct list_ctx ctx = { .cfg = cfg };
@@ -287,6 +285,7 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 		case 'n':
 		case 's':
 		case 'e':
+			cfg->events_explicit |= opt == 'e';
 			rc = parse_list(optarg, list_item[opt], &ctx, bad, sizeof(bad));
 			break;
 		case 'L':
@@ -325,7 +324,8 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 			if (rc) {
 				snprintf(err, err_len, "invalid value '%s' for --cgroup: %s",
 					 optarg,
-					 rc == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-rc));
+					 rc == -ENOTDIR ? "not a cgroup v2 directory" :
+							  strerror(-rc));
 				return CLI_ERROR;
 			}
 			break;
@@ -334,7 +334,8 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 			if (rc) {
 				snprintf(err, err_len, "invalid value '%s' for --netns: %s", optarg,
 					 rc == -ENOTDIR ? "not a network namespace file" :
-							  rc == -EINVAL ? "inode 0" : strerror(-rc));
+					 rc == -EINVAL	? "inode 0" :
+							  strerror(-rc));
 				return CLI_ERROR;
 			}
 			break;
@@ -389,7 +390,8 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 	if (version)
 		return CLI_VERSION;
 	if (!f->kinds_mask)
-		f->kinds_mask = SNOOP_EV_STATE;
+		f->kinds_mask = SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET |
+				SNOOP_EV_ERROR | SNOOP_EV_CLOSE;
 	if (no_log) {
 		cfg->log_path = NULL;
 		cfg->log_path_explicit = false;

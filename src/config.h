@@ -43,8 +43,9 @@ struct filter_config {
 
 struct snoop_config {
 	struct filter_config filter;
-	const char *log_path; /* NULL with --no-log-file */
+	const char *log_path;	/* NULL with --no-log-file */
 	bool log_path_explicit; /* --log-file or $SOCKET_SNOOP_LOG: no fallback */
+	bool events_explicit;	/* -e given: its kinds must all be available */
 	bool json;
 	bool quiet;
 	bool report;

@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include "snoop.h"
 
-#define FMT_ADDR_LEN 48	  /* "[ffff:...:ffff]:65535" and a NUL */
-#define FMT_COMM_LEN 65	  /* 16 bytes escaped as \xNN and a NUL */
-#define FMT_TIME_LEN 32	  /* "Dec 30 2024 22:05:25.454" and a NUL */
-#define FMT_LINE_MAX 512  /* longest log line */
+#define FMT_ADDR_LEN 48	 /* "[ffff:...:ffff]:65535" and a NUL */
+#define FMT_COMM_LEN 65	 /* 16 bytes escaped as \xNN and a NUL */
+#define FMT_TIME_LEN 32	 /* "Dec 30 2024 22:05:25.454" and a NUL */
+#define FMT_LINE_MAX 512 /* longest log line */
 
 /* Append-only text buffer over caller memory; output is truncated, never overrun. */
 struct strbuf {
@@ -54,5 +54,14 @@ size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns);
 
 /* The attribution name of the JSON and the docs: owner, listener, snapshot, unknown. */
 const char *fmt_attribution(int attribution);
+
+/* "local", "remote", "reset" or "unknown" (enum snoop_closed_by). */
+const char *fmt_closed_by(int closed_by);
+
+/* "outbound" (connected from here), "inbound" (accepted here) or "unknown". */
+const char *fmt_direction(int flags);
+
+/* @ns in @unit (@unit_ns ns each, a multiple of 1000) with three decimals: "1.234s". */
+void fmt_duration(struct strbuf *sb, uint64_t ns, unsigned int unit_ns, const char *unit);
 
 #endif

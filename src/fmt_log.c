@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "names.h"
 
 void strbuf_init(struct strbuf *sb, char *buf, size_t size)
 {
@@ -172,6 +173,71 @@ const char *fmt_attribution(int attribution)
 	}
 }
 
+const char *fmt_closed_by(int closed_by)
+{
+	switch (closed_by) {
+	case SNOOP_CLOSED_LOCAL:
+		return "local";
+	case SNOOP_CLOSED_REMOTE:
+		return "remote";
+	case SNOOP_CLOSED_RESET:
+		return "reset";
+	default:
+		return "unknown";
+	}
+}
+
+const char *fmt_direction(int flags)
+{
+	if (flags & SNOOP_SF_ACTIVE)
+		return "outbound";
+	if (flags & SNOOP_SF_PASSIVE)
+		return "inbound";
+	return "unknown";
+}
+
+void fmt_duration(struct strbuf *sb, uint64_t ns, unsigned int unit_ns, const char *unit)
+{
+	/* Three decimals of @unit: seconds for durations, milliseconds for RTTs. */
+	uint64_t thousandths = ns / (unit_ns / 1000);
+
+	strbuf_u64(sb, thousandths / 1000);
+	strbuf_char(sb, '.');
+	strbuf_char(sb, (char)('0' + thousandths / 100 % 10));
+	strbuf_char(sb, (char)('0' + thousandths / 10 % 10));
+	strbuf_char(sb, (char)('0' + thousandths % 10));
+	strbuf_str(sb, unit);
+}
+
+/* The text of an errno value, as strerror(3) words it. */
+static void fmt_errno(struct strbuf *sb, int err)
+{
+	char text[128];
+
+	strbuf_str(sb, strerror_r(err, text, sizeof(text)));
+}
+
+/* The label that starts each kind of event line. */
+static const char *fmt_log_label(int kind)
+{
+	switch (kind) {
+	case SNOOP_KIND_STATE:
+		return "State Change:";
+	case SNOOP_KIND_RETRANSMIT:
+		return "Retransmit:";
+	case SNOOP_KIND_RESET_SENT:
+		return "Reset Sent:";
+	case SNOOP_KIND_RESET_RECV:
+		return "Reset Received:";
+	case SNOOP_KIND_ERROR:
+		return "Connection Failed:";
+	case SNOOP_KIND_CLOSE:
+		return "Connection Summary:";
+	default:
+		return "Unknown Event:";
+	}
+}
+
 /* " SRC=... DST=... PID=... COMM=..." shared by every event line. */
 static void fmt_log_fields(struct strbuf *sb, const struct snoop_event *e)
 {
@@ -182,10 +248,35 @@ static void fmt_log_fields(struct strbuf *sb, const struct snoop_event *e)
 	strbuf_str(sb, " PID=");
 	strbuf_u64(sb, e->owner.pid);
 	strbuf_str(sb, " COMM=");
-	if (e->attribution == SNOOP_ATTR_UNKNOWN)
+	if (e->flags & SNOOP_SF_NO_SOCKET)
+		strbuf_str(sb, "<closed>");
+	else if (e->attribution == SNOOP_ATTR_UNKNOWN)
 		strbuf_str(sb, "<unknown>");
 	else
 		fmt_comm(sb, e->owner.comm);
+}
+
+/* Close summary fields: DURATION=1.234s SENT=... (SENT/RECEIVED are payload bytes). */
+static void fmt_log_close(struct strbuf *sb, const struct snoop_event *e)
+{
+	strbuf_str(sb, " DURATION=");
+	fmt_duration(sb, e->close.duration_ns, 1000000000u, "s");
+	strbuf_str(sb, " SENT=");
+	strbuf_u64(sb, e->close.bytes_sent);
+	strbuf_str(sb, " RECEIVED=");
+	strbuf_u64(sb, e->close.bytes_received);
+	strbuf_str(sb, " SEGS_OUT=");
+	strbuf_u64(sb, e->close.segs_out);
+	strbuf_str(sb, " SEGS_IN=");
+	strbuf_u64(sb, e->close.segs_in);
+	strbuf_str(sb, " RETRANS=");
+	strbuf_u64(sb, e->close.total_retrans);
+	strbuf_str(sb, " RTT=");
+	fmt_duration(sb, (uint64_t)e->close.srtt_us * 1000, 1000000u, "ms");
+	strbuf_str(sb, " DIRECTION=");
+	strbuf_str(sb, fmt_direction(e->flags));
+	strbuf_str(sb, " CLOSED_BY=");
+	strbuf_str(sb, fmt_closed_by(e->close.closed_by));
 }
 
 size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns)
@@ -194,16 +285,35 @@ size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64
 
 	strbuf_init(&sb, buf, size);
 	fmt_log_time(&sb, wall_ns);
+	strbuf_char(&sb, ' ');
+	strbuf_str(&sb, fmt_log_label(e->kind));
+	fmt_log_fields(&sb, e);
 	switch (e->kind) {
-	case SNOOP_KIND_STATE:
-		strbuf_str(&sb, " State Change:");
-		fmt_log_fields(&sb, e);
+	case SNOOP_KIND_CLOSE:
+		fmt_log_close(&sb, e);
+		break;
+	case SNOOP_KIND_ERROR:
 		strbuf_str(&sb, " STATE=");
 		strbuf_str(&sb, fmt_state_desc(e->new_state));
+		strbuf_str(&sb, " ERROR=");
+		fmt_errno(&sb, e->detail);
+		break;
+	case SNOOP_KIND_RESET_SENT:
+		strbuf_str(&sb, " STATE=");
+		strbuf_str(&sb, fmt_state_desc(e->new_state));
+		if (e->detail > 0) {
+			const char *reason = names__reset_reason(e->detail - 1);
+
+			strbuf_str(&sb, " REASON=");
+			if (reason)
+				strbuf_str(&sb, reason);
+			else
+				strbuf_i64(&sb, e->detail - 1);
+		}
 		break;
 	default:
-		strbuf_str(&sb, " Unknown Event:");
-		fmt_log_fields(&sb, e);
+		strbuf_str(&sb, " STATE=");
+		strbuf_str(&sb, fmt_state_desc(e->new_state));
 		break;
 	}
 	strbuf_char(&sb, '\n');

@@ -14,13 +14,13 @@ struct lc_transition {
 
 struct lc_conn {
 	uint64_t cookie;
-	struct lc_conn *hnext;		/* hash chain */
-	struct lc_conn *older, *newer;	/* age list, oldest first */
+	struct lc_conn *hnext;	       /* hash chain */
+	struct lc_conn *older, *newer; /* age list, oldest first */
 	uint8_t saddr[SNOOP_ADDR_LEN];
 	uint8_t daddr[SNOOP_ADDR_LEN];
 	uint16_t sport, dport;
 	uint8_t last_state;
-	uint8_t n;	   /* transitions kept */
+	uint8_t n;	  /* transitions kept */
 	uint32_t skipped; /* transitions beyond LIFECYCLE_MAX_TRANSITIONS */
 	struct lc_transition t[LIFECYCLE_MAX_TRANSITIONS];
 };

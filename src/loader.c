@@ -16,17 +16,74 @@
 #define RINGBUF_PER_CPU (2u << 20)
 #define RINGBUF_MIN (4u << 20)
 
+/* Each program, the tracepoint it needs and the event kinds it serves (0: always needed). */
+struct prog_spec {
+	const char *tracepoint; /* "subsystem/name", for messages */
+	uint32_t kinds;
+	bool required; /* socket-snoop cannot work without it */
+};
+
+static const struct prog_spec prog_specs[] = {
+	{ "sock/inet_sock_set_state", 0, true },
+	{ "sock/sock_send_length", 0, false },
+	{ "sock/sock_recv_length", 0, false },
+	{ "tcp/tcp_retransmit_skb", SNOOP_EV_RETRANSMIT, false },
+	{ "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false },
+	{ "tcp/tcp_send_reset", SNOOP_EV_RESET, false },
+	{ "tcp/tcp_receive_reset", SNOOP_EV_RESET, false },
+	{ "sock/inet_sk_error_report", SNOOP_EV_ERROR, false },
+};
+
+#define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
+
 struct loader {
 	struct snoop *skel;
 	uint64_t ringbuf_bytes;
+	bool reset_has_reason;
+	bool enabled[N_PROGS];
+	const char *unavailable[N_PROGS];
+	int n_unavailable;
 };
 
-/* Tracepoints the programs attach to, as "subsystem/name" for messages. */
-static const char *const required_tracepoints[] = {
-	"sock/inet_sock_set_state",
-	"sock/sock_send_length",
-	"sock/sock_recv_length",
-};
+/* The skeleton's programs in prog_specs order. */
+static struct bpf_program *prog_of(struct snoop *skel, size_t i)
+{
+	struct bpf_program *progs[N_PROGS] = {
+		skel->progs.handle_set_state,
+		skel->progs.handle_send,
+		skel->progs.handle_recv,
+		skel->progs.handle_retransmit,
+		skel->progs.handle_retransmit_synack,
+		skel->progs.handle_send_reset,
+		skel->progs.handle_receive_reset,
+		skel->progs.handle_error_report,
+	};
+
+	return progs[i];
+}
+
+/* The BTF id of a tracepoint's "btf_trace_<name>" typedef, or a negative errno. */
+static int tracepoint_btf_id(const struct btf *vmlinux, const char *tracepoint)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", strchr(tracepoint, '/') + 1);
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+}
+
+/* Number of arguments of a tracepoint (its typedef is a pointer to a function). */
+static int tracepoint_nargs(const struct btf *vmlinux, const char *tracepoint)
+{
+	int id = tracepoint_btf_id(vmlinux, tracepoint);
+	const struct btf_type *t;
+
+	if (id < 0)
+		return id;
+	t = btf__type_by_id(vmlinux, id);
+	t = btf__type_by_id(vmlinux, t->type); /* pointer */
+	t = btf__type_by_id(vmlinux, t->type); /* function prototype */
+	return btf_is_func_proto(t) ? btf_vlen(t) - 1 /* the leading void *ctx */ : -EINVAL;
+}
 
 static int libbpf_verbose;
 
@@ -48,11 +105,15 @@ static void set_error(struct loader_error *err, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Kernel BTF and every tracepoint we need, checked before any load. */
-static int probe_kernel(struct loader_error *err)
+/*
+ * Kernel BTF and the tracepoints: a missing required one, or one serving an
+ * event kind the user asked for by name, is an error; otherwise its program
+ * is left out and named in the "unavailable" list.
+ */
+static int probe_kernel(struct loader *l, const struct snoop_config *cfg, struct loader_error *err)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	char name[96];
+	int ret = 0;
 
 	if (!vmlinux) {
 		set_error(err, EXIT_UNAVAILABLE,
@@ -61,20 +122,25 @@ static int probe_kernel(struct loader_error *err)
 			  strerror(errno));
 		return -ENOENT;
 	}
-	for (size_t i = 0; i < sizeof(required_tracepoints) / sizeof(required_tracepoints[0]);
-	     i++) {
-		const char *tp = strchr(required_tracepoints[i], '/') + 1;
+	for (size_t i = 0; i < N_PROGS; i++) {
+		const struct prog_spec *p = &prog_specs[i];
+		bool wanted = !p->kinds || (cfg->filter.kinds_mask & p->kinds);
 
-		snprintf(name, sizeof(name), "btf_trace_%s", tp);
-		if (btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) < 0) {
+		l->enabled[i] = wanted;
+		if (!wanted || tracepoint_btf_id(vmlinux, p->tracepoint) >= 0)
+			continue;
+		if (p->required || cfg->events_explicit) {
 			set_error(err, EXIT_UNAVAILABLE, "this kernel lacks the tracepoint %s",
-				  required_tracepoints[i]);
-			btf__free(vmlinux);
-			return -ENOENT;
+				  p->tracepoint);
+			ret = -ENOENT;
+			break;
 		}
+		l->enabled[i] = false;
+		l->unavailable[l->n_unavailable++] = p->tracepoint;
 	}
+	l->reset_has_reason = tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3;
 	btf__free(vmlinux);
-	return 0;
+	return ret;
 }
 
 /* Smallest power of two >= @v. */
@@ -151,13 +217,13 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 
 	libbpf_verbose = cfg->verbose;
 	libbpf_set_print(libbpf_print);
-	if (probe_kernel(err))
-		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
+	if (probe_kernel(l, cfg, err))
+		goto fail;
 	l->skel = snoop__open();
 	if (!l->skel) {
 		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open the BPF object: %s",
@@ -175,6 +241,10 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	l->ringbuf_bytes = pow2_roundup(l->ringbuf_bytes);
 	bpf_map__set_max_entries(l->skel->maps.events, (__u32)l->ringbuf_bytes);
 	set_rodata(l->skel, &cfg->filter, 0);
+	l->skel->rodata->reset_has_reason = l->reset_has_reason;
+	/* Programs of unselected kinds are not even loaded: they cost nothing. */
+	for (size_t i = 0; i < N_PROGS; i++)
+		bpf_program__set_autoload(prog_of(l->skel, i), l->enabled[i]);
 
 	ret = snoop__load(l->skel);
 	if (ret) {
@@ -238,8 +308,7 @@ static uint64_t recursion_misses(const struct loader *l)
 	struct bpf_program *prog;
 	uint64_t sum = 0;
 
-	bpf_object__for_each_program(prog, l->skel->obj)
-	{
+	bpf_object__for_each_program (prog, l->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -258,6 +327,11 @@ uint64_t loader__lost(const struct loader *l)
 uint64_t loader__emitted(const struct loader *l)
 {
 	return stat_sum(l, SNOOP_STAT_EMITTED);
+}
+
+const char *loader__unavailable(const struct loader *l, int i)
+{
+	return i < l->n_unavailable ? l->unavailable[i] : NULL;
 }
 
 uint64_t loader__ringbuf_bytes(const struct loader *l)
@@ -298,14 +372,12 @@ void loader__print_features(FILE *out)
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		fprintf(out, "map %s: %s\n", maps[i].name,
 			libbpf_probe_bpf_map_type(maps[i].type, NULL) == 1 ? "yes" : "no");
-	for (size_t i = 0; vmlinux && i < sizeof(required_tracepoints) / sizeof(required_tracepoints[0]);
-	     i++) {
-		char name[96];
-
-		snprintf(name, sizeof(name), "btf_trace_%s", strchr(required_tracepoints[i], '/') + 1);
-		fprintf(out, "tracepoint %s: %s\n", required_tracepoints[i],
-			btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0 ? "yes" : "no");
-	}
+	for (size_t i = 0; vmlinux && i < N_PROGS; i++)
+		fprintf(out, "tracepoint %s: %s\n", prog_specs[i].tracepoint,
+			tracepoint_btf_id(vmlinux, prog_specs[i].tracepoint) >= 0 ? "yes" : "no");
+	if (vmlinux)
+		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",
+			tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3 ? "yes" : "no");
 	btf__free(vmlinux);
 }
 

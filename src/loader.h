@@ -30,6 +30,9 @@ uint64_t loader__lost(const struct loader *l);
 /* Events written to the ring buffer, summed over CPUs. */
 uint64_t loader__emitted(const struct loader *l);
 
+/* The @i-th tracepoint this kernel lacks whose events are therefore not reported, or NULL. */
+const char *loader__unavailable(const struct loader *l, int i);
+
 /* Ring buffer size in bytes actually used. */
 uint64_t loader__ringbuf_bytes(const struct loader *l);
 

@@ -138,18 +138,24 @@ int parse_cidr(const char *s, struct cidr *out)
 	}
 	/* Clear host bits so "10.1.2.3/8" means 10.0.0.0/8, as ip(8) does. */
 	for (uint32_t bit = out->prefixlen; bit < 128; bit++)
-		out->addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+		out->addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
 	return 0;
 }
 
 /* Kernel state names, indexed by enum snoop_tcp_state. */
 static const char *const state_names[SNOOP_TCP_MAX_STATES] = {
-	[SNOOP_TCP_ESTABLISHED] = "ESTABLISHED", [SNOOP_TCP_SYN_SENT] = "SYN_SENT",
-	[SNOOP_TCP_SYN_RECV] = "SYN_RECV",	 [SNOOP_TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[SNOOP_TCP_FIN_WAIT2] = "FIN_WAIT2",	 [SNOOP_TCP_TIME_WAIT] = "TIME_WAIT",
-	[SNOOP_TCP_CLOSE] = "CLOSE",		 [SNOOP_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[SNOOP_TCP_LAST_ACK] = "LAST_ACK",	 [SNOOP_TCP_LISTEN] = "LISTEN",
-	[SNOOP_TCP_CLOSING] = "CLOSING",	 [SNOOP_TCP_NEW_SYN_RECV] = "NEW_SYN_RECV",
+	[SNOOP_TCP_ESTABLISHED] = "ESTABLISHED",
+	[SNOOP_TCP_SYN_SENT] = "SYN_SENT",
+	[SNOOP_TCP_SYN_RECV] = "SYN_RECV",
+	[SNOOP_TCP_FIN_WAIT1] = "FIN_WAIT1",
+	[SNOOP_TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[SNOOP_TCP_TIME_WAIT] = "TIME_WAIT",
+	[SNOOP_TCP_CLOSE] = "CLOSE",
+	[SNOOP_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[SNOOP_TCP_LAST_ACK] = "LAST_ACK",
+	[SNOOP_TCP_LISTEN] = "LISTEN",
+	[SNOOP_TCP_CLOSING] = "CLOSING",
+	[SNOOP_TCP_NEW_SYN_RECV] = "NEW_SYN_RECV",
 };
 
 const char *parse_state_kernel_name(int state)

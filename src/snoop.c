@@ -21,6 +21,7 @@
 #include "lifecycle.h"
 #include "loader.h"
 #include "loop.h"
+#include "names.h"
 #include "sink.h"
 
 #define FALLBACK_LOG_PATH "./socket_monitor.log"
@@ -260,6 +261,11 @@ int snoop_main(int argc, char **argv)
 		rc = lerr.exit_code;
 		goto out;
 	}
+	/* Without the names, reset reasons print as numbers: not worth failing for. */
+	names__load_reset_reasons();
+	for (int i = 0; loader__unavailable(app->loader, i); i++)
+		warn("this kernel lacks the tracepoint %s: its events are not reported",
+		     loader__unavailable(app->loader, i));
 	app->mono_to_wall_ns = mono_to_wall();
 	if (app->logfile)
 		fprintf(stderr, "Monitoring socket connections. Logs will be written to %s\n",

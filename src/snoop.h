@@ -78,9 +78,12 @@ enum snoop_closed_by {
 
 /* Socket flags kept with the owner, reported in events. */
 enum snoop_sock_flags {
-	SNOOP_SF_ACTIVE = 1u << 0,   /* this host initiated (connect) */
-	SNOOP_SF_PASSIVE = 1u << 1,  /* accepted from a listener */
-	SNOOP_SF_SNAPSHOT = 1u << 2, /* existed before socket-snoop started */
+	SNOOP_SF_ACTIVE = 1u << 0,    /* this host initiated (connect) */
+	SNOOP_SF_PASSIVE = 1u << 1,   /* accepted from a listener */
+	SNOOP_SF_SNAPSHOT = 1u << 2,  /* existed before socket-snoop started */
+	SNOOP_SF_NO_SOCKET = 1u << 3, /* RST for a packet no socket wanted: no owner */
+	SNOOP_SF_FIN_SENT = 1u << 4,  /* this side closed (FIN_WAIT1 or LAST_ACK) */
+	SNOOP_SF_RST_SENT = 1u << 5,  /* this side aborted the connection */
 };
 
 /* The process that owns a socket, as recorded in process context. */
@@ -97,8 +100,8 @@ _Static_assert(sizeof(struct snoop_owner) == 40, "snoop_owner layout");
 /* Close summary, read from struct tcp_sock when the socket reaches CLOSE. */
 struct snoop_close_info {
 	__u64 duration_ns;    /* since the first event seen for the socket */
-	__u64 bytes_acked;    /* kernel counter, includes SYN/FIN */
-	__u64 bytes_received; /* kernel counter, includes SYN/FIN */
+	__u64 bytes_sent;     /* payload bytes acknowledged by the peer */
+	__u64 bytes_received; /* payload bytes received */
 	__u32 segs_out;
 	__u32 segs_in;
 	__u32 total_retrans;
@@ -110,8 +113,8 @@ _Static_assert(sizeof(struct snoop_close_info) == 48, "snoop_close_info layout")
 
 /* One ring buffer record.  Addresses are network order, ports host order. */
 struct snoop_event {
-	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u64 cookie; /* socket cookie: one id for all events of a connection */
+	__u64 ts_ns;		    /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 cookie;		    /* socket cookie: one id for all events of a connection */
 	__u8 saddr[SNOOP_ADDR_LEN]; /* local */
 	__u8 daddr[SNOOP_ADDR_LEN]; /* remote */
 	__u16 sport;		    /* local port */
@@ -123,8 +126,8 @@ struct snoop_event {
 	__u8 new_state; /* state entered; current state for non-state events */
 	__u8 flags;	/* enum snoop_sock_flags */
 	__u8 pad0;
-	__s32 detail;	/* ERROR: errno; RESET_SENT: reset reason; RETRANSMIT: 1 for SYN-ACK */
-	__u32 netns;	/* network namespace inode of the socket */
+	__s32 detail; /* ERROR: errno; RESET_SENT: sk_rst_reason + 1 (0: none); RETRANSMIT: 1 for SYN-ACK */
+	__u32 netns; /* network namespace inode of the socket */
 	struct snoop_owner owner;
 	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
 };
@@ -132,8 +135,8 @@ _Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
 
 /* Per-CPU counters in the stats map. */
 enum snoop_stat {
-	SNOOP_STAT_LOST = 0,	  /* ring buffer reservation failed */
-	SNOOP_STAT_EMITTED = 1,	  /* events written to the ring buffer */
+	SNOOP_STAT_LOST = 0,	    /* ring buffer reservation failed */
+	SNOOP_STAT_EMITTED = 1,	    /* events written to the ring buffer */
 	SNOOP_STAT_TRANSITIONS = 2, /* TCP transitions seen (before filters) */
 	SNOOP_STAT_MAX = 3,
 };

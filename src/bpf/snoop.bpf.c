@@ -4,9 +4,9 @@
  *
  * Attribution rule: the process identity of a socket is recorded only where
  * the kernel runs a system call *on that socket* (connect, listen, close,
- * shutdown, sendmsg, recvmsg).  State changes that run in softirq report
- * that recorded owner, never the task on the CPU.  Accepted sockets inherit
- * the listener's record through BPF_F_CLONE until their process touches them.
+ * shutdown, sendmsg, recvmsg).  Events that run in softirq report that
+ * recorded owner, never the task on the CPU.  Accepted sockets inherit the
+ * listener's record through BPF_F_CLONE until their process touches them.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -22,10 +22,10 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Filters, set by user space before load: disabled ones are pruned by the verifier. */
-const volatile __u32 kinds_mask = ~0u;	 /* enum snoop_kind_mask bits */
-const volatile __u32 states_mask = 0;	 /* 0: all; else bit per state entered */
+const volatile __u32 kinds_mask = ~0u; /* enum snoop_kind_mask bits */
+const volatile __u32 states_mask = 0;  /* 0: all; else bit per state entered */
 const volatile bool all_addresses = false;
-const volatile __u16 family_only = 0;	 /* 0, AF_INET or AF_INET6 */
+const volatile __u16 family_only = 0; /* 0, AF_INET or AF_INET6 */
 const volatile bool filter_pid = false;
 const volatile bool filter_uid = false;
 const volatile bool filter_comm = false;
@@ -34,21 +34,23 @@ const volatile bool filter_rport = false;
 const volatile bool filter_laddr = false;
 const volatile bool filter_raddr = false;
 const volatile bool filter_cgroup = false;
-const volatile __u64 cgroup_id = 0;	 /* --cgroup target */
-const volatile __u32 cgroup_level = 0;	 /* its depth below the v2 root */
-const volatile __u32 netns_only = 0;	 /* --netns inode; 0: all */
+const volatile __u64 cgroup_id = 0;    /* --cgroup target */
+const volatile __u32 cgroup_level = 0; /* its depth below the v2 root */
+const volatile __u32 netns_only = 0;   /* --netns inode; 0: all */
 const volatile __u64 lport_bits[SNOOP_PORT_WORDS] = {};
 const volatile __u64 rport_bits[SNOOP_PORT_WORDS] = {};
-const volatile __u64 wakeup_bytes = 0;	 /* 0: kernel's adaptive wake-up */
+const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
+/* tcp_send_reset carries the reset reason since Linux 6.10. */
+const volatile bool reset_has_reason = false;
 
 /* What socket-snoop remembers about a socket; lives and dies with it. */
 struct sock_info {
 	struct snoop_owner owner;
-	__u64 first_ns;	 /* first event seen: start of the close summary's duration */
+	__u64 first_ns;	  /* first event seen: start of the close summary's duration */
 	__u8 attribution; /* enum snoop_attribution */
-	__u8 flags;	 /* enum snoop_sock_flags */
-	__u8 closed_by;	 /* enum snoop_closed_by, first side to close */
-	__u8 in_cgroup;	 /* owner was under --cgroup when recorded */
+	__u8 flags;	  /* enum snoop_sock_flags */
+	__u8 closed_by;	  /* enum snoop_closed_by, first side to close */
+	__u8 in_cgroup;	  /* owner was under --cgroup when recorded */
 	__u32 pad;
 };
 
@@ -138,16 +140,29 @@ static __always_inline void owner_record(struct sock_info *si)
 /* The socket-snoop record of @sk, created empty when @create is set. */
 static __always_inline struct sock_info *sock_info_get(const struct sock *sk, bool create)
 {
+	/* The helper itself refuses request and time-wait sockets (not full sockets). */
 	return bpf_sk_storage_get(&owner_map, (struct sock *)sk, NULL,
 				  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The TCP state of any socket kind (full, request or time-wait): it is in sock_common. */
+static __always_inline int sk_state(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_state);
 }
 
 /* True for a TCP socket of an IP family: the only sockets socket-snoop reports. */
 static __always_inline bool is_tcp(const struct sock *sk)
 {
-	__u16 family = sk->__sk_common.skc_family;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	int state = sk_state(sk);
 
-	return (family == AF_INET || family == AF_INET6) && sk->sk_protocol == IPPROTO_TCP;
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	/* Only TCP has these states, and sk_protocol is past the end of such sockets. */
+	if (state == SNOOP_TCP_TIME_WAIT || state == SNOOP_TCP_NEW_SYN_RECV)
+		return true;
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
 }
 
 /* True when a 16-byte address is ::ffff:a.b.c.d. */
@@ -169,30 +184,76 @@ static __always_inline void addr_from_v4(__u8 *dst, __be32 v4)
 	w[3] = v4;
 }
 
-/* Fill tuple, family and netns of @e from @sk; the family of a mapped address is IPv4. */
+/* Family for reports: an IPv6 socket talking IPv4-mapped addresses is IPv4. */
+static __always_inline void event_set_family(struct snoop_event *e, __u16 family)
+{
+	if (family == AF_INET6 && is_v4_mapped(e->saddr) && is_v4_mapped(e->daddr))
+		family = AF_INET;
+	e->family = family;
+}
+
+/* Fill tuple, family and netns of @e from @sk (any socket kind: sock_common only). */
 static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
 {
-	__u16 family = sk->__sk_common.skc_family;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	if (family == AF_INET) {
-		addr_from_v4(e->saddr, sk->__sk_common.skc_rcv_saddr);
-		addr_from_v4(e->daddr, sk->__sk_common.skc_daddr);
+		addr_from_v4(e->saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		addr_from_v4(e->daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
 	} else {
-		__builtin_memcpy(e->saddr, sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
-		__builtin_memcpy(e->daddr, sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8, 16);
-		if (is_v4_mapped(e->saddr) && is_v4_mapped(e->daddr))
-			family = AF_INET;
+		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	}
-	e->family = family;
-	e->sport = sk->__sk_common.skc_num;
+	event_set_family(e, family);
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	/*
 	 * At CLOSE, tcp_set_state() releases the port (inet_num = 0) before the
-	 * tracepoint fires; inet_sport still holds it.  At SYN_SENT both are 0.
+	 * tracepoint fires; inet_sport of a full socket still holds it.  At
+	 * SYN_SENT both are still 0, as the seed showed.
 	 */
-	if (!e->sport)
+	if (!e->sport && sk_state(sk) != SNOOP_TCP_TIME_WAIT &&
+	    sk_state(sk) != SNOOP_TCP_NEW_SYN_RECV)
 		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* Fill the tuple from a received packet: its destination is the local end. */
+static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	struct tcphdr tcp;
+	__u8 version;
+
+	if (bpf_probe_read_kernel(&version, 1, head + nh))
+		return -1;
+	if ((version >> 4) == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return -1;
+		addr_from_v4(e->saddr, ip.daddr);
+		addr_from_v4(e->daddr, ip.saddr);
+		e->family = AF_INET;
+	} else if ((version >> 4) == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return -1;
+		__builtin_memcpy(e->saddr, &ip6.daddr, 16);
+		__builtin_memcpy(e->daddr, &ip6.saddr, 16);
+		event_set_family(e, AF_INET6);
+	} else {
+		return -1;
+	}
+	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+		return -1;
+	e->sport = bpf_ntohs(tcp.dest);
+	e->dport = bpf_ntohs(tcp.source);
+	e->netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	return 0;
 }
 
 /* True when @port is set in a --lport/--rport bitmap. */
@@ -258,17 +319,12 @@ static __always_inline bool owner_matches(const struct sock_info *si)
 	return true;
 }
 
-/* Reserve a ring buffer record, counting the loss when the buffer is full. */
-static __always_inline struct snoop_event *event_reserve(void)
-{
-	struct snoop_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e)
-		stat_inc(SNOOP_STAT_LOST);
-	return e;
-}
-
-/* Submit @e, waking the reader only once enough data waits (batched wake-ups). */
+/*
+ * Send @e to user space, waking the reader only once enough data waits
+ * (batched wake-ups).  Records are built on the stack and filtered before
+ * they touch the ring: a discarded reservation would still hold ring space
+ * until the reader passes it, so filtered-out traffic could crowd out events.
+ */
 static __always_inline void event_submit(struct snoop_event *e)
 {
 	__u64 flags = 0;
@@ -277,22 +333,38 @@ static __always_inline void event_submit(struct snoop_event *e)
 		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 				BPF_RB_FORCE_WAKEUP :
 				BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
-	stat_inc(SNOOP_STAT_EMITTED);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+		stat_inc(SNOOP_STAT_LOST);
+	else
+		stat_inc(SNOOP_STAT_EMITTED);
 }
 
-/* Copy the owner and attribution of @si (or "unknown") into @e. */
-static __always_inline void event_fill_owner(struct snoop_event *e, const struct sock_info *si)
+/*
+ * Start a record of @kind for @sk (NULL: the caller fills the tuple and runs
+ * sock_matches() itself) in @e.  False when the kind is not selected or the
+ * socket or its owner does not pass the filters.
+ */
+static __always_inline bool event_start(struct snoop_event *e, __u8 kind, const struct sock *sk,
+					const struct sock_info *si, __u64 now)
 {
+	if (!(kinds_mask & (1u << kind)) || !owner_matches(si))
+		return false;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = now;
+	e->kind = kind;
 	if (si) {
 		e->owner = si->owner;
 		e->attribution = si->attribution;
 		e->flags = si->flags;
-	} else {
-		__builtin_memset(&e->owner, 0, sizeof(e->owner));
-		e->attribution = SNOOP_ATTR_UNKNOWN;
-		e->flags = 0;
 	}
+	if (sk) {
+		event_fill_sock(e, sk);
+		if (!sock_matches(e))
+			return false;
+		e->cookie = bpf_get_socket_cookie((void *)sk);
+		e->new_state = sk_state(sk);
+	}
+	return true;
 }
 
 /*
@@ -331,52 +403,91 @@ static __always_inline struct sock_info *sock_info_transition(const struct sock 
 	} else if (!si->first_ns) {
 		si->first_ns = now;
 	}
-	if (!si->closed_by) {
-		if (newstate == SNOOP_TCP_FIN_WAIT1 || newstate == SNOOP_TCP_LAST_ACK)
+	/* Who closed first, and whether our FIN went out (for payload byte counts). */
+	switch (newstate) {
+	case SNOOP_TCP_FIN_WAIT1:
+	case SNOOP_TCP_LAST_ACK:
+		si->flags |= SNOOP_SF_FIN_SENT;
+		if (!si->closed_by)
 			si->closed_by = SNOOP_CLOSED_LOCAL;
-		else if (newstate == SNOOP_TCP_CLOSE_WAIT)
+		break;
+	case SNOOP_TCP_CLOSE_WAIT:
+		if (!si->closed_by)
 			si->closed_by = SNOOP_CLOSED_REMOTE;
+		break;
+	case SNOOP_TCP_CLOSE:
+		/* Straight to CLOSE without a FIN exchange: aborted (RST) or gave up. */
+		if (!si->closed_by)
+			si->closed_by = oldstate == SNOOP_TCP_SYN_SENT ? SNOOP_CLOSED_LOCAL :
+									 SNOOP_CLOSED_RESET;
+		break;
 	}
 	return si;
+}
+
+/*
+ * The close summary from struct tcp_sock.  The kernel's byte counters count
+ * sequence space, not payload: the connecting side's acked bytes include its
+ * SYN, acked bytes include our FIN once the peer acknowledged it (FIN sent
+ * and snd_una caught up with write_seq), and received bytes include the
+ * peer's FIN once it arrived (tcp_fin() sets SOCK_DONE).
+ */
+static __always_inline void emit_close(const struct sock *sk, const struct sock_info *si, __u64 now)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	struct snoop_event ev, *e = &ev;
+	__u64 sent, received;
+
+	if (!event_start(e, SNOOP_KIND_CLOSE, sk, si, now))
+		return;
+	sent = BPF_CORE_READ(tp, bytes_acked);
+	received = BPF_CORE_READ(tp, bytes_received);
+	if (si) {
+		if ((si->flags & SNOOP_SF_ACTIVE) && sent)
+			sent--;
+		if ((si->flags & SNOOP_SF_FIN_SENT) && sent &&
+		    BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+			sent--;
+		e->close.duration_ns = now - si->first_ns;
+		e->close.closed_by = si->closed_by;
+	}
+	if ((sk_flags & (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) && received)
+		received--;
+	e->close.bytes_sent = sent;
+	e->close.bytes_received = received;
+	e->close.segs_out = BPF_CORE_READ(tp, segs_out);
+	e->close.segs_in = BPF_CORE_READ(tp, segs_in);
+	e->close.total_retrans = BPF_CORE_READ(tp, total_retrans);
+	e->close.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	e->old_state = SNOOP_TCP_CLOSE;
+	event_submit(e);
 }
 
 /* sock/inet_sock_set_state: every TCP state transition, IPv4 and IPv6. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
+	struct snoop_event e;
 	struct sock_info *si;
-	struct snoop_event *e;
 	__u64 now;
 
-	if (!is_tcp(sk))
+	/* shutdown() then close() sets FIN_WAIT1 twice: not a transition. */
+	if (oldstate == newstate || !is_tcp(sk))
 		return 0;
 	stat_inc(SNOOP_STAT_TRANSITIONS);
 	now = bpf_ktime_get_ns();
 	si = sock_info_transition(sk, oldstate, newstate, now);
 
-	if (!(kinds_mask & SNOOP_EV_STATE))
-		return 0;
-	if (states_mask && !(states_mask & (1u << (newstate & 31))))
-		return 0;
-	if (!owner_matches(si))
-		return 0;
-	e = event_reserve();
-	if (!e)
-		return 0;
-	event_fill_sock(e, sk);
-	if (!sock_matches(e)) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
+	if ((!states_mask || (states_mask & (1u << (newstate & 31)))) &&
+	    event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
+		e.old_state = oldstate;
+		e.new_state = newstate;
+		event_submit(&e);
 	}
-	e->ts_ns = now;
-	e->cookie = bpf_get_socket_cookie((void *)sk);
-	e->kind = SNOOP_KIND_STATE;
-	e->old_state = oldstate;
-	e->new_state = newstate;
-	e->detail = 0;
-	e->pad0 = 0;
-	event_fill_owner(e, si);
-	event_submit(e);
+	/* One summary per connection; a listener closing is not a connection. */
+	if (newstate == SNOOP_TCP_CLOSE && oldstate != SNOOP_TCP_LISTEN)
+		emit_close(sk, si, now);
 	return 0;
 }
 
@@ -415,5 +526,118 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(handle_recv, struct sock *sk, int ret, int flags)
 {
 	owner_touch(sk);
+	return 0;
+}
+
+/* tcp/tcp_retransmit_skb: a segment (or a SYN of a connect) sent again. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(handle_retransmit, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct snoop_event e;
+
+	if (is_tcp(sk) && event_start(&e, SNOOP_KIND_RETRANSMIT, sk, sock_info_get(sk, false),
+				      bpf_ktime_get_ns()))
+		event_submit(&e);
+	return 0;
+}
+
+/*
+ * tcp/tcp_retransmit_synack: a listener answers a retried SYN.  The tuple is
+ * the request socket's; the owner is the listener's, as for the child to come.
+ */
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(handle_retransmit_synack, const struct sock *sk, const struct request_sock *req)
+{
+	struct snoop_event e;
+	struct sock_info *si;
+
+	if (!is_tcp(sk))
+		return 0;
+	si = sock_info_get(sk, false);
+	if (!event_start(&e, SNOOP_KIND_RETRANSMIT, NULL, si, bpf_ktime_get_ns()))
+		return 0;
+	event_fill_sock(&e, (const struct sock *)req);
+	if (!sock_matches(&e))
+		return 0;
+	if (si && si->attribution == SNOOP_ATTR_OWNER)
+		e.attribution = SNOOP_ATTR_LISTENER;
+	e.new_state = SNOOP_TCP_SYN_RECV;
+	e.flags = SNOOP_SF_PASSIVE;
+	e.detail = 1;
+	event_submit(&e);
+	return 0;
+}
+
+/* Note a reset as the way a connection ended, unless a FIN came first. */
+static __always_inline struct sock_info *sock_info_reset(const struct sock *sk, __u8 flag)
+{
+	struct sock_info *si = sock_info_get(sk, false);
+
+	if (si) {
+		if (!si->closed_by)
+			si->closed_by = SNOOP_CLOSED_RESET;
+		si->flags |= flag;
+	}
+	return si;
+}
+
+/*
+ * tcp/tcp_send_reset: this host sends a RST.  Without a socket (a segment
+ * for a port where nothing listens) there is no owner: the tuple comes from
+ * the segment being answered and the event says "no socket".
+ */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct snoop_event e;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (sk) {
+		if (!is_tcp(sk) || !event_start(&e, SNOOP_KIND_RESET_SENT, sk,
+						sock_info_reset(sk, SNOOP_SF_RST_SENT), now))
+			return 0;
+	} else {
+		if (!skb || !event_start(&e, SNOOP_KIND_RESET_SENT, NULL, NULL, now) ||
+		    event_fill_skb(&e, skb) || !sock_matches(&e))
+			return 0;
+		e.flags = SNOOP_SF_NO_SOCKET;
+		e.new_state = SNOOP_TCP_CLOSE;
+	}
+	/* ctx[2] exists only when the kernel has the reason argument (pruned otherwise). */
+	if (reset_has_reason)
+		e.detail = (__s32)ctx[2] + 1;
+	event_submit(&e);
+	return 0;
+}
+
+/* tcp/tcp_receive_reset: the peer reset the connection. */
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(handle_receive_reset, struct sock *sk)
+{
+	struct snoop_event e;
+
+	if (is_tcp(sk) &&
+	    event_start(&e, SNOOP_KIND_RESET_RECV, sk, sock_info_reset(sk, 0), bpf_ktime_get_ns()))
+		event_submit(&e);
+	return 0;
+}
+
+/* sock/inet_sk_error_report: a connection failed (refused, timed out, unreachable...). */
+SEC("tp_btf/inet_sk_error_report")
+int BPF_PROG(handle_error_report, const struct sock *sk)
+{
+	struct snoop_event e;
+	struct sock_info *si;
+
+	if (!is_tcp(sk))
+		return 0;
+	si = sock_info_get(sk, false);
+	/* Our own abort (SO_LINGER 0) reports ECONNRESET to us: the Reset Sent event tells it. */
+	if (si && (si->flags & SNOOP_SF_RST_SENT))
+		return 0;
+	if (!event_start(&e, SNOOP_KIND_ERROR, sk, si, bpf_ktime_get_ns()))
+		return 0;
+	e.detail = BPF_CORE_READ(sk, sk_err);
+	event_submit(&e);
 	return 0;
 }
