@@ -29,6 +29,7 @@ enum long_only {
 };
 
 static const struct option long_options[] = {
+	{ "json", no_argument, NULL, 'j' },
 	{ "log-file", required_argument, NULL, 'o' },
 	{ "no-log-file", no_argument, NULL, OPT_NO_LOG_FILE },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -66,6 +67,8 @@ void cli_snoop__usage(FILE *out)
 	      "Real-time, per-process TCP connection monitor (eBPF).\n"
 	      "\n"
 	      " Output\n"
+	      "  -j, --json              JSON Lines (ECS fields, docs/json-schema.md) instead of\n"
+	      "                          log lines, on the console and in the log file\n"
 	      "  -o, --log-file=PATH     append events to PATH; default $SOCKET_SNOOP_LOG, else\n"
 	      "                          " DEFAULT_LOG_PATH " (falls back to\n"
 	      "                          ./socket_monitor.log with a warning when the default\n"
@@ -360,8 +363,8 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 		case 'h':
 			return CLI_HELP;
 		case 'j':
-			snprintf(err, err_len, "option --json is not available in this version");
-			return CLI_ERROR;
+			cfg->json = true;
+			break;
 		case ':':
 			snprintf(err, err_len, "option '%s' needs a value", argv[optind - 1]);
 			return CLI_ERROR;

@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include "snoop.h"
 
-#define FMT_ADDR_LEN 48	 /* "[ffff:...:ffff]:65535" and a NUL */
-#define FMT_COMM_LEN 65	 /* 16 bytes escaped as \xNN and a NUL */
-#define FMT_TIME_LEN 32	 /* "Dec 30 2024 22:05:25.454" and a NUL */
-#define FMT_LINE_MAX 512 /* longest log line */
+#define FMT_ADDR_LEN 48	  /* "[ffff:...:ffff]:65535" and a NUL */
+#define FMT_COMM_LEN 65	  /* 16 bytes escaped as \xNN and a NUL */
+#define FMT_TIME_LEN 32	  /* "Dec 30 2024 22:05:25.454" and a NUL */
+#define FMT_LINE_MAX 2048 /* longest log line or JSON object */
 
 /* Append-only text buffer over caller memory; output is truncated, never overrun. */
 struct strbuf {

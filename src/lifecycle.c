@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "fmt_json.h"
 #include "lifecycle.h"
 
 struct lc_transition {
@@ -20,6 +21,8 @@ struct lc_conn {
 	uint8_t daddr[SNOOP_ADDR_LEN];
 	uint16_t sport, dport;
 	uint8_t last_state;
+	uint8_t flags;	  /* enum snoop_sock_flags: direction */
+	uint8_t listener; /* a listening socket: no remote end */
 	uint8_t n;	  /* transitions kept */
 	uint32_t skipped; /* transitions beyond LIFECYCLE_MAX_TRANSITIONS */
 	struct lc_transition t[LIFECYCLE_MAX_TRANSITIONS];
@@ -137,6 +140,8 @@ int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t w
 		c->dport = e->dport;
 	}
 	c->last_state = e->new_state;
+	c->flags |= e->flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE);
+	c->listener |= e->new_state == SNOOP_TCP_LISTEN;
 	if (c->n < LIFECYCLE_MAX_TRANSITIONS) {
 		c->t[c->n].wall_ns = wall_ns;
 		c->t[c->n].state = e->new_state;
@@ -173,6 +178,58 @@ void lifecycle__report(const struct lifecycle *lc, FILE *out)
 		}
 		if (c->skipped)
 			fprintf(out, "  (%u more transitions not shown)\n", c->skipped);
+	}
+}
+
+void lifecycle__report_json(const struct lifecycle *lc, FILE *out, uint64_t now_ns)
+{
+	char line[FMT_LINE_MAX * 2];
+	struct strbuf sb;
+	struct json j;
+
+	if (lc->evicted) {
+		strbuf_init(&sb, line, sizeof(line));
+		json_init(&j, &sb);
+		fmt_json_begin(&j, now_ns, "lifecycle_truncated");
+		json_object_end(&j);
+		json_object_begin(&j, "socket_snoop");
+		json_str(&j, "schema", SNOOP_JSON_SCHEMA);
+		json_u64(&j, "connections_not_shown", lc->evicted);
+		json_object_end(&j);
+		json_object_end(&j);
+		fprintf(out, "%s\n", line);
+	}
+	for (const struct lc_conn *c = lc->oldest; c; c = c->newer) {
+		strbuf_init(&sb, line, sizeof(line));
+		json_init(&j, &sb);
+		fmt_json_begin(&j, now_ns, "lifecycle");
+		json_object_end(&j);
+		fmt_json_endpoints(&j, c->saddr, c->sport, c->daddr, c->dport, c->flags,
+				   c->listener);
+		json_object_begin(&j, "socket_snoop");
+		json_str(&j, "schema", SNOOP_JSON_SCHEMA);
+		json_u64(&j, "cookie", c->cookie);
+		json_array_begin(&j, "transitions");
+		for (int i = 0; i < c->n; i++) {
+			char ts[40], state[24];
+			struct strbuf t;
+
+			strbuf_init(&t, ts, sizeof(ts));
+			fmt_rfc3339(&t, c->t[i].wall_ns);
+			strbuf_init(&t, state, sizeof(state));
+			fmt_state_name(&t, c->t[i].state);
+			json_object_begin(&j, NULL);
+			json_str(&j, "@timestamp", ts);
+			json_str(&j, "state", state);
+			json_str(&j, "description", fmt_state_desc(c->t[i].state));
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		if (c->skipped)
+			json_u64(&j, "transitions_not_shown", c->skipped);
+		json_object_end(&j);
+		json_object_end(&j);
+		fprintf(out, "%s\n", line);
 	}
 }
 

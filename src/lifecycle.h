@@ -27,6 +27,9 @@ int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t w
 /* Write the seed's "Connection Lifecycles:" report. */
 void lifecycle__report(const struct lifecycle *lc, FILE *out);
 
+/* The same report as JSON Lines: one object per connection, made at @now_ns. */
+void lifecycle__report_json(const struct lifecycle *lc, FILE *out, uint64_t now_ns);
+
 /* Connections evicted to keep memory bounded. */
 uint64_t lifecycle__evicted(const struct lifecycle *lc);
 

@@ -18,6 +18,7 @@
 #include "exitcode.h"
 #include "faces.h"
 #include "fmt.h"
+#include "fmt_json.h"
 #include "lifecycle.h"
 #include "loader.h"
 #include "loop.h"
@@ -35,24 +36,42 @@ struct snoop_app {
 	struct lifecycle *lc;
 	int64_t mono_to_wall_ns;
 	uint64_t received;
+	uint64_t sequence; /* event.sequence of the JSON output */
 	uint64_t lost_reported;
 	uint64_t gaps;
 	uint64_t console_errors, logfile_errors;
 	char line[FMT_LINE_MAX];
 };
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Diagnostics follow the output format: JSON objects on stderr with --json. */
+static bool json_diagnostics;
 
-static void warn(const char *fmt, ...)
+static uint64_t now_wall_ns(void);
+
+/* One diagnostic line on stderr at @level ("info", "warning", "error"). */
+static void say(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const char *level, const char *fmt, ...)
 {
+	char msg[1024], line[FMT_LINE_MAX];
 	va_list ap;
 
-	fputs("socket-snoop: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (json_diagnostics) {
+		fmt_json_message(line, sizeof(line), level, msg, now_wall_ns());
+		fputs(line, stderr);
+	} else if (strcmp(level, "info") == 0) {
+		fprintf(stderr, "%s\n", msg);
+	} else {
+		fprintf(stderr, "socket-snoop: %s\n", msg);
+	}
 }
+
+#define warn(...) say("warning", __VA_ARGS__)
+#define error(...) say("error", __VA_ARGS__)
+#define info(...) say("info", __VA_ARGS__)
 
 /* Offset from CLOCK_MONOTONIC (the kernel's timestamps) to wall-clock time. */
 static int64_t mono_to_wall(void)
@@ -91,7 +110,11 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	app->received++;
 	wall = e->ts_ns + (uint64_t)app->mono_to_wall_ns;
-	emit(app, app->line, fmt_log_event(app->line, sizeof(app->line), e, wall));
+	if (app->cfg.json)
+		emit(app, app->line,
+		     fmt_json_event(app->line, sizeof(app->line), e, wall, ++app->sequence));
+	else
+		emit(app, app->line, fmt_log_event(app->line, sizeof(app->line), e, wall));
 	if (e->kind == SNOOP_KIND_STATE) {
 		int gap = lifecycle__add(app->lc, e, wall);
 
@@ -136,11 +159,17 @@ static void on_batch(void *ctx)
 static void report_losses(struct snoop_app *app)
 {
 	uint64_t lost = loader__lost(app->loader);
+	uint64_t count = lost - app->lost_reported;
 
 	if (lost <= app->lost_reported)
 		return;
-	emit(app, app->line,
-	     fmt_log_lost(app->line, sizeof(app->line), lost - app->lost_reported, now_wall_ns()));
+	if (app->cfg.json)
+		emit(app, app->line,
+		     fmt_json_lost(app->line, sizeof(app->line), count, now_wall_ns(),
+				   ++app->sequence));
+	else
+		emit(app, app->line,
+		     fmt_log_lost(app->line, sizeof(app->line), count, now_wall_ns()));
 	app->lost_reported = lost;
 	on_batch(app);
 }
@@ -183,14 +212,14 @@ static int open_log_file(struct snoop_app *app)
 	if (app->logfile)
 		return 0;
 	if (app->cfg.log_path_explicit) {
-		warn("cannot open log file %s: %s", path, strerror(errno));
+		error("cannot open log file %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	warn("cannot open log file %s: %s; writing to %s instead", path, strerror(errno),
 	     FALLBACK_LOG_PATH);
 	app->logfile = sink__new_file(FALLBACK_LOG_PATH);
 	if (!app->logfile) {
-		warn("cannot open log file %s: %s", FALLBACK_LOG_PATH, strerror(errno));
+		error("cannot open log file %s: %s", FALLBACK_LOG_PATH, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -218,6 +247,9 @@ int snoop_main(int argc, char **argv)
 
 	if (!app)
 		return EXIT_FAILURE_RUNTIME;
+	/* Known before parsing so that even a usage error is reported as JSON. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		json_diagnostics |= !strcmp(argv[i], "-j") || !strcmp(argv[i], "--json");
 	switch (cli_snoop__parse(argc, argv, getenv("SOCKET_SNOOP_LOG"), &app->cfg, err,
 				 sizeof(err))) {
 	case CLI_HELP:
@@ -229,16 +261,17 @@ int snoop_main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	case CLI_ERROR:
-		warn("%s", err);
-		fputs("Try 'socket-snoop --help' for more information.\n", stderr);
+		error("%s", err);
+		if (!json_diagnostics)
+			fputs("Try 'socket-snoop --help' for more information.\n", stderr);
 		rc = EXIT_USAGE;
 		goto out;
 	case CLI_RUN:
 		break;
 	}
 	if (caps__check_bpf()) {
-		warn("not enough privilege: run as root, or grant CAP_BPF and CAP_PERFMON "
-		     "(CAP_SYS_ADMIN on kernels before 5.8)");
+		error("not enough privilege: run as root, or grant CAP_BPF and CAP_PERFMON "
+		      "(CAP_SYS_ADMIN on kernels before 5.8)");
 		rc = EXIT_NOPERM;
 		goto out;
 	}
@@ -252,12 +285,12 @@ int snoop_main(int argc, char **argv)
 		app->console = sink__new_fd(STDOUT_FILENO, "standard output");
 	app->lc = lifecycle__new(REPORT_MAX_CONNS);
 	if (!app->lc || (!app->cfg.quiet && !app->console)) {
-		warn("out of memory");
+		error("out of memory");
 		goto out;
 	}
 	app->loader = loader__new(&app->cfg, &lerr);
 	if (!app->loader) {
-		warn("%s", lerr.msg);
+		error("%s", lerr.msg);
 		rc = lerr.exit_code;
 		goto out;
 	}
@@ -268,28 +301,31 @@ int snoop_main(int argc, char **argv)
 		     loader__unavailable(app->loader, i));
 	app->mono_to_wall_ns = mono_to_wall();
 	if (app->logfile)
-		fprintf(stderr, "Monitoring socket connections. Logs will be written to %s\n",
-			sink__name(app->logfile));
+		info("Monitoring socket connections. Logs will be written to %s",
+		     sink__name(app->logfile));
 	else
-		fputs("Monitoring socket connections. No log file.\n", stderr);
+		info("Monitoring socket connections. No log file.");
 
 	rc = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app);
 	if (rc < 0) {
-		warn("event loop failed: %s", strerror(-rc));
+		error("event loop failed: %s", strerror(-rc));
 		rc = EXIT_FAILURE_RUNTIME;
 	} else {
 		rc = EXIT_OK;
 	}
-	fputs("Stopping monitoring...\n", stderr);
+	info("Stopping monitoring...");
 	report_losses(app);
 	on_batch(app);
 	if (app->cfg.report) {
 		fflush(stdout);
-		lifecycle__report(app->lc, stdout);
+		if (app->cfg.json)
+			lifecycle__report_json(app->lc, stdout, now_wall_ns());
+		else
+			lifecycle__report(app->lc, stdout);
 		fflush(stdout);
 	}
-	fprintf(stderr, "Summary: RECEIVED=%llu LOST=%llu\n", (unsigned long long)app->received,
-		(unsigned long long)app->lost_reported);
+	info("Summary: RECEIVED=%llu LOST=%llu", (unsigned long long)app->received,
+	     (unsigned long long)app->lost_reported);
 out:
 	loader__free(app->loader);
 	lifecycle__free(app->lc);

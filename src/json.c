@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* json.c - streaming JSON writer with complete escaping (see json.h). */
+#include <string.h>
+
+#include "json.h"
+
+void json_init(struct json *j, struct strbuf *sb)
+{
+	memset(j, 0, sizeof(*j));
+	j->sb = sb;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at @s (at most @n bytes), or 0 when it
+ * is invalid: overlong forms, surrogates and code points above U+10FFFF are
+ * invalid too (RFC 3629).
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+void json_escape(struct strbuf *sb, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+
+		if (c == '"' || c == '\\') {
+			strbuf_char(sb, '\\');
+			strbuf_char(sb, (char)c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_str(sb, "\\u00");
+			strbuf_char(sb, hex[c >> 4]);
+			strbuf_char(sb, hex[c & 15]);
+			i++;
+		} else if ((len = utf8_seq_len(s + i, n - i)) > 0) {
+			strbuf_mem(sb, (const char *)s + i, len);
+			i += len;
+		} else {
+			strbuf_str(sb, "\xef\xbf\xbd"); /* U+FFFD for one invalid byte */
+			i++;
+		}
+	}
+}
+
+/* Comma and key before a member or element. */
+static void json_member(struct json *j, const char *key)
+{
+	if (j->need_comma[j->depth])
+		strbuf_char(j->sb, ',');
+	j->need_comma[j->depth] = true;
+	if (key) {
+		strbuf_char(j->sb, '"');
+		json_escape(j->sb, key, strlen(key));
+		strbuf_str(j->sb, "\":");
+	}
+}
+
+static void json_open(struct json *j, const char *key, char c)
+{
+	json_member(j, key);
+	strbuf_char(j->sb, c);
+	if (j->depth < JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+static void json_close(struct json *j, char c)
+{
+	strbuf_char(j->sb, c);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_object_begin(struct json *j, const char *key)
+{
+	json_open(j, key, '{');
+}
+
+void json_object_end(struct json *j)
+{
+	json_close(j, '}');
+}
+
+void json_array_begin(struct json *j, const char *key)
+{
+	json_open(j, key, '[');
+}
+
+void json_array_end(struct json *j)
+{
+	json_close(j, ']');
+}
+
+void json_mem(struct json *j, const char *key, const char *s, size_t n)
+{
+	json_member(j, key);
+	strbuf_char(j->sb, '"');
+	json_escape(j->sb, s, n);
+	strbuf_char(j->sb, '"');
+}
+
+void json_str(struct json *j, const char *key, const char *s)
+{
+	json_mem(j, key, s, strlen(s));
+}
+
+void json_u64(struct json *j, const char *key, uint64_t v)
+{
+	json_member(j, key);
+	strbuf_u64(j->sb, v);
+}
+
+void json_i64(struct json *j, const char *key, int64_t v)
+{
+	json_member(j, key);
+	strbuf_i64(j->sb, v);
+}
+
+void json_bool(struct json *j, const char *key, bool v)
+{
+	json_member(j, key);
+	strbuf_str(j->sb, v ? "true" : "false");
+}
