@@ -191,6 +191,8 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 	if (e->kind == SNOOP_KIND_STATE)
 		json_state(&j, "old_state", e->old_state);
 	json_u64(&j, "netns", e->netns);
+	if (e->flags & SNOOP_SF_SNAPSHOT)
+		json_bool(&j, "seen_at_start", true);
 	if (has_owner)
 		json_u64(&j, "cgroup_id", e->owner.cgroup_id);
 	switch (e->kind) {

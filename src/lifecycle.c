@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* lifecycle.c - bounded connection table and the exit report (see lifecycle.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +22,25 @@ struct lc_conn {
 	uint8_t daddr[SNOOP_ADDR_LEN];
 	uint16_t sport, dport;
 	uint8_t last_state;
-	uint8_t flags;	  /* enum snoop_sock_flags: direction */
-	uint8_t listener; /* a listening socket: no remote end */
-	uint8_t n;	  /* transitions kept */
-	uint32_t skipped; /* transitions beyond LIFECYCLE_MAX_TRANSITIONS */
+	uint8_t flags;	       /* enum snoop_sock_flags: direction */
+	uint8_t listener;      /* a listening socket: no remote end */
+	uint8_t seen_at_start; /* existed before socket-snoop started */
+	uint8_t n;	       /* transitions kept */
+	uint32_t skipped;      /* transitions beyond LIFECYCLE_MAX_TRANSITIONS */
 	struct lc_transition t[LIFECYCLE_MAX_TRANSITIONS];
 };
 
+/* A connection seen at start-up, waiting for its first event. */
+struct lc_snapshot {
+	uint64_t cookie;
+	uint64_t wall_ns;
+	uint8_t state;
+};
+
 struct lifecycle {
+	struct lc_snapshot *snaps; /* sorted by cookie once the first event arrives */
+	uint32_t n_snaps, cap_snaps;
+	bool snaps_sorted;
 	struct lc_conn *pool; /* max_conns entries, allocated once */
 	struct lc_conn **buckets;
 	uint32_t n_buckets; /* power of two */
@@ -122,13 +134,61 @@ static struct lc_conn *lc_insert(struct lifecycle *lc, uint64_t cookie)
 	return c;
 }
 
+int lifecycle__add_snapshot(struct lifecycle *lc, const struct snoop_event *e, uint64_t wall_ns)
+{
+	if (lc->n_snaps == lc->cap_snaps) {
+		uint32_t cap = lc->cap_snaps ? lc->cap_snaps * 2 : 256;
+		struct lc_snapshot *n = realloc(lc->snaps, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		lc->snaps = n;
+		lc->cap_snaps = cap;
+	}
+	lc->snaps[lc->n_snaps++] = (struct lc_snapshot){ e->cookie, wall_ns, e->new_state };
+	lc->snaps_sorted = false;
+	return 0;
+}
+
+static int snap_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct lc_snapshot *)a)->cookie;
+	uint64_t y = ((const struct lc_snapshot *)b)->cookie;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The start-up record of @cookie, or NULL. */
+static const struct lc_snapshot *lc_snapshot_find(struct lifecycle *lc, uint64_t cookie)
+{
+	struct lc_snapshot key = { .cookie = cookie };
+
+	if (!lc->n_snaps)
+		return NULL;
+	if (!lc->snaps_sorted) {
+		qsort(lc->snaps, lc->n_snaps, sizeof(*lc->snaps), snap_cmp);
+		lc->snaps_sorted = true;
+	}
+	return bsearch(&key, lc->snaps, lc->n_snaps, sizeof(*lc->snaps), snap_cmp);
+}
+
 int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t wall_ns)
 {
 	struct lc_conn *c = lc_find(lc, e->cookie);
 	int gap = 0;
 
 	if (!c) {
+		const struct lc_snapshot *snap = lc_snapshot_find(lc, e->cookie);
+
 		c = lc_insert(lc, e->cookie);
+		if (snap) {
+			c->seen_at_start = 1;
+			c->t[0].wall_ns = snap->wall_ns;
+			c->t[0].state = snap->state;
+			c->n = 1;
+			c->last_state = snap->state;
+			gap = snap->state != e->old_state;
+		}
 	} else if (c->last_state && c->last_state != e->old_state) {
 		gap = 1;
 	}
@@ -174,6 +234,8 @@ void lifecycle__report(const struct lifecycle *lc, FILE *out)
 			fmt_log_time(&sb, c->t[i].wall_ns);
 			strbuf_str(&sb, ": ");
 			strbuf_str(&sb, fmt_state_desc(c->t[i].state));
+			if (i == 0 && c->seen_at_start)
+				strbuf_str(&sb, " (seen at start)");
 			fprintf(out, "%s\n", line);
 		}
 		if (c->skipped)
@@ -209,6 +271,8 @@ void lifecycle__report_json(const struct lifecycle *lc, FILE *out, uint64_t now_
 		json_object_begin(&j, "socket_snoop");
 		json_str(&j, "schema", SNOOP_JSON_SCHEMA);
 		json_u64(&j, "cookie", c->cookie);
+		if (c->seen_at_start)
+			json_bool(&j, "seen_at_start", true);
 		json_array_begin(&j, "transitions");
 		for (int i = 0; i < c->n; i++) {
 			char ts[40], state[24];
@@ -244,5 +308,6 @@ void lifecycle__free(struct lifecycle *lc)
 		return;
 	free(lc->pool);
 	free(lc->buckets);
+	free(lc->snaps);
 	free(lc);
 }

@@ -24,6 +24,13 @@ struct lifecycle *lifecycle__new(uint32_t max_conns);
  */
 int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t wall_ns);
 
+/*
+ * Remember a connection that existed at start-up (@e from the snapshot).  It
+ * enters the report, its first line marked "(seen at start)", once an event
+ * of it arrives: only then is it known to pass the in-kernel filters.
+ */
+int lifecycle__add_snapshot(struct lifecycle *lc, const struct snoop_event *e, uint64_t wall_ns);
+
 /* Write the seed's "Connection Lifecycles:" report. */
 void lifecycle__report(const struct lifecycle *lc, FILE *out);
 

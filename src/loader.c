@@ -282,6 +282,11 @@ int loader__ringbuf_fd(const struct loader *l)
 	return bpf_map__fd(l->skel->maps.events);
 }
 
+int loader__owner_map_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.owner_map);
+}
+
 /* Sum one per-CPU counter of the stats map. */
 static uint64_t stat_sum(const struct loader *l, __u32 stat)
 {

@@ -24,6 +24,9 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 /* The ring buffer map fd, for ring_buffer__new(). */
 int loader__ringbuf_fd(const struct loader *l);
 
+/* The per-socket owner map (sk_storage, keyed by socket fd from user space). */
+int loader__owner_map_fd(const struct loader *l);
+
 /* Events the kernel could not deliver: ring buffer full plus skipped nested runs. */
 uint64_t loader__lost(const struct loader *l);
 

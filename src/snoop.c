@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "names.h"
 #include "sink.h"
+#include "snapshot.h"
 
 #define FALLBACK_LOG_PATH "./socket_monitor.log"
 #define REPORT_MAX_CONNS 8192
@@ -201,6 +202,22 @@ static int on_tick(void *ctx)
 	return !app->console && !app->logfile && !app->cfg.quiet;
 }
 
+static void on_snapshot(void *ctx, const struct snoop_event *e)
+{
+	struct snoop_app *app = ctx;
+
+	lifecycle__add_snapshot(app->lc, e, e->ts_ns + (uint64_t)app->mono_to_wall_ns);
+}
+
+/* CLOCK_MONOTONIC now, the clock of the kernel's timestamps. */
+static uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* Open the log file; the default path falls back to ./socket_monitor.log. */
 static int open_log_file(struct snoop_app *app)
 {
@@ -300,6 +317,21 @@ int snoop_main(int argc, char **argv)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
 		     loader__unavailable(app->loader, i));
 	app->mono_to_wall_ns = mono_to_wall();
+	/* After attach: a socket created meanwhile is seen by the programs instead. */
+	{
+		struct snapshot_stats st;
+		int err = snapshot__run(loader__owner_map_fd(app->loader), &app->cfg.filter,
+					now_mono_ns(), on_snapshot, app, &st);
+
+		if (err)
+			warn("cannot look for connections open at start: %s", strerror(-err));
+		else if (st.denied)
+			warn("could not take the sockets of %u processes (CAP_SYS_PTRACE needed): "
+			     "their connections open at start are not attributed",
+			     st.denied);
+		if (app->cfg.verbose)
+			info("%u TCP sockets were open at start", st.sockets);
+	}
 	if (app->logfile)
 		info("Monitoring socket connections. Logs will be written to %s",
 		     sink__name(app->logfile));

@@ -97,6 +97,21 @@ struct snoop_owner {
 };
 _Static_assert(sizeof(struct snoop_owner) == 40, "snoop_owner layout");
 
+/*
+ * What socket-snoop remembers about a socket (sk_storage value): written by
+ * the BPF programs, and by user space for sockets found at start-up.
+ */
+struct snoop_sock_info {
+	struct snoop_owner owner;
+	__u64 first_ns;	  /* first event seen: start of the close summary's duration */
+	__u8 attribution; /* enum snoop_attribution */
+	__u8 flags;	  /* enum snoop_sock_flags */
+	__u8 closed_by;	  /* enum snoop_closed_by, first side to close */
+	__u8 in_cgroup;	  /* owner was under --cgroup when recorded */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct snoop_sock_info) == 56, "snoop_sock_info layout");
+
 /* Close summary, read from struct tcp_sock when the socket reaches CLOSE. */
 struct snoop_close_info {
 	__u64 duration_ns;    /* since the first event seen for the socket */

@@ -16,7 +16,7 @@
 #define NSFS_MAGIC 0x6e736673
 
 /* Where cgroup v2 is mounted: /sys/fs/cgroup on most systems, .../unified on hybrid ones. */
-static int cgroup2_mount(char *out, size_t size)
+int target__cgroup2_mount(char *out, size_t size)
 {
 	FILE *f = setmntent("/proc/mounts", "r");
 	struct mntent *m;
@@ -42,7 +42,7 @@ int target__cgroup(const char *path, uint64_t *id, uint32_t *level)
 	struct stat st;
 	size_t root_len;
 	uint32_t depth = 0;
-	int err = cgroup2_mount(root, sizeof(root));
+	int err = target__cgroup2_mount(root, sizeof(root));
 
 	if (err)
 		return err;

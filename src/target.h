@@ -3,7 +3,11 @@
 #ifndef TARGET_H
 #define TARGET_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* Where cgroup v2 is mounted (from /proc/mounts) into @out.  0 or negative errno. */
+int target__cgroup2_mount(char *out, size_t size);
 
 /*
  * A cgroup v2 directory (absolute, or relative to the v2 mount found in

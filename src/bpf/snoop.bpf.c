@@ -43,23 +43,14 @@ const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
 /* tcp_send_reset carries the reset reason since Linux 6.10. */
 const volatile bool reset_has_reason = false;
 
-/* What socket-snoop remembers about a socket; lives and dies with it. */
-struct sock_info {
-	struct snoop_owner owner;
-	__u64 first_ns;	  /* first event seen: start of the close summary's duration */
-	__u8 attribution; /* enum snoop_attribution */
-	__u8 flags;	  /* enum snoop_sock_flags */
-	__u8 closed_by;	  /* enum snoop_closed_by, first side to close */
-	__u8 in_cgroup;	  /* owner was under --cgroup when recorded */
-	__u32 pad;
-};
+/* Each socket's struct snoop_sock_info lives and dies with the socket. */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	/* BPF_F_CLONE: a child socket created from a listener gets a copy. */
 	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
-	__type(value, struct sock_info);
+	__type(value, struct snoop_sock_info);
 } owner_map SEC(".maps");
 
 struct {
@@ -121,7 +112,7 @@ static __always_inline void stat_inc(__u32 stat)
 }
 
 /* Record the current task as the owner: only call in a system call on the socket. */
-static __always_inline void owner_record(struct sock_info *si)
+static __always_inline void owner_record(struct snoop_sock_info *si)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
@@ -138,7 +129,7 @@ static __always_inline void owner_record(struct sock_info *si)
 }
 
 /* The socket-snoop record of @sk, created empty when @create is set. */
-static __always_inline struct sock_info *sock_info_get(const struct sock *sk, bool create)
+static __always_inline struct snoop_sock_info *sock_info_get(const struct sock *sk, bool create)
 {
 	/* The helper itself refuses request and time-wait sockets (not full sockets). */
 	return bpf_sk_storage_get(&owner_map, (struct sock *)sk, NULL,
@@ -302,7 +293,7 @@ static __always_inline bool sock_matches(const struct snoop_event *e)
 }
 
 /* The process filters (pid, uid, comm, cgroup) on the socket's owner. */
-static __always_inline bool owner_matches(const struct sock_info *si)
+static __always_inline bool owner_matches(const struct snoop_sock_info *si)
 {
 	if (!(filter_pid || filter_uid || filter_comm || filter_cgroup))
 		return true;
@@ -345,7 +336,7 @@ static __always_inline void event_submit(struct snoop_event *e)
  * socket or its owner does not pass the filters.
  */
 static __always_inline bool event_start(struct snoop_event *e, __u8 kind, const struct sock *sk,
-					const struct sock_info *si, __u64 now)
+					const struct snoop_sock_info *si, __u64 now)
 {
 	if (!(kinds_mask & (1u << kind)) || !owner_matches(si))
 		return false;
@@ -373,10 +364,10 @@ static __always_inline bool event_start(struct snoop_event *e, __u8 kind, const 
  * current task: SYN_SENT (connect), LISTEN (listen), FIN_WAIT1 (close or
  * shutdown while established) and LAST_ACK (close after the peer's FIN).
  */
-static __always_inline struct sock_info *sock_info_transition(const struct sock *sk, int oldstate,
-							      int newstate, __u64 now)
+static __always_inline struct snoop_sock_info *
+sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 now)
 {
-	struct sock_info *si;
+	struct snoop_sock_info *si;
 	bool in_syscall = newstate == SNOOP_TCP_SYN_SENT || newstate == SNOOP_TCP_LISTEN ||
 			  newstate == SNOOP_TCP_FIN_WAIT1 || newstate == SNOOP_TCP_LAST_ACK;
 	bool child = oldstate == SNOOP_TCP_LISTEN && newstate == SNOOP_TCP_SYN_RECV;
@@ -432,7 +423,8 @@ static __always_inline struct sock_info *sock_info_transition(const struct sock 
  * and snd_una caught up with write_seq), and received bytes include the
  * peer's FIN once it arrived (tcp_fin() sets SOCK_DONE).
  */
-static __always_inline void emit_close(const struct sock *sk, const struct sock_info *si, __u64 now)
+static __always_inline void emit_close(const struct sock *sk, const struct snoop_sock_info *si,
+				       __u64 now)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
@@ -469,7 +461,7 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
 	struct snoop_event e;
-	struct sock_info *si;
+	struct snoop_sock_info *si;
 	__u64 now;
 
 	/* shutdown() then close() sets FIN_WAIT1 twice: not a transition. */
@@ -498,7 +490,7 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
  */
 static __always_inline void owner_touch(const struct sock *sk)
 {
-	struct sock_info *si;
+	struct snoop_sock_info *si;
 
 	if (!is_tcp(sk))
 		return;
@@ -549,7 +541,7 @@ SEC("tp_btf/tcp_retransmit_synack")
 int BPF_PROG(handle_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
 	struct snoop_event e;
-	struct sock_info *si;
+	struct snoop_sock_info *si;
 
 	if (!is_tcp(sk))
 		return 0;
@@ -569,9 +561,9 @@ int BPF_PROG(handle_retransmit_synack, const struct sock *sk, const struct reque
 }
 
 /* Note a reset as the way a connection ended, unless a FIN came first. */
-static __always_inline struct sock_info *sock_info_reset(const struct sock *sk, __u8 flag)
+static __always_inline struct snoop_sock_info *sock_info_reset(const struct sock *sk, __u8 flag)
 {
-	struct sock_info *si = sock_info_get(sk, false);
+	struct snoop_sock_info *si = sock_info_get(sk, false);
 
 	if (si) {
 		if (!si->closed_by)
@@ -627,7 +619,7 @@ SEC("tp_btf/inet_sk_error_report")
 int BPF_PROG(handle_error_report, const struct sock *sk)
 {
 	struct snoop_event e;
-	struct sock_info *si;
+	struct snoop_sock_info *si;
 
 	if (!is_tcp(sk))
 		return 0;
