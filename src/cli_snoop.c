@@ -260,7 +260,7 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->report = true;
 	f->kinds_mask = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: also forget a half-read option cluster */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":jo:qe:p:n:u:L:D:46s:c:N:d:b:vVh", long_options,
 				  NULL)) != -1) {
@@ -366,10 +366,19 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 			cfg->json = true;
 			break;
 		case ':':
-			snprintf(err, err_len, "option '%s' needs a value", argv[optind - 1]);
-			return CLI_ERROR;
 		default:
-			snprintf(err, err_len, "unknown option '%s'", argv[optind - 1]);
+			/*
+			 * Name the option as written: "--pid", or "-x" inside a cluster
+			 * such as -xq, where argv[optind - 1] is not the bad option.
+			 */
+			if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt || optopt > 255)
+				snprintf(bad, sizeof(bad), "%.*s",
+					 (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			else
+				snprintf(bad, sizeof(bad), "-%c", optopt);
+			snprintf(err, err_len,
+				 opt == ':' ? "option '%s' needs a value" : "unknown option '%s'",
+				 bad);
 			return CLI_ERROR;
 		}
 		if (rc) {

@@ -9,6 +9,13 @@
 
 void strbuf_init(struct strbuf *sb, char *buf, size_t size)
 {
+	static char empty[1];
+
+	/* A zero-size buffer gets nothing, not even the NUL. */
+	if (!size) {
+		buf = empty;
+		size = 1;
+	}
 	sb->p = buf;
 	sb->end = buf + size - 1;
 	*sb->p = '\0';
@@ -317,7 +324,7 @@ size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64
 		break;
 	}
 	strbuf_char(&sb, '\n');
-	return (size_t)(sb.p - buf);
+	return size ? (size_t)(sb.p - buf) : 0;
 }
 
 size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns)
@@ -329,5 +336,5 @@ size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns)
 	strbuf_str(&sb, " Events Lost: COUNT=");
 	strbuf_u64(&sb, count);
 	strbuf_char(&sb, '\n');
-	return (size_t)(sb.p - buf);
+	return size ? (size_t)(sb.p - buf) : 0;
 }

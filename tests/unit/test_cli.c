@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * test_cli.c - socket-snoop's command line: every bad value of issue 2 is a
+ * usage error naming the option and the value; good values fill the config
+ * exactly; seed aliases equal their modern options; log path precedence.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+#define MAX_ARGS 32
+
+struct run {
+	struct snoop_config cfg;
+	char err[256];
+	char *argv[MAX_ARGS];
+};
+
+/*
+ * Parse "socket-snoop ARGS..." (NULL-terminated) with $SOCKET_SNOOP_LOG @env.
+ * The config keeps pointers into argv, so the arguments are string literals.
+ */
+static enum cli_action parse_env(struct run *r, const char *env, ...)
+{
+	va_list ap;
+	int argc = 0;
+	const char *a;
+
+	memset(r, 0xa5, sizeof(*r)); /* the parser must set every field itself */
+	r->err[0] = '\0';
+	r->argv[argc++] = (char *)"socket-snoop";
+	va_start(ap, env);
+	while ((a = va_arg(ap, const char *))) {
+		assert_true(argc < MAX_ARGS - 1);
+		r->argv[argc++] = (char *)a;
+	}
+	va_end(ap);
+	r->argv[argc] = NULL;
+	return cli_snoop__parse(argc, r->argv, env, &r->cfg, r->err, sizeof(r->err));
+}
+
+#define parse(r, ...) parse_env((r), NULL, __VA_ARGS__, NULL)
+#define parse_none(r) parse_env((r), NULL, NULL)
+
+/* A usage error whose message is exactly @msg. */
+#define assert_usage_error(msg, ...)                                 \
+	do {                                                         \
+		struct run *r_ = *state;                             \
+		assert_int_equal(parse(r_, __VA_ARGS__), CLI_ERROR); \
+		assert_string_equal(r_->err, (msg));                 \
+	} while (0)
+
+static int port_bit(const uint64_t *bits, unsigned int port)
+{
+	return (int)((bits[port >> 6] >> (port & 63)) & 1);
+}
+
+static unsigned int port_count(const uint64_t *bits)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < SNOOP_PORT_WORDS; i++)
+		n += (unsigned int)__builtin_popcountll(bits[i]);
+	return n;
+}
+
+static void assert_cidr(const struct cidr *c, const char *text, uint32_t prefixlen)
+{
+	uint8_t want[SNOOP_ADDR_LEN] = { 0 };
+	struct in_addr v4;
+
+	if (inet_pton(AF_INET, text, &v4) == 1) {
+		want[10] = 0xff;
+		want[11] = 0xff;
+		memcpy(&want[12], &v4, 4);
+	} else {
+		assert_int_equal(inet_pton(AF_INET6, text, want), 1);
+	}
+	assert_memory_equal(c->addr, want, SNOOP_ADDR_LEN);
+	assert_int_equal(c->prefixlen, prefixlen);
+}
+
+/*
+ * glibc's getopt keeps its place inside a cluster like "-xq" in private state
+ * that only optind = 0 resets.  Tests that stop the parser inside a cluster
+ * reset it afterwards, so a parser that does not reset it fails only them.
+ */
+static int reset_getopt(void **state)
+{
+	char *argv[] = { (char *)"reset", NULL };
+
+	optind = 0;
+	opterr = 0;
+	getopt(1, argv, "");
+	return 0;
+}
+
+static int setup(void **state)
+{
+	*state = calloc(1, sizeof(struct run));
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* ---- bad values: exit 64 naming the option and the value ------------------------------ */
+
+static void test_unknown_state_name_is_usage_error(void **state)
+{
+	assert_usage_error("invalid value 'bogus' for --state: expected a TCP state name "
+			   "(ESTABLISHED, SYN_SENT, ...)",
+			   "--state=bogus");
+	assert_usage_error("invalid value 'established,bogus' for --state: 'bogus' is not a TCP "
+			   "state name (ESTABLISHED, SYN_SENT, ...)",
+			   "-s", "established,bogus");
+}
+
+static void test_cidr_prefix_33_is_usage_error(void **state)
+{
+	assert_usage_error("invalid value '10.0.0.0/33' for --laddr: expected an IPv4 or IPv6 "
+			   "address with an optional /prefix",
+			   "--laddr=10.0.0.0/33");
+	assert_usage_error("invalid value '10.0.0.0/33' for --raddr: expected an IPv4 or IPv6 "
+			   "address with an optional /prefix",
+			   "--raddr", "10.0.0.0/33");
+	assert_usage_error("invalid value '10.0.0.0/8,fd00::/129' for --laddr: 'fd00::/129' is "
+			   "not an IPv4 or IPv6 address with an optional /prefix",
+			   "--laddr=10.0.0.0/8,fd00::/129");
+}
+
+static void test_port_70000_is_usage_error(void **state)
+{
+	assert_usage_error("invalid value '70000' for --lport: expected ports 0-65535 or ranges "
+			   "LO-HI",
+			   "--lport=70000");
+	assert_usage_error("invalid value '70000' for --rport: expected ports 0-65535 or ranges "
+			   "LO-HI",
+			   "-D", "70000");
+	assert_usage_error("invalid value '10-5' for --lport: expected ports 0-65535 or ranges "
+			   "LO-HI",
+			   "-L", "10-5");
+}
+
+static void test_pid_abc_is_usage_error(void **state)
+{
+	assert_usage_error("invalid value 'abc' for --pid: expected a process ID (1-4194304)",
+			   "--pid=abc");
+	assert_usage_error("invalid value 'abc' for --pid: expected a process ID (1-4194304)", "-p",
+			   "abc");
+	assert_usage_error("invalid value '0' for --pid: expected a process ID (1-4194304)",
+			   "--pid=0");
+	assert_usage_error("invalid value '4194305' for --pid: expected a process ID (1-4194304)",
+			   "--pid=4194305");
+	assert_usage_error("invalid value '1,abc' for --pid: 'abc' is not a process ID "
+			   "(1-4194304)",
+			   "--pid=1,abc");
+}
+
+static void test_uid_bad_values_are_usage_errors(void **state)
+{
+	assert_usage_error("invalid value '-1' for --uid: expected a user ID", "--uid=-1");
+	assert_usage_error("invalid value '4294967295' for --uid: expected a user ID", "-u",
+			   "4294967295");
+}
+
+static void test_unknown_option_is_usage_error(void **state)
+{
+	assert_usage_error("unknown option '--bogus'", "--bogus");
+	assert_usage_error("unknown option '-x'", "-x");
+	assert_usage_error("unknown option '--bogus=1'", "-q", "--bogus=1");
+}
+
+static void test_unknown_short_option_in_a_cluster_is_named(void **state)
+{
+	struct run *r = *state;
+
+	/* The option is -x, whatever else shares its argument. */
+	assert_int_equal(parse(r, "-xq"), CLI_ERROR);
+	assert_string_equal(r->err, "unknown option '-x'");
+}
+
+static void test_duration_minus_1_and_0_are_usage_errors(void **state)
+{
+	assert_usage_error("invalid value '-1' for --duration: expected a number of seconds "
+			   "greater than 0",
+			   "--duration=-1");
+	assert_usage_error("invalid value '0' for --duration: expected a number of seconds "
+			   "greater than 0",
+			   "--duration=0");
+	assert_usage_error("invalid value '0' for --duration: expected a number of seconds "
+			   "greater than 0",
+			   "-d", "0");
+	assert_usage_error("invalid value '5s' for --duration: expected a number of seconds "
+			   "greater than 0",
+			   "-d", "5s");
+}
+
+static void test_comm_longer_than_15_bytes_is_usage_error(void **state)
+{
+	assert_usage_error("invalid value 'abcdefghijklmnop' for --comm: expected a command name "
+			   "of at most 15 bytes",
+			   "--comm=abcdefghijklmnop");
+	assert_usage_error("invalid value 'sshd,abcdefghijklmnop' for --comm: 'abcdefghijklmnop' "
+			   "is not a command name of at most 15 bytes",
+			   "-n", "sshd,abcdefghijklmnop");
+}
+
+static void test_ipv4_with_ipv6_is_usage_error(void **state)
+{
+	assert_usage_error("options -4 and -6 exclude each other", "-4", "-6");
+	assert_usage_error("options -4 and -6 exclude each other", "--ipv6", "--ipv4");
+	assert_usage_error("options -4 and -6 exclude each other", "-46");
+}
+
+static void test_missing_value_is_usage_error(void **state)
+{
+	assert_usage_error("option '--pid' needs a value", "--pid");
+	assert_usage_error("option '-p' needs a value", "-p");
+	assert_usage_error("option '--state' needs a value", "-q", "--state");
+}
+
+static void test_empty_values_are_usage_errors(void **state)
+{
+	assert_usage_error("invalid value '' for --pid: expected a process ID (1-4194304)",
+			   "--pid=");
+	assert_usage_error("invalid value '' for --lport: expected ports 0-65535 or ranges LO-HI",
+			   "--lport=");
+	assert_usage_error("invalid value '' for --log-file: expected a valid value",
+			   "--log-file=");
+}
+
+static void test_extra_positional_argument_is_usage_error(void **state)
+{
+	assert_usage_error("unexpected argument 'extra'", "extra");
+	assert_usage_error("unexpected argument 'extra'", "-q", "extra", "--no-report");
+}
+
+static void test_bad_buffer_size_is_usage_error(void **state)
+{
+	assert_usage_error("invalid value '1K' for --buffer-size: expected a size between 64K and "
+			   "1G",
+			   "--buffer-size=1K");
+	assert_usage_error("invalid value '2G' for --buffer-size: expected a size between 64K and "
+			   "1G",
+			   "-b", "2G");
+	assert_usage_error("invalid value 'lots' for --buffer-size: expected a size between 64K "
+			   "and 1G",
+			   "-b", "lots");
+}
+
+static void test_bad_events_is_usage_error(void **state)
+{
+	assert_usage_error("invalid value 'bogus' for --events: expected an event kind (state, "
+			   "retransmit, reset, error, close)",
+			   "--events=bogus");
+	assert_usage_error("invalid value 'state,,close' for --events: expected an event kind "
+			   "(state, retransmit, reset, error, close)",
+			   "-e", "state,,close");
+}
+
+static void test_bad_netns_and_cgroup_are_usage_errors(void **state)
+{
+	assert_usage_error("invalid value '0' for --netns: inode 0", "--netns=0");
+	assert_usage_error("invalid value '/nonexistent-socket-snoop' for --netns: No such file or "
+			   "directory",
+			   "-N", "/nonexistent-socket-snoop");
+	assert_usage_error("invalid value '/' for --netns: not a network namespace file",
+			   "--netns=/");
+	assert_usage_error("invalid value '/nonexistent-socket-snoop' for --cgroup: No such file "
+			   "or directory",
+			   "--cgroup=/nonexistent-socket-snoop");
+}
+
+/* ---- good values fill the config exactly ---------------------------------------------- */
+
+static void test_defaults(void **state)
+{
+	struct run *r = *state;
+	const struct filter_config *f = &r->cfg.filter;
+	uint64_t zero[SNOOP_PORT_WORDS] = { 0 };
+
+	assert_int_equal(parse_none(r), CLI_RUN);
+	assert_string_equal(r->cfg.log_path, "/var/log/socket_monitor.log");
+	assert_false(r->cfg.log_path_explicit);
+	assert_false(r->cfg.json);
+	assert_false(r->cfg.quiet);
+	assert_true(r->cfg.report);
+	assert_false(r->cfg.verbose);
+	assert_int_equal(r->cfg.duration_s, 0);
+	assert_int_equal(r->cfg.ringbuf_bytes, 0);
+	assert_int_equal(f->n_pids, 0);
+	assert_int_equal(f->n_uids, 0);
+	assert_int_equal(f->n_comms, 0);
+	assert_false(f->lport);
+	assert_false(f->rport);
+	assert_memory_equal(f->lport_bits, zero, sizeof(zero));
+	assert_memory_equal(f->rport_bits, zero, sizeof(zero));
+	assert_int_equal(f->n_laddrs, 0);
+	assert_int_equal(f->n_raddrs, 0);
+	assert_int_equal(f->family, 0);
+	assert_int_equal(f->states_mask, 0);
+	/* DESIGN.md: --events defaults to all kinds. */
+	assert_int_equal(f->kinds_mask, SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET |
+						SNOOP_EV_ERROR | SNOOP_EV_CLOSE);
+	assert_null(f->cgroup_path);
+	assert_int_equal(f->cgroup_id, 0);
+	assert_int_equal(f->netns, 0);
+	assert_false(f->all_addresses);
+}
+
+static void test_pids_list_deduplicated_and_accumulated(void **state)
+{
+	struct run *r = *state;
+	const struct filter_config *f = &r->cfg.filter;
+
+	assert_int_equal(parse(r, "--pid=100,200,100", "-p", "300", "-p4194304"), CLI_RUN);
+	assert_int_equal(f->n_pids, 4);
+	assert_int_equal(f->pids[0], 100);
+	assert_int_equal(f->pids[1], 200);
+	assert_int_equal(f->pids[2], 300);
+	assert_int_equal(f->pids[3], 4194304);
+}
+
+static void test_uids_and_comms(void **state)
+{
+	struct run *r = *state;
+	const struct filter_config *f = &r->cfg.filter;
+	char want[SNOOP_COMM_LEN] = "sshd-session";
+
+	assert_int_equal(parse(r, "--uid=0,1000", "-n", "sshd-session,abcdefghijklmno"), CLI_RUN);
+	assert_int_equal(f->n_uids, 2);
+	assert_int_equal(f->uids[0], 0);
+	assert_int_equal(f->uids[1], 1000);
+	assert_int_equal(f->n_comms, 2);
+	/* Zero-padded: the kernel compares all 16 bytes. */
+	assert_memory_equal(f->comms[0], want, SNOOP_COMM_LEN);
+	assert_memory_equal(f->comms[1], "abcdefghijklmno", SNOOP_COMM_LEN);
+}
+
+static void test_port_bitmaps_for_22_80_8000_to_8100(void **state)
+{
+	struct run *r = *state;
+	const struct filter_config *f = &r->cfg.filter;
+
+	assert_int_equal(parse(r, "--lport=22,80,8000-8100"), CLI_RUN);
+	assert_true(f->lport);
+	assert_false(f->rport);
+	assert_int_equal(port_count(f->lport_bits), 103);
+	assert_int_equal(port_bit(f->lport_bits, 22), 1);
+	assert_int_equal(port_bit(f->lport_bits, 80), 1);
+	assert_int_equal(port_bit(f->lport_bits, 8000), 1);
+	assert_int_equal(port_bit(f->lport_bits, 8100), 1);
+	assert_int_equal(port_bit(f->lport_bits, 7999), 0);
+	assert_int_equal(port_bit(f->lport_bits, 8101), 0);
+	assert_int_equal(port_count(f->rport_bits), 0);
+
+	assert_int_equal(parse(r, "-D", "443", "-D", "0,65535"), CLI_RUN);
+	assert_false(f->lport);
+	assert_true(f->rport);
+	assert_int_equal(port_count(f->rport_bits), 3);
+	assert_int_equal(port_bit(f->rport_bits, 0), 1);
+	assert_int_equal(port_bit(f->rport_bits, 443), 1);
+	assert_int_equal(port_bit(f->rport_bits, 65535), 1);
+}
+
+static void test_laddr_raddr_cidrs(void **state)
+{
+	struct run *r = *state;
+	const struct filter_config *f = &r->cfg.filter;
+
+	assert_int_equal(parse(r, "--laddr=10.1.2.3/8,fd00::/64", "--raddr", "192.0.2.1",
+			       "--raddr=2001:db8::1"),
+			 CLI_RUN);
+	assert_int_equal(f->n_laddrs, 2);
+	assert_cidr(&f->laddrs[0], "10.0.0.0", 104);
+	assert_cidr(&f->laddrs[1], "fd00::", 64);
+	assert_int_equal(f->n_raddrs, 2);
+	assert_cidr(&f->raddrs[0], "192.0.2.1", 128);
+	assert_cidr(&f->raddrs[1], "2001:db8::1", 128);
+}
+
+static void test_states_mask_bits(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "--state=established,SYN_SENT,Closed", "-s", "tcp_listen"),
+			 CLI_RUN);
+	assert_int_equal(r->cfg.filter.states_mask,
+			 (1u << SNOOP_TCP_ESTABLISHED) | (1u << SNOOP_TCP_SYN_SENT) |
+				 (1u << SNOOP_TCP_CLOSE) | (1u << SNOOP_TCP_LISTEN));
+}
+
+static void test_active_only_selects_established(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "--active-only"), CLI_RUN);
+	assert_int_equal(r->cfg.filter.states_mask, 1u << SNOOP_TCP_ESTABLISHED);
+}
+
+static void test_seed_aliases_equal_modern_options(void **state)
+{
+	struct run *seed = *state;
+	struct run *modern = calloc(1, sizeof(*modern));
+
+	assert_non_null(modern);
+	assert_int_equal(parse(seed, "--src-ip=10.0.0.0/8", "--dst-ip", "192.0.2.0/24",
+			       "--src-port=22", "--dst-port", "8000-8100", "--active-only"),
+			 CLI_RUN);
+	assert_int_equal(parse(modern, "--laddr=10.0.0.0/8", "--raddr", "192.0.2.0/24",
+			       "--lport=22", "--rport", "8000-8100", "--state=ESTABLISHED"),
+			 CLI_RUN);
+	assert_int_equal(seed->cfg.filter.n_laddrs, 1);
+	assert_cidr(&seed->cfg.filter.laddrs[0], "10.0.0.0", 104);
+	assert_int_equal(seed->cfg.filter.n_raddrs, 1);
+	assert_cidr(&seed->cfg.filter.raddrs[0], "192.0.2.0", 120);
+	assert_true(seed->cfg.filter.lport);
+	assert_int_equal(port_count(seed->cfg.filter.lport_bits), 1);
+	assert_true(seed->cfg.filter.rport);
+	assert_int_equal(port_count(seed->cfg.filter.rport_bits), 101);
+	/* The whole filter, field by field and byte by byte. */
+	assert_memory_equal(&seed->cfg.filter, &modern->cfg.filter, sizeof(struct filter_config));
+	free(modern);
+}
+
+static void test_output_flags(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "-q", "--no-report", "-v", "--all-addresses"), CLI_RUN);
+	assert_true(r->cfg.quiet);
+	assert_false(r->cfg.report);
+	assert_true(r->cfg.verbose);
+	assert_true(r->cfg.filter.all_addresses);
+	assert_int_equal(parse(r, "--quiet"), CLI_RUN);
+	assert_true(r->cfg.quiet);
+	assert_true(r->cfg.report);
+}
+
+static void test_family_duration_buffer_events(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "-4", "--ipv4", "-d", "30", "-b", "4M", "--events=state"),
+			 CLI_RUN);
+	assert_int_equal(r->cfg.filter.family, AF_INET);
+	assert_int_equal(r->cfg.duration_s, 30);
+	assert_int_equal(r->cfg.ringbuf_bytes, 4u << 20);
+	assert_int_equal(r->cfg.filter.kinds_mask, SNOOP_EV_STATE);
+	assert_int_equal(parse(r, "--events=retransmit,CLOSE", "-e", "reset"), CLI_RUN);
+	assert_int_equal(r->cfg.filter.kinds_mask,
+			 SNOOP_EV_RETRANSMIT | SNOOP_EV_CLOSE | SNOOP_EV_RESET);
+	assert_int_equal(parse(r, "--ipv6", "--duration=315360000", "--buffer-size=64K"), CLI_RUN);
+	assert_int_equal(r->cfg.filter.family, AF_INET6);
+	assert_int_equal(r->cfg.duration_s, 315360000);
+	assert_int_equal(r->cfg.ringbuf_bytes, 65536);
+}
+
+static void test_netns_and_cgroup_resolved(void **state)
+{
+	struct run *r = *state;
+	struct stat st;
+
+	assert_int_equal(parse(r, "--netns=4026531833"), CLI_RUN);
+	assert_int_equal(r->cfg.filter.netns, 4026531833u);
+	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
+	assert_int_equal(parse(r, "-N", "/proc/self/ns/net"), CLI_RUN);
+	assert_int_equal(r->cfg.filter.netns, (uint32_t)st.st_ino);
+	/* "/" is the cgroup v2 root, wherever it is mounted. */
+	assert_int_equal(parse(r, "--cgroup=/"), CLI_RUN);
+	assert_string_equal(r->cfg.filter.cgroup_path, "/");
+	assert_int_equal(r->cfg.filter.cgroup_level, 0);
+	assert_true(r->cfg.filter.cgroup_id != 0);
+}
+
+static void test_help_and_version(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "-h"), CLI_HELP);
+	assert_int_equal(parse(r, "--help"), CLI_HELP);
+	assert_int_equal(parse(r, "-V"), CLI_VERSION);
+	assert_int_equal(parse(r, "--version", "-v"), CLI_VERSION);
+	assert_true(r->cfg.verbose);
+}
+
+/* ---- log file path --------------------------------------------------------------------- */
+
+static void test_no_log_file_gives_null_path(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "--no-log-file"), CLI_RUN);
+	assert_null(r->cfg.log_path);
+	assert_false(r->cfg.log_path_explicit);
+	assert_int_equal(parse_env(r, "/tmp/env.log", "--no-log-file", NULL), CLI_RUN);
+	assert_null(r->cfg.log_path);
+	assert_false(r->cfg.log_path_explicit);
+	assert_int_equal(parse(r, "-o", "/tmp/a.log", "--no-log-file"), CLI_RUN);
+	assert_null(r->cfg.log_path);
+	assert_false(r->cfg.log_path_explicit);
+}
+
+static void test_env_log_is_explicit(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse_env(r, "/tmp/env.log", NULL), CLI_RUN);
+	assert_string_equal(r->cfg.log_path, "/tmp/env.log");
+	assert_true(r->cfg.log_path_explicit);
+	/* An empty $SOCKET_SNOOP_LOG is unset. */
+	assert_int_equal(parse_env(r, "", NULL), CLI_RUN);
+	assert_string_equal(r->cfg.log_path, "/var/log/socket_monitor.log");
+	assert_false(r->cfg.log_path_explicit);
+}
+
+static void test_log_file_option_wins_over_env(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse_env(r, "/tmp/env.log", "-o", "/tmp/opt.log", NULL), CLI_RUN);
+	assert_string_equal(r->cfg.log_path, "/tmp/opt.log");
+	assert_true(r->cfg.log_path_explicit);
+	assert_int_equal(parse_env(r, "/tmp/env.log", "--log-file=/tmp/opt2.log", NULL), CLI_RUN);
+	assert_string_equal(r->cfg.log_path, "/tmp/opt2.log");
+	assert_true(r->cfg.log_path_explicit);
+	assert_int_equal(parse(r, "--log-file", "/var/log/socket_monitor.log"), CLI_RUN);
+	assert_string_equal(r->cfg.log_path, "/var/log/socket_monitor.log");
+	assert_true(r->cfg.log_path_explicit);
+}
+
+/* ---- parser state ---------------------------------------------------------------------- */
+
+static void test_parse_after_error_starts_fresh(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "--pid=abc"), CLI_ERROR);
+	assert_int_equal(parse(r, "-p", "7"), CLI_RUN);
+	assert_int_equal(r->cfg.filter.n_pids, 1);
+	assert_int_equal(r->cfg.filter.pids[0], 7);
+	assert_string_equal(r->cfg.log_path, "/var/log/socket_monitor.log");
+}
+
+static void test_parse_after_error_inside_a_cluster_starts_fresh(void **state)
+{
+	struct run *r = *state;
+
+	/* "-x" fails with "q4" of the cluster not yet read: none of it may leak. */
+	assert_int_equal(parse(r, "-xq4"), CLI_ERROR);
+	if (parse(r, "-p", "7") != CLI_RUN)
+		assert_string_equal(r->err, ""); /* shows the error */
+	assert_false(r->cfg.quiet);
+	assert_int_equal(r->cfg.filter.family, 0);
+	assert_int_equal(r->cfg.filter.n_pids, 1);
+	assert_int_equal(r->cfg.filter.pids[0], 7);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_state_name_is_usage_error),
+		cmocka_unit_test(test_cidr_prefix_33_is_usage_error),
+		cmocka_unit_test(test_port_70000_is_usage_error),
+		cmocka_unit_test(test_pid_abc_is_usage_error),
+		cmocka_unit_test(test_uid_bad_values_are_usage_errors),
+		cmocka_unit_test(test_unknown_option_is_usage_error),
+		cmocka_unit_test_teardown(test_unknown_short_option_in_a_cluster_is_named,
+					  reset_getopt),
+		cmocka_unit_test(test_duration_minus_1_and_0_are_usage_errors),
+		cmocka_unit_test(test_comm_longer_than_15_bytes_is_usage_error),
+		cmocka_unit_test(test_ipv4_with_ipv6_is_usage_error),
+		cmocka_unit_test(test_missing_value_is_usage_error),
+		cmocka_unit_test(test_empty_values_are_usage_errors),
+		cmocka_unit_test(test_extra_positional_argument_is_usage_error),
+		cmocka_unit_test(test_bad_buffer_size_is_usage_error),
+		cmocka_unit_test(test_bad_events_is_usage_error),
+		cmocka_unit_test(test_bad_netns_and_cgroup_are_usage_errors),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_pids_list_deduplicated_and_accumulated),
+		cmocka_unit_test(test_uids_and_comms),
+		cmocka_unit_test(test_port_bitmaps_for_22_80_8000_to_8100),
+		cmocka_unit_test(test_laddr_raddr_cidrs),
+		cmocka_unit_test(test_states_mask_bits),
+		cmocka_unit_test(test_active_only_selects_established),
+		cmocka_unit_test(test_seed_aliases_equal_modern_options),
+		cmocka_unit_test(test_output_flags),
+		cmocka_unit_test(test_family_duration_buffer_events),
+		cmocka_unit_test(test_netns_and_cgroup_resolved),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_no_log_file_gives_null_path),
+		cmocka_unit_test(test_env_log_is_explicit),
+		cmocka_unit_test(test_log_file_option_wins_over_env),
+		cmocka_unit_test(test_parse_after_error_starts_fresh),
+		cmocka_unit_test_teardown(test_parse_after_error_inside_a_cluster_starts_fresh,
+					  reset_getopt),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

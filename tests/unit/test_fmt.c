@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * test_fmt.c - the log-line format, byte for byte against the seed README's
+ * example lines (DESIGN.md section 3), the state table, address and port
+ * text, and command-name escaping.  Times are rendered in UTC (TZ=UTC).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "fmt.h"
+
+/* Nanoseconds since the epoch of a UTC calendar time with milliseconds. */
+static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec, int ms)
+{
+	struct tm tm = {
+		.tm_year = year - 1900,
+		.tm_mon = mon - 1,
+		.tm_mday = mday,
+		.tm_hour = hour,
+		.tm_min = min,
+		.tm_sec = sec,
+	};
+	time_t t = timegm(&tm);
+
+	assert_true(t != (time_t)-1);
+	return (uint64_t)t * 1000000000ull + (uint64_t)ms * 1000000ull;
+}
+
+/* "Dec 30 2024 22:05:25.454" in UTC, the seed's first example line. */
+#define SEED_NS utc_ns(2024, 12, 30, 22, 5, 25, 454)
+
+/* An address as the BPF side stores it: IPv6, or IPv4 as ::ffff:a.b.c.d. */
+static uint16_t set_addr(uint8_t addr[SNOOP_ADDR_LEN], const char *text)
+{
+	struct in_addr v4;
+
+	memset(addr, 0, SNOOP_ADDR_LEN);
+	if (inet_pton(AF_INET, text, &v4) == 1) {
+		addr[10] = 0xff;
+		addr[11] = 0xff;
+		memcpy(&addr[12], &v4, 4);
+		return AF_INET;
+	}
+	assert_int_equal(inet_pton(AF_INET6, text, addr), 1);
+	return AF_INET6;
+}
+
+/* A state-change event attributed to its owner; ports in host order. */
+static struct snoop_event state_event(const char *src, uint16_t sport, const char *dst,
+				      uint16_t dport, uint32_t pid, const char *comm, int state)
+{
+	struct snoop_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = SNOOP_KIND_STATE;
+	e.family = set_addr(e.saddr, src);
+	set_addr(e.daddr, dst);
+	e.sport = sport;
+	e.dport = dport;
+	e.new_state = (uint8_t)state;
+	e.attribution = SNOOP_ATTR_OWNER;
+	e.owner.pid = pid;
+	e.owner.tid = pid;
+	memcpy(e.owner.comm, comm, strnlen(comm, SNOOP_COMM_LEN));
+	return e;
+}
+
+/* Format @e at @ns and compare the whole line and the returned length. */
+static void assert_log_line(const struct snoop_event *e, uint64_t ns, const char *expected)
+{
+	char buf[FMT_LINE_MAX];
+	size_t len = fmt_log_event(buf, sizeof(buf), e, ns);
+
+	assert_string_equal(buf, expected);
+	assert_int_equal(len, strlen(expected));
+}
+
+/* fmt_endpoint() of a text address into a fresh buffer. */
+static const char *endpoint_text(char *buf, size_t size, const char *addr, uint16_t port)
+{
+	uint8_t a[SNOOP_ADDR_LEN];
+	struct strbuf sb;
+
+	set_addr(a, addr);
+	strbuf_init(&sb, buf, size);
+	fmt_endpoint(&sb, a, port);
+	return buf;
+}
+
+/* fmt_comm() of @s as the kernel stores it: at most 16 bytes, NUL-padded. */
+static const char *comm_text(char *buf, const char *s)
+{
+	char comm[SNOOP_COMM_LEN] = { 0 };
+	struct strbuf sb;
+
+	memcpy(comm, s, strnlen(s, sizeof(comm)));
+	strbuf_init(&sb, buf, FMT_COMM_LEN);
+	fmt_comm(&sb, comm);
+	return buf;
+}
+
+static size_t count_substr(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static int setup_utc(void **state)
+{
+	/* glibc's localtime_r reads TZ only once, in tzset(). */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+/* ---- log lines against the seed README ----------------------------------------------- */
+
+static void test_state_line_matches_seed_format(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 39134, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_FIN_WAIT1);
+
+	assert_log_line(&e, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=10.100.10.150:39134 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Closing (FIN_WAIT1)\n");
+}
+
+static void test_syn_sent_line_shows_local_port_0(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 0, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_SYN_SENT);
+
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:0 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Opening (SYN_SENT)\n");
+}
+
+static void test_established_line_matches_seed_format(void **state)
+{
+	/* The seed printed PID=0 COMM=swapper/4 here; the owner is what we report. */
+	struct snoop_event e = state_event("10.100.10.150", 39136, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_ESTABLISHED);
+
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39136 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Established\n");
+}
+
+static void test_closed_line_matches_seed_format(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 39134, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_CLOSE);
+
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39134 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Closed\n");
+}
+
+static void test_sshd_close_wait_last_ack_lines_match_seed(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 22, "10.100.10.197", 62382, 43190,
+					   "sshd-session", SNOOP_TCP_CLOSE_WAIT);
+
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 0, 46, 334),
+			"Dec 30 2024 22:00:46.334 State Change: SRC=10.100.10.150:22 "
+			"DST=10.100.10.197:62382 PID=43190 COMM=sshd-session "
+			"STATE=Connection Closing (CLOSE_WAIT)\n");
+	e.new_state = SNOOP_TCP_LAST_ACK;
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 0, 46, 337),
+			"Dec 30 2024 22:00:46.337 State Change: SRC=10.100.10.150:22 "
+			"DST=10.100.10.197:62382 PID=43190 COMM=sshd-session "
+			"STATE=Connection Closing (LAST_ACK)\n");
+}
+
+/* Every state-change line of the seed README, rebuilt from its fields. */
+static const char *const seed_lines[] = {
+	"Dec 30 2024 22:05:25.454 State Change: SRC=10.100.10.150:39134 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Closing (FIN_WAIT1)",
+	"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39134 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Closed",
+	"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:0 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Opening (SYN_SENT)",
+	"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39136 DST=10.100.10.202:8000 PID=0 COMM=swapper/4 STATE=Connection Established",
+	"Dec 30 2024 22:05:25.836 State Change: SRC=10.100.10.150:39136 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Closing (FIN_WAIT1)",
+	"Dec 30 2024 22:05:25.836 State Change: SRC=10.100.10.150:39136 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Closed",
+	"Dec 30 2024 22:05:25.836 State Change: SRC=10.100.10.150:0 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Opening (SYN_SENT)",
+	"Dec 30 2024 22:05:25.836 State Change: SRC=10.100.10.150:39148 DST=10.100.10.202:8000 PID=0 COMM=swapper/6 STATE=Connection Established",
+	"Dec 30 2024 22:05:28.180 State Change: SRC=10.100.10.150:39148 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Closing (FIN_WAIT1)",
+	"Dec 30 2024 22:05:28.180 State Change: SRC=10.100.10.150:39148 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Closed",
+	"Dec 30 2024 22:05:28.180 State Change: SRC=10.100.10.150:0 DST=10.100.10.202:8000 PID=30512 COMM=audacious STATE=Connection Opening (SYN_SENT)",
+	"Dec 30 2024 22:05:28.180 State Change: SRC=10.100.10.150:41994 DST=10.100.10.202:8000 PID=0 COMM=swapper/7 STATE=Connection Established",
+	"Dec 30 2024 22:05:28.315 State Change: SRC=10.100.10.150:0 DST=10.100.10.202:8000 PID=30512 COMM=pool-audacious STATE=Connection Opening (SYN_SENT)",
+	"Dec 30 2024 22:05:28.316 State Change: SRC=10.100.10.150:42006 DST=10.100.10.202:8000 PID=0 COMM=swapper/5 STATE=Connection Established",
+	"Dec 30 2024 22:05:28.592 State Change: SRC=10.100.10.150:42006 DST=10.100.10.202:8000 PID=30512 COMM=pool-audacious STATE=Connection Closing (FIN_WAIT1)",
+	"Dec 30 2024 22:05:28.592 State Change: SRC=10.100.10.150:42006 DST=10.100.10.202:8000 PID=30512 COMM=pool-audacious STATE=Connection Closed",
+	"Dec 30 2024 22:05:32.526 State Change: SRC=10.100.10.150:53046 DST=185.199.108.133:443 PID=3678 COMM=Chrome_ChildIOT STATE=Connection Closing (FIN_WAIT1)",
+	"Dec 30 2024 22:05:32.526 State Change: SRC=10.100.10.150:34984 DST=185.199.108.154:443 PID=3678 COMM=Chrome_ChildIOT STATE=Connection Closing (FIN_WAIT1)",
+	"Dec 30 2024 22:05:32.526 State Change: SRC=10.100.10.150:34994 DST=185.199.108.154:443 PID=3678 COMM=Chrome_ChildIOT STATE=Connection Closing (FIN_WAIT1)",
+	"Dec 30 2024 22:00:46.334 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62382 PID=0 COMM=swapper/0 STATE=Connection Closing (CLOSE_WAIT)",
+	"Dec 30 2024 22:00:46.337 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62382 PID=43190 COMM=sshd-session STATE=Connection Closing (LAST_ACK)",
+	"Dec 30 2024 22:00:46.350 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62382 PID=0 COMM=swapper/0 STATE=Connection Closed",
+	"Dec 30 2024 22:00:46.372 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62383 PID=0 COMM=swapper/3 STATE=Connection Closing (CLOSE_WAIT)",
+	"Dec 30 2024 22:00:46.375 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62383 PID=43194 COMM=sshd-session STATE=Connection Closing (LAST_ACK)",
+	"Dec 30 2024 22:00:46.377 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62383 PID=0 COMM=swapper/3 STATE=Connection Closed",
+	"Dec 30 2024 22:00:47.799 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62407 PID=0 COMM=swapper/5 STATE=Connection Established",
+	"Dec 30 2024 22:00:47.929 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62408 PID=0 COMM=swapper/7 STATE=Connection Established",
+};
+
+/* DESIGN.md's descriptions, kept here independently of fmt_state_desc(). */
+static const char *const design_states[] = {
+	[1] = "Connection Established",
+	[2] = "Connection Opening (SYN_SENT)",
+	[3] = "Connection Opening (SYN_RECV)",
+	[4] = "Connection Closing (FIN_WAIT1)",
+	[5] = "Connection Closing (FIN_WAIT2)",
+	[6] = "Connection Closed (TIME_WAIT)",
+	[7] = "Connection Closed",
+	[8] = "Connection Closing (CLOSE_WAIT)",
+	[9] = "Connection Closing (LAST_ACK)",
+	[10] = "Listening for Connections",
+	[11] = "Connection Closing (CLOSING)",
+};
+
+static int design_state_number(const char *desc)
+{
+	for (int i = 1; i <= 11; i++)
+		if (strcmp(design_states[i], desc) == 0)
+			return i;
+	fail_msg("no state described as '%s'", desc);
+	return 0;
+}
+
+static void test_every_seed_log_line_is_reproduced_byte_exact(void **state)
+{
+	for (size_t i = 0; i < sizeof(seed_lines) / sizeof(seed_lines[0]); i++) {
+		char mon[4], src[16], dst[16], comm[17], desc[64], expected[FMT_LINE_MAX];
+		int mday, year, hour, min, sec, ms, pos = 0;
+		unsigned int sport, dport, pid;
+		struct snoop_event e;
+
+		assert_int_equal(sscanf(seed_lines[i],
+					"%3s %d %d %d:%d:%d.%d State Change: SRC=%15[0-9.]:%u "
+					"DST=%15[0-9.]:%u PID=%u COMM=%16s STATE=%n",
+					mon, &mday, &year, &hour, &min, &sec, &ms, src, &sport, dst,
+					&dport, &pid, comm, &pos),
+				 13);
+		assert_true(pos > 0);
+		assert_string_equal(mon, "Dec");
+		snprintf(desc, sizeof(desc), "%s", seed_lines[i] + pos);
+		e = state_event(src, (uint16_t)sport, dst, (uint16_t)dport, pid, comm,
+				design_state_number(desc));
+		snprintf(expected, sizeof(expected), "%s\n", seed_lines[i]);
+		assert_log_line(&e, utc_ns(year, 12, mday, hour, min, sec, ms), expected);
+	}
+}
+
+static void test_ipv6_line_brackets_addresses(void **state)
+{
+	struct snoop_event e = state_event("2001:db8::1", 443, "2001:db8::2", 50000, 812, "nginx",
+					   SNOOP_TCP_SYN_RECV);
+
+	assert_log_line(&e, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=[2001:db8::1]:443 "
+			"DST=[2001:db8::2]:50000 PID=812 COMM=nginx "
+			"STATE=Connection Opening (SYN_RECV)\n");
+}
+
+static void test_ssh_port_22_is_host_order_not_5632(void **state)
+{
+	struct snoop_event e =
+		state_event("10.0.0.1", 22, "10.0.0.2", 5632, 1, "sshd", SNOOP_TCP_ESTABLISHED);
+	char buf[FMT_LINE_MAX];
+
+	fmt_log_event(buf, sizeof(buf), &e, SEED_NS);
+	assert_non_null(strstr(buf, " SRC=10.0.0.1:22 "));
+	assert_non_null(strstr(buf, " DST=10.0.0.2:5632 "));
+}
+
+static void test_unknown_attribution_shows_pid_0_and_unknown_comm(void **state)
+{
+	struct snoop_event e =
+		state_event("10.0.0.1", 40000, "10.0.0.2", 80, 0, "", SNOOP_TCP_CLOSE);
+
+	e.attribution = SNOOP_ATTR_UNKNOWN;
+	assert_log_line(&e, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:40000 "
+			"DST=10.0.0.2:80 PID=0 COMM=<unknown> STATE=Connection Closed\n");
+}
+
+static void test_listener_and_snapshot_attribution_show_the_owner(void **state)
+{
+	struct snoop_event e =
+		state_event("10.0.0.1", 22, "10.0.0.2", 50000, 700, "sshd", SNOOP_TCP_ESTABLISHED);
+	const char *expected = "Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:22 "
+			       "DST=10.0.0.2:50000 PID=700 COMM=sshd "
+			       "STATE=Connection Established\n";
+
+	e.attribution = SNOOP_ATTR_LISTENER;
+	assert_log_line(&e, SEED_NS, expected);
+	e.attribution = SNOOP_ATTR_SNAPSHOT;
+	assert_log_line(&e, SEED_NS, expected);
+}
+
+static void test_unknown_state_line_says_unknown_state(void **state)
+{
+	struct snoop_event e =
+		state_event("10.0.0.1", 1, "10.0.0.2", 2, 3, "x", SNOOP_TCP_NEW_SYN_RECV);
+
+	assert_log_line(&e, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:1 DST=10.0.0.2:2 "
+			"PID=3 COMM=x STATE=UNKNOWN STATE\n");
+}
+
+static void test_wildcard_addresses_print_as_zero(void **state)
+{
+	struct snoop_event e4 =
+		state_event("0.0.0.0", 8080, "0.0.0.0", 0, 55, "python3", SNOOP_TCP_LISTEN);
+	struct snoop_event e6 = state_event("::", 8080, "::", 0, 55, "python3", SNOOP_TCP_LISTEN);
+
+	assert_log_line(&e4, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=0.0.0.0:8080 DST=0.0.0.0:0 "
+			"PID=55 COMM=python3 STATE=Listening for Connections\n");
+	assert_log_line(&e6, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=[::]:8080 DST=[::]:0 "
+			"PID=55 COMM=python3 STATE=Listening for Connections\n");
+}
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+static void test_log_time_pads_day_and_milliseconds(void **state)
+{
+	char buf[FMT_TIME_LEN];
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_log_time(&sb, utc_ns(2025, 1, 5, 3, 4, 5, 7));
+	assert_string_equal(buf, "Jan 05 2025 03:04:05.007");
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_log_time(&sb, utc_ns(2025, 1, 5, 3, 4, 5, 0) + 999999999ull);
+	assert_string_equal(buf, "Jan 05 2025 03:04:05.999");
+}
+
+static void test_log_time_is_local_time(void **state)
+{
+	char buf[FMT_TIME_LEN];
+	struct strbuf sb;
+
+	/* POSIX "UTC-2" is two hours east of UTC.  A second no other test formats. */
+	setenv("TZ", "UTC-2", 1);
+	tzset();
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_log_time(&sb, utc_ns(2023, 6, 1, 23, 30, 1, 250));
+	setup_utc(state);
+	assert_string_equal(buf, "Jun 02 2023 01:30:01.250");
+}
+
+/* ---- state table ----------------------------------------------------------------------- */
+
+static void test_state_descriptions_match_design(void **state)
+{
+	for (int s = 1; s <= 11; s++)
+		assert_string_equal(fmt_state_desc(s), design_states[s]);
+	assert_string_equal(fmt_state_desc(SNOOP_TCP_ESTABLISHED), "Connection Established");
+	assert_string_equal(fmt_state_desc(SNOOP_TCP_CLOSING), "Connection Closing (CLOSING)");
+}
+
+static void test_states_outside_1_to_11_are_unknown_state(void **state)
+{
+	const int bad[] = { 0, 12, 13, 255, -1, 256, 1 << 30 };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_string_equal(fmt_state_desc(bad[i]), "UNKNOWN STATE");
+}
+
+/* ---- addresses and ports --------------------------------------------------------------- */
+
+static void test_endpoint_ipv4(void **state)
+{
+	char buf[FMT_ADDR_LEN];
+
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "10.100.10.150", 39134),
+			    "10.100.10.150:39134");
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "255.255.255.255", 65535),
+			    "255.255.255.255:65535");
+}
+
+static void test_endpoint_ipv6_in_brackets(void **state)
+{
+	char buf[FMT_ADDR_LEN];
+
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "2001:db8::1", 443),
+			    "[2001:db8::1]:443");
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "::1", 22), "[::1]:22");
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "fe80::1:2:3:4", 0),
+			    "[fe80::1:2:3:4]:0");
+}
+
+static void test_endpoint_ipv4_mapped_shown_as_ipv4(void **state)
+{
+	char buf[FMT_ADDR_LEN];
+	uint8_t a[SNOOP_ADDR_LEN];
+	struct strbuf sb;
+
+	/* Written as IPv6 text: the mapped form must still print as plain IPv4. */
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:192.0.2.7", a), 1);
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_endpoint(&sb, a, 8080);
+	assert_string_equal(buf, "192.0.2.7:8080");
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_addr(&sb, a);
+	assert_string_equal(buf, "192.0.2.7");
+}
+
+static void test_endpoint_wildcards(void **state)
+{
+	char buf[FMT_ADDR_LEN];
+
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "0.0.0.0", 0), "0.0.0.0:0");
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "::", 0), "[::]:0");
+}
+
+static void test_endpoint_ports_are_host_order(void **state)
+{
+	char buf[FMT_ADDR_LEN];
+
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "10.0.0.1", 22), "10.0.0.1:22");
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "10.0.0.1", 65535), "10.0.0.1:65535");
+	assert_string_equal(endpoint_text(buf, sizeof(buf), "10.0.0.1", 0), "10.0.0.1:0");
+}
+
+static void test_longest_endpoint_fits_fmt_addr_len(void **state)
+{
+	char buf[FMT_ADDR_LEN];
+	const char *longest = "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535";
+
+	assert_int_equal(strlen(longest) + 1, FMT_ADDR_LEN);
+	assert_string_equal(endpoint_text(buf, sizeof(buf),
+					  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535),
+			    longest);
+}
+
+/* ---- command names --------------------------------------------------------------------- */
+
+static void test_comm_plain_name_unchanged(void **state)
+{
+	char buf[FMT_COMM_LEN];
+
+	assert_string_equal(comm_text(buf, "sshd-session"), "sshd-session");
+	assert_string_equal(comm_text(buf, "swapper/4"), "swapper/4");
+	assert_string_equal(comm_text(buf, "Chrome_ChildIOT"), "Chrome_ChildIOT");
+}
+
+static void test_comm_newline_escaped(void **state)
+{
+	char buf[FMT_COMM_LEN];
+
+	assert_string_equal(comm_text(buf, "a\nb"), "a\\x0ab");
+	assert_string_equal(comm_text(buf, "\r\t"), "\\x0d\\x09");
+}
+
+static void test_comm_escape_sequence_escaped(void **state)
+{
+	char buf[FMT_COMM_LEN];
+
+	assert_string_equal(comm_text(buf, "\x1b[31mred"), "\\x1b[31mred");
+	assert_string_equal(comm_text(buf, "\x01\x7f"), "\\x01\\x7f");
+}
+
+static void test_comm_equals_space_backslash_escaped(void **state)
+{
+	char buf[FMT_COMM_LEN];
+
+	assert_string_equal(comm_text(buf, "a=b"), "a\\x3db");
+	assert_string_equal(comm_text(buf, "a b"), "a\\x20b");
+	assert_string_equal(comm_text(buf, "a\\b"), "a\\x5cb");
+	/* An already escaped-looking name cannot pass as one. */
+	assert_string_equal(comm_text(buf, "\\x0a"), "\\x5cx0a");
+}
+
+static void test_comm_high_bytes_lower_case_hex(void **state)
+{
+	char buf[FMT_COMM_LEN];
+
+	assert_string_equal(comm_text(buf, "caf\xc3\xa9"), "caf\\xc3\\xa9");
+	assert_string_equal(comm_text(buf, "\x80\xff\xAB"), "\\x80\\xff\\xab");
+}
+
+static void test_comm_of_16_bytes_without_nul_stops_at_16(void **state)
+{
+	struct {
+		char comm[SNOOP_COMM_LEN];
+		char after[8];
+	} mem;
+	char buf[FMT_COMM_LEN];
+	struct strbuf sb;
+
+	memcpy(mem.comm, "ABCDEFGHIJKLMNOP", SNOOP_COMM_LEN);
+	memcpy(mem.after, "XYZXYZX", sizeof(mem.after));
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_comm(&sb, mem.comm);
+	assert_string_equal(buf, "ABCDEFGHIJKLMNOP");
+}
+
+static void test_comm_of_16_escaped_bytes_fits_fmt_comm_len(void **state)
+{
+	char comm[SNOOP_COMM_LEN];
+	char buf[FMT_COMM_LEN];
+	char expected[FMT_COMM_LEN] = "";
+	struct strbuf sb;
+
+	memset(comm, 0xff, sizeof(comm));
+	for (int i = 0; i < SNOOP_COMM_LEN; i++)
+		strcat(expected, "\\xff");
+	assert_int_equal(strlen(expected) + 1, FMT_COMM_LEN);
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_comm(&sb, comm);
+	assert_string_equal(buf, expected);
+}
+
+static void test_comm_cannot_forge_a_field(void **state)
+{
+	/* The kernel keeps 15 bytes: "x STATE=Connection Established" arrives cut. */
+	struct snoop_event e =
+		state_event("10.0.0.1", 1, "10.0.0.2", 2, 3, "x STATE=Connect", SNOOP_TCP_CLOSE);
+	char buf[FMT_LINE_MAX];
+
+	fmt_log_event(buf, sizeof(buf), &e, SEED_NS);
+	assert_string_equal(buf, "Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:1 "
+				 "DST=10.0.0.2:2 PID=3 COMM=x\\x20STATE\\x3dConnect "
+				 "STATE=Connection Closed\n");
+	assert_int_equal(count_substr(buf, " STATE="), 1);
+	assert_int_equal(count_substr(buf, "="), 5);
+}
+
+static void test_comm_cannot_forge_a_line(void **state)
+{
+	struct snoop_event e =
+		state_event("10.0.0.1", 1, "10.0.0.2", 2, 3, "a\nDec 30 PID=1", SNOOP_TCP_CLOSE);
+	char buf[FMT_LINE_MAX];
+
+	fmt_log_event(buf, sizeof(buf), &e, SEED_NS);
+	assert_int_equal(count_substr(buf, "\n"), 1);
+	assert_int_equal(buf[strlen(buf) - 1], '\n');
+	assert_int_equal(count_substr(buf, " PID="), 1);
+	assert_non_null(strstr(buf, " COMM=a\\x0aDec\\x2030\\x20PID\\x3d1 STATE="));
+}
+
+/* ---- lost events and attribution names ------------------------------------------------- */
+
+static void test_lost_line_exact(void **state)
+{
+	char buf[FMT_LINE_MAX];
+	const char *expected = "Dec 30 2024 22:05:25.454 Events Lost: COUNT=5\n";
+
+	assert_int_equal(fmt_log_lost(buf, sizeof(buf), 5, SEED_NS), strlen(expected));
+	assert_string_equal(buf, expected);
+}
+
+static void test_lost_line_prints_full_u64(void **state)
+{
+	char buf[FMT_LINE_MAX];
+
+	fmt_log_lost(buf, sizeof(buf), UINT64_MAX, SEED_NS);
+	assert_string_equal(buf,
+			    "Dec 30 2024 22:05:25.454 Events Lost: COUNT=18446744073709551615\n");
+	fmt_log_lost(buf, sizeof(buf), 0, SEED_NS);
+	assert_string_equal(buf, "Dec 30 2024 22:05:25.454 Events Lost: COUNT=0\n");
+}
+
+static void test_attribution_names(void **state)
+{
+	assert_string_equal(fmt_attribution(SNOOP_ATTR_OWNER), "owner");
+	assert_string_equal(fmt_attribution(SNOOP_ATTR_LISTENER), "listener");
+	assert_string_equal(fmt_attribution(SNOOP_ATTR_SNAPSHOT), "snapshot");
+	assert_string_equal(fmt_attribution(SNOOP_ATTR_UNKNOWN), "unknown");
+	assert_string_equal(fmt_attribution(99), "unknown");
+}
+
+/* ---- strbuf ---------------------------------------------------------------------------- */
+
+static void test_log_line_truncated_to_small_buffer_without_overrun(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 39134, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_FIN_WAIT1);
+	char mem[32];
+	size_t len;
+
+	memset(mem, 'Z', sizeof(mem));
+	len = fmt_log_event(mem, 10, &e, SEED_NS);
+	assert_int_equal(len, 9);
+	assert_memory_equal(mem, "Dec 30 20\0", 10);
+	for (size_t i = 10; i < sizeof(mem); i++)
+		assert_int_equal(mem[i], 'Z');
+
+	memset(mem, 'Z', sizeof(mem));
+	assert_int_equal(fmt_log_lost(mem, 1, 5, SEED_NS), 0);
+	assert_int_equal(mem[0], '\0');
+	for (size_t i = 1; i < sizeof(mem); i++)
+		assert_int_equal(mem[i], 'Z');
+}
+
+static void test_log_line_into_zero_size_buffer_writes_nothing(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 39134, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_FIN_WAIT1);
+	/* Room for what an overrun would write, so a failure stays inside the test. */
+	char mem[FMT_LINE_MAX];
+	size_t len;
+
+	memset(mem, 'Z', sizeof(mem));
+	len = fmt_log_event(mem, 0, &e, SEED_NS);
+	assert_int_equal(len, 0);
+	for (size_t i = 0; i < sizeof(mem); i++)
+		assert_int_equal(mem[i], 'Z');
+}
+
+static void test_strbuf_stops_at_end_and_keeps_nul(void **state)
+{
+	char mem[8];
+	struct strbuf sb;
+
+	memset(mem, 'Z', sizeof(mem));
+	strbuf_init(&sb, mem, 6);
+	strbuf_str(&sb, "abc");
+	strbuf_char(&sb, 'd');
+	strbuf_u64(&sb, 12345);
+	strbuf_i64(&sb, -7);
+	strbuf_mem(&sb, "xyz", 3);
+	assert_memory_equal(mem, "abcd1\0ZZ", 8);
+	assert_ptr_equal(sb.p, mem + 5);
+}
+
+static void test_strbuf_numbers(void **state)
+{
+	char buf[96];
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	strbuf_u64(&sb, 0);
+	strbuf_char(&sb, ' ');
+	strbuf_u64(&sb, UINT64_MAX);
+	strbuf_char(&sb, ' ');
+	strbuf_i64(&sb, INT64_MIN);
+	strbuf_char(&sb, ' ');
+	strbuf_i64(&sb, INT64_MAX);
+	strbuf_char(&sb, ' ');
+	strbuf_i64(&sb, -1);
+	assert_string_equal(buf, "0 18446744073709551615 -9223372036854775808 "
+				 "9223372036854775807 -1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_line_matches_seed_format),
+		cmocka_unit_test(test_syn_sent_line_shows_local_port_0),
+		cmocka_unit_test(test_established_line_matches_seed_format),
+		cmocka_unit_test(test_closed_line_matches_seed_format),
+		cmocka_unit_test(test_sshd_close_wait_last_ack_lines_match_seed),
+		cmocka_unit_test(test_every_seed_log_line_is_reproduced_byte_exact),
+		cmocka_unit_test(test_ipv6_line_brackets_addresses),
+		cmocka_unit_test(test_ssh_port_22_is_host_order_not_5632),
+		cmocka_unit_test(test_unknown_attribution_shows_pid_0_and_unknown_comm),
+		cmocka_unit_test(test_listener_and_snapshot_attribution_show_the_owner),
+		cmocka_unit_test(test_unknown_state_line_says_unknown_state),
+		cmocka_unit_test(test_wildcard_addresses_print_as_zero),
+		cmocka_unit_test(test_log_time_pads_day_and_milliseconds),
+		cmocka_unit_test(test_log_time_is_local_time),
+		cmocka_unit_test(test_state_descriptions_match_design),
+		cmocka_unit_test(test_states_outside_1_to_11_are_unknown_state),
+		cmocka_unit_test(test_endpoint_ipv4),
+		cmocka_unit_test(test_endpoint_ipv6_in_brackets),
+		cmocka_unit_test(test_endpoint_ipv4_mapped_shown_as_ipv4),
+		cmocka_unit_test(test_endpoint_wildcards),
+		cmocka_unit_test(test_endpoint_ports_are_host_order),
+		cmocka_unit_test(test_longest_endpoint_fits_fmt_addr_len),
+		cmocka_unit_test(test_comm_plain_name_unchanged),
+		cmocka_unit_test(test_comm_newline_escaped),
+		cmocka_unit_test(test_comm_escape_sequence_escaped),
+		cmocka_unit_test(test_comm_equals_space_backslash_escaped),
+		cmocka_unit_test(test_comm_high_bytes_lower_case_hex),
+		cmocka_unit_test(test_comm_of_16_bytes_without_nul_stops_at_16),
+		cmocka_unit_test(test_comm_of_16_escaped_bytes_fits_fmt_comm_len),
+		cmocka_unit_test(test_comm_cannot_forge_a_field),
+		cmocka_unit_test(test_comm_cannot_forge_a_line),
+		cmocka_unit_test(test_lost_line_exact),
+		cmocka_unit_test(test_lost_line_prints_full_u64),
+		cmocka_unit_test(test_attribution_names),
+		cmocka_unit_test(test_log_line_truncated_to_small_buffer_without_overrun),
+		cmocka_unit_test(test_log_line_into_zero_size_buffer_writes_nothing),
+		cmocka_unit_test(test_strbuf_stops_at_end_and_keeps_nul),
+		cmocka_unit_test(test_strbuf_numbers),
+	};
+
+	return cmocka_run_group_tests(tests, setup_utc, NULL);
+}
