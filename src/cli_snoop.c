@@ -372,8 +372,7 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 			 * such as -xq, where argv[optind - 1] is not the bad option.
 			 */
 			if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt || optopt > 255)
-				snprintf(bad, sizeof(bad), "%.*s",
-					 (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+				snprintf(bad, sizeof(bad), "%s", argv[optind - 1]);
 			else
 				snprintf(bad, sizeof(bad), "-%c", optopt);
 			snprintf(err, err_len,
