@@ -30,9 +30,6 @@ int loader__owner_map_fd(const struct loader *l);
 /* Events the kernel could not deliver: ring buffer full plus skipped nested runs. */
 uint64_t loader__lost(const struct loader *l);
 
-/* Events written to the ring buffer, summed over CPUs. */
-uint64_t loader__emitted(const struct loader *l);
-
 /* The @i-th tracepoint this kernel lacks whose events are therefore not reported, or NULL. */
 const char *loader__unavailable(const struct loader *l, int i);
 

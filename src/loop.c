@@ -13,12 +13,18 @@
 
 enum loop_source { SRC_RING, SRC_SIGNAL, SRC_TICK, SRC_DEADLINE };
 
-/* A timerfd firing after @first_s seconds, then every @every_s (0: once). */
-static int timer_new(uint64_t first_s, uint64_t every_s)
+/* Records below the kernel's wake-up mark wait at most this long (timer_new() period). */
+#define POLL_MS 100
+#define TICKS_PER_SECOND (1000 / POLL_MS)
+
+/* A timerfd firing after @first_ms, then every @every_ms (0: once). */
+static int timer_new(uint64_t first_ms, uint64_t every_ms)
 {
 	struct itimerspec its = {
-		.it_value = { .tv_sec = (time_t)first_s },
-		.it_interval = { .tv_sec = (time_t)every_s },
+		.it_value = { .tv_sec = (time_t)(first_ms / 1000),
+			      .tv_nsec = (long)(first_ms % 1000) * 1000000 },
+		.it_interval = { .tv_sec = (time_t)(every_ms / 1000),
+				 .tv_nsec = (long)(every_ms % 1000) * 1000000 },
 	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
@@ -60,6 +66,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 	sigset_t mask;
 	int err = 0;
 	int stop = 0;
+	unsigned int ticks_seen = 0;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -72,7 +79,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 		return -errno;
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	tickfd = timer_new(1, 1);
+	tickfd = timer_new(POLL_MS, POLL_MS);
 	if (epfd < 0 || sigfd < 0 || tickfd < 0) {
 		err = epfd < 0 || sigfd < 0 ? -errno : tickfd;
 		goto cleanup;
@@ -83,7 +90,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 	if (!err)
 		err = epoll_add(epfd, tickfd, SRC_TICK);
 	if (!err && duration_s) {
-		deadfd = timer_new(duration_s, 0);
+		deadfd = timer_new(duration_s * 1000, 0);
 		err = deadfd < 0 ? deadfd : epoll_add(epfd, deadfd, SRC_DEADLINE);
 	}
 	if (err)
@@ -123,10 +130,11 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 			case SRC_TICK:
 				if (read(tickfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					break;
-				/* Batches may sit below the wake-up threshold: take them now. */
+				/* Batches may sit below the wake-up mark: take them now. */
 				ring_buffer__consume(rb);
 				cb->on_batch(ctx);
-				stop = cb->on_tick(ctx);
+				if (++ticks_seen % TICKS_PER_SECOND == 0)
+					stop = cb->on_tick(ctx);
 				break;
 			case SRC_DEADLINE:
 				stop = 1;

@@ -4,6 +4,7 @@
  * loop wired together.  The only place that prints errors for this face.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,7 +108,9 @@ static int on_event(void *ctx, void *data, size_t len)
 	const struct snoop_event *e = data;
 	uint64_t wall;
 
-	if (len < sizeof(*e))
+	/* Only close summaries carry the close fields (see event_submit()). */
+	if (len < offsetof(struct snoop_event, close) ||
+	    (e->kind == SNOOP_KIND_CLOSE && len < sizeof(*e)))
 		return 0;
 	app->received++;
 	wall = e->ts_ns + (uint64_t)app->mono_to_wall_ns;

@@ -150,10 +150,8 @@ _Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
 
 /* Per-CPU counters in the stats map. */
 enum snoop_stat {
-	SNOOP_STAT_LOST = 0,	    /* ring buffer reservation failed */
-	SNOOP_STAT_EMITTED = 1,	    /* events written to the ring buffer */
-	SNOOP_STAT_TRANSITIONS = 2, /* TCP transitions seen (before filters) */
-	SNOOP_STAT_MAX = 3,
+	SNOOP_STAT_LOST = 0, /* ring buffer full: the event was dropped */
+	SNOOP_STAT_MAX = 1,
 };
 
 /* Key of the LPM tries used by --laddr/--raddr: IPv4 is IPv4-mapped. */

@@ -120,7 +120,7 @@ static __always_inline void owner_record(struct snoop_sock_info *si)
 	si->owner.pid = id >> 32;
 	si->owner.tid = (__u32)id;
 	si->owner.uid = (__u32)bpf_get_current_uid_gid();
-	si->owner.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	si->owner.ppid = task->real_parent->tgid;
 	si->owner.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
 	si->attribution = SNOOP_ATTR_OWNER;
@@ -136,16 +136,21 @@ static __always_inline struct snoop_sock_info *sock_info_get(const struct sock *
 				  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
 }
 
+/*
+ * Field reads below are direct loads from BTF-typed pointers (tp_btf gives
+ * them): far cheaper than bpf_probe_read_kernel(), and fault-safe.
+ */
+
 /* The TCP state of any socket kind (full, request or time-wait): it is in sock_common. */
 static __always_inline int sk_state(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_state);
+	return sk->__sk_common.skc_state;
 }
 
 /* True for a TCP socket of an IP family: the only sockets socket-snoop reports. */
 static __always_inline bool is_tcp(const struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 	int state = sk_state(sk);
 
 	if (family != AF_INET && family != AF_INET6)
@@ -153,7 +158,8 @@ static __always_inline bool is_tcp(const struct sock *sk)
 	/* Only TCP has these states, and sk_protocol is past the end of such sockets. */
 	if (state == SNOOP_TCP_TIME_WAIT || state == SNOOP_TCP_NEW_SYN_RECV)
 		return true;
-	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
+	/* A bitfield before Linux 5.6, a u16 since. */
+	return BPF_CORE_READ_BITFIELD(sk, sk_protocol) == IPPROTO_TCP;
 }
 
 /* True when a 16-byte address is ::ffff:a.b.c.d. */
@@ -186,35 +192,39 @@ static __always_inline void event_set_family(struct snoop_event *e, __u16 family
 /* Fill tuple, family and netns of @e from @sk (any socket kind: sock_common only). */
 static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	const struct sock_common *skc = &sk->__sk_common;
+	__u16 family = skc->skc_family;
 
 	if (family == AF_INET) {
-		addr_from_v4(e->saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
-		addr_from_v4(e->daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
+		addr_from_v4(e->saddr, skc->skc_rcv_saddr);
+		addr_from_v4(e->daddr, skc->skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		__builtin_memcpy(e->saddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
+		__builtin_memcpy(e->daddr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
 	}
 	event_set_family(e, family);
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->sport = skc->skc_num;
 	/*
 	 * At CLOSE, tcp_set_state() releases the port (inet_num = 0) before the
 	 * tracepoint fires; inet_sport of a full socket still holds it.  At
 	 * SYN_SENT both are still 0, as the seed showed.
 	 */
-	if (!e->sport && sk_state(sk) != SNOOP_TCP_TIME_WAIT &&
-	    sk_state(sk) != SNOOP_TCP_NEW_SYN_RECV)
-		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (!e->sport) {
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+		if (tp)
+			e->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	}
+	e->dport = bpf_ntohs(skc->skc_dport);
+	e->netns = skc->skc_net.net->ns.inum;
 }
 
 /* Fill the tuple from a received packet: its destination is the local end. */
 static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk_buff *skb)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
+	unsigned char *head = skb->head;
+	__u16 nh = skb->network_header;
+	__u16 th = skb->transport_header;
 	struct tcphdr tcp;
 	__u8 version;
 
@@ -243,7 +253,7 @@ static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk
 		return -1;
 	e->sport = bpf_ntohs(tcp.dest);
 	e->dport = bpf_ntohs(tcp.source);
-	e->netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	e->netns = skb->dev ? skb->dev->nd_net.net->ns.inum : 0;
 	return 0;
 }
 
@@ -318,16 +328,20 @@ static __always_inline bool owner_matches(const struct snoop_sock_info *si)
  */
 static __always_inline void event_submit(struct snoop_event *e)
 {
+	/* Only a close summary carries the close fields: send less for the rest. */
+	__u64 size = e->kind == SNOOP_KIND_CLOSE ? sizeof(*e) : offsetof(struct snoop_event, close);
 	__u64 flags = 0;
 
-	if (wakeup_bytes)
-		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+	if (wakeup_bytes) {
+		/* Wake the reader once, when this record lifts the backlog over the mark. */
+		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+		flags = avail < wakeup_bytes && avail + size + 8 >= wakeup_bytes ?
 				BPF_RB_FORCE_WAKEUP :
 				BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+	}
+	if (bpf_ringbuf_output(&events, e, size, flags))
 		stat_inc(SNOOP_STAT_LOST);
-	else
-		stat_inc(SNOOP_STAT_EMITTED);
 }
 
 /*
@@ -426,32 +440,32 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 static __always_inline void emit_close(const struct sock *sk, const struct snoop_sock_info *si,
 				       __u64 now)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	unsigned long sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 	struct snoop_event ev, *e = &ev;
 	__u64 sent, received;
 
-	if (!event_start(e, SNOOP_KIND_CLOSE, sk, si, now))
+	if (!tp || !event_start(e, SNOOP_KIND_CLOSE, sk, si, now))
 		return;
-	sent = BPF_CORE_READ(tp, bytes_acked);
-	received = BPF_CORE_READ(tp, bytes_received);
+	sent = tp->bytes_acked;
+	received = tp->bytes_received;
 	if (si) {
 		if ((si->flags & SNOOP_SF_ACTIVE) && sent)
 			sent--;
-		if ((si->flags & SNOOP_SF_FIN_SENT) && sent &&
-		    BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+		if ((si->flags & SNOOP_SF_FIN_SENT) && sent && tp->snd_una == tp->write_seq)
 			sent--;
 		e->close.duration_ns = now - si->first_ns;
 		e->close.closed_by = si->closed_by;
 	}
-	if ((sk_flags & (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) && received)
+	if ((sk->__sk_common.skc_flags &
+	     (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) &&
+	    received)
 		received--;
 	e->close.bytes_sent = sent;
 	e->close.bytes_received = received;
-	e->close.segs_out = BPF_CORE_READ(tp, segs_out);
-	e->close.segs_in = BPF_CORE_READ(tp, segs_in);
-	e->close.total_retrans = BPF_CORE_READ(tp, total_retrans);
-	e->close.srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	e->close.segs_out = tp->segs_out;
+	e->close.segs_in = tp->segs_in;
+	e->close.total_retrans = tp->total_retrans;
+	e->close.srtt_us = tp->srtt_us >> 3;
 	e->old_state = SNOOP_TCP_CLOSE;
 	event_submit(e);
 }
@@ -467,7 +481,6 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	/* shutdown() then close() sets FIN_WAIT1 twice: not a transition. */
 	if (oldstate == newstate || !is_tcp(sk))
 		return 0;
-	stat_inc(SNOOP_STAT_TRANSITIONS);
 	now = bpf_ktime_get_ns();
 	si = sock_info_transition(sk, oldstate, newstate, now);
 
@@ -629,7 +642,7 @@ int BPF_PROG(handle_error_report, const struct sock *sk)
 		return 0;
 	if (!event_start(&e, SNOOP_KIND_ERROR, sk, si, bpf_ktime_get_ns()))
 		return 0;
-	e.detail = BPF_CORE_READ(sk, sk_err);
+	e.detail = sk->sk_err;
 	event_submit(&e);
 	return 0;
 }
