@@ -35,7 +35,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Wall \
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
-SKELS := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+SKELS := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) $(OUTPUT)/snoop_raw.skel.h
 
 ifeq ($(V),1)
 	Q =
@@ -57,6 +57,11 @@ $(OUTPUT):
 $(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The raw-tracepoint fallback: the same source built for kernels that refuse tp_btf.
+$(OUTPUT)/snoop_raw.bpf.o: src/bpf/snoop.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DSNOOP_RAW_TP -c $< -o $@
 
 # Generated: the skeleton embeds the BPF object in the binary.
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o

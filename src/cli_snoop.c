@@ -26,6 +26,7 @@ enum long_only {
 	OPT_SRC_PORT,
 	OPT_DST_PORT,
 	OPT_ACTIVE_ONLY,
+	OPT_ATTACH,
 };
 
 static const struct option long_options[] = {
@@ -55,6 +56,7 @@ static const struct option long_options[] = {
 	{ "active-only", no_argument, NULL, OPT_ACTIVE_ONLY },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "buffer-size", required_argument, NULL, 'b' },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -104,6 +106,9 @@ void cli_snoop__usage(FILE *out)
 	      "  -d, --duration=SECS     stop after SECS, print the report, exit 0\n"
 	      "  -b, --buffer-size=SIZE  kernel ring buffer size (K, M, G suffixes; rounded up\n"
 	      "                          to a power of two; default 2M per CPU, at least 4M)\n"
+	      "      --attach=MODE       auto (default: tp_btf, else raw tracepoints), tp_btf or\n"
+	      "                          raw_tp (no sk_storage: connections open at start are\n"
+	      "                          not attributed)\n"
 	      "  -v, --verbose           more diagnostics (libbpf messages, features)\n"
 	      "  -V, --version           version and libbpf version (-V -v: kernel features)\n"
 	      "  -h, --help              this help\n"
@@ -229,6 +234,8 @@ static const char *expected(int opt)
 		return "a number of seconds greater than 0";
 	case 'b':
 		return "a size between 64K and 1G";
+	case OPT_ATTACH:
+		return "auto, tp_btf or raw_tp";
 	default:
 		return "a valid value";
 	}
@@ -353,6 +360,16 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 			if (!rc && (v < RINGBUF_MIN_BYTES || v > RINGBUF_MAX_BYTES))
 				rc = -ERANGE;
 			cfg->ringbuf_bytes = v;
+			break;
+		case OPT_ATTACH:
+			if (!strcmp(optarg, "auto"))
+				cfg->attach_mode = ATTACH_AUTO;
+			else if (!strcmp(optarg, "tp_btf"))
+				cfg->attach_mode = ATTACH_TP_BTF;
+			else if (!strcmp(optarg, "raw_tp"))
+				cfg->attach_mode = ATTACH_RAW_TP;
+			else
+				rc = -EINVAL;
 			break;
 		case 'v':
 			cfg->verbose = true;

@@ -41,6 +41,13 @@ struct filter_config {
 	bool all_addresses;
 };
 
+/* Which build of the BPF programs to attach (--attach). */
+enum attach_mode {
+	ATTACH_AUTO = 0, /* tp_btf, else raw_tp */
+	ATTACH_TP_BTF,
+	ATTACH_RAW_TP,
+};
+
 struct snoop_config {
 	struct filter_config filter;
 	const char *log_path;	/* NULL with --no-log-file */
@@ -52,6 +59,7 @@ struct snoop_config {
 	bool verbose;
 	uint64_t duration_s;	/* 0: until signalled */
 	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */
+	enum attach_mode attach_mode;
 };
 
 #endif

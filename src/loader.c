@@ -12,32 +12,45 @@
 #include "exitcode.h"
 #include "loader.h"
 #include "snoop.skel.h"
+#include "snoop_raw.skel.h"
 
 #define RINGBUF_PER_CPU (2u << 20)
 #define RINGBUF_MIN (4u << 20)
 
+/* Both builds come from one source: their read-only globals are one layout. */
+_Static_assert(sizeof(struct snoop__rodata) == sizeof(struct snoop_raw__rodata),
+	       "the two builds of snoop.bpf.c disagree on their globals");
+
 /* Each program, the tracepoint it needs and the event kinds it serves (0: always needed). */
 struct prog_spec {
+	const char *name;	/* program name in snoop.bpf.c */
 	const char *tracepoint; /* "subsystem/name", for messages */
 	uint32_t kinds;
 	bool required; /* socket-snoop cannot work without it */
+	bool raw_only; /* exists in the raw_tp build only */
 };
 
 static const struct prog_spec prog_specs[] = {
-	{ "sock/inet_sock_set_state", 0, true },
-	{ "sock/sock_send_length", 0, false },
-	{ "sock/sock_recv_length", 0, false },
-	{ "tcp/tcp_retransmit_skb", SNOOP_EV_RETRANSMIT, false },
-	{ "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false },
-	{ "tcp/tcp_send_reset", SNOOP_EV_RESET, false },
-	{ "tcp/tcp_receive_reset", SNOOP_EV_RESET, false },
-	{ "sock/inet_sk_error_report", SNOOP_EV_ERROR, false },
+	{ "handle_set_state", "sock/inet_sock_set_state", 0, true, false },
+	{ "handle_send", "sock/sock_send_length", 0, false, false },
+	{ "handle_recv", "sock/sock_recv_length", 0, false, false },
+	{ "handle_retransmit", "tcp/tcp_retransmit_skb", SNOOP_EV_RETRANSMIT, false, false },
+	{ "handle_retransmit_synack", "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false,
+	  false },
+	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET, false, false },
+	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET, false, false },
+	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false },
+	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, true },
 };
 
 #define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
 
 struct loader {
-	struct snoop *skel;
+	struct snoop *skel;	    /* the tp_btf build, or NULL */
+	struct snoop_raw *raw_skel; /* the raw_tp build, or NULL */
+	struct bpf_object *obj;	    /* whichever is loaded */
+	enum attach_mode mode;	    /* ATTACH_TP_BTF or ATTACH_RAW_TP once loaded */
+	char fallback_reason[sizeof(((struct loader_error *)0)->msg)];
 	uint64_t ringbuf_bytes;
 	bool reset_has_reason;
 	bool enabled[N_PROGS];
@@ -45,21 +58,9 @@ struct loader {
 	int n_unavailable;
 };
 
-/* The skeleton's programs in prog_specs order. */
-static struct bpf_program *prog_of(struct snoop *skel, size_t i)
+static struct bpf_map *map_of(const struct loader *l, const char *name)
 {
-	struct bpf_program *progs[N_PROGS] = {
-		skel->progs.handle_set_state,
-		skel->progs.handle_send,
-		skel->progs.handle_recv,
-		skel->progs.handle_retransmit,
-		skel->progs.handle_retransmit_synack,
-		skel->progs.handle_send_reset,
-		skel->progs.handle_receive_reset,
-		skel->progs.handle_error_report,
-	};
-
-	return progs[i];
+	return bpf_object__find_map_by_name(l->obj, name);
 }
 
 /* The BTF id of a tracepoint's "btf_trace_<name>" typedef, or a negative errno. */
@@ -129,14 +130,15 @@ static int probe_kernel(struct loader *l, const struct snoop_config *cfg, struct
 		l->enabled[i] = wanted;
 		if (!wanted || tracepoint_btf_id(vmlinux, p->tracepoint) >= 0)
 			continue;
-		if (p->required || cfg->events_explicit) {
+		l->enabled[i] = false;
+		if (p->required || (cfg->events_explicit && p->kinds)) {
 			set_error(err, EXIT_UNAVAILABLE, "this kernel lacks the tracepoint %s",
 				  p->tracepoint);
 			ret = -ENOENT;
 			break;
 		}
-		l->enabled[i] = false;
-		l->unavailable[l->n_unavailable++] = p->tracepoint;
+		if (!p->raw_only)
+			l->unavailable[l->n_unavailable++] = p->tracepoint;
 	}
 	l->reset_has_reason = tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3;
 	btf__free(vmlinux);
@@ -153,43 +155,58 @@ static uint64_t pow2_roundup(uint64_t v)
 	return p;
 }
 
-/* Fill the filter maps after load (their sizes are fixed at CONFIG_MAX_VALUES). */
-static int fill_filter_maps(struct snoop *skel, const struct filter_config *f)
+/* Insert @n keys of @key_size bytes (at @stride) into map @name with value 1. */
+static int fill_set(const struct loader *l, const char *name, const void *keys, int n,
+		    size_t key_size, size_t stride)
 {
+	struct bpf_map *map = map_of(l, name);
 	__u8 one = 1;
 	int err = 0;
 
-	for (int i = 0; i < f->n_pids && !err; i++)
-		err = bpf_map__update_elem(skel->maps.pid_filter, &f->pids[i], sizeof(__u32), &one,
-					   1, BPF_ANY);
-	for (int i = 0; i < f->n_uids && !err; i++)
-		err = bpf_map__update_elem(skel->maps.uid_filter, &f->uids[i], sizeof(__u32), &one,
-					   1, BPF_ANY);
-	for (int i = 0; i < f->n_comms && !err; i++)
-		err = bpf_map__update_elem(skel->maps.comm_filter, f->comms[i], SNOOP_COMM_LEN,
+	for (int i = 0; i < n && !err; i++)
+		err = bpf_map__update_elem(map, (const char *)keys + (size_t)i * stride, key_size,
 					   &one, 1, BPF_ANY);
-	for (int i = 0; i < f->n_laddrs && !err; i++) {
-		struct snoop_lpm_key key = { .prefixlen = f->laddrs[i].prefixlen };
+	return err;
+}
 
-		memcpy(key.addr, f->laddrs[i].addr, sizeof(key.addr));
-		err = bpf_map__update_elem(skel->maps.laddr_filter, &key, sizeof(key), &one, 1,
-					   BPF_ANY);
-	}
-	for (int i = 0; i < f->n_raddrs && !err; i++) {
-		struct snoop_lpm_key key = { .prefixlen = f->raddrs[i].prefixlen };
+/* Insert CIDRs into the LPM trie @name. */
+static int fill_cidrs(const struct loader *l, const char *name, const struct cidr *c, int n)
+{
+	struct bpf_map *map = map_of(l, name);
+	__u8 one = 1;
+	int err = 0;
 
-		memcpy(key.addr, f->raddrs[i].addr, sizeof(key.addr));
-		err = bpf_map__update_elem(skel->maps.raddr_filter, &key, sizeof(key), &one, 1,
-					   BPF_ANY);
+	for (int i = 0; i < n && !err; i++) {
+		struct snoop_lpm_key key = { .prefixlen = c[i].prefixlen };
+
+		memcpy(key.addr, c[i].addr, sizeof(key.addr));
+		err = bpf_map__update_elem(map, &key, sizeof(key), &one, 1, BPF_ANY);
 	}
 	return err;
 }
 
-/* Copy the filters into the read-only globals before load. */
-static void set_rodata(struct snoop *skel, const struct filter_config *f, uint64_t wakeup)
+/* Fill the filter maps after load (their sizes are fixed at CONFIG_MAX_VALUES). */
+static int fill_filter_maps(const struct loader *l, const struct filter_config *f)
 {
-	struct snoop__rodata *ro = skel->rodata;
+	int err = fill_set(l, "pid_filter", f->pids, f->n_pids, sizeof(__u32), sizeof(f->pids[0]));
 
+	if (!err)
+		err = fill_set(l, "uid_filter", f->uids, f->n_uids, sizeof(__u32),
+			       sizeof(f->uids[0]));
+	if (!err)
+		err = fill_set(l, "comm_filter", f->comms, f->n_comms, SNOOP_COMM_LEN,
+			       sizeof(f->comms[0]));
+	if (!err)
+		err = fill_cidrs(l, "laddr_filter", f->laddrs, f->n_laddrs);
+	if (!err)
+		err = fill_cidrs(l, "raddr_filter", f->raddrs, f->n_raddrs);
+	return err;
+}
+
+/* Copy the filters into the read-only globals before load. */
+static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, uint64_t wakeup,
+		       bool reset_has_reason)
+{
 	ro->kinds_mask = f->kinds_mask;
 	ro->states_mask = f->states_mask;
 	ro->all_addresses = f->all_addresses;
@@ -208,6 +225,83 @@ static void set_rodata(struct snoop *skel, const struct filter_config *f, uint64
 	memcpy((void *)ro->lport_bits, f->lport_bits, sizeof(f->lport_bits));
 	memcpy((void *)ro->rport_bits, f->rport_bits, sizeof(f->rport_bits));
 	ro->wakeup_bytes = wakeup;
+	ro->reset_has_reason = reset_has_reason;
+}
+
+static void unload(struct loader *l)
+{
+	snoop__destroy(l->skel);
+	snoop_raw__destroy(l->raw_skel);
+	l->skel = NULL;
+	l->raw_skel = NULL;
+	l->obj = NULL;
+}
+
+/* Open, configure, load and attach one build.  0 or a negative errno (@err filled). */
+static int load_build(struct loader *l, const struct snoop_config *cfg, enum attach_mode mode,
+		      struct loader_error *err)
+{
+	struct snoop__rodata *ro;
+	int ret;
+
+	if (mode == ATTACH_TP_BTF) {
+		l->skel = snoop__open();
+		l->obj = l->skel ? l->skel->obj : NULL;
+		ro = l->skel ? l->skel->rodata : NULL;
+	} else {
+		l->raw_skel = snoop_raw__open();
+		l->obj = l->raw_skel ? l->raw_skel->obj : NULL;
+		ro = l->raw_skel ? (struct snoop__rodata *)l->raw_skel->rodata : NULL;
+	}
+	if (!l->obj) {
+		ret = -errno;
+		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open the BPF object: %s",
+			  strerror(errno));
+		return ret;
+	}
+	bpf_map__set_max_entries(map_of(l, "events"), (__u32)l->ringbuf_bytes);
+	/*
+	 * Wake the reader once 1/16 of the ring is filled, not per event: each
+	 * wake-up is an irq_work interrupt raised inside our program, and the
+	 * softirqs run on its exit re-enter the tracepoint (a counted miss).
+	 * The loop polls every 100 ms for what stays below the mark.
+	 */
+	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 16, l->reset_has_reason);
+	/* Programs of unselected kinds are not even loaded: they cost nothing. */
+	for (size_t i = 0; i < N_PROGS; i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(l->obj, prog_specs[i].name);
+
+		if (prog)
+			bpf_program__set_autoload(prog, l->enabled[i]);
+	}
+	ret = bpf_object__load(l->obj);
+	if (ret) {
+		if (ret == -EPERM || ret == -EACCES)
+			set_error(err, EXIT_NOPERM,
+				  "the kernel refused to load the BPF programs (%s): run as root "
+				  "or with CAP_BPF and CAP_PERFMON",
+				  strerror(-ret));
+		else
+			set_error(err, EXIT_UNAVAILABLE,
+				  "this kernel cannot load socket-snoop's BPF programs (%s); "
+				  "-v shows the verifier's log",
+				  strerror(-ret));
+		return ret;
+	}
+	ret = fill_filter_maps(l, &cfg->filter);
+	if (ret) {
+		set_error(err, EXIT_FAILURE_RUNTIME, "cannot set the filters: %s", strerror(-ret));
+		return ret;
+	}
+	ret = mode == ATTACH_TP_BTF ? snoop__attach(l->skel) : snoop_raw__attach(l->raw_skel);
+	if (ret) {
+		set_error(err, ret == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAILURE_RUNTIME,
+			  "cannot attach to the tracepoints: %s", strerror(-ret));
+		return ret;
+	}
+	l->mode = mode;
+	return 0;
 }
 
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err)
@@ -224,12 +318,6 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	}
 	if (probe_kernel(l, cfg, err))
 		goto fail;
-	l->skel = snoop__open();
-	if (!l->skel) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open the BPF object: %s",
-			  strerror(errno));
-		goto fail;
-	}
 	l->ringbuf_bytes = cfg->ringbuf_bytes;
 	if (!l->ringbuf_bytes) {
 		int cpus = libbpf_num_possible_cpus();
@@ -239,58 +327,43 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			l->ringbuf_bytes = RINGBUF_MIN;
 	}
 	l->ringbuf_bytes = pow2_roundup(l->ringbuf_bytes);
-	bpf_map__set_max_entries(l->skel->maps.events, (__u32)l->ringbuf_bytes);
-	/*
-	 * Wake the reader once 1/16 of the ring is filled, not per event: each
-	 * wake-up is an irq_work interrupt raised inside our program, and the
-	 * softirqs run on its exit re-enter the tracepoint (a counted miss).
-	 * The loop polls every 100 ms for what stays below the mark.
-	 */
-	set_rodata(l->skel, &cfg->filter, l->ringbuf_bytes / 16);
-	l->skel->rodata->reset_has_reason = l->reset_has_reason;
-	/* Programs of unselected kinds are not even loaded: they cost nothing. */
-	for (size_t i = 0; i < N_PROGS; i++)
-		bpf_program__set_autoload(prog_of(l->skel, i), l->enabled[i]);
 
-	ret = snoop__load(l->skel);
-	if (ret) {
-		if (ret == -EPERM || ret == -EACCES)
-			set_error(err, EXIT_NOPERM,
-				  "the kernel refused to load the BPF programs (%s): run as root "
-				  "or with CAP_BPF and CAP_PERFMON",
-				  strerror(-ret));
-		else
-			set_error(err, EXIT_UNAVAILABLE,
-				  "this kernel cannot load socket-snoop's BPF programs (%s); "
-				  "-v shows the verifier's log",
-				  strerror(-ret));
-		goto fail;
+	if (cfg->attach_mode != ATTACH_RAW_TP) {
+		ret = load_build(l, cfg, ATTACH_TP_BTF, err);
+		if (!ret)
+			return l;
+		unload(l);
+		/* Forced, or no privilege: raw tracepoints would not do better. */
+		if (cfg->attach_mode == ATTACH_TP_BTF || err->exit_code == EXIT_NOPERM)
+			goto fail;
+		snprintf(l->fallback_reason, sizeof(l->fallback_reason), "%s", err->msg);
 	}
-	ret = fill_filter_maps(l->skel, &cfg->filter);
-	if (ret) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "cannot set the filters: %s", strerror(-ret));
+	if (load_build(l, cfg, ATTACH_RAW_TP, err))
 		goto fail;
-	}
-	ret = snoop__attach(l->skel);
-	if (ret) {
-		set_error(err, ret == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAILURE_RUNTIME,
-			  "cannot attach to the tracepoints: %s", strerror(-ret));
-		goto fail;
-	}
 	return l;
 fail:
 	loader__free(l);
 	return NULL;
 }
 
+enum attach_mode loader__mode(const struct loader *l)
+{
+	return l->mode;
+}
+
+const char *loader__fallback_reason(const struct loader *l)
+{
+	return l->fallback_reason[0] ? l->fallback_reason : NULL;
+}
+
 int loader__ringbuf_fd(const struct loader *l)
 {
-	return bpf_map__fd(l->skel->maps.events);
+	return bpf_map__fd(map_of(l, "events"));
 }
 
 int loader__owner_map_fd(const struct loader *l)
 {
-	return bpf_map__fd(l->skel->maps.owner_map);
+	return bpf_map__fd(map_of(l, "owner_map"));
 }
 
 /* Sum one per-CPU counter of the stats map. */
@@ -305,7 +378,7 @@ static uint64_t stat_sum(const struct loader *l, __u32 stat)
 	vals = calloc((size_t)cpus, sizeof(*vals));
 	if (!vals)
 		return 0;
-	if (!bpf_map__lookup_elem(l->skel->maps.stats, &stat, sizeof(stat), vals,
+	if (!bpf_map__lookup_elem(map_of(l, "stats"), &stat, sizeof(stat), vals,
 				  sizeof(*vals) * (size_t)cpus, 0))
 		for (int i = 0; i < cpus; i++)
 			sum += vals[i];
@@ -319,7 +392,7 @@ static uint64_t recursion_misses(const struct loader *l)
 	struct bpf_program *prog;
 	uint64_t sum = 0;
 
-	bpf_object__for_each_program (prog, l->skel->obj) {
+	bpf_object__for_each_program (prog, l->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -391,6 +464,6 @@ void loader__free(struct loader *l)
 {
 	if (!l)
 		return;
-	snoop__destroy(l->skel);
+	unload(l);
 	free(l);
 }

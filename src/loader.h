@@ -21,10 +21,16 @@ struct loader_error {
 /* Probe, load and attach.  NULL on failure with @err filled. */
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err);
 
+/* How the programs are attached: ATTACH_TP_BTF or ATTACH_RAW_TP (the fallback). */
+enum attach_mode loader__mode(const struct loader *l);
+
+/* Why the tp_btf build was not used when the loader fell back to raw_tp, else NULL. */
+const char *loader__fallback_reason(const struct loader *l);
+
 /* The ring buffer map fd, for ring_buffer__new(). */
 int loader__ringbuf_fd(const struct loader *l);
 
-/* The per-socket owner map (sk_storage, keyed by socket fd from user space). */
+/* The per-socket owner map: sk_storage keyed by socket fd from user space (tp_btf only). */
 int loader__owner_map_fd(const struct loader *l);
 
 /* Events the kernel could not deliver: ring buffer full plus skipped nested runs. */

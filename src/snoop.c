@@ -320,8 +320,12 @@ int snoop_main(int argc, char **argv)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
 		     loader__unavailable(app->loader, i));
 	app->mono_to_wall_ns = mono_to_wall();
+	if (loader__fallback_reason(app->loader))
+		warn("using raw tracepoints: %s", loader__fallback_reason(app->loader));
 	/* After attach: a socket created meanwhile is seen by the programs instead. */
-	{
+	if (loader__mode(app->loader) == ATTACH_RAW_TP) {
+		warn("raw tracepoints: connections open at start are not attributed");
+	} else {
 		struct snapshot_stats st;
 		int err = snapshot__run(loader__owner_map_fd(app->loader), &app->cfg.filter,
 					now_mono_ns(), on_snapshot, app, &st);

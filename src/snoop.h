@@ -109,8 +109,9 @@ struct snoop_sock_info {
 	__u8 closed_by;	  /* enum snoop_closed_by, first side to close */
 	__u8 in_cgroup;	  /* owner was under --cgroup when recorded */
 	__u32 pad;
+	__u64 conn_id; /* raw_tp build only: the connection id, for kernels without cookies */
 };
-_Static_assert(sizeof(struct snoop_sock_info) == 56, "snoop_sock_info layout");
+_Static_assert(sizeof(struct snoop_sock_info) == 64, "snoop_sock_info layout");
 
 /* Close summary, read from struct tcp_sock when the socket reaches CLOSE. */
 struct snoop_close_info {

@@ -21,6 +21,32 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/*
+ * Two builds of this file.  The default attaches tp_btf programs: their
+ * arguments are BTF-typed, so fields are direct (fault-safe) loads and the
+ * owner lives in sk_storage.  With SNOOP_RAW_TP it attaches raw tracepoints
+ * for kernels that refuse BPF tracing programs: arguments are plain
+ * numbers, fields are read with bpf_probe_read_kernel() and owners live in
+ * an LRU hash keyed by the socket's address.
+ */
+#ifdef SNOOP_RAW_TP
+#define SNOOP_TP(name) SEC("raw_tp/" #name)
+#define RD(p, f) BPF_CORE_READ(p, f)
+#define RD2(p, a, b) BPF_CORE_READ(p, a, b)
+#define RD3(p, a, b, c) BPF_CORE_READ(p, a, b, c)
+#define RD_INTO(dst, p, f) BPF_CORE_READ_INTO(dst, p, f)
+#define RD_BITFIELD(p, f) BPF_CORE_READ_BITFIELD_PROBED(p, f)
+#define current_task() ((struct task_struct *)bpf_get_current_task())
+#else
+#define SNOOP_TP(name) SEC("tp_btf/" #name)
+#define RD(p, f) ((p)->f)
+#define RD2(p, a, b) ((p)->a->b)
+#define RD3(p, a, b, c) ((p)->a->b->c)
+#define RD_INTO(dst, p, f) __builtin_memcpy(dst, &(p)->f, sizeof(*(dst)))
+#define RD_BITFIELD(p, f) BPF_CORE_READ_BITFIELD(p, f)
+#define current_task() bpf_get_current_task_btf()
+#endif
+
 /* Filters, set by user space before load: disabled ones are pruned by the verifier. */
 const volatile __u32 kinds_mask = ~0u; /* enum snoop_kind_mask bits */
 const volatile __u32 states_mask = 0;  /* 0: all; else bit per state entered */
@@ -43,8 +69,37 @@ const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
 /* tcp_send_reset carries the reset reason since Linux 6.10. */
 const volatile bool reset_has_reason = false;
 
-/* Each socket's struct snoop_sock_info lives and dies with the socket. */
+#ifdef SNOOP_RAW_TP
+/* Each socket's record, by socket address; deleted when the socket is destroyed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct snoop_sock_info);
+} owner_map SEC(".maps");
 
+/* A listening socket's record by (netns, port), copied to the sockets it accepts. */
+struct listen_key {
+	__u32 netns;
+	__u32 port;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct listen_key);
+	__type(value, struct snoop_sock_info);
+} listener_map SEC(".maps");
+
+/* Per-CPU counter for connection ids (bit 63 set: never a kernel cookie). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} conn_ids SEC(".maps");
+#else
+/* Each socket's struct snoop_sock_info lives and dies with the socket. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	/* BPF_F_CLONE: a child socket created from a listener gets a copy. */
@@ -52,6 +107,7 @@ struct {
 	__type(key, int);
 	__type(value, struct snoop_sock_info);
 } owner_map SEC(".maps");
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -114,13 +170,13 @@ static __always_inline void stat_inc(__u32 stat)
 /* Record the current task as the owner: only call in a system call on the socket. */
 static __always_inline void owner_record(struct snoop_sock_info *si)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 
 	si->owner.pid = id >> 32;
 	si->owner.tid = (__u32)id;
 	si->owner.uid = (__u32)bpf_get_current_uid_gid();
-	si->owner.ppid = task->real_parent->tgid;
+	si->owner.ppid = RD2(task, real_parent, tgid);
 	si->owner.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
 	si->attribution = SNOOP_ATTR_OWNER;
@@ -131,26 +187,65 @@ static __always_inline void owner_record(struct snoop_sock_info *si)
 /* The socket-snoop record of @sk, created empty when @create is set. */
 static __always_inline struct snoop_sock_info *sock_info_get(const struct sock *sk, bool create)
 {
+#ifdef SNOOP_RAW_TP
+	__u64 key = (__u64)sk;
+	struct snoop_sock_info *si = bpf_map_lookup_elem(&owner_map, &key);
+	struct snoop_sock_info fresh = {};
+	__u32 zero = 0;
+	__u64 *next;
+
+	if (si || !create)
+		return si;
+	next = bpf_map_lookup_elem(&conn_ids, &zero);
+	if (next)
+		fresh.conn_id = (1ull << 63) | ((__u64)bpf_get_smp_processor_id() << 48) | ++*next;
+	bpf_map_update_elem(&owner_map, &key, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&owner_map, &key);
+#else
 	/* The helper itself refuses request and time-wait sockets (not full sockets). */
 	return bpf_sk_storage_get(&owner_map, (struct sock *)sk, NULL,
 				  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+#endif
 }
 
-/*
- * Field reads below are direct loads from BTF-typed pointers (tp_btf gives
- * them): far cheaper than bpf_probe_read_kernel(), and fault-safe.
- */
+/* The connection id of @sk: the kernel's socket cookie (or our own id in the raw_tp build). */
+static __always_inline __u64 sock_cookie(const struct sock *sk, const struct snoop_sock_info *si)
+{
+#ifdef SNOOP_RAW_TP
+	/* Cookies are made on demand (ss, SO_COOKIE); most sockets never get one. */
+	__u64 cookie = RD(sk, __sk_common.skc_cookie.counter);
+
+	return cookie ? cookie : si ? si->conn_id : 0;
+#else
+	return bpf_get_socket_cookie((void *)sk);
+#endif
+}
+
+/* The tcp_sock of a full TCP socket, or NULL. */
+static __always_inline struct tcp_sock *tcp_sock_of(const struct sock *sk)
+{
+#ifdef SNOOP_RAW_TP
+	int state = RD(sk, __sk_common.skc_state);
+
+	if (state == SNOOP_TCP_TIME_WAIT || state == SNOOP_TCP_NEW_SYN_RECV ||
+	    RD_BITFIELD(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return (struct tcp_sock *)sk;
+#else
+	return bpf_skc_to_tcp_sock((void *)sk);
+#endif
+}
 
 /* The TCP state of any socket kind (full, request or time-wait): it is in sock_common. */
 static __always_inline int sk_state(const struct sock *sk)
 {
-	return sk->__sk_common.skc_state;
+	return RD(sk, __sk_common.skc_state);
 }
 
 /* True for a TCP socket of an IP family: the only sockets socket-snoop reports. */
 static __always_inline bool is_tcp(const struct sock *sk)
 {
-	__u16 family = sk->__sk_common.skc_family;
+	__u16 family = RD(sk, __sk_common.skc_family);
 	int state = sk_state(sk);
 
 	if (family != AF_INET && family != AF_INET6)
@@ -159,7 +254,7 @@ static __always_inline bool is_tcp(const struct sock *sk)
 	if (state == SNOOP_TCP_TIME_WAIT || state == SNOOP_TCP_NEW_SYN_RECV)
 		return true;
 	/* A bitfield before Linux 5.6, a u16 since. */
-	return BPF_CORE_READ_BITFIELD(sk, sk_protocol) == IPPROTO_TCP;
+	return RD_BITFIELD(sk, sk_protocol) == IPPROTO_TCP;
 }
 
 /* True when a 16-byte address is ::ffff:a.b.c.d. */
@@ -192,39 +287,38 @@ static __always_inline void event_set_family(struct snoop_event *e, __u16 family
 /* Fill tuple, family and netns of @e from @sk (any socket kind: sock_common only). */
 static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
 {
-	const struct sock_common *skc = &sk->__sk_common;
-	__u16 family = skc->skc_family;
+	__u16 family = RD(sk, __sk_common.skc_family);
 
 	if (family == AF_INET) {
-		addr_from_v4(e->saddr, skc->skc_rcv_saddr);
-		addr_from_v4(e->daddr, skc->skc_daddr);
+		addr_from_v4(e->saddr, RD(sk, __sk_common.skc_rcv_saddr));
+		addr_from_v4(e->daddr, RD(sk, __sk_common.skc_daddr));
 	} else {
-		__builtin_memcpy(e->saddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
-		__builtin_memcpy(e->daddr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
+		RD_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		RD_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	}
 	event_set_family(e, family);
-	e->sport = skc->skc_num;
+	e->sport = RD(sk, __sk_common.skc_num);
 	/*
 	 * At CLOSE, tcp_set_state() releases the port (inet_num = 0) before the
 	 * tracepoint fires; inet_sport of a full socket still holds it.  At
 	 * SYN_SENT both are still 0, as the seed showed.
 	 */
 	if (!e->sport) {
-		struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+		struct tcp_sock *tp = tcp_sock_of(sk);
 
 		if (tp)
-			e->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+			e->sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));
 	}
-	e->dport = bpf_ntohs(skc->skc_dport);
-	e->netns = skc->skc_net.net->ns.inum;
+	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
+	e->netns = RD2(sk, __sk_common.skc_net.net, ns.inum);
 }
 
 /* Fill the tuple from a received packet: its destination is the local end. */
 static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk_buff *skb)
 {
-	unsigned char *head = skb->head;
-	__u16 nh = skb->network_header;
-	__u16 th = skb->transport_header;
+	unsigned char *head = RD(skb, head);
+	__u16 nh = RD(skb, network_header);
+	__u16 th = RD(skb, transport_header);
 	struct tcphdr tcp;
 	__u8 version;
 
@@ -253,7 +347,7 @@ static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk
 		return -1;
 	e->sport = bpf_ntohs(tcp.dest);
 	e->dport = bpf_ntohs(tcp.source);
-	e->netns = skb->dev ? skb->dev->nd_net.net->ns.inum : 0;
+	e->netns = RD(skb, dev) ? RD3(skb, dev, nd_net.net, ns.inum) : 0;
 	return 0;
 }
 
@@ -366,7 +460,7 @@ static __always_inline bool event_start(struct snoop_event *e, __u8 kind, const 
 		event_fill_sock(e, sk);
 		if (!sock_matches(e))
 			return false;
-		e->cookie = bpf_get_socket_cookie((void *)sk);
+		e->cookie = sock_cookie(sk, si);
 		e->new_state = sk_state(sk);
 	}
 	return true;
@@ -389,6 +483,27 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 	si = sock_info_get(sk, in_syscall || child);
 	if (!si)
 		return NULL;
+#ifdef SNOOP_RAW_TP
+	/* No BPF_F_CLONE here: copy the listener's record by (netns, port). */
+	if (child || newstate == SNOOP_TCP_LISTEN || oldstate == SNOOP_TCP_LISTEN) {
+		struct listen_key lk = {
+			.netns = RD2(sk, __sk_common.skc_net.net, ns.inum),
+			.port = RD(sk, __sk_common.skc_num),
+		};
+
+		if (child) {
+			struct snoop_sock_info *l = bpf_map_lookup_elem(&listener_map, &lk);
+			__u64 id = si->conn_id;
+
+			if (l) {
+				*si = *l;
+				si->conn_id = id;
+			}
+		} else if (oldstate == SNOOP_TCP_LISTEN) {
+			bpf_map_delete_elem(&listener_map, &lk);
+		}
+	}
+#endif
 	if (child) {
 		/* Copied from the listener (or fresh when the listener predates us). */
 		if (si->attribution != SNOOP_ATTR_UNKNOWN)
@@ -401,6 +516,16 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 	if (in_syscall && (si->attribution != SNOOP_ATTR_OWNER ||
 			   si->owner.pid != (__u32)(bpf_get_current_pid_tgid() >> 32)))
 		owner_record(si);
+#ifdef SNOOP_RAW_TP
+	if (newstate == SNOOP_TCP_LISTEN) {
+		struct listen_key lk = {
+			.netns = RD2(sk, __sk_common.skc_net.net, ns.inum),
+			.port = RD(sk, __sk_common.skc_num),
+		};
+
+		bpf_map_update_elem(&listener_map, &lk, si, BPF_ANY);
+	}
+#endif
 	if (newstate == SNOOP_TCP_SYN_SENT) {
 		si->flags = SNOOP_SF_ACTIVE;
 		si->first_ns = now;
@@ -440,38 +565,38 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 static __always_inline void emit_close(const struct sock *sk, const struct snoop_sock_info *si,
 				       __u64 now)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	struct tcp_sock *tp = tcp_sock_of(sk);
 	struct snoop_event ev, *e = &ev;
 	__u64 sent, received;
 
 	if (!tp || !event_start(e, SNOOP_KIND_CLOSE, sk, si, now))
 		return;
-	sent = tp->bytes_acked;
-	received = tp->bytes_received;
+	sent = RD(tp, bytes_acked);
+	received = RD(tp, bytes_received);
 	if (si) {
 		if ((si->flags & SNOOP_SF_ACTIVE) && sent)
 			sent--;
-		if ((si->flags & SNOOP_SF_FIN_SENT) && sent && tp->snd_una == tp->write_seq)
+		if ((si->flags & SNOOP_SF_FIN_SENT) && sent && RD(tp, snd_una) == RD(tp, write_seq))
 			sent--;
 		e->close.duration_ns = now - si->first_ns;
 		e->close.closed_by = si->closed_by;
 	}
-	if ((sk->__sk_common.skc_flags &
+	if ((RD(sk, __sk_common.skc_flags) &
 	     (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) &&
 	    received)
 		received--;
 	e->close.bytes_sent = sent;
 	e->close.bytes_received = received;
-	e->close.segs_out = tp->segs_out;
-	e->close.segs_in = tp->segs_in;
-	e->close.total_retrans = tp->total_retrans;
-	e->close.srtt_us = tp->srtt_us >> 3;
+	e->close.segs_out = RD(tp, segs_out);
+	e->close.segs_in = RD(tp, segs_in);
+	e->close.total_retrans = RD(tp, total_retrans);
+	e->close.srtt_us = RD(tp, srtt_us) >> 3;
 	e->old_state = SNOOP_TCP_CLOSE;
 	event_submit(e);
 }
 
 /* sock/inet_sock_set_state: every TCP state transition, IPv4 and IPv6. */
-SEC("tp_btf/inet_sock_set_state")
+SNOOP_TP(inet_sock_set_state)
 int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
 	struct snoop_event e;
@@ -519,7 +644,7 @@ static __always_inline void owner_touch(const struct sock *sk)
 }
 
 /* sock/sock_send_length: runs in sendmsg of the sending process. */
-SEC("tp_btf/sock_send_length")
+SNOOP_TP(sock_send_length)
 int BPF_PROG(handle_send, struct sock *sk, int ret, int flags)
 {
 	owner_touch(sk);
@@ -527,7 +652,7 @@ int BPF_PROG(handle_send, struct sock *sk, int ret, int flags)
 }
 
 /* sock/sock_recv_length: runs in recvmsg of the receiving process. */
-SEC("tp_btf/sock_recv_length")
+SNOOP_TP(sock_recv_length)
 int BPF_PROG(handle_recv, struct sock *sk, int ret, int flags)
 {
 	owner_touch(sk);
@@ -535,7 +660,7 @@ int BPF_PROG(handle_recv, struct sock *sk, int ret, int flags)
 }
 
 /* tcp/tcp_retransmit_skb: a segment (or a SYN of a connect) sent again. */
-SEC("tp_btf/tcp_retransmit_skb")
+SNOOP_TP(tcp_retransmit_skb)
 int BPF_PROG(handle_retransmit, const struct sock *sk, const struct sk_buff *skb)
 {
 	struct snoop_event e;
@@ -550,7 +675,7 @@ int BPF_PROG(handle_retransmit, const struct sock *sk, const struct sk_buff *skb
  * tcp/tcp_retransmit_synack: a listener answers a retried SYN.  The tuple is
  * the request socket's; the owner is the listener's, as for the child to come.
  */
-SEC("tp_btf/tcp_retransmit_synack")
+SNOOP_TP(tcp_retransmit_synack)
 int BPF_PROG(handle_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
 	struct snoop_event e;
@@ -591,7 +716,7 @@ static __always_inline struct snoop_sock_info *sock_info_reset(const struct sock
  * for a port where nothing listens) there is no owner: the tuple comes from
  * the segment being answered and the event says "no socket".
  */
-SEC("tp_btf/tcp_send_reset")
+SNOOP_TP(tcp_send_reset)
 int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb)
 {
 	struct snoop_event e;
@@ -616,7 +741,7 @@ int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb
 }
 
 /* tcp/tcp_receive_reset: the peer reset the connection. */
-SEC("tp_btf/tcp_receive_reset")
+SNOOP_TP(tcp_receive_reset)
 int BPF_PROG(handle_receive_reset, struct sock *sk)
 {
 	struct snoop_event e;
@@ -628,7 +753,7 @@ int BPF_PROG(handle_receive_reset, struct sock *sk)
 }
 
 /* sock/inet_sk_error_report: a connection failed (refused, timed out, unreachable...). */
-SEC("tp_btf/inet_sk_error_report")
+SNOOP_TP(inet_sk_error_report)
 int BPF_PROG(handle_error_report, const struct sock *sk)
 {
 	struct snoop_event e;
@@ -642,7 +767,19 @@ int BPF_PROG(handle_error_report, const struct sock *sk)
 		return 0;
 	if (!event_start(&e, SNOOP_KIND_ERROR, sk, si, bpf_ktime_get_ns()))
 		return 0;
-	e.detail = sk->sk_err;
+	e.detail = RD(sk, sk_err);
 	event_submit(&e);
 	return 0;
 }
+
+#ifdef SNOOP_RAW_TP
+/* tcp/tcp_destroy_sock: the socket is gone; so is its record (sk_storage does this itself). */
+SNOOP_TP(tcp_destroy_sock)
+int BPF_PROG(handle_destroy, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&owner_map, &key);
+	return 0;
+}
+#endif
