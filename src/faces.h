@@ -6,4 +6,10 @@
 /* socket-snoop: the connection event monitor.  Returns the exit status. */
 int snoop_main(int argc, char **argv);
 
+/* tcpsnoop: one line per TCP packet with its owner (DTraceToolkit's columns). */
+int tcpsnoop_main(int argc, char **argv);
+
+/* tcptop: TCP connections by bytes, every interval. */
+int tcptop_main(int argc, char **argv);
+
 #endif

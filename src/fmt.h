@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "snoop.h"
 
 #define FMT_ADDR_LEN 48	  /* "[ffff:...:ffff]:65535" and a NUL */
@@ -22,9 +23,32 @@ struct strbuf {
 };
 
 void strbuf_init(struct strbuf *sb, char *buf, size_t size);
-void strbuf_str(struct strbuf *sb, const char *s);
-void strbuf_mem(struct strbuf *sb, const char *s, size_t n);
-void strbuf_char(struct strbuf *sb, char c);
+
+/* The per-character primitives are inline: formatting calls them for every byte. */
+static inline void strbuf_mem(struct strbuf *sb, const char *s, size_t n)
+{
+	size_t room = (size_t)(sb->end - sb->p);
+
+	if (n > room)
+		n = room;
+	memcpy(sb->p, s, n);
+	sb->p += n;
+	*sb->p = '\0';
+}
+
+static inline void strbuf_str(struct strbuf *sb, const char *s)
+{
+	strbuf_mem(sb, s, strlen(s));
+}
+
+static inline void strbuf_char(struct strbuf *sb, char c)
+{
+	if (sb->p < sb->end) {
+		*sb->p++ = c;
+		*sb->p = '\0';
+	}
+}
+
 void strbuf_u64(struct strbuf *sb, uint64_t v);
 void strbuf_i64(struct strbuf *sb, int64_t v);
 

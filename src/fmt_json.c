@@ -10,21 +10,28 @@
 
 void fmt_rfc3339(struct strbuf *sb, uint64_t wall_ns)
 {
+	/* gmtime_r and strftime are slow; events come in bursts within one second. */
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[32];
+	static __thread size_t cached_len;
 	time_t sec = (time_t)(wall_ns / 1000000000ull);
 	uint64_t ns = wall_ns % 1000000000ull;
-	char text[32];
-	struct tm tm;
 	char digits[10];
 
-	gmtime_r(&sec, &tm);
-	strbuf_mem(sb, text, strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm));
-	strbuf_char(sb, '.');
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S.", &tm);
+		cached_sec = sec;
+	}
+	strbuf_mem(sb, cached, cached_len);
 	for (int i = 8; i >= 0; i--) {
 		digits[i] = (char)('0' + ns % 10);
 		ns /= 10;
 	}
-	strbuf_mem(sb, digits, 9);
-	strbuf_char(sb, 'Z');
+	digits[9] = 'Z';
+	strbuf_mem(sb, digits, 10);
 }
 
 void fmt_state_name(struct strbuf *sb, int state)

@@ -21,30 +21,6 @@ void strbuf_init(struct strbuf *sb, char *buf, size_t size)
 	*sb->p = '\0';
 }
 
-void strbuf_mem(struct strbuf *sb, const char *s, size_t n)
-{
-	size_t room = (size_t)(sb->end - sb->p);
-
-	if (n > room)
-		n = room;
-	memcpy(sb->p, s, n);
-	sb->p += n;
-	*sb->p = '\0';
-}
-
-void strbuf_str(struct strbuf *sb, const char *s)
-{
-	strbuf_mem(sb, s, strlen(s));
-}
-
-void strbuf_char(struct strbuf *sb, char c)
-{
-	if (sb->p < sb->end) {
-		*sb->p++ = c;
-		*sb->p = '\0';
-	}
-}
-
 void strbuf_u64(struct strbuf *sb, uint64_t v)
 {
 	char tmp[20];

@@ -48,6 +48,13 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes copied as they are: printable ASCII but '"' and '\\'. */
+static const bool plain[256] = {
+	[0x20 ... 0x21] = true, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = true, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = true,
+};
+
 void json_escape(struct strbuf *sb, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -55,9 +62,18 @@ void json_escape(struct strbuf *sb, const char *str, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		unsigned char c = s[i];
-		size_t len;
+		size_t run = i, len;
+		unsigned char c;
 
+		/* Copy runs of plain printable ASCII in one go: the common case. */
+		while (run < n && plain[s[run]])
+			run++;
+		if (run > i) {
+			strbuf_mem(sb, (const char *)s + i, run - i);
+			i = run;
+			continue;
+		}
+		c = s[i];
 		if (c == '"' || c == '\\') {
 			strbuf_char(sb, '\\');
 			strbuf_char(sb, (char)c);
@@ -83,10 +99,11 @@ static void json_member(struct json *j, const char *key)
 	if (j->need_comma[j->depth])
 		strbuf_char(j->sb, ',');
 	j->need_comma[j->depth] = true;
+	/* Keys are string literals of this program: nothing to escape. */
 	if (key) {
 		strbuf_char(j->sb, '"');
-		json_escape(j->sb, key, strlen(key));
-		strbuf_str(j->sb, "\":");
+		strbuf_str(j->sb, key);
+		strbuf_mem(j->sb, "\":", 2);
 	}
 }
 

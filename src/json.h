@@ -28,7 +28,7 @@ void json_object_end(struct json *j);
 void json_array_begin(struct json *j, const char *key);
 void json_array_end(struct json *j);
 
-/* Members (or array elements when @key is NULL). */
+/* Members (or array elements when @key is NULL).  Keys are literals: not escaped. */
 void json_str(struct json *j, const char *key, const char *s);
 void json_mem(struct json *j, const char *key, const char *s, size_t n);
 void json_u64(struct json *j, const char *key, uint64_t v);

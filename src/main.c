@@ -9,6 +9,9 @@ int main(int argc, char **argv)
 	const char *name = strrchr(argv[0], '/');
 
 	name = name ? name + 1 : argv[0];
-	(void)name; /* every name runs socket-snoop until the other faces exist */
+	if (strcmp(name, "tcpsnoop") == 0)
+		return tcpsnoop_main(argc, argv);
+	if (strcmp(name, "tcptop") == 0)
+		return tcptop_main(argc, argv);
 	return snoop_main(argc, argv);
 }

@@ -161,4 +161,79 @@ struct snoop_lpm_key {
 	__u8 addr[SNOOP_ADDR_LEN];
 };
 
+/*
+ * ---- Packet events: tcpsnoop and tcptop (src/bpf/packets.bpf.c) ----
+ *
+ * The packet programs attribute each TCP packet to the owner that
+ * socket-snoop's programs keep in owner_map; they add no owner tracking.
+ */
+
+/* What a packet record is. */
+enum snoop_pkt_flags {
+	SNOOP_PKT_EGRESS = 1u << 0,   /* sent by this host ("->"); else received ("<-") */
+	SNOOP_PKT_CLOSED = 1u << 1,   /* no socket: a segment for a port where nothing
+				       * listens, or the RST answering it ("<closed>") */
+	SNOOP_PKT_NO_OWNER = 1u << 2, /* a socket whose owner is not known */
+};
+
+/*
+ * One packet record of the ring buffer (tcpsnoop).  A GSO/GRO packet (one
+ * skb, several wire segments) is one record; user space prints one line per
+ * segment.  Addresses are network order, IPv4 IPv4-mapped; ports host order.
+ */
+struct snoop_packet {
+	__u64 ts_ns;		    /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	struct snoop_owner owner;   /* zero for SNOOP_PKT_CLOSED and SNOOP_PKT_NO_OWNER */
+	__u8 laddr[SNOOP_ADDR_LEN]; /* this host's end */
+	__u8 raddr[SNOOP_ADDR_LEN];
+	__u16 lport;
+	__u16 rport;
+	__u16 family;	/* AF_INET or AF_INET6 (of the packet) */
+	__u8 flags;	/* enum snoop_pkt_flags */
+	__u8 tcp_flags; /* byte 13 of the TCP header (FIN 0x01, SYN 0x02, RST 0x04...) */
+	__u32 ip_len;	/* bytes of the IP packet, headers included (all segments) */
+	__u16 segs;	/* wire segments, at least 1 */
+	__u16 hdr_len;	/* IP + TCP header bytes of one segment */
+	__u16 gso_size; /* payload bytes of each segment but the last, when segs > 1 */
+	__u16 pad;
+	__u32 netns; /* network namespace inode (0 when not asked for) */
+};
+_Static_assert(sizeof(struct snoop_packet) == 104, "snoop_packet layout");
+
+/* Link-layer header added to the IP length for SIZE (Ethernet, as the original). */
+#define SNOOP_LINK_HDR_LEN 14
+
+/* Key of the per-connection byte counters (tcptop): one row per tuple and owner. */
+struct snoop_conn_key {
+	__u8 laddr[SNOOP_ADDR_LEN];
+	__u8 raddr[SNOOP_ADDR_LEN];
+	__u16 lport;
+	__u16 rport;
+	__u32 pid;   /* owner; 0 for <closed> and unknown owners */
+	__u32 netns; /* network namespace inode */
+	__u16 family;
+	__u8 flags; /* SNOOP_PKT_CLOSED or SNOOP_PKT_NO_OWNER */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct snoop_conn_key) == 48, "snoop_conn_key layout");
+
+/* Value of the per-connection byte counters. */
+struct snoop_conn_bytes {
+	__u64 bytes; /* link-layer bytes (SIZE) in and out since the table was swapped in */
+	__u64 cgroup_id;
+	__u32 uid;
+	__u32 pad;
+	char comm[SNOOP_COMM_LEN];
+};
+_Static_assert(sizeof(struct snoop_conn_bytes) == 40, "snoop_conn_bytes layout");
+
+/* Per-CPU counters of the packet programs. */
+enum snoop_pkt_stat {
+	SNOOP_PKT_STAT_LOST = 0,       /* packet lines lost: ring buffer full */
+	SNOOP_PKT_STAT_CONN_FULL = 1,  /* packets not counted: connection table full */
+	SNOOP_PKT_STAT_PAYLOAD_IN = 2, /* host-wide TCP payload bytes received */
+	SNOOP_PKT_STAT_PAYLOAD_OUT = 3, /* host-wide TCP payload bytes sent */
+	SNOOP_PKT_STAT_MAX = 4,
+};
+
 #endif /* SNOOP_H */

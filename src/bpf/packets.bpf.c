@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * packets.bpf.c - kernel side of tcpsnoop and tcptop: every TCP packet sent
+ * or received by a socket of this host, attributed to the socket's owner.
+ *
+ * There is one owner tracking in socket-snoop, and it is not here: the owner
+ * of each socket is kept in owner_map by snoop.bpf.c's programs (recorded in
+ * connect, listen, send, receive, close; cloned to accepted sockets; written
+ * by user space for sockets open at start).  User space points this object's
+ * owner_map at that map (bpf_map__reuse_fd) before load, so these programs
+ * only read it.  A socket handed to another process (fork after accept) is
+ * credited to that process from its first send or receive on.
+ *
+ * Packets are seen by cgroup_skb programs on the cgroup v2 root, where the
+ * kernel tells the socket of each packet (the listener for a handshake).
+ * Segments the kernel answers without a socket of their own (a SYN to a port
+ * where nothing listens) never reach a cgroup program: tcp/tcp_send_reset
+ * shows them and the RST that answers them.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "snoop.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+#define IPV4_HDR_LEN 20
+#define IPV6_HDR_LEN 40
+#define TCP_HDR_LEN 20
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by user space before load: disabled branches are pruned by the verifier. */
+const volatile bool count_mode = false; /* tcptop: count per connection, no records */
+const volatile bool want_netns = false; /* ZONE is shown: read the namespace */
+const volatile __u16 family_only = 0;	/* 0, AF_INET or AF_INET6 */
+const volatile bool filter_pid = false; /* -p */
+const volatile __u32 pid_only = 0;
+const volatile bool filter_comm = false; /* -n; with -p, either matches */
+const volatile char comm_only[SNOOP_COMM_LEN] = {};
+const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
+
+/* socket-snoop's owner map: the same definition, replaced by its fd before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct snoop_sock_info);
+} owner_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by user space */
+} packets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SNOOP_PKT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} pkt_stats SEC(".maps");
+
+/*
+ * tcptop's byte counters, double-buffered: conn_tables[0] is the table the
+ * programs count into.  User space swaps the other one in (the map update
+ * waits for running programs to finish), then reads and empties the old one
+ * at leisure: no packet is counted twice or lost between two intervals.
+ * A plain hash, not LRU: a full table is counted (CONN_FULL), never evicted.
+ */
+struct conn_table {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct snoop_conn_key);
+	__type(value, struct snoop_conn_bytes);
+} conn_a SEC(".maps"), conn_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct conn_table);
+} conn_tables SEC(".maps") = {
+	.values = { &conn_a },
+};
+
+/* Add @n to counter @stat of this CPU. */
+static __always_inline void stat_add(__u32 stat, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&pkt_stats, &stat);
+
+	if (v)
+		*v += n;
+}
+
+/* Store an IPv4 address IPv4-mapped, as every address of the contract. */
+static __always_inline void addr_from_v4(__u8 *dst, __be32 v4)
+{
+	__u32 *w = (__u32 *)dst;
+
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = bpf_htonl(0x0000ffff);
+	w[3] = v4;
+}
+
+/* Link-layer bytes of a packet record: each wire segment has its headers. */
+static __always_inline __u64 link_bytes(const struct snoop_packet *r)
+{
+	return (__u64)r->ip_len + (__u64)SNOOP_LINK_HDR_LEN * r->segs +
+	       (__u64)(r->segs - 1) * r->hdr_len;
+}
+
+/* Fill tuple and sizes from a TCP/IP header pair; @sent says which end is ours. */
+static __always_inline void fill_tuple(struct snoop_packet *r, const __u8 *ip, const __u8 *th,
+				       bool v6, bool sent)
+{
+	__u8 *local = sent ? r->laddr : r->raddr;
+	__u8 *remote = sent ? r->raddr : r->laddr;
+	__u16 sport = (__u16)th[0] << 8 | th[1];
+	__u16 dport = (__u16)th[2] << 8 | th[3];
+
+	if (v6) {
+		__builtin_memcpy(local, ip + 8, SNOOP_ADDR_LEN);
+		__builtin_memcpy(remote, ip + 24, SNOOP_ADDR_LEN);
+	} else {
+		addr_from_v4(local, *(const __be32 *)(ip + 12));
+		addr_from_v4(remote, *(const __be32 *)(ip + 16));
+	}
+	r->lport = sent ? sport : dport;
+	r->rport = sent ? dport : sport;
+	r->tcp_flags = th[13];
+}
+
+/*
+ * Parse the IP and TCP headers of @skb (data starts at the network header in
+ * cgroup_skb programs).  -1 when it is not TCP, a later fragment, or IPv6
+ * with extension headers before TCP (not followed).
+ */
+static __always_inline int parse_skb(struct __sk_buff *skb, bool egress, struct snoop_packet *r)
+{
+	/* Aligned: the verifier wants aligned stack access for the address words. */
+	__u8 ip[IPV6_HDR_LEN] __attribute__((aligned(8)));
+	__u8 th[TCP_HDR_LEN];
+	__u32 thoff;
+	bool v6;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, ip, IPV4_HDR_LEN))
+			return -1;
+		/* Protocol TCP, and not a fragment after the first. */
+		if (ip[9] != IPPROTO_TCP || ((ip[6] & 0x1f) | ip[7]))
+			return -1;
+		thoff = (ip[0] & 0x0f) * 4;
+		v6 = false;
+		r->family = AF_INET;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, 0, ip, IPV6_HDR_LEN) || ip[6] != IPPROTO_TCP)
+			return -1;
+		thoff = IPV6_HDR_LEN;
+		v6 = true;
+		r->family = AF_INET6;
+	} else {
+		return -1;
+	}
+	if (family_only && r->family != family_only)
+		return -1;
+	if (bpf_skb_load_bytes(skb, thoff, th, TCP_HDR_LEN))
+		return -1;
+	fill_tuple(r, ip, th, v6, egress);
+	r->hdr_len = thoff + (th[12] >> 4) * 4;
+	r->ip_len = skb->len;
+	r->segs = 1;
+	/* A GSO (egress) or GRO (ingress) packet: the segments a wire carries. */
+	if (skb->gso_segs > 1 && skb->gso_size) {
+		r->segs = skb->gso_segs > 0xffff ? 0xffff : skb->gso_segs;
+		r->gso_size = skb->gso_size;
+	}
+	if (egress)
+		r->flags |= SNOOP_PKT_EGRESS;
+	return 0;
+}
+
+/* -p and -n, on the socket's owner: either matches when both are given. */
+static __always_inline bool owner_matches(const struct snoop_packet *r)
+{
+	const __u64 *want = (const __u64 *)comm_only;
+	const __u64 *have = (const __u64 *)r->owner.comm;
+
+	if (!filter_pid && !filter_comm)
+		return true;
+	if (r->flags & (SNOOP_PKT_CLOSED | SNOOP_PKT_NO_OWNER))
+		return false;
+	if (filter_pid && r->owner.pid == pid_only)
+		return true;
+	return filter_comm && have[0] == want[0] && have[1] == want[1];
+}
+
+/* Copy the owner of @si into @r, or mark the packet as of an unknown owner. */
+static __always_inline void set_owner(struct snoop_packet *r, const struct snoop_sock_info *si)
+{
+	if (si && si->attribution != SNOOP_ATTR_UNKNOWN)
+		r->owner = si->owner;
+	else
+		r->flags |= SNOOP_PKT_NO_OWNER;
+}
+
+/* tcptop: add the packet's link-layer bytes to its connection's counter. */
+static __always_inline void conn_count(const struct snoop_packet *r)
+{
+	struct snoop_conn_key key = {};
+	struct snoop_conn_bytes *v, fresh = {};
+	__u64 bytes = link_bytes(r);
+	__u32 zero = 0;
+	void *table;
+
+	table = bpf_map_lookup_elem(&conn_tables, &zero);
+	if (!table)
+		return;
+	__builtin_memcpy(key.laddr, r->laddr, SNOOP_ADDR_LEN);
+	__builtin_memcpy(key.raddr, r->raddr, SNOOP_ADDR_LEN);
+	key.lport = r->lport;
+	key.rport = r->rport;
+	key.pid = r->owner.pid;
+	key.netns = r->netns;
+	key.family = r->family;
+	key.flags = r->flags & (SNOOP_PKT_CLOSED | SNOOP_PKT_NO_OWNER);
+	v = bpf_map_lookup_elem(table, &key);
+	if (v) {
+		__sync_fetch_and_add(&v->bytes, bytes);
+		return;
+	}
+	fresh.bytes = bytes;
+	fresh.uid = r->owner.uid;
+	fresh.cgroup_id = r->owner.cgroup_id;
+	__builtin_memcpy(fresh.comm, r->owner.comm, SNOOP_COMM_LEN);
+	if (!bpf_map_update_elem(table, &key, &fresh, BPF_NOEXIST))
+		return;
+	/* Another CPU created it meanwhile, or the table is full. */
+	v = bpf_map_lookup_elem(table, &key);
+	if (v)
+		__sync_fetch_and_add(&v->bytes, bytes);
+	else
+		stat_add(SNOOP_PKT_STAT_CONN_FULL, r->segs);
+}
+
+/*
+ * Hand a finished record on: counted (tcptop) or sent to user space
+ * (tcpsnoop), waking the reader only once enough data waits, as
+ * snoop.bpf.c does.  A full ring buffer is counted per wire segment lost.
+ */
+static __always_inline void packet_submit(const struct snoop_packet *r)
+{
+	__u64 flags = 0;
+
+	if (count_mode) {
+		conn_count(r);
+		return;
+	}
+	if (wakeup_bytes) {
+		__u64 avail = bpf_ringbuf_query(&packets, BPF_RB_AVAIL_DATA);
+
+		flags = avail < wakeup_bytes && avail + sizeof(*r) + 8 >= wakeup_bytes ?
+				BPF_RB_FORCE_WAKEUP :
+				BPF_RB_NO_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&packets, (void *)r, sizeof(*r), flags))
+		stat_add(SNOOP_PKT_STAT_LOST, r->segs);
+}
+
+/* The common part of both cgroup_skb programs. */
+static __always_inline void packet_seen(struct __sk_buff *skb, bool egress)
+{
+	struct snoop_packet r = {};
+	struct bpf_sock *sk;
+	struct tcp_sock *tp;
+
+	if (parse_skb(skb, egress, &r))
+		return;
+	if (count_mode && r.ip_len > r.hdr_len)
+		stat_add(egress ? SNOOP_PKT_STAT_PAYLOAD_OUT : SNOOP_PKT_STAT_PAYLOAD_IN,
+			 r.ip_len - r.hdr_len);
+	sk = skb->sk;
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	if (sk->type != SOCK_STREAM) {
+		/*
+		 * The namespace's TCP control socket: a RST the kernel sends
+		 * in answer to a segment (tcp/tcp_send_reset shows it, with its
+		 * socket when there is one) or an ACK for a TIME_WAIT or
+		 * request socket (no owner kept for those).
+		 */
+		if (r.tcp_flags & TCP_FLAG_RST)
+			return;
+		r.flags |= SNOOP_PKT_NO_OWNER;
+	} else {
+		set_owner(&r, bpf_sk_storage_get(&owner_map, sk, 0, 0));
+		if (want_netns) {
+			tp = bpf_skc_to_tcp_sock(sk);
+			if (tp)
+				r.netns = tp->inet_conn.icsk_inet.sk.__sk_common.skc_net.net->ns.inum;
+		}
+	}
+	if (!owner_matches(&r))
+		return;
+	r.ts_ns = bpf_ktime_get_ns();
+	packet_submit(&r);
+}
+
+/* Every packet a socket of this host sends (the listener's for a SYN-ACK). */
+SEC("cgroup_skb/egress")
+int packet_egress(struct __sk_buff *skb)
+{
+	packet_seen(skb, true);
+	return 1; /* an observer: always let the packet pass */
+}
+
+/* Every packet delivered to a socket of this host (the listener's for a SYN). */
+SEC("cgroup_skb/ingress")
+int packet_ingress(struct __sk_buff *skb)
+{
+	packet_seen(skb, false);
+	return 1;
+}
+
+/*
+ * tcp/tcp_send_reset with the segment being answered: the RST goes out
+ * through the namespace's control socket, so the cgroup program cannot tell
+ * whose it is; here the socket is known.  Without a socket (nothing listens
+ * on the port) the segment never reached a cgroup program either: both are
+ * shown as "<closed>", and only when no filter is set.  A reset without a
+ * segment (close with unread data, SO_LINGER 0) is sent on the socket
+ * itself and seen by packet_egress.
+ */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(packet_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct snoop_packet r = {};
+	unsigned char *head;
+	__u8 ip[IPV6_HDR_LEN] __attribute__((aligned(8)));
+	__u8 th[TCP_HDR_LEN];
+	__u32 thoff, in_len, netns = 0;
+	bool v6;
+
+	if (!skb)
+		return 0;
+	head = skb->head;
+	if (bpf_probe_read_kernel(ip, 1, head + skb->network_header))
+		return 0;
+	v6 = (ip[0] >> 4) == 6;
+	if (v6) {
+		if (bpf_probe_read_kernel(ip, IPV6_HDR_LEN, head + skb->network_header))
+			return 0;
+		in_len = IPV6_HDR_LEN + ((__u32)ip[4] << 8 | ip[5]);
+		r.family = AF_INET6;
+	} else {
+		if (bpf_probe_read_kernel(ip, IPV4_HDR_LEN, head + skb->network_header))
+			return 0;
+		in_len = (__u32)ip[2] << 8 | ip[3];
+		r.family = AF_INET;
+	}
+	if (family_only && r.family != family_only)
+		return 0;
+	thoff = skb->transport_header - skb->network_header;
+	if (bpf_probe_read_kernel(th, TCP_HDR_LEN, head + skb->transport_header))
+		return 0;
+	if (want_netns)
+		netns = sk ? sk->__sk_common.skc_net.net->ns.inum :
+			     skb->dev ? skb->dev->nd_net.net->ns.inum : 0;
+	r.ts_ns = bpf_ktime_get_ns();
+	r.netns = netns;
+	r.segs = 1;
+	if (!sk) {
+		/* The segment that found no socket, as it arrived. */
+		if (filter_pid || filter_comm)
+			return 0;
+		fill_tuple(&r, ip, th, v6, false);
+		r.flags = SNOOP_PKT_CLOSED;
+		r.ip_len = in_len;
+		r.hdr_len = thoff + (th[12] >> 4) * 4;
+		packet_submit(&r);
+	} else {
+		fill_tuple(&r, ip, th, v6, false);
+		/* Full sockets only: the helper gives NULL for time-wait and request socks. */
+		set_owner(&r, bpf_sk_storage_get(&owner_map, (struct sock *)sk, 0, 0));
+		if (!owner_matches(&r))
+			return 0;
+	}
+	/* The RST: bare IP and TCP headers, RST|ACK unless it answers an ACK. */
+	r.flags |= SNOOP_PKT_EGRESS;
+	r.tcp_flags = th[13] & TCP_FLAG_ACK ? TCP_FLAG_RST : TCP_FLAG_RST | TCP_FLAG_ACK;
+	r.ip_len = (v6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
+	r.hdr_len = r.ip_len;
+	packet_submit(&r);
+	return 0;
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * tcpsnoop.c - the tcpsnoop face: one line per TCP packet with its owner,
+ * in DTraceToolkit's columns.  Options, packet loader, loop and output
+ * wired together; the only place that prints this face's errors.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cli_packets.h"
+#include "exitcode.h"
+#include "faces.h"
+#include "fmt_tcpsnoop.h"
+#include "loop.h"
+#include "packets.h"
+#include "sink.h"
+
+struct tcpsnoop_app {
+	struct tcpsnoop_config cfg;
+	struct packets_loader *pl;
+	struct sink *out;
+	int64_t mono_to_wall_ns;
+	uint64_t lost_reported;
+	uint64_t write_errors;
+	bool out_gone; /* the reader of standard output went away */
+	char line[TCPSNOOP_LINE_MAX];
+};
+
+/* One diagnostic line on stderr, "tcpsnoop: ...". */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tcpsnoop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Offset from CLOCK_MONOTONIC (the kernel's timestamps) to wall-clock time. */
+static int64_t mono_to_wall(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
+}
+
+/* One record: a row per wire segment of the packet. */
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tcpsnoop_app *app = ctx;
+	const struct snoop_packet *p = data;
+	uint64_t wall;
+	unsigned int segs;
+
+	if (len < sizeof(*p) || app->out_gone)
+		return 0;
+	wall = p->ts_ns + (uint64_t)app->mono_to_wall_ns;
+	segs = fmt_tcpsnoop_segments(p);
+	for (unsigned int i = 0; i < segs; i++)
+		sink__write(app->out, app->line,
+			    fmt_tcpsnoop_row(app->line, sizeof(app->line), p, i, app->cfg.columns,
+					     wall));
+	return 0;
+}
+
+static void on_batch(void *ctx)
+{
+	struct tcpsnoop_app *app = ctx;
+	int err = sink__flush(app->out);
+
+	if (!err || app->out_gone)
+		return;
+	if (err == -EPIPE) {
+		app->out_gone = true; /* stop like head(1) would have us */
+		return;
+	}
+	if (app->write_errors++ == 0)
+		say("writing to standard output failed: %s (%llu bytes dropped so far)",
+		    strerror(-err), (unsigned long long)sink__dropped_bytes(app->out));
+}
+
+/* Packet lines the kernel could not deliver since the last check, on stderr. */
+static void report_losses(struct tcpsnoop_app *app)
+{
+	uint64_t lost = packets_loader__lost(app->pl);
+
+	if (lost <= app->lost_reported)
+		return;
+	on_batch(app); /* the lines before the gap first */
+	say("%llu packet lines lost (ring buffer full or runs skipped)",
+	    (unsigned long long)(lost - app->lost_reported));
+	app->lost_reported = lost;
+}
+
+static int on_tick(void *ctx)
+{
+	struct tcpsnoop_app *app = ctx;
+
+	app->mono_to_wall_ns = mono_to_wall();
+	report_losses(app);
+	return app->out_gone;
+}
+
+static void on_hangup(void *ctx)
+{
+	(void)ctx; /* no file to reopen: standard output only */
+}
+
+int tcpsnoop_main(int argc, char **argv)
+{
+	static const struct loop_callbacks callbacks = {
+		.on_event = on_event,
+		.on_batch = on_batch,
+		.on_tick = on_tick,
+		.on_hangup = on_hangup,
+	};
+	struct tcpsnoop_app *app = calloc(1, sizeof(*app));
+	struct loader_error lerr = {};
+	struct snapshot_stats st;
+	char err[256] = "";
+	int rc = EXIT_FAILURE_RUNTIME, serr;
+
+	if (!app)
+		return EXIT_FAILURE_RUNTIME;
+	switch (cli_tcpsnoop__parse(argc, argv, &app->cfg, err, sizeof(err))) {
+	case CLI_HELP:
+		/* The original printed its usage on stderr; asking for it is no error here. */
+		cli_tcpsnoop__usage(stderr);
+		rc = EXIT_OK;
+		goto out;
+	case CLI_ERROR:
+	case CLI_VERSION:
+		say("%s", err);
+		cli_tcpsnoop__usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	case CLI_RUN:
+		break;
+	}
+	if (caps__check_bpf()) {
+		say("not enough privilege: run as root, or grant CAP_BPF, CAP_PERFMON and "
+		    "CAP_NET_ADMIN (CAP_SYS_ADMIN on kernels before 5.8)");
+		rc = EXIT_NOPERM;
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	app->out = sink__new_fd(STDOUT_FILENO, "standard output");
+	if (!app->out) {
+		say("out of memory");
+		goto out;
+	}
+	app->pl = packets_loader__new(&app->cfg.pk, &lerr);
+	if (!app->pl) {
+		say("%s", lerr.msg);
+		rc = lerr.exit_code;
+		goto out;
+	}
+	serr = packets_loader__snapshot(app->pl, &st);
+	if (serr)
+		say("cannot look for connections open at start: %s", strerror(-serr));
+	else if (st.denied)
+		say("could not take the sockets of %u processes (CAP_SYS_PTRACE needed): "
+		    "their connections open at start are not attributed",
+		    st.denied);
+	app->mono_to_wall_ns = mono_to_wall();
+	/* The header once everything is attached: a reader may wait for it. */
+	sink__write(app->out, app->line,
+		    fmt_tcpsnoop_header(app->line, sizeof(app->line), app->cfg.columns));
+	on_batch(app);
+
+	rc = loop__run(packets_loader__ringbuf_fd(app->pl), 0, &callbacks, app);
+	if (rc < 0) {
+		say("event loop failed: %s", strerror(-rc));
+		rc = EXIT_FAILURE_RUNTIME;
+	} else {
+		rc = EXIT_OK;
+	}
+	on_batch(app);
+	report_losses(app);
+out:
+	packets_loader__free(app->pl);
+	sink__free(app->out);
+	free(app);
+	return rc;
+}
