@@ -62,8 +62,8 @@ static enum cli_action bad_option(int opt, char *err, size_t err_len)
 	return CLI_ERROR;
 }
 
-enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_config *cfg,
-				    char *err, size_t err_len)
+enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_config *cfg, char *err,
+				    size_t err_len)
 {
 	struct packets_config *pk = &cfg->pk;
 	uint64_t v;

@@ -29,8 +29,8 @@ struct tcptop_config {
  * tcpsnoop [-a|-hjsvZ] [-n name] [-p pid] [-46w].  CLI_RUN, CLI_HELP, or
  * CLI_ERROR with @err naming the option and the bad value.
  */
-enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_config *cfg,
-				    char *err, size_t err_len);
+enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_config *cfg, char *err,
+				    size_t err_len);
 
 /* tcpsnoop's usage text (the original's, with the extensions). */
 void cli_tcpsnoop__usage(FILE *out);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -52,7 +53,6 @@ struct loader {
 	enum attach_mode mode;	    /* ATTACH_TP_BTF or ATTACH_RAW_TP once loaded */
 	char fallback_reason[sizeof(((struct loader_error *)0)->msg)];
 	uint64_t ringbuf_bytes;
-	bool reset_has_reason;
 	bool enabled[N_PROGS];
 	const char *unavailable[N_PROGS];
 	int n_unavailable;
@@ -106,43 +106,58 @@ static void set_error(struct loader_error *err, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Kernel BTF must be there: CO-RE relocations and tp_btf attach points come from it. */
+static int check_btf(struct loader_error *err)
+{
+	struct stat st;
+
+	if (stat("/sys/kernel/btf/vmlinux", &st) == 0 && st.st_size > 0)
+		return 0;
+	set_error(err, EXIT_UNAVAILABLE,
+		  "kernel BTF is not available at /sys/kernel/btf/vmlinux: "
+		  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	return -ENOENT;
+}
+
 /*
- * Kernel BTF and the tracepoints: a missing required one, or one serving an
- * event kind the user asked for by name, is an error; otherwise its program
- * is left out and named in the "unavailable" list.
+ * After a failed load: which wanted tracepoints does this kernel lack?  A
+ * missing required one, or one serving an event kind the user asked for by
+ * name, is an error; the others are left out and named in the
+ * "unavailable" list.  Returns 1 when programs were left out (load again),
+ * 0 when nothing is missing, negative on error (@err filled).  Parsing
+ * vmlinux BTF costs tens of milliseconds: it is only done here, when needed.
  */
-static int probe_kernel(struct loader *l, const struct snoop_config *cfg, struct loader_error *err)
+static int drop_missing_tracepoints(struct loader *l, const struct snoop_config *cfg,
+				    struct loader_error *err)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int ret = 0;
+	int dropped = 0;
 
 	if (!vmlinux) {
 		set_error(err, EXIT_UNAVAILABLE,
-			  "kernel BTF is not available at /sys/kernel/btf/vmlinux (%s): "
+			  "kernel BTF at /sys/kernel/btf/vmlinux cannot be read (%s): "
 			  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
 			  strerror(errno));
 		return -ENOENT;
 	}
 	for (size_t i = 0; i < N_PROGS; i++) {
 		const struct prog_spec *p = &prog_specs[i];
-		bool wanted = !p->kinds || (cfg->filter.kinds_mask & p->kinds);
 
-		l->enabled[i] = wanted;
-		if (!wanted || tracepoint_btf_id(vmlinux, p->tracepoint) >= 0)
+		if (!l->enabled[i] || tracepoint_btf_id(vmlinux, p->tracepoint) >= 0)
 			continue;
-		l->enabled[i] = false;
 		if (p->required || (cfg->events_explicit && p->kinds)) {
 			set_error(err, EXIT_UNAVAILABLE, "this kernel lacks the tracepoint %s",
 				  p->tracepoint);
-			ret = -ENOENT;
-			break;
+			btf__free(vmlinux);
+			return -ENOENT;
 		}
+		l->enabled[i] = false;
 		if (!p->raw_only)
 			l->unavailable[l->n_unavailable++] = p->tracepoint;
+		dropped = 1;
 	}
-	l->reset_has_reason = tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3;
 	btf__free(vmlinux);
-	return ret;
+	return dropped;
 }
 
 /* Smallest power of two >= @v. */
@@ -204,8 +219,7 @@ static int fill_filter_maps(const struct loader *l, const struct filter_config *
 }
 
 /* Copy the filters into the read-only globals before load. */
-static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, uint64_t wakeup,
-		       bool reset_has_reason)
+static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, uint64_t wakeup)
 {
 	ro->kinds_mask = f->kinds_mask;
 	ro->states_mask = f->states_mask;
@@ -225,7 +239,6 @@ static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, 
 	memcpy((void *)ro->lport_bits, f->lport_bits, sizeof(f->lport_bits));
 	memcpy((void *)ro->rport_bits, f->rport_bits, sizeof(f->rport_bits));
 	ro->wakeup_bytes = wakeup;
-	ro->reset_has_reason = reset_has_reason;
 }
 
 static void unload(struct loader *l)
@@ -266,7 +279,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	 * softirqs run on its exit re-enter the tracepoint (a counted miss).
 	 * The loop polls every 100 ms for what stays below the mark.
 	 */
-	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 16, l->reset_has_reason);
+	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 16);
 	/* Programs of unselected kinds are not even loaded: they cost nothing. */
 	for (size_t i = 0; i < N_PROGS; i++) {
 		struct bpf_program *prog =
@@ -316,8 +329,11 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
-	if (probe_kernel(l, cfg, err))
+	if (check_btf(err))
 		goto fail;
+	for (size_t i = 0; i < N_PROGS; i++)
+		l->enabled[i] = !prog_specs[i].kinds ||
+				(cfg->filter.kinds_mask & prog_specs[i].kinds);
 	l->ringbuf_bytes = cfg->ringbuf_bytes;
 	if (!l->ringbuf_bytes) {
 		int cpus = libbpf_num_possible_cpus();
@@ -328,19 +344,28 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	}
 	l->ringbuf_bytes = pow2_roundup(l->ringbuf_bytes);
 
-	if (cfg->attach_mode != ATTACH_RAW_TP) {
-		ret = load_build(l, cfg, ATTACH_TP_BTF, err);
+	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {
+		if ((cfg->attach_mode == ATTACH_TP_BTF && mode != ATTACH_TP_BTF) ||
+		    (cfg->attach_mode == ATTACH_RAW_TP && mode != ATTACH_RAW_TP))
+			continue;
+		ret = load_build(l, cfg, mode, err);
+		if (ret) {
+			unload(l);
+			/* A tracepoint this kernel lacks: leave its program out and retry. */
+			ret = drop_missing_tracepoints(l, cfg, err);
+			if (ret < 0)
+				goto fail;
+			if (ret > 0)
+				ret = load_build(l, cfg, mode, err);
+		}
 		if (!ret)
 			return l;
 		unload(l);
-		/* Forced, or no privilege: raw tracepoints would not do better. */
-		if (cfg->attach_mode == ATTACH_TP_BTF || err->exit_code == EXIT_NOPERM)
+		/* No privilege: raw tracepoints would not do better. */
+		if (err->exit_code == EXIT_NOPERM)
 			goto fail;
 		snprintf(l->fallback_reason, sizeof(l->fallback_reason), "%s", err->msg);
 	}
-	if (load_build(l, cfg, ATTACH_RAW_TP, err))
-		goto fail;
-	return l;
 fail:
 	loader__free(l);
 	return NULL;
@@ -457,6 +482,7 @@ void loader__print_features(FILE *out)
 	if (vmlinux)
 		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",
 			tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3 ? "yes" : "no");
+	fprintf(out, "attach: tp_btf, falling back to raw_tp (--attach)\n");
 	btf__free(vmlinux);
 }
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* names.c - kernel enum names from BTF (see names.h). */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
@@ -12,20 +11,15 @@
 
 static char *reset_reasons[MAX_REASONS];
 
-int names__load_reset_reasons(void)
+/* Load enum sk_rst_reason from kernel BTF.  0 or negative errno (names then unknown). */
+static int load_reset_reasons(const struct btf *vmlinux)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
 	const struct btf_enum *v;
 	const struct btf_type *t;
-	int id;
+	int id = btf__find_by_name_kind(vmlinux, "sk_rst_reason", BTF_KIND_ENUM);
 
-	if (!vmlinux)
-		return -errno;
-	id = btf__find_by_name_kind(vmlinux, "sk_rst_reason", BTF_KIND_ENUM);
-	if (id < 0) {
-		btf__free(vmlinux);
+	if (id < 0)
 		return id;
-	}
 	t = btf__type_by_id(vmlinux, id);
 	v = btf_enum(t);
 	for (int i = 0; i < btf_vlen(t); i++, v++) {
@@ -38,12 +32,22 @@ int names__load_reset_reasons(void)
 		free(reset_reasons[v->val]);
 		reset_reasons[v->val] = strdup(name);
 	}
-	btf__free(vmlinux);
 	return 0;
 }
 
 const char *names__reset_reason(int reason)
 {
+	static int loaded;
+
+	if (!loaded) {
+		struct btf *vmlinux = btf__load_vmlinux_btf();
+
+		loaded = 1;
+		if (vmlinux) {
+			load_reset_reasons(vmlinux);
+			btf__free(vmlinux);
+		}
+	}
 	if (reason < 0 || reason >= MAX_REASONS)
 		return NULL;
 	return reset_reasons[reason];

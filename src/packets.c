@@ -55,7 +55,7 @@ static struct loader *owners_new(const struct packets_config *cfg, struct loader
 		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
-	scfg->filter.kinds_mask = 0; /* no events: only the owner-keeping programs */
+	scfg->filter.kinds_mask = 0;	   /* no events: only the owner-keeping programs */
 	scfg->attach_mode = ATTACH_TP_BTF; /* the owners must be in sk_storage */
 	scfg->ringbuf_bytes = OWNER_RINGBUF;
 	scfg->verbose = cfg->verbose;
@@ -193,10 +193,11 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 	ret = packets__load(p->skel);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
-			set_error(err, EXIT_NOPERM,
-				  "the kernel refused to load the packet programs (%s): run as root "
-				  "or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN",
-				  strerror(-ret));
+			set_error(
+				err, EXIT_NOPERM,
+				"the kernel refused to load the packet programs (%s): run as root "
+				"or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN",
+				strerror(-ret));
 		else
 			set_error(err, EXIT_UNAVAILABLE,
 				  "this kernel cannot load the packet programs (%s); -v shows the "

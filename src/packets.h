@@ -17,10 +17,10 @@
 #include "snoop.h"
 
 struct packets_config {
-	bool count_mode;  /* tcptop: per-connection byte counters, no packet records */
-	bool want_netns;  /* fill the network namespace (ZONE) */
-	uint16_t family;  /* 0, AF_INET or AF_INET6 */
-	bool filter_pid;  /* -p */
+	bool count_mode; /* tcptop: per-connection byte counters, no packet records */
+	bool want_netns; /* fill the network namespace (ZONE) */
+	uint16_t family; /* 0, AF_INET or AF_INET6 */
+	bool filter_pid; /* -p */
 	uint32_t pid;
 	bool filter_comm; /* -n (either matches when both are given) */
 	char comm[SNOOP_COMM_LEN];
@@ -34,7 +34,8 @@ struct packets_loader;
  * root), then record the owners of the connections open now.  NULL on
  * failure with @err filled (exit code and message).
  */
-struct packets_loader *packets_loader__new(const struct packets_config *cfg, struct loader_error *err);
+struct packets_loader *packets_loader__new(const struct packets_config *cfg,
+					   struct loader_error *err);
 
 /* What the start-up walk found; its error (negative errno) or 0. */
 int packets_loader__snapshot(const struct packets_loader *p, struct snapshot_stats *stats);

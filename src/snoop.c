@@ -23,7 +23,6 @@
 #include "lifecycle.h"
 #include "loader.h"
 #include "loop.h"
-#include "names.h"
 #include "sink.h"
 #include "snapshot.h"
 
@@ -314,8 +313,6 @@ int snoop_main(int argc, char **argv)
 		rc = lerr.exit_code;
 		goto out;
 	}
-	/* Without the names, reset reasons print as numbers: not worth failing for. */
-	names__load_reset_reasons();
 	for (int i = 0; loader__unavailable(app->loader, i); i++)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
 		     loader__unavailable(app->loader, i));

@@ -229,9 +229,9 @@ _Static_assert(sizeof(struct snoop_conn_bytes) == 40, "snoop_conn_bytes layout")
 
 /* Per-CPU counters of the packet programs. */
 enum snoop_pkt_stat {
-	SNOOP_PKT_STAT_LOST = 0,       /* packet lines lost: ring buffer full */
-	SNOOP_PKT_STAT_CONN_FULL = 1,  /* packets not counted: connection table full */
-	SNOOP_PKT_STAT_PAYLOAD_IN = 2, /* host-wide TCP payload bytes received */
+	SNOOP_PKT_STAT_LOST = 0,	/* packet lines lost: ring buffer full */
+	SNOOP_PKT_STAT_CONN_FULL = 1,	/* packets not counted: connection table full */
+	SNOOP_PKT_STAT_PAYLOAD_IN = 2,	/* host-wide TCP payload bytes received */
 	SNOOP_PKT_STAT_PAYLOAD_OUT = 3, /* host-wide TCP payload bytes sent */
 	SNOOP_PKT_STAT_MAX = 4,
 };

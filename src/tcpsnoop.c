@@ -57,6 +57,18 @@ static int64_t mono_to_wall(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
 }
 
+/* SIGINT, SIGTERM and SIGHUP wait for the loop's signalfd instead of killing us. */
+static void block_stop_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+}
+
 /* One record: a row per wire segment of the packet. */
 static int on_event(void *ctx, void *data, size_t len)
 {
@@ -157,6 +169,8 @@ int tcpsnoop_main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Held from now on, so a signal sent once the header is out stops us cleanly. */
+	block_stop_signals();
 	app->out = sink__new_fd(STDOUT_FILENO, "standard output");
 	if (!app->out) {
 		say("out of memory");

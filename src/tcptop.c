@@ -136,14 +136,15 @@ static void report(struct tcptop_app *app)
 	app->drain_err = 0;
 	err = packets_loader__drain(app->pl, keep_row, app);
 	if (err || app->drain_err)
-		say("cannot read the connection counters: %s", strerror(-(err ? err : app->drain_err)));
+		say("cannot read the connection counters: %s",
+		    strerror(-(err ? err : app->drain_err)));
 	qsort(app->rows, app->n_rows, sizeof(*app->rows), row_cmp);
 	packets_loader__payload(app->pl, &in, &out);
 
 	if (app->cfg.clear)
 		sink__write(app->out, CLEAR_SCREEN, sizeof(CLEAR_SCREEN) - 1);
-	write_line(app, fmt_tcptop_status(app->line, sizeof(app->line), now_wall_ns(),
-					  load_centi(), (in - app->payload_in) / 1024,
+	write_line(app, fmt_tcptop_status(app->line, sizeof(app->line), now_wall_ns(), load_centi(),
+					  (in - app->payload_in) / 1024,
 					  (out - app->payload_out) / 1024));
 	write_line(app, fmt_tcptop_header(app->line, sizeof(app->line), app->cfg.id));
 	for (size_t i = 0; i < app->n_rows; i++)
@@ -162,6 +163,18 @@ static void report(struct tcptop_app *app)
 		    (unsigned long long)(full - app->conn_full_reported));
 		app->conn_full_reported = full;
 	}
+}
+
+/* SIGINT, SIGTERM and SIGHUP wait for the loop's signalfd instead of killing us. */
+static void block_stop_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -230,6 +243,8 @@ int tcptop_main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Held from now on, so a signal sent once the header is out stops us cleanly. */
+	block_stop_signals();
 	app->out = sink__new_fd(STDOUT_FILENO, "standard output");
 	if (!app->out) {
 		say("out of memory");

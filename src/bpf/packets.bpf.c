@@ -190,7 +190,8 @@ static __always_inline int parse_skb(struct __sk_buff *skb, bool egress, struct 
 /* -p and -n, on the socket's owner: either matches when both are given. */
 static __always_inline bool owner_matches(const struct snoop_packet *r)
 {
-	const __u64 *want = (const __u64 *)comm_only;
+	/* Volatile reads: the loader sets the name after compilation. */
+	const volatile __u64 *want = (const volatile __u64 *)comm_only;
 	const __u64 *have = (const __u64 *)r->owner.comm;
 
 	if (!filter_pid && !filter_comm)
@@ -307,7 +308,8 @@ static __always_inline void packet_seen(struct __sk_buff *skb, bool egress)
 		if (want_netns) {
 			tp = bpf_skc_to_tcp_sock(sk);
 			if (tp)
-				r.netns = tp->inet_conn.icsk_inet.sk.__sk_common.skc_net.net->ns.inum;
+				r.netns =
+					tp->inet_conn.icsk_inet.sk.__sk_common.skc_net.net->ns.inum;
 		}
 	}
 	if (!owner_matches(&r))
@@ -374,8 +376,9 @@ int BPF_PROG(packet_reset, const struct sock *sk, const struct sk_buff *skb)
 	if (bpf_probe_read_kernel(th, TCP_HDR_LEN, head + skb->transport_header))
 		return 0;
 	if (want_netns)
-		netns = sk ? sk->__sk_common.skc_net.net->ns.inum :
-			     skb->dev ? skb->dev->nd_net.net->ns.inum : 0;
+		netns = sk	 ? sk->__sk_common.skc_net.net->ns.inum :
+			skb->dev ? skb->dev->nd_net.net->ns.inum :
+				   0;
 	r.ts_ns = bpf_ktime_get_ns();
 	r.netns = netns;
 	r.segs = 1;

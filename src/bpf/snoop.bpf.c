@@ -66,8 +66,6 @@ const volatile __u32 netns_only = 0;   /* --netns inode; 0: all */
 const volatile __u64 lport_bits[SNOOP_PORT_WORDS] = {};
 const volatile __u64 rport_bits[SNOOP_PORT_WORDS] = {};
 const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
-/* tcp_send_reset carries the reset reason since Linux 6.10. */
-const volatile bool reset_has_reason = false;
 
 #ifdef SNOOP_RAW_TP
 /* Each socket's record, by socket address; deleted when the socket is destroyed. */
@@ -733,8 +731,12 @@ int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb
 		e.flags = SNOOP_SF_NO_SOCKET;
 		e.new_state = SNOOP_TCP_CLOSE;
 	}
-	/* ctx[2] exists only when the kernel has the reason argument (pruned otherwise). */
-	if (reset_has_reason)
+	/*
+	 * The reason argument came with enum sk_rst_reason (Linux 6.10): where
+	 * the type is missing, libbpf makes this false and the verifier drops
+	 * the ctx[2] access it could not allow.
+	 */
+	if (bpf_core_type_exists(enum sk_rst_reason))
 		e.detail = (__s32)ctx[2] + 1;
 	event_submit(&e);
 	return 0;
