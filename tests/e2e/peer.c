@@ -4,9 +4,10 @@
  *
  *   peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]
  *               [--linger0] [--fork-child] [--child-comm NAME]
- *               [--close-first|--wait-peer-close] [--timeout SECS]
+ *               [--close-first|--wait-peer-close] [--hold] [--timeout SECS]
  *   peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]
- *               [--close-first|--wait-peer-close] [--expect-refused] [--timeout SECS]
+ *               [--close-first|--wait-peer-close] [--expect-refused] [--hold]
+ *               [--repeat N] [--timeout SECS]
  *
  * The suite needs to know exactly which process owns which socket and which
  * side closes first, so the peer reports every step on stdout, one line each,
@@ -17,9 +18,14 @@
  *   ACCEPTED <addr> <port>         server: one accepted connection (the client's end)
  *   CHILD <pid>                    server --fork-child: the child handling it
  *   CONNECTED <addr> <port>        client: connected (its own local end)
+ *   CONNECTIONS <n>                client --repeat N: connections made
  *   REFUSED                        client: connect() got ECONNREFUSED
  *   RESET                          the peer reset the connection
  *   DONE                           about to exit 0
+ *
+ * --hold makes the peer print its PID and then wait for SIGUSR1 before it
+ * creates any socket, so a test can start the monitor with --pid=<that PID>
+ * (or any filter needing the process to exist) before the first event.
  *
  * The command name the monitor sees (comm) is the basename the peer was
  * executed under, so the suite runs it through symlinks (snoop-srv, snoop-cli).
@@ -59,6 +65,8 @@ struct peer_opts {
 	const char *child_comm;
 	bool close_first;
 	bool expect_refused;
+	bool hold;
+	unsigned long repeat;
 	unsigned int timeout;
 };
 
@@ -86,10 +94,10 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]\n"
 		"                   [--linger0] [--fork-child] [--child-comm NAME]\n"
-		"                   [--close-first|--wait-peer-close] [--timeout SECS]\n"
+		"                   [--close-first|--wait-peer-close] [--hold] [--timeout SECS]\n"
 		"       peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]\n"
 		"                   [--close-first|--wait-peer-close] [--expect-refused]\n"
-		"                   [--timeout SECS]\n");
+		"                   [--hold] [--repeat N] [--timeout SECS]\n");
 	exit(2);
 }
 
@@ -319,7 +327,8 @@ static int run_server(const struct peer_opts *o)
 	return 0;
 }
 
-static int run_client(const struct peer_opts *o)
+/* One connection of the client; returns 0, or the exit status on failure. */
+static int client_once(const struct peer_opts *o, bool quiet)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(0, o->addr, o->port, &ss);
@@ -333,32 +342,69 @@ static int run_client(const struct peer_opts *o)
 		if (errno == ECONNREFUSED) {
 			say("REFUSED");
 			close(fd);
-			if (o->expect_refused) {
-				say("DONE");
-				return 0;
-			}
-			return 3;
+			return o->expect_refused ? 0 : 3;
 		}
 		die("connect");
 	}
-	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		die("getsockname");
-	addr_str(&ss, buf, sizeof(buf));
-	say("CONNECTED %s", buf);
+	if (!quiet) {
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+			die("getsockname");
+		addr_str(&ss, buf, sizeof(buf));
+		say("CONNECTED %s", buf);
+	}
 	if (o->expect_refused) {
 		fprintf(stderr, "peer: connected although a refusal was expected\n");
 		close(fd);
 		return 3;
 	}
 	converse(fd, o);
+	return 0;
+}
+
+/* --repeat N makes N connections one after the other, reporting only the count. */
+static int run_client(const struct peer_opts *o)
+{
+	unsigned long i;
+	int r = 0;
+
+	for (i = 0; i < o->repeat && !r; i++)
+		r = client_once(o, o->repeat > 1);
+	if (r)
+		return r;
+	if (o->repeat > 1)
+		say("CONNECTIONS %lu", i);
 	say("DONE");
 	return 0;
 }
 
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+/* Print our PID; with --hold, wait for SIGUSR1 (blocked first: no lost wake-up). */
+static void announce(bool hold)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	signal(SIGUSR1, on_sigusr1);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	say("PID %d", (int)getpid());
+	if (hold) {
+		sigset_t wait_for = old;
+
+		sigdelset(&wait_for, SIGUSR1);
+		sigsuspend(&wait_for);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(int argc, char **argv)
 {
-	struct peer_opts o = { .accept_count = 1, .timeout = 10 };
+	struct peer_opts o = { .accept_count = 1, .repeat = 1, .timeout = 10 };
 	int i = 2;
 	bool close_given = false;
 
@@ -405,6 +451,10 @@ int main(int argc, char **argv)
 			close_given = !(o.close_first = false);
 		else if (!strcmp(a, "--expect-refused") && !o.server)
 			o.expect_refused = true;
+		else if (!strcmp(a, "--hold"))
+			o.hold = true;
+		else if (!strcmp(a, "--repeat") && has_value && !o.server)
+			o.repeat = parse_ulong(argv[++i], 1000000);
 		else
 			usage();
 	}
@@ -414,6 +464,6 @@ int main(int argc, char **argv)
 	/* A wedged test must never leave a peer behind: SIGALRM kills us. */
 	signal(SIGALRM, SIG_DFL);
 	alarm(o.timeout);
-	say("PID %d", (int)getpid());
+	announce(o.hold);
 	return o.server ? run_server(&o) : run_client(&o);
 }

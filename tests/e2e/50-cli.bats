@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Command line: exit codes and their messages (DESIGN.md §3), --version, --help.
+
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+source "$BATS_TEST_DIRNAME/lib.bash"
+
+setup() {
+	e2e_setup
+}
+
+teardown() {
+	e2e_teardown
+}
+
+# A bad option value: exit 64, nothing on stdout, no capture started, and the
+# message on stderr names the option and the value.
+# assert_usage_error OPTION VALUE ARG...
+assert_usage_error() {
+	local opt=$1 value=$2
+	shift 2
+	snoop_run "$SNOOP" --no-log-file --duration=1 "$@"
+	assert_eq "exit status of '$*'" "$RUN_STATUS" 64
+	[ ! -s "$T/run.out" ] || e2e_fail "stdout not empty:" "$(cat "$T/run.out")"
+	grep -q '^Monitoring socket connections' "$T/run.err" && e2e_fail "capture started"
+	grep -qF -e "$opt" "$T/run.err" || e2e_fail "stderr does not name $opt:" "$(cat "$T/run.err")"
+	grep -qF -e "$value" "$T/run.err" || e2e_fail "stderr does not name '$value':" "$(cat "$T/run.err")"
+}
+
+@test "exit 64: --state=BOGUS names the option and the value" {
+	assert_usage_error --state BOGUS --state=BOGUS
+}
+
+@test "exit 64: --laddr=10.0.0.0/33 names the option and the value" {
+	assert_usage_error --laddr 10.0.0.0/33 --laddr=10.0.0.0/33
+}
+
+@test "exit 64: --lport=70000 names the option and the value" {
+	assert_usage_error --lport 70000 --lport=70000
+}
+
+@test "exit 64: --pid=abc names the option and the value" {
+	assert_usage_error --pid abc --pid=abc
+}
+
+@test "exit 64: --duration=-1 names the option and the value" {
+	assert_usage_error --duration -1 --duration=-1
+}
+
+@test "exit 64: an unknown option is named" {
+	assert_usage_error --bogus-option --bogus-option --bogus-option
+}
+
+@test "exit 77 without privilege (nobody), naming CAP_BPF" {
+	cp "$SNOOP" "$T/socket-snoop"
+	chmod 0755 "$T/socket-snoop"
+	snoop_run setpriv --reuid=65534 --regid=65534 --clear-groups "$T/socket-snoop" --no-log-file --duration=1
+	assert_eq "exit status" "$RUN_STATUS" 77
+	grep -qF CAP_BPF "$T/run.err" || e2e_fail "stderr does not mention CAP_BPF:" "$(cat "$T/run.err")"
+}
+
+@test "exit 74 when an explicit --log-file cannot be opened, naming the path" {
+	snoop_run "$SNOOP" --log-file=/nonexistent-dir/x.log --duration=1
+	assert_eq "exit status" "$RUN_STATUS" 74
+	grep -qF /nonexistent-dir/x.log "$T/run.err" || e2e_fail "stderr does not name the path:" "$(cat "$T/run.err")"
+	grep -q '^Monitoring socket connections' "$T/run.err" && e2e_fail "capture started"
+	[ ! -e /nonexistent-dir ]
+}
+
+@test "exit 69 without kernel BTF, naming BTF" {
+	# In a private mount namespace, hide /sys/kernel/btf/vmlinux and every
+	# other place libbpf looks for vmlinux BTF behind an empty file.
+	# shellcheck disable=SC2016 # expanded by that sh
+	local hide='
+		r=$(uname -r)
+		mount --bind /dev/null /sys/kernel/btf/vmlinux || exit 99
+		for f in /boot/vmlinux-$r /lib/modules/$r/vmlinux-$r /lib/modules/$r/build/vmlinux \
+			/usr/lib/modules/$r/kernel/vmlinux /usr/lib/debug/boot/vmlinux-$r \
+			/usr/lib/debug/boot/vmlinux-$r.debug /usr/lib/debug/lib/modules/$r/vmlinux; do
+			if [ -e "$f" ]; then mount --bind /dev/null "$f" || exit 99; fi
+		done
+		[ ! -s /sys/kernel/btf/vmlinux ] || exit 98
+		exec "$@"'
+	snoop_run unshare -m -- sh -c "$hide" sh "$SNOOP" --no-log-file --duration=1
+	[ "$RUN_STATUS" -lt 98 ] || e2e_fail "could not hide the kernel BTF (status $RUN_STATUS)"
+	assert_eq "exit status" "$RUN_STATUS" 69
+	grep -qF BTF "$T/run.err" || e2e_fail "stderr does not name BTF:" "$(cat "$T/run.err")"
+}
+
+@test "--version (and -V) print the version and the libbpf version, exit 0" {
+	local version
+	version=$(cat "$E2E_ROOT/VERSION")
+	snoop_run "$SNOOP" --version
+	assert_eq "exit status" "$RUN_STATUS" 0
+	grep -qF -e "$version" "$T/run.out" || e2e_fail "no version $version:" "$(cat "$T/run.out")"
+	grep -qiE 'libbpf[^0-9]*[0-9]+\.[0-9]+' "$T/run.out" || e2e_fail "no libbpf version:" "$(cat "$T/run.out")"
+	cp "$T/run.out" "$T/version.out"
+	snoop_run "$SNOOP" -V
+	assert_eq "exit status of -V" "$RUN_STATUS" 0
+	diff "$T/version.out" "$T/run.out" || e2e_fail "-V and --version differ"
+}
+
+@test "--version -v also lists the attach methods; tp_btf and raw_tp work on this kernel" {
+	snoop_run "$SNOOP" --version
+	cp "$T/run.out" "$T/version.out"
+	snoop_run "$SNOOP" --version -v
+	assert_eq "exit status" "$RUN_STATUS" 0
+	[ "$(wc -l <"$T/run.out")" -gt "$(wc -l <"$T/version.out")" ] ||
+		e2e_fail "--version -v says no more than --version:" "$(cat "$T/run.out")"
+	# PLATFORM.md: both program types load and attach here.
+	local m line
+	for m in tp_btf raw_tp; do
+		line=$(grep -F -e "$m" "$T/run.out" | head -n 1)
+		[ -n "$line" ] || e2e_fail "--version -v does not mention $m:" "$(cat "$T/run.out")"
+		if grep -qiwE 'no|unsupported|unavailable' <<<"$line"; then
+			e2e_fail "--version -v reports $m as unsupported: '$line'"
+		fi
+	done
+}
+
+@test "--help exits 0 and lists every option of DESIGN.md §3" {
+	snoop_run "$SNOOP" --help
+	assert_eq "exit status" "$RUN_STATUS" 0
+	local pair short long missing=()
+	for pair in j:json o:log-file q:quiet e:events p:pid n:comm u:uid L:lport D:rport \
+		4:ipv4 6:ipv6 s:state c:cgroup N:netns d:duration v:verbose V:version h:help; do
+		short=${pair%%:*}
+		long=${pair#*:}
+		grep -qE -- "(^|[ ,])-${short}[ ,=].*(^|[ ,])--${long}([ =[,]|\$)" "$T/run.out" ||
+			missing+=("-$short/--$long")
+	done
+	for long in no-log-file no-report laddr raddr all-addresses src-ip dst-ip src-port \
+		dst-port active-only; do
+		grep -qE -- "(^|[ ,])--${long}([ =[,]|\$)" "$T/run.out" || missing+=("--$long")
+	done
+	[ ${#missing[@]} -eq 0 ] || e2e_fail "--help does not list: ${missing[*]}"
+}

@@ -1,0 +1,679 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # globals set here are read by the .bats files
+# lib.bash - helpers of the socket-snoop end-to-end suite, loaded by every .bats file.
+#
+# Each test gets its own world, built in setup and always torn down in teardown:
+#   - a temp dir $T (mode 0755 so other uids can run the peer from it) holding
+#     a copy of the peer and the symlinks that give it its command names;
+#   - two network namespaces $NS_S (server) and $NS_C (client) joined by a veth
+#     pair, 10.200.$NET_X.1/.2 and fd00:200:$NET_X::1/::2, with RPS so that
+#     packets are processed in softirq on the CPU the receiving process is NOT
+#     pinned to (server on CPU 0, client on CPU 1; see PLATFORM.md);
+#   - socket-snoop itself in the background, stdout in $T/mon.out, stderr in
+#     $T/mon.err, stopped with a signal and reaped.
+# Everything started is recorded (pids, namespaces, cgroups) and removed by
+# e2e_teardown whatever the outcome.
+#
+# Under CI=true a test that cannot run (not root, a missing tool) fails;
+# elsewhere it is skipped with the reason.
+
+E2E_ROOT=$(cd "${BATS_TEST_DIRNAME:-$(dirname "${BASH_SOURCE[0]}")}/../.." && pwd)
+SNOOP=${SNOOP:-$E2E_ROOT/build/socket-snoop}
+PEER_SRC=$E2E_ROOT/tests/e2e/peer.c
+PEER=${PEER:-$E2E_ROOT/build/tests/peer}
+
+SERVER_CPU=0
+CLIENT_CPU=1
+# Time allowed for the monitor to start, to stop, and for an expected line.
+START_TIMEOUT=${E2E_START_TIMEOUT:-10}
+STOP_TIMEOUT=${E2E_STOP_TIMEOUT:-10}
+LINE_TIMEOUT=${E2E_LINE_TIMEOUT:-5}
+# A uid no other process on the machine uses, for the --uid filter.
+TEST_UID=4242
+
+# The seed's state descriptions, by kernel state name.
+declare -gA STATE_DESC=(
+	[ESTABLISHED]="Connection Established"
+	[SYN_SENT]="Connection Opening (SYN_SENT)"
+	[SYN_RECV]="Connection Opening (SYN_RECV)"
+	[FIN_WAIT1]="Connection Closing (FIN_WAIT1)"
+	[FIN_WAIT2]="Connection Closing (FIN_WAIT2)"
+	[TIME_WAIT]="Connection Closed (TIME_WAIT)"
+	[CLOSE]="Connection Closed"
+	[CLOSE_WAIT]="Connection Closing (CLOSE_WAIT)"
+	[LAST_ACK]="Connection Closing (LAST_ACK)"
+	[LISTEN]="Listening for Connections"
+	[CLOSING]="Connection Closing (CLOSING)"
+)
+
+# What the kernel does, as measured on this kernel with inet_sock_set_state
+# (the socket that enters TIME_WAIT is replaced by a timewait socket and the
+# full socket goes straight from FIN_WAIT2 to CLOSE: no TIME_WAIT event).
+SEQ_ACTIVE_CLOSER_CLIENT=(SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE)
+SEQ_PASSIVE_CLOSER_CLIENT=(SYN_SENT ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE)
+SEQ_ACTIVE_CLOSER_SERVER=(SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE)
+SEQ_PASSIVE_CLOSER_SERVER=(SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE)
+SEQ_LISTENER=(LISTEN CLOSE)
+
+# Timestamp of a log line: "Dec 30 2024 22:05:25.454".
+TS_RE='[A-Z][a-z]{2} [0-9]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
+# An event line with a socket: time, label, SRC, DST, PID, COMM, the rest.
+EVENT_RE="^($TS_RE) ([A-Za-z ]+): SRC=([^ ]+) DST=([^ ]+) PID=([0-9]+) COMM=([^ ]*)( (.*))?\$"
+
+# ---------------------------------------------------------------- basics
+
+# Print a failure message (and what the test saw) and return 1.
+e2e_fail() {
+	printf 'FAIL: %s\n' "$@" >&2
+	return 1
+}
+
+# Skip (or fail under CI=true) when a precondition does not hold.
+e2e_cannot_run() {
+	if [ "${CI:-}" = true ]; then
+		e2e_fail "cannot run under CI: $*"
+		return 1
+	fi
+	skip "$*"
+}
+
+e2e_require_cmds() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || { e2e_cannot_run "missing command: $c"; return 1; }
+	done
+}
+
+# Build the peer when it is missing or older than its source (run-e2e.sh does
+# the same; this keeps `bats tests/e2e/X.bats` usable on its own).
+e2e_build_peer() {
+	if [ ! -x "$PEER" ] || [ "$PEER_SRC" -nt "$PEER" ]; then
+		mkdir -p "$(dirname "$PEER")"
+		cc -O2 -Wall -Wextra -Werror -o "$PEER" "$PEER_SRC" || return 1
+	fi
+}
+
+# Per-test setup: preconditions, temp dir, peer and its command-name links.
+e2e_setup() {
+	E2E_PIDS=()
+	E2E_NETNS=()
+	E2E_CGROUPS=()
+	SNOOP_PID=
+	T=
+	declare -gA SPID=() SPORT=() SADDR=() S_EP=() CPID=() CPORT=() C_EP=() C_EP0=()
+	declare -gA CSTATUS=() BGPID=()
+
+	[ "$(id -u)" -eq 0 ] || { e2e_cannot_run "the end-to-end suite needs root"; return 1; }
+	e2e_require_cmds ip nsenter taskset setpriv unshare mount cc stat || return 1
+	[ "$(nproc)" -ge 2 ] || { e2e_cannot_run "needs 2 CPUs for the RPS set-up"; return 1; }
+	[ -x "$SNOOP" ] || { e2e_cannot_run "$SNOOP not built (run make)"; return 1; }
+	e2e_build_peer || { e2e_fail "cannot build the test peer"; return 1; }
+
+	T=$(mktemp -d /tmp/snoop-e2e.XXXXXX)
+	chmod 0755 "$T"
+	cp "$PEER" "$T/peer"
+	local name
+	for name in snoop-srv snoop-cli snoop-cli-b snoop-srv-b; do
+		ln -s peer "$T/$name"
+	done
+	# From the test process id: two runs on one host rarely share a subnet.
+	NET_X=$(($$ % 250 + 1))
+	NS_S="snoop-s-$$"
+	NS_C="snoop-c-$$"
+	V4_S="10.200.$NET_X.1"
+	V4_C="10.200.$NET_X.2"
+	V6_S="fd00:200:$NET_X::1"
+	V6_C="fd00:200:$NET_X::2"
+	# A kernel filter that keeps this test's addresses only: tests whose
+	# subject is not filtering use it so that other traffic on the host
+	# (a benchmark storm) cannot crowd their events out.
+	ISOLATE=("--laddr=10.200.$NET_X.0/24,fd00:200:$NET_X::/64")
+}
+
+# Kill what is still running, reap it, delete namespaces, cgroups and files.
+# On failure, show what the monitor and the peers said.
+e2e_teardown() {
+	local pid ns cg i
+	set +e # clean up everything, whatever fails
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${T:-}" ] && [ -d "$T" ]; then
+		e2e_show_logs >&2
+	fi
+	if [ -n "${SNOOP_PID:-}" ]; then
+		kill -KILL "$SNOOP_PID" 2>/dev/null
+		wait "$SNOOP_PID" 2>/dev/null
+	fi
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${E2E_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	# Deepest first; a cgroup of a just-reaped process may need a moment.
+	for ((i = ${#E2E_CGROUPS[@]} - 1; i >= 0; i--)); do
+		cg=${E2E_CGROUPS[i]}
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ -d "$cg" ] || break
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		rm -rf "$T"
+	fi
+	return 0
+}
+
+# What a failed test saw: monitor stderr, the monitor lines about our
+# addresses, the output of a snoop_run, the peers' reports.
+e2e_show_logs() {
+	local f
+	if [ -f "$T/mon.err" ]; then
+		echo "--- socket-snoop stderr ($T/mon.err)"
+		cat "$T/mon.err"
+	fi
+	if [ -f "$T/mon.out" ]; then
+		echo "--- socket-snoop stdout, lines of this test's addresses and the report"
+		grep -F -e "10.200.$NET_X." -e "fd00:200:$NET_X:" -e "Connection Lifecycles" \
+			-e "Events Lost" "$T/mon.out" | head -n 200
+	fi
+	for f in run.out run.err; do
+		if [ -s "$T/$f" ]; then
+			echo "--- socket-snoop $f"
+			head -n 50 "$T/$f"
+		fi
+	done
+	for f in "$T"/*.peer; do
+		[ -f "$f" ] || continue
+		echo "--- ${f##*/}"
+		head -n 20 "$f"
+	done
+	echo "---"
+}
+
+# Keep the lines of stdin that contain every fixed STRING.
+grep_all() {
+	if [ $# -eq 0 ]; then
+		cat
+	else
+		grep -F -e "$1" | grep_all "${@:2}"
+	fi
+}
+
+# Wait until FILE has a line containing every fixed STRING (all on one line).
+# wait_line FILE TIMEOUT STRING...
+wait_line() {
+	local file=$1 timeout=$2
+	shift 2
+	local deadline=$((SECONDS + timeout))
+	while :; do
+		if [ -f "$file" ] && [ -n "$(grep_all "$@" <"$file" | head -n 1)" ]; then
+			return 0
+		fi
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# True while PID is alive and not a zombie.
+pid_running() {
+	local state
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# Wait up to TIMEOUT seconds for child PID to exit; its status in WAIT_STATUS.
+# Returns 1 (after killing it) on timeout.
+wait_exit() {
+	local pid=$1 timeout=$2 i
+	for ((i = 0; i < timeout * 20; i++)); do
+		pid_running "$pid" || break
+		sleep 0.05
+	done
+	if pid_running "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		WAIT_STATUS=137
+		return 1
+	fi
+	WAIT_STATUS=0
+	wait "$pid" || WAIT_STATUS=$?
+	return 0
+}
+
+# ---------------------------------------------------------------- network
+
+# Two namespaces joined by a veth pair, IPv4 and IPv6, RPS on both ends.
+net_setup() {
+	ip netns add "$NS_S" || return 1
+	E2E_NETNS+=("$NS_S")
+	ip netns add "$NS_C" || return 1
+	E2E_NETNS+=("$NS_C")
+	ip link add vsrv netns "$NS_S" type veth peer name vcli netns "$NS_C" || return 1
+	ip -n "$NS_S" addr add "$V4_S/24" dev vsrv
+	ip -n "$NS_C" addr add "$V4_C/24" dev vcli
+	ip -n "$NS_S" -6 addr add "$V6_S/64" dev vsrv nodad
+	ip -n "$NS_C" -6 addr add "$V6_C/64" dev vcli nodad
+	ip -n "$NS_S" link set lo up
+	ip -n "$NS_C" link set lo up
+	ip -n "$NS_S" link set vsrv up
+	ip -n "$NS_C" link set vcli up
+	# Packets for the server are processed on CPU 1, for the client on CPU 0:
+	# each on the CPU its receiver does not run on, as a real NIC would.
+	# (ip netns exec mounts the namespace's own /sys.)
+	ip netns exec "$NS_S" sh -c 'echo 2 > /sys/class/net/vsrv/queues/rx-0/rps_cpus' || return 1
+	ip netns exec "$NS_C" sh -c 'echo 1 > /sys/class/net/vcli/queues/rx-0/rps_cpus' || return 1
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$NS_C" link show vcli | grep -q 'LOWER_UP' &&
+			ip -n "$NS_S" link show vsrv | grep -q 'LOWER_UP' && return 0
+		sleep 0.02
+	done
+	e2e_fail "veth pair did not come up"
+}
+
+# Endpoint as socket-snoop prints it: a.b.c.d:port or [v6]:port.
+ep() {
+	case $1 in
+	*:*) printf '[%s]:%s' "$1" "$2" ;;
+	*) printf '%s:%s' "$1" "$2" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- peers
+
+# Start a peer in the background inside namespace NS on CPU, named COMM.
+# peer_bg TAG NS CPU COMM ARG...   (env: AS_UID, IN_CGROUP)
+# Output goes to $T/TAG.peer (srv-X.peer, cli-X.peer for conversation X);
+# waits for its PID line, which sets PEER_PID.
+peer_bg() {
+	local tag=$1 ns=$2 cpu=$3 comm=$4
+	shift 4
+	local out="$T/$tag.peer"
+	local -a cmd=(nsenter "--net=/run/netns/$ns" -- taskset -c "$cpu")
+	if [ -n "${AS_UID:-}" ]; then
+		cmd+=(setpriv "--reuid=$AS_UID" "--regid=$AS_UID" --clear-groups)
+	fi
+	cmd+=("$T/$comm" "$@")
+	if [ -n "${IN_CGROUP:-}" ]; then
+		# Join the cgroup first: nsenter and the peer inherit it through exec.
+		# shellcheck disable=SC2016 # expanded by that sh, not here
+		cmd=(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$IN_CGROUP" "${cmd[@]}")
+	fi
+	"${cmd[@]}" >"$out" 2>&1 </dev/null 3>&- &
+	BGPID[$tag]=$!
+	E2E_PIDS+=("$!")
+	wait_line "$out" "$LINE_TIMEOUT" "PID " || { e2e_fail "peer $tag did not start"; return 1; }
+	PEER_PID=$(awk '$1 == "PID" { print $2; exit }' "$out")
+}
+
+# Start a server: srv_start TAG 4|6 PORT [PEER_ARG...]
+# Env: SRV_COMM (default snoop-srv), SRV_BIND (listen address, default the
+# server's address), SRV_UID, SRV_CGROUP (run as that uid, in that cgroup),
+# HOLD=1 (wait for srv_release before listening).
+srv_start() {
+	local tag=$1 fam=$2 port=$3
+	shift 3
+	local addr bind
+	if [ "$fam" = 6 ]; then addr=$V6_S; else addr=$V4_S; fi
+	bind=${SRV_BIND:-$addr}
+	local -a extra=()
+	[ "${HOLD:-}" = 1 ] && extra=(--hold)
+	AS_UID=${SRV_UID:-} IN_CGROUP=${SRV_CGROUP:-} peer_bg "srv-$tag" "$NS_S" "$SERVER_CPU" "${SRV_COMM:-snoop-srv}" \
+		server "-$fam" "$bind" "$port" "${extra[@]}" "$@" || return 1
+	SPID[$tag]=$PEER_PID
+	SPORT[$tag]=$port
+	SADDR[$tag]=$addr
+	S_EP[$tag]=$(ep "$addr" "$port")
+	[ "${HOLD:-}" = 1 ] || srv_ready "$tag"
+}
+
+srv_ready() {
+	wait_line "$T/srv-$1.peer" "$LINE_TIMEOUT" "READY " || { e2e_fail "server $1 not ready"; return 1; }
+}
+
+# Let a held peer go (SIGUSR1); a server is then waited for until it listens.
+release() {
+	kill -USR1 "$1"
+}
+srv_release() {
+	release "${SPID[$1]}" && srv_ready "$1"
+}
+
+# Wait for server TAG to finish (it exits after its --accept connections);
+# PEER_WAIT overrides the time allowed.
+srv_wait() {
+	wait_exit "${BGPID[srv-$1]}" "${PEER_WAIT:-$LINE_TIMEOUT}" || { e2e_fail "server $1 did not finish"; return 1; }
+	[ "$WAIT_STATUS" -eq 0 ] || { e2e_fail "server $1 exited $WAIT_STATUS"; return 1; }
+}
+
+# Start a client of server SRVTAG in the background:
+# cli_start TAG SRVTAG [PEER_ARG...]  (env: CLI_COMM, CLI_UID, CLI_CGROUP,
+# HOLD=1, CLI_PORT to connect to another port than the server's).
+cli_start() {
+	local tag=$1 stag=$2
+	shift 2
+	local -a extra=()
+	[ "${HOLD:-}" = 1 ] && extra=(--hold)
+	AS_UID=${CLI_UID:-} IN_CGROUP=${CLI_CGROUP:-} peer_bg "cli-$tag" "$NS_C" "$CLIENT_CPU" "${CLI_COMM:-snoop-cli}" \
+		client "${SADDR[$stag]}" "${CLI_PORT:-${SPORT[$stag]}}" "${extra[@]}" "$@" || return 1
+	CPID[$tag]=$PEER_PID
+}
+
+# Wait for client TAG to finish and learn its local end from CONNECTED.
+cli_wait() {
+	local tag=$1 out="$T/cli-$1.peer" addr port
+	wait_exit "${BGPID[cli-$tag]}" "${PEER_WAIT:-$LINE_TIMEOUT}" || { e2e_fail "client $tag did not finish"; return 1; }
+	CSTATUS[$tag]=$WAIT_STATUS
+	[ "$WAIT_STATUS" -eq 0 ] || { e2e_fail "client $tag exited $WAIT_STATUS"; return 1; }
+	read -r addr port < <(awk '$1 == "CONNECTED" { print $2, $3; exit }' "$out") || true
+	if [ -n "${addr:-}" ]; then
+		CPORT[$tag]=$port
+		C_EP[$tag]=$(ep "$addr" "$port")
+		C_EP0[$tag]=$(ep "$addr" 0)
+	fi
+}
+
+# Run a client to completion: cli_run TAG SRVTAG [PEER_ARG...]
+cli_run() {
+	cli_start "$@" && cli_wait "$1"
+}
+
+# One whole conversation: conv TAG 4|6 PORT [SERVER_ARG...] [-- CLIENT_ARG...]
+# Server TAG.s and client TAG.c; by default the client sends 100 bytes, the
+# server answers 50, the client closes first.  Sets the S*/C* arrays for TAG.
+conv() {
+	local tag=$1 fam=$2 port=$3
+	shift 3
+	local -a sargs=() cargs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		sargs+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	cargs=("$@")
+	[ ${#sargs[@]} -gt 0 ] || sargs=(--recv 100 --send 50)
+	[ ${#cargs[@]} -gt 0 ] || cargs=(--send 100 --recv 50)
+	srv_start "$tag" "$fam" "$port" "${sargs[@]}" || return 1
+	cli_run "$tag" "$tag" "${cargs[@]}" || return 1
+	srv_wait "$tag"
+}
+
+# ---------------------------------------------------------------- monitor
+
+# Start socket-snoop with ARGs; wait for its banner (it is capturing then).
+snoop_start() {
+	"$SNOOP" "$@" >"$T/mon.out" 2>"$T/mon.err" </dev/null 3>&- &
+	SNOOP_PID=$!
+	local i
+	for ((i = 0; i < START_TIMEOUT * 20; i++)); do
+		grep -q '^Monitoring socket connections\.' "$T/mon.err" 2>/dev/null && return 0
+		pid_running "$SNOOP_PID" || break
+		sleep 0.05
+	done
+	wait_exit "$SNOOP_PID" 1 || true
+	SNOOP_PID=
+	e2e_fail "socket-snoop did not start (status $WAIT_STATUS): $(cat "$T/mon.err")"
+}
+
+# Stop socket-snoop with SIG (default INT); status in SNOOP_STATUS.
+# shellcheck disable=SC2120 # the signal is optional
+snoop_stop() {
+	local sig=${1:-INT}
+	kill "-$sig" "$SNOOP_PID" 2>/dev/null
+	if ! wait_exit "$SNOOP_PID" "$STOP_TIMEOUT"; then
+		SNOOP_PID=
+		e2e_fail "socket-snoop did not exit within ${STOP_TIMEOUT}s of SIG$sig"
+		return 1
+	fi
+	SNOOP_STATUS=$WAIT_STATUS
+	SNOOP_PID=
+}
+
+# Wait until the monitor printed an event line for SRC -> DST with STATE.
+await_state() {
+	wait_line "$T/mon.out" "$LINE_TIMEOUT" " SRC=$1 DST=$2 " "STATE=${STATE_DESC[$3]}" ||
+		e2e_fail "no $3 line for $1 -> $2 within ${LINE_TIMEOUT}s"
+}
+
+# Wait for the final CLOSE of both sides of conversation TAG.
+await_closed() {
+	await_state "${C_EP[$1]}" "${S_EP[$1]}" CLOSE &&
+		await_state "${S_EP[$1]}" "${C_EP[$1]}" CLOSE
+}
+
+# Give the monitor time to show events that must NOT appear (after the last
+# expected one was seen: the ring buffer keeps order).
+# shellcheck disable=SC2120 # the delay is optional
+settle() {
+	sleep "${1:-0.3}"
+}
+
+# ---------------------------------------------------------------- assertions
+
+# Event lines of FILE (default the monitor's stdout) whose SRC is one of the
+# comma-separated SRCS and DST is DST, in order.  conn_lines SRCS DST [FILE]
+conn_lines() {
+	local srcs=",$1," dst=$2 file=${3:-$T/mon.out} line
+	while IFS= read -r line; do
+		[[ $line =~ $EVENT_RE ]] || continue
+		[ "${BASH_REMATCH[4]}" = "$dst" ] || continue
+		[[ $srcs == *",${BASH_REMATCH[3]},"* ]] || continue
+		printf '%s\n' "$line"
+	done < <(grep -F -e " DST=$dst " "$file")
+}
+
+# Assert the exact State Change sequence of one socket and its attribution:
+# assert_conn SRCS DST PID COMM STATE...
+# Every event line of the socket (any kind) must carry PID and COMM.
+assert_conn() {
+	local srcs=$1 dst=$2 pid=$3 comm=$4
+	shift 4
+	local -a want_seq=() got=() lines=()
+	local s line bad=0
+	for s in "$@"; do
+		want_seq+=("${STATE_DESC[$s]}")
+	done
+	mapfile -t lines < <(conn_lines "$srcs" "$dst")
+	for line in "${lines[@]}"; do
+		[[ $line =~ $EVENT_RE ]] || continue
+		if [ "${BASH_REMATCH[2]}" = "State Change" ]; then
+			got+=("${BASH_REMATCH[8]#STATE=}")
+		fi
+		if [ "${BASH_REMATCH[5]}" != "$pid" ] || [ "${BASH_REMATCH[6]}" != "$comm" ]; then
+			bad=1
+		fi
+	done
+	if [ "$(printf '%s\n' "${got[@]}")" != "$(printf '%s\n' "${want_seq[@]}")" ]; then
+		printf 'FAIL: wrong state sequence for SRC=%s DST=%s\n  want: %s\n  got:  %s\n' \
+			"$srcs" "$dst" "$(printf '%s | ' "${want_seq[@]}")" "$(printf '%s | ' "${got[@]}")" >&2
+		printf '  %s\n' "${lines[@]}" >&2
+		return 1
+	fi
+	if [ "$bad" = 1 ]; then
+		printf 'FAIL: SRC=%s DST=%s must all be PID=%s COMM=%s\n' "$srcs" "$dst" "$pid" "$comm" >&2
+		printf '  %s\n' "${lines[@]}" >&2
+		return 1
+	fi
+}
+
+# Assert no event line at all for SRCS -> DST.
+assert_no_conn() {
+	local out
+	out=$(conn_lines "$1" "$2")
+	if [ -n "$out" ]; then
+		printf 'FAIL: expected no events for SRC=%s DST=%s, got:\n%s\n' "$1" "$2" "$out" >&2
+		return 1
+	fi
+}
+
+# The standard checks of a whole conversation TAG (client closed first):
+# both sockets' sequences and attribution, plus the listener's.
+# assert_conv TAG [client|server|listener...]  (default: all three)
+assert_conv() {
+	local tag=$1
+	shift
+	local -a parts=("$@")
+	[ ${#parts[@]} -gt 0 ] || parts=(client server listener)
+	local p
+	for p in "${parts[@]}"; do
+		case $p in
+		client)
+			assert_conn "${C_EP0[$tag]},${C_EP[$tag]}" "${S_EP[$tag]}" "${CPID[$tag]}" \
+				"${CLI_COMM:-snoop-cli}" "${SEQ_ACTIVE_CLOSER_CLIENT[@]}" || return 1
+			;;
+		server)
+			assert_conn "${S_EP[$tag]}" "${C_EP[$tag]}" "${SPID[$tag]}" \
+				"${SRV_COMM:-snoop-srv}" "${SEQ_PASSIVE_CLOSER_SERVER[@]}" || return 1
+			;;
+		listener)
+			assert_conn "${S_EP[$tag]}" "$(listener_dst "$tag")" "${SPID[$tag]}" \
+				"${SRV_COMM:-snoop-srv}" "${SEQ_LISTENER[@]}" || return 1
+			;;
+		esac
+	done
+}
+
+# Assert conversation TAG left no event line at all (client, server, listener).
+assert_no_conv() {
+	local tag=$1
+	assert_no_conn "${C_EP0[$tag]},${C_EP[$tag]}" "${S_EP[$tag]}" &&
+		assert_no_conn "${S_EP[$tag]}" "${C_EP[$tag]}" &&
+		assert_no_conn "${S_EP[$tag]}" "$(listener_dst "$tag")"
+}
+
+# The remote end a listener is shown with: the unspecified address, port 0.
+listener_dst() {
+	case ${SADDR[$1]} in
+	*:*) echo '[::]:0' ;;
+	*) echo '0.0.0.0:0' ;;
+	esac
+}
+
+# Quote STRING for use inside an extended regular expression.
+re_quote() {
+	sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"
+}
+
+# Assert every event line with a socket in the monitor's stdout matches the
+# extended regex RE; with SELECT, only lines matching SELECT are checked.
+# assert_every_re RE [SELECT]
+assert_every_re() {
+	local re=$1 select=${2:-.} bad
+	bad=$(grep -E -e "$EVENT_RE" "$T/mon.out" | grep -E -e "$select" | grep -vE -e "$re") || true
+	if [ -n "$bad" ]; then
+		printf 'FAIL: %d event line(s) not matching /%s/:\n' "$(grep -c . <<<"$bad")" "$re" >&2
+		head -n 20 <<<"$bad" | sed 's/^/  /' >&2
+		return 1
+	fi
+}
+
+# Regex matching an event line whose SRC or DST is one of this test's addresses.
+ours_re() {
+	printf ' (SRC|DST)=(%s|\[%s\]):' "$(re_quote "10.200.$NET_X.")[0-9]+" "$(re_quote "fd00:200:$NET_X::")[0-9a-f]+"
+}
+
+# Assert no event line of FILE contains the fixed STRING.
+assert_none() {
+	local want=$1 file=${2:-$T/mon.out} out
+	out=$(grep -F -e "$want" "$file" | grep -E "^$TS_RE " | head -n 20)
+	if [ -n "$out" ]; then
+		printf 'FAIL: event lines containing "%s":\n%s\n' "$want" "$out" >&2
+		return 1
+	fi
+}
+
+# Assert a fixed STRING occurs in FILE.
+assert_contains() {
+	local file=$1 want=$2
+	grep -qF -e "$want" "$file" ||
+		{ printf 'FAIL: %s does not contain "%s"; it has:\n' "$file" "$want" >&2; head -n 40 "$file" >&2; return 1; }
+}
+
+# Assert two values are equal, with a label.
+assert_eq() {
+	[ "$2" = "$3" ] || { printf 'FAIL: %s: want "%s", got "%s"\n' "$1" "$3" "$2" >&2; return 1; }
+}
+
+# The lines of the lifecycle report block "Connection: SRC -> DST" (FILE
+# default the monitor's stdout), without the header; fails unless exactly
+# one such block exists.
+report_block() {
+	local header="Connection: $1 -> $2" file=${3:-$T/mon.out} n
+	n=$(grep -cxF -e "$header" "$file") || true
+	[ "$n" -eq 1 ] || { printf 'FAIL: %s blocks "%s" in the report (want 1)\n' "$n" "$header" >&2; return 1; }
+	awk -v h="$header" '
+		found && /^  / { print; next }
+		found { exit }
+		$0 == h { found = 1 }' "$file"
+}
+
+# Assert the report block of SRC -> DST lists exactly the given states, each
+# line "  <time>: <description>", with the times of the matching event lines
+# of socket SRCS -> DST.  assert_report SRC DST SRCS STATE...
+assert_report() {
+	local src=$1 dst=$2 srcs=$3
+	shift 3
+	local block want="" s line times
+	block=$(report_block "$src" "$dst") || return 1
+	times=$(conn_lines "$srcs" "$dst" | grep -F ' State Change: ' | cut -c1-24)
+	local -a tarr=()
+	mapfile -t tarr <<<"$times"
+	local i=0
+	for s in "$@"; do
+		want+="  ${tarr[i]:-<no event line>}: ${STATE_DESC[$s]}"$'\n'
+		i=$((i + 1))
+	done
+	if [ "$block"$'\n' != "$want" ]; then
+		printf 'FAIL: report block for %s -> %s\n--- want\n%s--- got\n%s\n' \
+			"$src" "$dst" "$want" "$block" >&2
+		return 1
+	fi
+	while IFS= read -r line; do
+		[[ $line =~ ^\ \ $TS_RE:\ [A-Z] ]] ||
+			{ printf 'FAIL: bad report line: "%s"\n' "$line" >&2; return 1; }
+	done <<<"$block"
+}
+
+# Run socket-snoop expecting it to fail at once: status in RUN_STATUS,
+# stdout in $T/run.out, stderr in $T/run.err.  The command is bounded in time.
+snoop_run() {
+	RUN_STATUS=0
+	timeout 20 "$@" >"$T/run.out" 2>"$T/run.err" </dev/null 3>&- || RUN_STATUS=$?
+}
+
+# Create a cgroup v2 directory (and its parents) under the v2 mount; its
+# path in CGROUP_PATH.  cgroup_make RELPATH
+cgroup_make() {
+	local root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$root" ] || { e2e_cannot_run "no cgroup v2 mount"; return 1; }
+	local rel=$1 path=$root part
+	local -a parts
+	IFS=/ read -r -a parts <<<"$rel"
+	for part in "${parts[@]}"; do
+		path=$path/$part
+		if [ ! -d "$path" ]; then
+			mkdir "$path" || return 1
+			E2E_CGROUPS+=("$path")
+		fi
+	done
+	CGROUP_PATH=$path
+	CGROUP_ROOT=$root
+}
+
+# Prepare conversation TAG with both peers started but held before their
+# first socket, so their PIDs can be given to the monitor's filters.
+# conv_hold TAG 4|6 PORT   (env as for srv_start and cli_start)
+conv_hold() {
+	HOLD=1 srv_start "$1" "$2" "$3" --recv 100 --send 50 || return 1
+	HOLD=1 cli_start "$1" "$1" --send 100 --recv 50
+}
+
+# Let held conversation TAG run to its end.
+conv_go() {
+	srv_release "$1" || return 1
+	release "${CPID[$1]}" || return 1
+	cli_wait "$1" || return 1
+	srv_wait "$1"
+}
