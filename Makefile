@@ -68,7 +68,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(OUTPUT)/loader.o: $(SKELS)
+$(OUTPUT)/loader.o $(OUTPUT)/packets.o: $(SKELS)
 
 $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
 	$(call msg,CC,$@)
@@ -77,6 +77,8 @@ $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
 $(OUTPUT)/socket-snoop: $(OUTPUT)/main.o $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)ln -sf socket-snoop $(OUTPUT)/tcpsnoop
+	$(Q)ln -sf socket-snoop $(OUTPUT)/tcptop
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:
@@ -115,7 +117,7 @@ lint:
 	$(Q)shellcheck -x scripts/*.sh tests/*.sh tests/e2e/*.bash bench/*.sh .ci/run
 	$(call msg,LINT,cppcheck)
 	$(Q)cppcheck -q --error-exitcode=1 --inline-suppr --enable=warning,portability \
-		-Isrc -I$(OUTPUT) --suppress=missingIncludeSystem src/*.c
+		-Isrc --suppress=missingIncludeSystem --suppress=missingInclude src/*.c
 	$(call msg,LINT,clang-format)
 	$(Q)clang-format --dry-run --Werror src/*.c src/*.h src/bpf/*.bpf.c
 
@@ -132,10 +134,13 @@ install: all
 	ln -sf socket-snoop $(DESTDIR)$(SBINDIR)/tcpsnoop
 	ln -sf socket-snoop $(DESTDIR)$(SBINDIR)/tcptop
 	install -m 0644 docs/socket-snoop.8 $(DESTDIR)$(MANDIR)/man8/socket-snoop.8
+	install -m 0644 docs/tcpsnoop.8 $(DESTDIR)$(MANDIR)/man8/tcpsnoop.8
+	install -m 0644 docs/tcptop.8 $(DESTDIR)$(MANDIR)/man8/tcptop.8
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/socket-snoop $(DESTDIR)$(SBINDIR)/tcpsnoop \
-	      $(DESTDIR)$(SBINDIR)/tcptop $(DESTDIR)$(MANDIR)/man8/socket-snoop.8
+	      $(DESTDIR)$(SBINDIR)/tcptop $(DESTDIR)$(MANDIR)/man8/socket-snoop.8 \
+	      $(DESTDIR)$(MANDIR)/man8/tcpsnoop.8 $(DESTDIR)$(MANDIR)/man8/tcptop.8
 
 clean:
 	$(call msg,CLEAN)

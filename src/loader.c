@@ -443,13 +443,27 @@ uint64_t loader__ringbuf_bytes(const struct loader *l)
 	return l->ringbuf_bytes;
 }
 
+/* Can this kernel load and attach the @mode build of our programs?  Tried for real. */
+static const char *build_works(enum attach_mode mode)
+{
+	struct snoop_config cfg = { .attach_mode = mode, .ringbuf_bytes = 64 << 10 };
+	struct loader_error err;
+	struct loader *l;
+
+	cfg.filter.kinds_mask = SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET |
+				SNOOP_EV_ERROR | SNOOP_EV_CLOSE;
+	l = loader__new(&cfg, &err);
+	loader__free(l);
+	return l ? "yes" : "no";
+}
+
 void loader__print_features(FILE *out)
 {
 	static const struct {
 		const char *name;
 		enum bpf_prog_type type;
 	} progs[] = {
-		{ "tp_btf (BTF tracing)", BPF_PROG_TYPE_TRACING },
+		/* tp_btf programs need an attach target to load: tried below with ours. */
 		{ "raw_tp", BPF_PROG_TYPE_RAW_TRACEPOINT },
 		{ "tracepoint", BPF_PROG_TYPE_TRACEPOINT },
 		{ "kprobe", BPF_PROG_TYPE_KPROBE },
@@ -467,8 +481,12 @@ void loader__print_features(FILE *out)
 
 	libbpf_set_print(libbpf_print);
 	fprintf(out, "kernel BTF: %s\n", vmlinux ? "yes" : "no");
+	fprintf(out, "attach tp_btf (socket-snoop's programs load and attach): %s\n",
+		build_works(ATTACH_TP_BTF));
+	fprintf(out, "attach raw_tp (the fallback build loads and attaches): %s\n",
+		build_works(ATTACH_RAW_TP));
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		fprintf(out, "program %s: %s\n", progs[i].name,
+		fprintf(out, "program type %s: %s\n", progs[i].name,
 			libbpf_probe_bpf_prog_type(progs[i].type, NULL) == 1 ? "yes" : "no");
 	/* kprobe programs load without CONFIG_KPROBES; attaching needs the PMU. */
 	fprintf(out, "kprobe attach: %s\n",
@@ -482,7 +500,6 @@ void loader__print_features(FILE *out)
 	if (vmlinux)
 		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",
 			tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3 ? "yes" : "no");
-	fprintf(out, "attach: tp_btf, falling back to raw_tp (--attach)\n");
 	btf__free(vmlinux);
 }
 
