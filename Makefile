@@ -11,6 +11,7 @@ OUTPUT := build
 CLANG ?= clang
 CC ?= cc
 BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
 ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
 VMLINUX_DIR := src/vmlinux/$(ARCH)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -54,14 +55,17 @@ all: $(OUTPUT)/socket-snoop
 $(OUTPUT):
 	$(Q)mkdir -p $@ $@/tests
 
+# DWARF is stripped (BTF stays): the objects are embedded in the binary and loaded in memory.
 $(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g -o $@ $@.tmp && rm -f $@.tmp
 
 # The raw-tracepoint fallback: the same source built for kernels that refuse tp_btf.
 $(OUTPUT)/snoop_raw.bpf.o: src/bpf/snoop.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DSNOOP_RAW_TP -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DSNOOP_RAW_TP -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g -o $@ $@.tmp && rm -f $@.tmp
 
 # Generated: the skeleton embeds the BPF object in the binary.
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o

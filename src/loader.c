@@ -12,9 +12,11 @@
 
 #include "exitcode.h"
 #include "loader.h"
+#include "names.h"
 #include "snoop.skel.h"
 #include "snoop_raw.skel.h"
 
+/* The ring is mapped twice (for wrap-around) and all of it is resident: RSS is 2x this. */
 #define RINGBUF_PER_CPU (2u << 20)
 #define RINGBUF_MIN (4u << 20)
 
@@ -274,12 +276,10 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	}
 	bpf_map__set_max_entries(map_of(l, "events"), (__u32)l->ringbuf_bytes);
 	/*
-	 * Wake the reader once 1/16 of the ring is filled, not per event: each
-	 * wake-up is an irq_work interrupt raised inside our program, and the
-	 * softirqs run on its exit re-enter the tracepoint (a counted miss).
-	 * The loop polls every 100 ms for what stays below the mark.
+	 * The reader polls (see loop.c); the kernel wakes it only when half the
+	 * ring is full, a guard against a reader that polls too late.
 	 */
-	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 16);
+	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 2);
 	/* Programs of unselected kinds are not even loaded: they cost nothing. */
 	for (size_t i = 0; i < N_PROGS; i++) {
 		struct bpf_program *prog =
@@ -315,6 +315,21 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	}
 	l->mode = mode;
 	return 0;
+}
+
+/*
+ * Reset reason names for the output, from kernel BTF.  Done now, after
+ * libbpf freed its own copy and before the ring buffer is mapped: the
+ * parse's memory peak then adds to neither.
+ */
+static void load_names(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	/* Without the names, reasons print as numbers: not worth failing for. */
+	if (vmlinux)
+		names__load(vmlinux);
+	btf__free(vmlinux);
 }
 
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err)
@@ -358,8 +373,10 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			if (ret > 0)
 				ret = load_build(l, cfg, mode, err);
 		}
-		if (!ret)
+		if (!ret) {
+			load_names();
 			return l;
+		}
 		unload(l);
 		/* No privilege: raw tracepoints would not do better. */
 		if (err->exit_code == EXIT_NOPERM)

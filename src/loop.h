@@ -14,7 +14,7 @@ struct loop_callbacks {
 	int (*on_event)(void *ctx, void *data, size_t len);
 	/* After each drained batch of records: flush outputs. */
 	void (*on_batch)(void *ctx);
-	/* Once a second: loss counters, log file checks; nonzero stops the loop. */
+	/* About once a second: loss counters, log file checks; nonzero stops the loop. */
 	int (*on_tick)(void *ctx);
 	/* SIGHUP: reopen outputs. */
 	void (*on_hangup)(void *ctx);

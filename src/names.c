@@ -11,8 +11,7 @@
 
 static char *reset_reasons[MAX_REASONS];
 
-/* Load enum sk_rst_reason from kernel BTF.  0 or negative errno (names then unknown). */
-static int load_reset_reasons(const struct btf *vmlinux)
+int names__load(const struct btf *vmlinux)
 {
 	const struct btf_enum *v;
 	const struct btf_type *t;
@@ -37,17 +36,6 @@ static int load_reset_reasons(const struct btf *vmlinux)
 
 const char *names__reset_reason(int reason)
 {
-	static int loaded;
-
-	if (!loaded) {
-		struct btf *vmlinux = btf__load_vmlinux_btf();
-
-		loaded = 1;
-		if (vmlinux) {
-			load_reset_reasons(vmlinux);
-			btf__free(vmlinux);
-		}
-	}
 	if (reason < 0 || reason >= MAX_REASONS)
 		return NULL;
 	return reset_reasons[reason];

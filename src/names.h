@@ -6,10 +6,12 @@
 #ifndef NAMES_H
 #define NAMES_H
 
-/*
- * "NO_SOCKET" for a reason the kernel calls SK_RST_REASON_NO_SOCKET; NULL if
- * unknown.  The first call parses kernel BTF (tens of ms): only resets need it.
- */
+struct btf;
+
+/* Load enum sk_rst_reason from kernel BTF.  0 or negative errno (names then unknown). */
+int names__load(const struct btf *vmlinux);
+
+/* "NO_SOCKET" for a reason the kernel calls SK_RST_REASON_NO_SOCKET; NULL if unknown. */
 const char *names__reset_reason(int reason);
 
 #endif

@@ -30,6 +30,7 @@ struct packets_loader {
 	int active; /* 0: conn_a is counted into, 1: conn_b */
 	int snapshot_err;
 	struct snapshot_stats snapshot;
+	bool no_send_reset; /* kernel without tcp/tcp_send_reset: no "<closed>" lines */
 };
 
 static void set_error(struct loader_error *err, int code, const char *fmt, ...)
@@ -181,7 +182,8 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 		ring = RINGBUF_COUNT_MODE;
 	bpf_map__set_max_entries(p->skel->maps.packets, (__u32)ring);
 	set_rodata(p->skel, cfg, ring);
-	if (!have_send_reset())
+	p->no_send_reset = !have_send_reset();
+	if (p->no_send_reset)
 		bpf_program__set_autoload(p->skel->progs.packet_reset, false);
 	/* One owner map for everything: socket-snoop's. */
 	ret = bpf_map__reuse_fd(p->skel->maps.owner_map, loader__owner_map_fd(p->owners));
@@ -235,6 +237,11 @@ int packets_loader__snapshot(const struct packets_loader *p, struct snapshot_sta
 {
 	*stats = p->snapshot;
 	return p->snapshot_err;
+}
+
+const char *packets_loader__unavailable(const struct packets_loader *p)
+{
+	return p->no_send_reset ? "tcp/tcp_send_reset" : NULL;
 }
 
 int packets_loader__ringbuf_fd(const struct packets_loader *p)

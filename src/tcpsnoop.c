@@ -182,6 +182,9 @@ int tcpsnoop_main(int argc, char **argv)
 		rc = lerr.exit_code;
 		goto out;
 	}
+	if (packets_loader__unavailable(app->pl))
+		say("this kernel lacks the tracepoint %s: \"<closed>\" lines are not shown",
+		    packets_loader__unavailable(app->pl));
 	serr = packets_loader__snapshot(app->pl, &st);
 	if (serr)
 		say("cannot look for connections open at start: %s", strerror(-serr));
