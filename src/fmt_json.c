@@ -132,8 +132,10 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 {
 	struct strbuf sb;
 	struct json j;
+	/* A listening socket has no remote end; LISTEN -> SYN_RECV is a new connection. */
 	int listener = e->kind == SNOOP_KIND_STATE &&
-		       (e->new_state == SNOOP_TCP_LISTEN || e->old_state == SNOOP_TCP_LISTEN);
+		       (e->new_state == SNOOP_TCP_LISTEN ||
+			(e->old_state == SNOOP_TCP_LISTEN && e->new_state == SNOOP_TCP_CLOSE));
 	bool has_owner = e->attribution != SNOOP_ATTR_UNKNOWN;
 
 	strbuf_init(&sb, buf, size);
