@@ -151,8 +151,9 @@ _Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
 
 /* Per-CPU counters in the stats map. */
 enum snoop_stat {
-	SNOOP_STAT_LOST = 0, /* ring buffer full: the event was dropped */
-	SNOOP_STAT_MAX = 1,
+	SNOOP_STAT_LOST = 0,	  /* ring buffer full: the event was dropped */
+	SNOOP_STAT_RECOVERED = 1, /* nested transitions handled by handle_set_state_nested */
+	SNOOP_STAT_MAX = 2,
 };
 
 /* Key of the LPM tries used by --laddr/--raddr: IPv4 is IPv4-mapped. */

@@ -594,8 +594,8 @@ static __always_inline void emit_close(const struct sock *sk, const struct snoop
 }
 
 /* sock/inet_sock_set_state: every TCP state transition, IPv4 and IPv6. */
-SNOOP_TP(inet_sock_set_state)
-int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
+/* Handle one TCP state transition: the socket's record, the event, the close summary. */
+static __always_inline void set_state(const struct sock *sk, int oldstate, int newstate)
 {
 	struct snoop_event e;
 	struct snoop_sock_info *si;
@@ -603,7 +603,7 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 
 	/* shutdown() then close() sets FIN_WAIT1 twice: not a transition. */
 	if (oldstate == newstate || !is_tcp(sk))
-		return 0;
+		return;
 	now = bpf_ktime_get_ns();
 	si = sock_info_transition(sk, oldstate, newstate, now);
 
@@ -616,6 +616,49 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	/* One summary per connection; a listener closing is not a connection. */
 	if (newstate == SNOOP_TCP_CLOSE && oldstate != SNOOP_TCP_LISTEN)
 		emit_close(sk, si, now);
+}
+
+/*
+ * 1 on a CPU while handle_set_state runs there.  The kernel skips a program
+ * that a softirq re-enters on the same CPU (an interrupt during a run in
+ * process context, often the IPI of RPS): handle_set_state_nested, attached
+ * after it to the same tracepoint, sees the flag and handles that event.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} set_state_busy SEC(".maps");
+
+/* sock/inet_sock_set_state: every TCP state transition, IPv4 and IPv6. */
+SNOOP_TP(inet_sock_set_state)
+int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u32 zero = 0, *busy = bpf_map_lookup_elem(&set_state_busy, &zero);
+
+	if (busy)
+		*busy = 1;
+	set_state(sk, oldstate, newstate);
+	if (busy)
+		*busy = 0;
+	return 0;
+}
+
+/*
+ * The same transitions when handle_set_state was skipped because it was
+ * already running on this CPU; otherwise (it ran and cleared the flag) nothing.
+ */
+SNOOP_TP(inet_sock_set_state)
+int BPF_PROG(handle_set_state_nested, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u32 zero = 0, *busy = bpf_map_lookup_elem(&set_state_busy, &zero);
+
+	if (!busy || !*busy)
+		return 0;
+	/* Each recovery is one of handle_set_state's counted misses not lost. */
+	stat_inc(SNOOP_STAT_RECOVERED);
+	set_state(sk, oldstate, newstate);
 	return 0;
 }
 
