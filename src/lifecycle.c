@@ -187,6 +187,7 @@ int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t w
 			c->t[0].state = snap->state;
 			c->n = 1;
 			c->last_state = snap->state;
+			c->listener = snap->state == SNOOP_TCP_LISTEN;
 			gap = snap->state != e->old_state;
 		}
 	} else if (c->last_state && c->last_state != e->old_state) {

@@ -280,6 +280,8 @@ int snoop_main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	case CLI_ERROR:
+		/* -j may have come inside a cluster (-qj) before the bad value. */
+		json_diagnostics |= app->cfg.json;
 		error("%s", err);
 		if (!json_diagnostics)
 			fputs("Try 'socket-snoop --help' for more information.\n", stderr);

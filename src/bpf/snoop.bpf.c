@@ -161,8 +161,9 @@ static __always_inline void stat_inc(__u32 stat)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &stat);
 
+	/* Atomic: a softirq run can interrupt a process-context run on this CPU. */
 	if (v)
-		(*v)++;
+		__sync_fetch_and_add(v, 1);
 }
 
 /* Record the current task as the owner: only call in a system call on the socket. */
@@ -589,7 +590,8 @@ static __always_inline void emit_close(const struct sock *sk, const struct snoop
 	e->close.segs_in = RD(tp, segs_in);
 	e->close.total_retrans = RD(tp, total_retrans);
 	e->close.srtt_us = RD(tp, srtt_us) >> 3;
-	e->old_state = SNOOP_TCP_CLOSE;
+	/* The tracepoint runs before the kernel stores the new state. */
+	e->new_state = SNOOP_TCP_CLOSE;
 	event_submit(e);
 }
 

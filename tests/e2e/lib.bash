@@ -11,6 +11,9 @@
 #     pinned to (server on CPU 0, client on CPU 1; see PLATFORM.md);
 #   - socket-snoop itself in the background, stdout in $T/mon.out, stderr in
 #     $T/mon.err, stopped with a signal and reaped.
+# Every run of socket-snoop with -j/--json (snoop_start or snoop_run) has its
+# stdout, stderr and log file checked line by line with jq when it ends: one
+# JSON object per line, valid UTF-8, no raw control byte (json_check_run).
 # Everything started is recorded (pids, namespaces, cgroups) and removed by
 # e2e_teardown whatever the outcome.
 #
@@ -99,12 +102,13 @@ e2e_setup() {
 	E2E_NETNS=()
 	E2E_CGROUPS=()
 	SNOOP_PID=
+	SNOOP_JSON=
 	T=
 	declare -gA SPID=() SPORT=() SADDR=() S_EP=() CPID=() CPORT=() C_EP=() C_EP0=()
 	declare -gA CSTATUS=() BGPID=()
 
 	[ "$(id -u)" -eq 0 ] || { e2e_cannot_run "the end-to-end suite needs root"; return 1; }
-	e2e_require_cmds ip nsenter taskset setpriv unshare mount cc stat || return 1
+	e2e_require_cmds ip nsenter taskset setpriv unshare mount cc stat jq iconv || return 1
 	[ "$(nproc)" -ge 2 ] || { e2e_cannot_run "needs 2 CPUs for the RPS set-up"; return 1; }
 	[ -x "$SNOOP" ] || { e2e_cannot_run "$SNOOP not built (run make)"; return 1; }
 	e2e_build_peer || { e2e_fail "cannot build the test peer"; return 1; }
@@ -131,11 +135,22 @@ e2e_setup() {
 }
 
 # Kill what is still running, reap it, delete namespaces, cgroups and files.
-# On failure, show what the monitor and the peers said.
+# On failure, show what the monitor and the peers said.  A JSON monitor run
+# whose output the test did not have checked (it left the monitor running,
+# or let it end by itself) is stopped and checked here: a bad line fails the
+# test from here.
 e2e_teardown() {
-	local pid ns cg i
+	local pid ns cg i status=0
 	set +e # clean up everything, whatever fails
-	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${T:-}" ] && [ -d "$T" ]; then
+	if [ -n "${BATS_TEST_COMPLETED:-}" ] && [ -n "${SNOOP_JSON:-}" ]; then
+		if [ -n "${SNOOP_PID:-}" ]; then
+			snoop_stop || status=1
+		else
+			SNOOP_JSON=
+			json_check_run "$T/mon.out" "$T/mon.err" || status=1
+		fi
+	fi
+	if { [ -z "${BATS_TEST_COMPLETED:-}" ] || [ "$status" != 0 ]; } && [ -n "${T:-}" ] && [ -d "$T" ]; then
 		e2e_show_logs >&2
 	fi
 	if [ -n "${SNOOP_PID:-}" ]; then
@@ -161,7 +176,7 @@ e2e_teardown() {
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		rm -rf "$T"
 	fi
-	return 0
+	return "$status"
 }
 
 # What a failed test saw: monitor stderr, the monitor lines about our
@@ -210,6 +225,23 @@ wait_line() {
 		if [ -f "$file" ] && [ -n "$(grep_all "$@" <"$file" | head -n 1)" ]; then
 			return 0
 		fi
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# Wait until FILE has at least N lines containing every fixed STRING.
+# wait_count FILE TIMEOUT N STRING...
+wait_count() {
+	local file=$1 timeout=$2 n=$3 have
+	shift 3
+	local deadline=$((SECONDS + timeout))
+	while :; do
+		have=0
+		if [ -f "$file" ]; then
+			have=$(grep_all "$@" <"$file" | grep -c .) || true
+		fi
+		[ "$have" -ge "$n" ] && return 0
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.05
 	done
@@ -362,16 +394,28 @@ cli_start() {
 
 # Wait for client TAG to finish and learn its local end from CONNECTED.
 cli_wait() {
-	local tag=$1 out="$T/cli-$1.peer" addr port
+	local tag=$1
 	wait_exit "${BGPID[cli-$tag]}" "${PEER_WAIT:-$LINE_TIMEOUT}" || { e2e_fail "client $tag did not finish"; return 1; }
 	CSTATUS[$tag]=$WAIT_STATUS
 	[ "$WAIT_STATUS" -eq 0 ] || { e2e_fail "client $tag exited $WAIT_STATUS"; return 1; }
-	read -r addr port < <(awk '$1 == "CONNECTED" { print $2, $3; exit }' "$out") || true
+	cli_learn_port "$tag"
+}
+
+# Set CPORT, C_EP and C_EP0 of client TAG from its CONNECTED line, if any.
+cli_learn_port() {
+	local tag=$1 addr port
+	read -r addr port < <(awk '$1 == "CONNECTED" { print $2, $3; exit }' "$T/cli-$tag.peer") || true
 	if [ -n "${addr:-}" ]; then
 		CPORT[$tag]=$port
 		C_EP[$tag]=$(ep "$addr" "$port")
 		C_EP0[$tag]=$(ep "$addr" 0)
 	fi
+}
+
+# Wait until running client TAG is connected; learn its local end.
+cli_connected() {
+	wait_line "$T/cli-$1.peer" "$LINE_TIMEOUT" CONNECTED || { e2e_fail "client $1 did not connect"; return 1; }
+	cli_learn_port "$1"
 }
 
 # Run a client to completion: cli_run TAG SRVTAG [PEER_ARG...]
@@ -402,12 +446,18 @@ conv() {
 # ---------------------------------------------------------------- monitor
 
 # Start socket-snoop with ARGs; wait for its banner (it is capturing then).
+# With -j/--json the banner is a JSON object; the output is checked at stop.
 snoop_start() {
+	SNOOP_JSON=
+	if snoop_args_json "$@"; then
+		SNOOP_JSON=1
+	fi
 	"$SNOOP" "$@" >"$T/mon.out" 2>"$T/mon.err" </dev/null 3>&- &
 	SNOOP_PID=$!
 	local i
 	for ((i = 0; i < START_TIMEOUT * 20; i++)); do
-		grep -q '^Monitoring socket connections\.' "$T/mon.err" 2>/dev/null && return 0
+		grep -qE '^Monitoring socket connections\.|^\{.*"message":"Monitoring socket connections\.' \
+			"$T/mon.err" 2>/dev/null && return 0
 		pid_running "$SNOOP_PID" || break
 		sleep 0.05
 	done
@@ -416,7 +466,8 @@ snoop_start() {
 	e2e_fail "socket-snoop did not start (status $WAIT_STATUS): $(cat "$T/mon.err")"
 }
 
-# Stop socket-snoop with SIG (default INT); status in SNOOP_STATUS.
+# Stop socket-snoop with SIG (default INT); status in SNOOP_STATUS.  A JSON
+# run's stdout, stderr and log file are then checked (json_check_run).
 # shellcheck disable=SC2120 # the signal is optional
 snoop_stop() {
 	local sig=${1:-INT}
@@ -428,6 +479,10 @@ snoop_stop() {
 	fi
 	SNOOP_STATUS=$WAIT_STATUS
 	SNOOP_PID=
+	if [ -n "$SNOOP_JSON" ]; then
+		SNOOP_JSON=
+		json_check_run "$T/mon.out" "$T/mon.err" || return 1
+	fi
 }
 
 # Wait until the monitor printed an event line for SRC -> DST with STATE.
@@ -465,7 +520,9 @@ conn_lines() {
 
 # Assert the exact State Change sequence of one socket and its attribution:
 # assert_conn SRCS DST PID COMM STATE...
-# Every event line of the socket (any kind) must carry PID and COMM.
+# Every event line of the socket (any kind) must carry PID and COMM.  A RST
+# the kernel sent for a segment no socket wanted ("PID=0 COMM=<closed>", e.g.
+# a late ACK after an abort) belongs to no socket, even with this tuple.
 assert_conn() {
 	local srcs=$1 dst=$2 pid=$3 comm=$4
 	shift 4
@@ -474,7 +531,7 @@ assert_conn() {
 	for s in "$@"; do
 		want_seq+=("${STATE_DESC[$s]}")
 	done
-	mapfile -t lines < <(conn_lines "$srcs" "$dst")
+	mapfile -t lines < <(conn_lines "$srcs" "$dst" | grep -vF ' PID=0 COMM=<closed> ')
 	for line in "${lines[@]}"; do
 		[[ $line =~ $EVENT_RE ]] || continue
 		if [ "${BASH_REMATCH[2]}" = "State Change" ]; then
@@ -637,9 +694,21 @@ assert_report() {
 
 # Run socket-snoop expecting it to fail at once: status in RUN_STATUS,
 # stdout in $T/run.out, stderr in $T/run.err.  The command is bounded in time.
+# When the command runs socket-snoop with -j/--json, its output is checked as
+# a JSON run's (json_check_run): a bad line fails the call.
 snoop_run() {
 	RUN_STATUS=0
 	timeout 20 "$@" >"$T/run.out" 2>"$T/run.err" </dev/null 3>&- || RUN_STATUS=$?
+	local i
+	for ((i = 1; i <= $#; i++)); do
+		if [ "${!i##*/}" = socket-snoop ]; then
+			if snoop_args_json "${@:i+1}"; then
+				json_check_run "$T/run.out" "$T/run.err" || return 1
+			fi
+			break
+		fi
+	done
+	return 0
 }
 
 # Create a cgroup v2 directory (and its parents) under the v2 mount; its
@@ -677,3 +746,144 @@ conv_go() {
 	cli_wait "$1" || return 1
 	srv_wait "$1"
 }
+
+# ---------------------------------------------------------------- JSON
+
+# True when socket-snoop ARGs ask for JSON Lines: --json, or j in a cluster of
+# short options (up to the first option that takes a value: -qj, not -nj).
+snoop_args_json() {
+	local a k
+	for a in "$@"; do
+		case $a in
+		--json) return 0 ;;
+		--) return 1 ;;
+		--*) ;;
+		-?*)
+			for ((k = 1; k < ${#a}; k++)); do
+				case ${a:k:1} in
+				j) return 0 ;;
+				[oepnuLDscNdb]) break ;;
+				esac
+			done
+			;;
+		esac
+	done
+	return 1
+}
+
+# Assert every line of FILE is one JSON object, the file is valid UTF-8 and no
+# line holds a raw control byte (tab, CR, NUL... must be escaped).  Prints the
+# offending lines.  A missing or empty file passes.
+json_check_file() {
+	local file=$1 bad
+	[ -s "$file" ] || return 0
+	bad=$(jq -R -r '. as $l | try (fromjson | if type == "object" then empty
+		else "line \(input_line_number): not an object: \($l)" end)
+		catch "line \(input_line_number): not JSON: \($l)"' "$file" | head -n 10)
+	if [ -n "$bad" ]; then
+		printf 'FAIL: %s is not JSON Lines:\n%s\n' "$file" "$bad" >&2
+		return 1
+	fi
+	if ! iconv -f UTF-8 -t UTF-8 "$file" >/dev/null 2>&1; then
+		printf 'FAIL: %s is not valid UTF-8:\n' "$file" >&2
+		LC_ALL=C grep -naP '[\x80-\xff]' "$file" | head -n 5 >&2
+		return 1
+	fi
+	bad=$(LC_ALL=C grep -naP '[\x00-\x09\x0b-\x1f\x7f]' "$file" | head -n 5) || true
+	if [ -n "$bad" ]; then
+		printf 'FAIL: %s has raw control bytes in:\n%s\n' "$file" "$bad" >&2
+		return 1
+	fi
+}
+
+# Check a JSON run: its stdout and stderr files and the log file its banner
+# names ("Monitoring socket connections. Logs will be written to PATH").
+# json_check_run OUT ERR
+json_check_run() {
+	local out=$1 err=$2 log rc=0 f
+	local prefix='Monitoring socket connections. Logs will be written to '
+	log=$(jq -R -r --arg p "$prefix" 'fromjson? | objects | .message? | strings
+		| select(startswith($p)) | ltrimstr($p)' "$err" 2>/dev/null | head -n 1)
+	for f in "$out" "$err" ${log:+"$log"}; do
+		json_check_file "$f" || rc=1
+	done
+	return "$rc"
+}
+
+# Objects of the monitor's JSON stdout (or FILE) for which the jq expression
+# FILTER is true, one per line (compact).  json_select FILTER [FILE]
+json_select() {
+	jq -c "select($1)" "${2:-$T/mon.out}"
+}
+
+# Wait until the monitor's JSON stdout holds an object for which the jq
+# expression FILTER is true.  json_wait FILTER [TIMEOUT]
+json_wait() {
+	local filter=$1 timeout=${2:-$LINE_TIMEOUT}
+	local deadline=$((SECONDS + timeout))
+	while :; do
+		# fromjson? skips a line still being written.
+		if [ -n "$(jq -R -c "fromjson? | select($filter)" "$T/mon.out" 2>/dev/null | head -n 1)" ]; then
+			return 0
+		fi
+		[ "$SECONDS" -lt "$deadline" ] || { e2e_fail "no JSON object with ($filter) within ${timeout}s"; return 1; }
+		sleep 0.1
+	done
+}
+
+# ---------------------------------------------------------------- more event kinds
+
+# Event lines with LABEL ("Retransmit", "Reset Sent", "Connection Summary"...)
+# of socket SRCS -> DST, in order.  kind_lines LABEL SRCS DST [FILE]
+kind_lines() {
+	conn_lines "$2" "$3" "${4:-$T/mon.out}" | grep -F -e " $1: " || true
+}
+
+# The value of the space-free field NAME=value in LINE (empty when absent).
+field_of() {
+	local re=" $2=([^ ]*)( |\$)"
+	[[ $1 =~ $re ]] && printf '%s' "${BASH_REMATCH[1]}"
+	return 0
+}
+
+# Assert socket SRCS -> DST has exactly one Connection Summary line, owned by
+# PID/COMM, with every given FIELD=VALUE.  The line is left in SUMMARY.
+# assert_summary SRCS DST PID COMM FIELD=VALUE...
+assert_summary() {
+	local srcs=$1 dst=$2 pid=$3 comm=$4 kv got n
+	shift 4
+	SUMMARY=$(kind_lines "Connection Summary" "$srcs" "$dst")
+	n=$(grep -c . <<<"$SUMMARY") || true
+	if [ "$n" -ne 1 ]; then
+		printf 'FAIL: %s Connection Summary lines for SRC=%s DST=%s (want 1):\n%s\n' \
+			"$n" "$srcs" "$dst" "$SUMMARY" >&2
+		return 1
+	fi
+	for kv in "PID=$pid" "COMM=$comm" "$@"; do
+		got=$(field_of "$SUMMARY" "${kv%%=*}")
+		if [ "$got" != "${kv#*=}" ]; then
+			printf 'FAIL: summary of SRC=%s DST=%s: want %s, got %s=%s\n  %s\n' \
+				"$srcs" "$dst" "$kv" "${kv%%=*}" "$got" "$SUMMARY" >&2
+			return 1
+		fi
+	done
+}
+
+# Drop the packets of namespace NS at nftables hook HOOK (input or output)
+# that match the nft expression MATCH, until nft_undrop NS HOOK (deleting the
+# namespace at teardown removes the rule too).  nft_drop NS HOOK MATCH
+nft_drop() {
+	ip netns exec "$1" nft -f - <<EOF
+table inet snoop_e2e_$2 {
+	chain drop_$2 {
+		type filter hook $2 priority 0; policy accept;
+		$3 drop
+	}
+}
+EOF
+}
+
+nft_undrop() {
+	ip netns exec "$1" nft delete table inet "snoop_e2e_$2"
+}
+

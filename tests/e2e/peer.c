@@ -4,10 +4,12 @@
  *
  *   peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]
  *               [--linger0] [--fork-child] [--child-comm NAME]
- *               [--close-first|--wait-peer-close] [--hold] [--timeout SECS]
+ *               [--close-first|--wait-peer-close] [--hold] [--pause]
+ *               [--timeout SECS]
  *   peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]
- *               [--close-first|--wait-peer-close] [--expect-refused] [--hold]
- *               [--repeat N] [--timeout SECS]
+ *               [--close-first|--wait-peer-close] [--expect-refused]
+ *               [--expect-timeout] [--hold] [--pause] [--repeat N] [--timeout SECS]
+ *   peer --help
  *
  * The suite needs to know exactly which process owns which socket and which
  * side closes first, so the peer reports every step on stdout, one line each,
@@ -20,12 +22,17 @@
  *   CONNECTED <addr> <port>        client: connected (its own local end)
  *   CONNECTIONS <n>                client --repeat N: connections made
  *   REFUSED                        client: connect() got ECONNREFUSED
+ *   TIMEDOUT                       client: connect() got ETIMEDOUT
+ *   PAUSED                         --pause: connected, waiting for SIGUSR1
  *   RESET                          the peer reset the connection
  *   DONE                           about to exit 0
  *
  * --hold makes the peer print its PID and then wait for SIGUSR1 before it
  * creates any socket, so a test can start the monitor with --pid=<that PID>
  * (or any filter needing the process to exist) before the first event.
+ * --pause makes each side wait for SIGUSR1 once the connection is up (after
+ * connect or accept, before any data), so a test can start the monitor while
+ * a connection is open: a connection that existed before the monitor.
  *
  * The command name the monitor sees (comm) is the basename the peer was
  * executed under, so the suite runs it through symlinks (snoop-srv, snoop-cli).
@@ -65,7 +72,9 @@ struct peer_opts {
 	const char *child_comm;
 	bool close_first;
 	bool expect_refused;
+	bool expect_timeout;
 	bool hold;
+	bool pause;
 	unsigned long repeat;
 	unsigned int timeout;
 };
@@ -89,16 +98,24 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void usage(void)
+/* The synopsis: on stdout for --help (exit 0), on stderr for a bad command line (exit 2). */
+static void usage_to(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]\n"
 		"                   [--linger0] [--fork-child] [--child-comm NAME]\n"
-		"                   [--close-first|--wait-peer-close] [--hold] [--timeout SECS]\n"
+		"                   [--close-first|--wait-peer-close] [--hold] [--pause]\n"
+		"                   [--timeout SECS]\n"
 		"       peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]\n"
 		"                   [--close-first|--wait-peer-close] [--expect-refused]\n"
-		"                   [--hold] [--repeat N] [--timeout SECS]\n");
-	exit(2);
+		"                   [--expect-timeout] [--hold] [--pause] [--repeat N]\n"
+		"                   [--timeout SECS]\n");
+	exit(status);
+}
+
+static void usage(void)
+{
+	usage_to(stderr, 2);
 }
 
 static unsigned long parse_ulong(const char *s, unsigned long max)
@@ -215,6 +232,34 @@ static int recv_bytes(int fd, unsigned long n, bool until_eof)
 	return 1;
 }
 
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Print @line, then wait for SIGUSR1 when @wait.  SIGUSR1 is blocked before
+ * the line is printed, so a signal sent as soon as the line is seen is never
+ * lost.
+ */
+static void say_and_wait(const char *line, bool wait)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	signal(SIGUSR1, on_sigusr1);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	say("%s", line);
+	if (wait) {
+		sigset_t wait_for = old;
+
+		sigdelset(&wait_for, SIGUSR1);
+		sigsuspend(&wait_for);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /*
  * One connection's conversation, the same on both sides: receive what the
  * peer sends, send ours, then close first or wait for the peer's FIN.
@@ -226,6 +271,8 @@ static void converse(int fd, const struct peer_opts *o)
 
 	if (o->linger0)
 		set_linger0(fd);
+	if (o->pause)
+		say_and_wait("PAUSED", true);
 	if (o->server) {
 		if (o->recv_bytes)
 			r = recv_bytes(fd, o->recv_bytes, false);
@@ -344,6 +391,11 @@ static int client_once(const struct peer_opts *o, bool quiet)
 			close(fd);
 			return o->expect_refused ? 0 : 3;
 		}
+		if (errno == ETIMEDOUT && o->expect_timeout) {
+			say("TIMEDOUT");
+			close(fd);
+			return 0;
+		}
 		die("connect");
 	}
 	if (!quiet) {
@@ -353,8 +405,8 @@ static int client_once(const struct peer_opts *o, bool quiet)
 		addr_str(&ss, buf, sizeof(buf));
 		say("CONNECTED %s", buf);
 	}
-	if (o->expect_refused) {
-		fprintf(stderr, "peer: connected although a refusal was expected\n");
+	if (o->expect_refused || o->expect_timeout) {
+		fprintf(stderr, "peer: connected although a failure was expected\n");
 		close(fd);
 		return 3;
 	}
@@ -378,28 +430,13 @@ static int run_client(const struct peer_opts *o)
 	return 0;
 }
 
-static void on_sigusr1(int sig)
-{
-	(void)sig;
-}
-
 /* Print our PID; with --hold, wait for SIGUSR1 (blocked first: no lost wake-up). */
 static void announce(bool hold)
 {
-	sigset_t block, old;
+	char line[32];
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR1);
-	signal(SIGUSR1, on_sigusr1);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	say("PID %d", (int)getpid());
-	if (hold) {
-		sigset_t wait_for = old;
-
-		sigdelset(&wait_for, SIGUSR1);
-		sigsuspend(&wait_for);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	snprintf(line, sizeof(line), "PID %d", (int)getpid());
+	say_and_wait(line, hold);
 }
 
 int main(int argc, char **argv)
@@ -410,6 +447,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		usage();
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		usage_to(stdout, 0);
 	if (!strcmp(argv[1], "server")) {
 		o.server = true;
 		if (argc < 5)
@@ -451,6 +490,10 @@ int main(int argc, char **argv)
 			close_given = !(o.close_first = false);
 		else if (!strcmp(a, "--expect-refused") && !o.server)
 			o.expect_refused = true;
+		else if (!strcmp(a, "--expect-timeout") && !o.server)
+			o.expect_timeout = true;
+		else if (!strcmp(a, "--pause"))
+			o.pause = true;
 		else if (!strcmp(a, "--hold"))
 			o.hold = true;
 		else if (!strcmp(a, "--repeat") && has_value && !o.server)

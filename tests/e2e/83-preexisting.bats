@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# Connections that existed before socket-snoop started: found at start-up
+# (sock_diag in every namespace, owners through /proc/PID/fd and pidfd_getfd),
+# so their later events and close summaries are attributed to their owners,
+# with RPS putting every softirq transition on the CPU the owner is not on.
+# The peers connect, then wait (--pause) for SIGUSR1 before any data.
+
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+source "$BATS_TEST_DIRNAME/lib.bash"
+
+setup() {
+	e2e_setup
+	net_setup
+}
+
+teardown() {
+	e2e_teardown
+}
+
+MON=(--no-log-file)
+
+# Conversation TAG on PORT connected before the monitor, both sides paused;
+# the server and the client then exchange the given ARGs once released.
+# open_paused TAG PORT [SERVER_ARG...] [-- CLIENT_ARG...]
+open_paused() {
+	local tag=$1 port=$2
+	shift 2
+	local -a sargs=() cargs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		sargs+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	cargs=("$@")
+	srv_start "$tag" 4 "$port" --pause "${sargs[@]}" || return 1
+	cli_start "$tag" "$tag" --pause "${cargs[@]}" || return 1
+	cli_connected "$tag" || return 1
+	if ! wait_line "$T/cli-$tag.peer" "$LINE_TIMEOUT" PAUSED ||
+		! wait_line "$T/srv-$tag.peer" "$LINE_TIMEOUT" PAUSED; then
+		e2e_fail "peers of $tag not paused"
+	fi
+}
+
+@test "open before start, closed after: events and summaries attributed to the owners, bytes exact, report says (seen at start)" {
+	open_paused a 8830 --recv 3000 --send 2000 -- --send 3000 --recv 2000
+	snoop_start "${ISOLATE[@]}" "${MON[@]}"
+	release "${SPID[a]}"
+	release "${CPID[a]}"
+	cli_wait a
+	srv_wait a
+	await_closed a
+	settle
+	snoop_stop
+
+	# Only what happened after start, all of it the owners'.
+	assert_conn "${C_EP[a]}" "${S_EP[a]}" "${CPID[a]}" snoop-cli FIN_WAIT1 FIN_WAIT2 CLOSE
+	assert_conn "${S_EP[a]}" "${C_EP[a]}" "${SPID[a]}" snoop-srv CLOSE_WAIT LAST_ACK CLOSE
+	assert_conn "${S_EP[a]}" 0.0.0.0:0 "${SPID[a]}" snoop-srv CLOSE
+	assert_summary "${C_EP[a]}" "${S_EP[a]}" "${CPID[a]}" snoop-cli \
+		SENT=3000 RECEIVED=2000 RETRANS=0 DIRECTION=outbound CLOSED_BY=local
+	assert_summary "${S_EP[a]}" "${C_EP[a]}" "${SPID[a]}" snoop-srv \
+		SENT=2000 RECEIVED=3000 RETRANS=0 DIRECTION=inbound CLOSED_BY=remote
+
+	# The report: the state it was found in, marked, then the transitions seen.
+	local block first
+	block=$(report_block "${C_EP[a]}" "${S_EP[a]}")
+	first=$(head -n 1 <<<"$block")
+	[[ $first =~ ^\ \ $TS_RE:\ Connection\ Established\ \(seen\ at\ start\)$ ]] ||
+		e2e_fail "first report line of the client: '$first'"
+	assert_eq "client report after the first line" "$(tail -n +2 <<<"$block" | sed 's/^  .\{24\}: //')" \
+		"$(printf '%s\n' "${STATE_DESC[FIN_WAIT1]}" "${STATE_DESC[FIN_WAIT2]}" "${STATE_DESC[CLOSE]}")"
+	block=$(report_block "${S_EP[a]}" "${C_EP[a]}")
+	first=$(head -n 1 <<<"$block")
+	[[ $first =~ ^\ \ $TS_RE:\ Connection\ Established\ \(seen\ at\ start\)$ ]] ||
+		e2e_fail "first report line of the server: '$first'"
+	block=$(report_block "${S_EP[a]}" 0.0.0.0:0)
+	first=$(head -n 1 <<<"$block")
+	[[ $first =~ ^\ \ $TS_RE:\ Listening\ for\ Connections\ \(seen\ at\ start\)$ ]] ||
+		e2e_fail "first report line of the listener: '$first'"
+	# Only connections found at start are marked.
+	assert_eq "marked report lines" "$(grep -cF ' (seen at start)' "$T/mon.out")" 3
+}
+
+@test "accepted after start from a listener opened before start: every event the server's" {
+	srv_start a 4 8831 --recv 100 --send 50
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report
+	cli_run a a --send 100 --recv 50
+	srv_wait a
+	await_closed a
+	settle
+	snoop_stop
+
+	assert_conv a client server
+	assert_conn "${S_EP[a]}" 0.0.0.0:0 "${SPID[a]}" snoop-srv CLOSE
+	assert_summary "${S_EP[a]}" "${C_EP[a]}" "${SPID[a]}" snoop-srv \
+		SENT=50 RECEIVED=100 DIRECTION=inbound CLOSED_BY=remote
+}
+
+@test "json: attribution snapshot before the owner touches the socket, seen_at_start on every object of it" {
+	# The client closes at once when released; the server, still paused,
+	# gets the FIN in softirq: only the start-up snapshot knows its owner.
+	open_paused a 8832
+	srv_start b 4 8833
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --json
+	release "${CPID[a]}"
+	cli_wait a
+	json_wait ".socket_snoop.state == \"close_wait\" and .destination.port == 8832"
+	release "${SPID[a]}"
+	srv_wait a
+	cli_run b b
+	srv_wait b
+	json_wait ".event.action == \"close\" and .network.direction == \"ingress\" and .destination.port == 8833"
+	settle
+	snoop_stop
+
+	local spid=${SPID[a]} cpid=${CPID[a]} got want
+	# action, state entered (state changes only), attribution, pid, name, mark
+	local proj='[.event.action, (if .event.action == "state_change" then .socket_snoop.state else "-" end),
+		.socket_snoop.attribution, .process.pid, .process.name, .socket_snoop.seen_at_start] | @tsv'
+	# Server side, in order: CLOSE_WAIT (snapshot owner), then the server's own calls.
+	got=$(json_select ".network.direction == \"ingress\" and .destination.port == 8832" |
+		jq -r "$proj")
+	want=$(printf '%s\t%s\t%s\t%s\t%s\t%s\n' \
+		state_change close_wait snapshot "$spid" snoop-srv true \
+		state_change last_ack owner "$spid" snoop-srv true \
+		state_change close owner "$spid" snoop-srv true \
+		close - owner "$spid" snoop-srv true)
+	assert_eq "server objects of the connection found at start" "$got" "$want"
+	# Client side: it closed the socket itself.
+	got=$(json_select ".network.direction == \"egress\" and .destination.port == 8832" |
+		jq -r "$proj")
+	want=$(printf '%s\t%s\t%s\t%s\t%s\t%s\n' \
+		state_change fin_wait1 owner "$cpid" snoop-cli true \
+		state_change fin_wait2 owner "$cpid" snoop-cli true \
+		state_change close owner "$cpid" snoop-cli true \
+		close - owner "$cpid" snoop-cli true)
+	assert_eq "client objects of the connection found at start" "$got" "$want"
+	# The listener found at start: a listener has only a source.
+	got=$(json_select ".event.action == \"state_change\" and .source.port == 8832 and (has(\"destination\") | not)" |
+		jq -r '[.socket_snoop.state, .socket_snoop.attribution, .process.pid, .socket_snoop.seen_at_start] | @tsv')
+	assert_eq "listener found at start" "$got" "$(printf 'close\tsnapshot\t%s\ttrue' "$spid")"
+	# Lifecycle objects: the three sockets found at start are marked, each
+	# starting with the state it was found in; the listener has no destination.
+	got=$(json_select '.event.action == "lifecycle" and ((.source.port == 8832) or (.destination.port == 8832))' |
+		jq -r '[.socket_snoop.seen_at_start, .socket_snoop.transitions[0].state, has("destination"), (.socket_snoop.transitions | length)] | @tsv' | sort)
+	want=$(printf '%s\n' $'true\testablished\ttrue\t4' $'true\testablished\ttrue\t4' $'true\tlisten\tfalse\t2' | sort)
+	assert_eq "lifecycle objects of the sockets found at start" "$got" "$want"
+	# Nothing of connection b (accepted after start) is marked, its listener is.
+	got=$(json_select ".destination.port == 8833" |
+		jq -s -c '[.[] | .socket_snoop.seen_at_start // false] | unique')
+	assert_eq "seen_at_start on connection b" "$got" '[false]'
+	local cookie
+	cookie=$(json_select '.socket_snoop.old_state == "listen" and .socket_snoop.state == "close" and .source.port == 8833' |
+		jq -r .socket_snoop.cookie)
+	got=$(json_select ".event.action != \"lifecycle\" and .socket_snoop.cookie == ${cookie:-0}" |
+		jq -s -c '[.[] | .socket_snoop.seen_at_start // false] | unique')
+	assert_eq "seen_at_start on listener b" "$got" '[true]'
+	# The accepted socket, by its cookie (from its close summary).
+	cookie=$(json_select '.event.action == "close" and .network.direction == "ingress" and .destination.port == 8833' |
+		jq -r .socket_snoop.cookie)
+	# (CLOSE_WAIT comes while the server sits in recv(): listener or owner.)
+	got=$(json_select ".event.action == \"state_change\" and .socket_snoop.cookie == ${cookie:-0}" |
+		jq -r '.socket_snoop as $s | [$s.state, (if $s.state == "close_wait" and
+			($s.attribution == "listener" or $s.attribution == "owner") then "listener|owner"
+			else $s.attribution end), .process.pid] | @tsv')
+	want=$(printf '%s\t%s\t%s\n' syn_recv listener "${SPID[b]}" established listener "${SPID[b]}" \
+		close_wait 'listener|owner' "${SPID[b]}" last_ack owner "${SPID[b]}" close owner "${SPID[b]}")
+	assert_eq "server side of b: the listener's owner, then the server's own" "$got" "$want"
+}

@@ -1,0 +1,775 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * test_json.c - the JSON writer (src/json.h) and the JSON Lines objects
+ * (src/fmt_json.h), byte for byte against docs/json-schema.md.
+ *
+ * Escaping is fed hostile strings: '"' and '\\', every control byte and DEL
+ * as \u00XX (lower-case hex), valid UTF-8 kept as it is, and every byte that
+ * is not part of valid UTF-8 replaced by U+FFFD (EF BF BD), one per byte.
+ * Time stamps are RFC 3339 UTC whatever the local zone: the tests run with
+ * TZ set to a zone 5:30 east of UTC.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "fmt_json.h"
+#include "json.h"
+#include "names.h"
+
+/* U+FFFD REPLACEMENT CHARACTER as UTF-8. */
+#define FFFD "\xef\xbf\xbd"
+
+/* Nanoseconds since the epoch of a UTC calendar time, plus @ns. */
+static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec, uint64_t ns)
+{
+	struct tm tm = {
+		.tm_year = year - 1900,
+		.tm_mon = mon - 1,
+		.tm_mday = mday,
+		.tm_hour = hour,
+		.tm_min = min,
+		.tm_sec = sec,
+	};
+	time_t t = timegm(&tm);
+
+	assert_true(t != (time_t)-1);
+	return (uint64_t)t * 1000000000ull + ns;
+}
+
+/* 2024-12-30T22:05:25.454123456Z: the seed README's first line, with nanoseconds. */
+#define TS_NS utc_ns(2024, 12, 30, 22, 5, 25, 454123456)
+#define TS "2024-12-30T22:05:25.454123456Z"
+
+static int setup_tz_east(void **state)
+{
+	/* POSIX zone string (no tzdata needed): local time is UTC+5:30. */
+	setenv("TZ", "IST-5:30", 1);
+	tzset();
+	return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+/* json_escape() of @n bytes of @s, as a string. */
+static const char *escaped(char *buf, size_t size, const char *s, size_t n)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, size);
+	json_escape(&sb, s, n);
+	return buf;
+}
+
+#define assert_escape(in, want)                                                                 \
+	do {                                                                                    \
+		char out_[512];                                                                 \
+		assert_string_equal(escaped(out_, sizeof(out_), (in), sizeof(in) - 1), (want)); \
+	} while (0)
+
+/* An address as the BPF side stores it: IPv6, or IPv4 as ::ffff:a.b.c.d. */
+static uint16_t set_addr(uint8_t addr[SNOOP_ADDR_LEN], const char *text)
+{
+	struct in_addr v4;
+
+	memset(addr, 0, SNOOP_ADDR_LEN);
+	if (inet_pton(AF_INET, text, &v4) == 1) {
+		addr[10] = 0xff;
+		addr[11] = 0xff;
+		memcpy(&addr[12], &v4, 4);
+		return AF_INET;
+	}
+	assert_int_equal(inet_pton(AF_INET6, text, addr), 1);
+	return AF_INET6;
+}
+
+/*
+ * An event of @kind for the local end @src:@sport and the remote end
+ * @dst:@dport, owned by "audacious" (pid 30512, thread 30513, parent 1,
+ * uid 1000, cgroup 7) with @attribution; netns 4026531840, cookie 651758.
+ */
+static struct snoop_event event(int kind, const char *src, uint16_t sport, const char *dst,
+				uint16_t dport, int flags, int attribution, int old_state,
+				int new_state)
+{
+	struct snoop_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = (uint8_t)kind;
+	e.family = set_addr(e.saddr, src);
+	set_addr(e.daddr, dst);
+	e.sport = sport;
+	e.dport = dport;
+	e.flags = (uint8_t)flags;
+	e.attribution = (uint8_t)attribution;
+	e.old_state = (uint8_t)old_state;
+	e.new_state = (uint8_t)new_state;
+	e.cookie = 651758;
+	e.netns = 4026531840u;
+	if (attribution != SNOOP_ATTR_UNKNOWN) {
+		e.owner.pid = 30512;
+		e.owner.tid = 30513;
+		e.owner.ppid = 1;
+		e.owner.uid = 1000;
+		e.owner.cgroup_id = 7;
+		memcpy(e.owner.comm, "audacious", sizeof("audacious") - 1);
+	}
+	return e;
+}
+
+/* Format @e as event number @seq at TS_NS and compare the whole object and its length. */
+static void assert_json(const struct snoop_event *e, uint64_t seq, const char *want)
+{
+	char buf[FMT_LINE_MAX];
+	size_t len = fmt_json_event(buf, sizeof(buf), e, TS_NS, seq);
+
+	assert_string_equal(buf, want);
+	assert_int_equal(len, strlen(want));
+}
+
+/* The members every owned event carries. */
+#define NET4(dir) "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\"" dir "}"
+#define EGRESS ",\"direction\":\"egress\""
+#define INGRESS ",\"direction\":\"ingress\""
+#define PROCESS                                                                        \
+	"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacious\"," \
+	"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}"
+#define SS_HEAD(attr) \
+	"\"socket_snoop\":{\"schema\":\"1\",\"cookie\":651758,\"attribution\":\"" attr "\""
+#define NETNS_CG ",\"netns\":4026531840,\"cgroup_id\":7"
+#define EP(key, ip, port) "\"" key "\":{\"ip\":\"" ip "\",\"port\":" #port "}"
+#define HEAD(action, seq)                                            \
+	"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"" action \
+	"\",\"kind\":\"event\",\"sequence\":" #seq "}"
+
+/* ---- json_escape ------------------------------------------------------------------------ */
+
+static void test_escape_printable_ascii_unchanged(void **state)
+{
+	assert_escape("snoop-cli 1.0 ~!#$%&'()*+,-./:;<=>?@[]^_`{|}",
+		      "snoop-cli 1.0 ~!#$%&'()*+,-./:;<=>?@[]^_`{|}");
+	assert_escape("", "");
+}
+
+static void test_escape_quote_and_backslash(void **state)
+{
+	assert_escape("a\"b\\c", "a\\\"b\\\\c");
+	assert_escape("\\\"", "\\\\\\\"");
+	assert_escape("\\u0041", "\\\\u0041");
+}
+
+static void test_escape_newline_tab_cr_as_u00xx(void **state)
+{
+	assert_escape("a\nb", "a\\u000ab");
+	assert_escape("a\tb", "a\\u0009b");
+	assert_escape("a\r\n", "a\\u000d\\u000a");
+	assert_escape("\"}\n{\"x\":1", "\\\"}\\u000a{\\\"x\\\":1");
+}
+
+static void test_escape_every_control_byte_and_del(void **state)
+{
+	for (unsigned int c = 0; c <= 0x7f; c++) {
+		char in[3] = { 'a', (char)c, 'z' };
+		char want[16], out[32];
+
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		snprintf(want, sizeof(want), "a\\u%04xz", c);
+		assert_string_equal(escaped(out, sizeof(out), in, sizeof(in)), want);
+	}
+}
+
+static void test_escape_nul_inside_the_length_is_escaped(void **state)
+{
+	char out[32];
+
+	assert_string_equal(escaped(out, sizeof(out), "a\0b", 3), "a\\u0000b");
+	assert_string_equal(escaped(out, sizeof(out), "abc", 2), "ab");
+}
+
+static void test_escape_valid_utf8_kept(void **state)
+{
+	/* 2, 3 and 4 bytes, and the edges of the valid ranges (RFC 3629). */
+	assert_escape("caf\xc3\xa9", "caf\xc3\xa9");
+	assert_escape("\xc2\x80\xdf\xbf", "\xc2\x80\xdf\xbf");		       /* U+0080, U+07FF */
+	assert_escape("\xe0\xa0\x80\xe2\x82\xac", "\xe0\xa0\x80\xe2\x82\xac"); /* U+0800, euro */
+	assert_escape("\xed\x9f\xbf\xee\x80\x80", "\xed\x9f\xbf\xee\x80\x80"); /* U+D7FF, U+E000 */
+	assert_escape(FFFD "\xef\xbf\xbf", FFFD "\xef\xbf\xbf");	       /* U+FFFD, U+FFFF */
+	assert_escape("\xf0\x90\x80\x80\xf0\x9f\x98\x80", "\xf0\x90\x80\x80\xf0\x9f\x98\x80");
+	assert_escape("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"); /* U+10FFFF */
+}
+
+static void test_escape_lone_continuation_bytes(void **state)
+{
+	assert_escape("\x80", FFFD);
+	assert_escape("a\x80\xbf"
+		      "b",
+		      "a" FFFD FFFD "b");
+}
+
+static void test_escape_overlong_forms(void **state)
+{
+	assert_escape("\xc0\x80", FFFD FFFD);			/* NUL, overlong */
+	assert_escape("\xc1\xbf", FFFD FFFD);			/* U+007F, overlong */
+	assert_escape("\xe0\x80\x80", FFFD FFFD FFFD);		/* overlong 3 bytes */
+	assert_escape("\xe0\x9f\xbf", FFFD FFFD FFFD);		/* U+07FF in 3 bytes */
+	assert_escape("\xf0\x8f\xbf\xbf", FFFD FFFD FFFD FFFD); /* U+FFFF in 4 bytes */
+}
+
+static void test_escape_surrogates(void **state)
+{
+	assert_escape("\xed\xa0\x80", FFFD FFFD FFFD); /* U+D800 */
+	assert_escape("\xed\xbf\xbf", FFFD FFFD FFFD); /* U+DFFF */
+}
+
+static void test_escape_bytes_f5_and_above_and_beyond_10ffff(void **state)
+{
+	assert_escape("\xf5\x80\x80\x80", FFFD FFFD FFFD FFFD);
+	assert_escape("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD); /* U+110000 */
+	assert_escape("\xf8\xfc\xfe\xff", FFFD FFFD FFFD FFFD);
+}
+
+static void test_escape_truncated_sequences(void **state)
+{
+	assert_escape("ab\xc3", "ab" FFFD);
+	assert_escape("ab\xe2\x82", "ab" FFFD FFFD);
+	assert_escape("ab\xf0\x9f\x98", "ab" FFFD FFFD FFFD);
+	/* Cut short by another character, not by the end. */
+	assert_escape("\xe2\x82z", FFFD FFFD "z");
+	assert_escape("\xc3\"", FFFD "\\\"");
+}
+
+static void test_escape_hostile_command_name(void **state)
+{
+	/* What e2e's hostile symlinks put in comm: q " b \ TAB 0xff z, c a f é DEL 0xc3. */
+	assert_escape("q\"b\\\t\xffz", "q\\\"b\\\\\\u0009" FFFD "z");
+	assert_escape("caf\xc3\xa9\x7f\xc3", "caf\xc3\xa9\\u007f" FFFD);
+	assert_escape("nl\nSTATE=x", "nl\\u000aSTATE=x");
+}
+
+/* ---- the writer ------------------------------------------------------------------------- */
+
+static void test_writer_nesting_commas_and_types(void **state)
+{
+	char buf[256];
+	struct strbuf sb;
+	struct json j;
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	json_init(&j, &sb);
+	json_object_begin(&j, NULL);
+	json_str(&j, "s", "x");
+	json_object_begin(&j, "n");
+	json_u64(&j, "u", UINT64_MAX);
+	json_i64(&j, "i", INT64_MIN);
+	json_bool(&j, "t", true);
+	json_bool(&j, "f", false);
+	json_object_end(&j);
+	json_array_begin(&j, "a");
+	json_str(&j, NULL, "e");
+	json_u64(&j, NULL, 0);
+	json_object_begin(&j, NULL);
+	json_str(&j, "k", "v");
+	json_object_end(&j);
+	json_array_begin(&j, NULL);
+	json_array_end(&j);
+	json_array_end(&j);
+	json_object_begin(&j, "empty");
+	json_object_end(&j);
+	json_object_end(&j);
+	assert_string_equal(buf, "{\"s\":\"x\",\"n\":{\"u\":18446744073709551615,"
+				 "\"i\":-9223372036854775808,\"t\":true,\"f\":false},"
+				 "\"a\":[\"e\",0,{\"k\":\"v\"},[]],\"empty\":{}}");
+}
+
+static void test_writer_escapes_values(void **state)
+{
+	char buf[128];
+	struct strbuf sb;
+	struct json j;
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	json_init(&j, &sb);
+	json_object_begin(&j, NULL);
+	json_str(&j, "name", "a\"}\n{\"b");
+	json_mem(&j, "mem", "x\0\xff", 3);
+	json_object_end(&j);
+	assert_string_equal(buf, "{\"name\":\"a\\\"}\\u000a{\\\"b\",\"mem\":\"x\\u0000" FFFD "\"}");
+}
+
+static void test_writer_truncates_without_overrun(void **state)
+{
+	char mem[64];
+	struct strbuf sb;
+	struct json j;
+
+	memset(mem, 'Z', sizeof(mem));
+	strbuf_init(&sb, mem, 12);
+	json_init(&j, &sb);
+	json_object_begin(&j, NULL);
+	json_str(&j, "key", "\x01\x02\x03\xff\xff");
+	json_object_end(&j);
+	assert_int_equal(strlen(mem), 11);
+	assert_memory_equal(mem, "{\"key\":\"\\u0", 11);
+	for (size_t i = 12; i < sizeof(mem); i++)
+		assert_int_equal(mem[i], 'Z');
+}
+
+/* ---- time and states -------------------------------------------------------------------- */
+
+static void test_rfc3339_is_utc_with_nanoseconds(void **state)
+{
+	char buf[40];
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, TS_NS);
+	assert_string_equal(buf, TS);
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, 0);
+	assert_string_equal(buf, "1970-01-01T00:00:00.000000000Z");
+
+	/* Padding, a leap day, and the cached second changing back and forth. */
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 5));
+	assert_string_equal(buf, "2024-02-29T23:59:59.000000005Z");
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, utc_ns(2024, 3, 1, 0, 0, 0, 999999999));
+	assert_string_equal(buf, "2024-03-01T00:00:00.999999999Z");
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 6));
+	assert_string_equal(buf, "2024-02-29T23:59:59.000000006Z");
+}
+
+static void test_state_names_are_lower_case_kernel_names(void **state)
+{
+	static const char *const want[] = {
+		"unknown",   "established", "syn_sent",	    "syn_recv",	  "fin_wait1",
+		"fin_wait2", "time_wait",   "close",	    "close_wait", "last_ack",
+		"listen",    "closing",	    "new_syn_recv", "unknown",
+	};
+
+	for (int s = 0; s < (int)(sizeof(want) / sizeof(want[0])); s++) {
+		char buf[24];
+		struct strbuf sb;
+
+		strbuf_init(&sb, buf, sizeof(buf));
+		fmt_state_name(&sb, s);
+		assert_string_equal(buf, want[s]);
+	}
+}
+
+/* ---- fmt_json_event: one object per kind, byte for byte ---------------------------------- */
+
+static void test_state_change_egress_syn_sent(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.150", 0, "10.100.10.202", 8000,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE,
+				     SNOOP_TCP_SYN_SENT);
+
+	assert_json(
+		&e, 1,
+		HEAD("state_change", 1) "," NET4(EGRESS) "," EP("source", "10.100.10.150", 0) "," EP(
+			"destination", "10.100.10.202",
+			8000) "," PROCESS
+			      "," SS_HEAD(
+				      "owner") ",\"state\":\"syn_sent\",\"old_state\":\"close\"" NETNS_CG
+					       "}}\n");
+}
+
+static void test_state_change_ingress_source_is_the_remote_initiator(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.202", 8000, "10.100.10.150",
+				     39134, SNOOP_SF_PASSIVE, SNOOP_ATTR_LISTENER,
+				     SNOOP_TCP_SYN_RECV, SNOOP_TCP_ESTABLISHED);
+
+	assert_json(
+		&e, 2,
+		HEAD("state_change", 2) "," NET4(INGRESS) "," EP("source", "10.100.10.150", 39134) "," EP(
+			"destination", "10.100.10.202",
+			8000) "," PROCESS
+			      "," SS_HEAD(
+				      "listener") ",\"state\":\"established\",\"old_state\":\"syn_recv\"" NETNS_CG
+						  "}}\n");
+}
+
+/*
+ * LISTEN -> SYN_RECV is the new accepted socket's first transition, with its
+ * full tuple: an ingress connection, not a listener (schema: the remote
+ * initiator is the source).
+ */
+static void test_state_change_syn_recv_from_listen_has_both_ends(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.202", 8000, "10.100.10.150",
+				     39134, SNOOP_SF_PASSIVE, SNOOP_ATTR_LISTENER, SNOOP_TCP_LISTEN,
+				     SNOOP_TCP_SYN_RECV);
+
+	assert_json(
+		&e, 3,
+		HEAD("state_change", 3) "," NET4(INGRESS) "," EP("source", "10.100.10.150", 39134) "," EP(
+			"destination", "10.100.10.202",
+			8000) "," PROCESS
+			      "," SS_HEAD(
+				      "listener") ",\"state\":\"syn_recv\",\"old_state\":\"listen\"" NETNS_CG
+						  "}}\n");
+}
+
+static void test_state_change_listener_has_only_a_source(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.202", 8000, "0.0.0.0", 0, 0,
+				     SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE, SNOOP_TCP_LISTEN);
+
+	assert_json(
+		&e, 4,
+		HEAD("state_change", 4) "," NET4("") "," EP(
+			"source", "10.100.10.202",
+			8000) "," PROCESS
+			      "," SS_HEAD(
+				      "owner") ",\"state\":\"listen\",\"old_state\":\"close\"" NETNS_CG
+					       "}}\n");
+	e.old_state = SNOOP_TCP_LISTEN;
+	e.new_state = SNOOP_TCP_CLOSE;
+	assert_json(
+		&e, 5,
+		HEAD("state_change", 5) "," NET4("") "," EP(
+			"source", "10.100.10.202",
+			8000) "," PROCESS
+			      "," SS_HEAD(
+				      "owner") ",\"state\":\"close\",\"old_state\":\"listen\"" NETNS_CG
+					       "}}\n");
+}
+
+static void test_state_change_ipv6(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "2001:db8::1", 443, "2001:db8:0:0:0:0:0:2",
+				     51000, SNOOP_SF_PASSIVE, SNOOP_ATTR_OWNER,
+				     SNOOP_TCP_ESTABLISHED, SNOOP_TCP_CLOSE_WAIT);
+
+	assert_json(
+		&e, 6,
+		HEAD("state_change",
+		     6) ",\"network\":{\"transport\":\"tcp\",\"type\":\"ipv6\"" INGRESS
+			"}," EP("source", "2001:db8::2", 51000) "," EP(
+				"destination", "2001:db8::1",
+				443) "," PROCESS
+				     "," SS_HEAD(
+					     "owner") ",\"state\":\"close_wait\",\"old_state\":\"established\"" NETNS_CG
+						      "}}\n");
+}
+
+static void test_retransmit_and_synack_retransmit(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_RETRANSMIT, "10.1.1.2", 50000, "10.1.1.1", 8080,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, 0, SNOOP_TCP_ESTABLISHED);
+
+	assert_json(
+		&e, 8,
+		HEAD("retransmit", 8) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
+			"destination", "10.1.1.1",
+			8080) "," PROCESS "," SS_HEAD("owner") ",\"state\":\"established\"" NETNS_CG
+							       ",\"synack\":false}}\n");
+
+	/* A listener's SYN-ACK: the request has no socket yet (cookie 0), the listener's owner. */
+	e = event(SNOOP_KIND_RETRANSMIT, "10.1.1.1", 8080, "10.1.1.2", 50000, SNOOP_SF_PASSIVE,
+		  SNOOP_ATTR_LISTENER, 0, SNOOP_TCP_SYN_RECV);
+	e.cookie = 0;
+	e.detail = 1;
+	assert_json(
+		&e, 9,
+		HEAD("retransmit", 9) "," NET4(INGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
+			"destination", "10.1.1.1",
+			8080) "," PROCESS
+			      ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"listener\""
+			      ",\"state\":\"syn_recv\"" NETNS_CG ",\"synack\":true}}\n");
+}
+
+/* The reason index the kernel's BTF gives NO_SOCKET, or -1 without BTF. */
+static int no_socket_reason(void)
+{
+	for (int r = 0; r < 64; r++) {
+		const char *name = names__reset_reason(r);
+
+		if (name && !strcmp(name, "NO_SOCKET"))
+			return r;
+	}
+	return -1;
+}
+
+static void test_reset_sent_with_no_socket(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_RESET_SENT, "10.1.1.1", 9, "10.1.1.2", 50000,
+				     SNOOP_SF_NO_SOCKET, SNOOP_ATTR_UNKNOWN, 0, SNOOP_TCP_CLOSE);
+	int reason = no_socket_reason();
+
+	e.cookie = 0;
+	/* No reason from the tracepoint (kernels before 6.10): no member. */
+	assert_json(
+		&e, 10,
+		HEAD("reset_sent", 10) "," NET4("") "," EP("source", "10.1.1.1", 9) "," EP(
+			"destination", "10.1.1.2",
+			50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
+			       ",\"state\":\"close\",\"netns\":4026531840}}\n");
+	if (reason < 0) {
+		print_message("no kernel BTF names for sk_rst_reason: NO_SOCKET not checked\n");
+		return;
+	}
+	e.detail = reason + 1;
+	assert_json(
+		&e, 11,
+		HEAD("reset_sent", 11) "," NET4("") "," EP("source", "10.1.1.1", 9) "," EP(
+			"destination", "10.1.1.2",
+			50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
+			       ",\"state\":\"close\",\"netns\":4026531840,\"reset_reason\":\"NO_SOCKET\"}}\n");
+}
+
+static void test_reset_sent_reason_without_a_name_is_a_number(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_RESET_SENT, "10.1.1.1", 8080, "10.1.1.2", 50000,
+				     SNOOP_SF_PASSIVE, SNOOP_ATTR_OWNER, 0, SNOOP_TCP_CLOSE);
+
+	e.detail = 64 + 1; /* beyond any name */
+	assert_json(
+		&e, 12,
+		HEAD("reset_sent", 12) "," NET4(INGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
+			"destination", "10.1.1.1",
+			8080) "," PROCESS "," SS_HEAD("owner") ",\"state\":\"close\"" NETNS_CG
+							       ",\"reset_reason\":64}}\n");
+}
+
+static void test_reset_received(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_RESET_RECV, "10.1.1.2", 50000, "10.1.1.1", 9,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, 0, SNOOP_TCP_SYN_SENT);
+
+	assert_json(&e, 13,
+		    HEAD("reset_received", 13) "," NET4(EGRESS) "," EP(
+			    "source", "10.1.1.2",
+			    50000) "," EP("destination", "10.1.1.1",
+					  9) "," PROCESS
+					     "," SS_HEAD("owner") ",\"state\":\"syn_sent\"" NETNS_CG
+								  "}}\n");
+}
+
+static void test_connect_error_refused_and_timed_out(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_ERROR, "10.1.1.2", 50000, "10.1.1.1", 9,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, 0, SNOOP_TCP_CLOSE);
+
+	e.detail = ECONNREFUSED;
+	assert_json(
+		&e, 14,
+		HEAD("connect_error", 14) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
+			"destination", "10.1.1.1",
+			9) "," PROCESS
+			   ",\"error\":{\"code\":\"ECONNREFUSED\",\"message\":\"Connection refused\"}," SS_HEAD(
+				   "owner") ",\"state\":\"close\"" NETNS_CG "}}\n");
+	e.detail = ETIMEDOUT;
+	assert_json(
+		&e, 15,
+		HEAD("connect_error", 15) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
+			"destination", "10.1.1.1",
+			9) "," PROCESS
+			   ",\"error\":{\"code\":\"ETIMEDOUT\",\"message\":\"Connection timed out\"}," SS_HEAD(
+				   "owner") ",\"state\":\"close\"" NETNS_CG "}}\n");
+}
+
+static void test_close_summary(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_CLOSE, "10.200.0.2", 48292, "10.200.0.1", 9099,
+				     SNOOP_SF_ACTIVE | SNOOP_SF_FIN_SENT, SNOOP_ATTR_OWNER, 0,
+				     SNOOP_TCP_CLOSE);
+
+	e.close.duration_ns = 40469832;
+	e.close.bytes_sent = 1000;
+	e.close.bytes_received = 3000;
+	e.close.segs_out = 5;
+	e.close.segs_in = 4;
+	e.close.total_retrans = 2;
+	e.close.srtt_us = 5318;
+	e.close.closed_by = SNOOP_CLOSED_LOCAL;
+	assert_json(
+		&e, 16,
+		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"close\",\"kind\":\"event\","
+		"\"sequence\":16,\"duration\":40469832}," NET4(EGRESS) "," EP(
+			"source", "10.200.0.2",
+			48292) "," EP("destination", "10.200.0.1",
+				      9099) "," PROCESS
+					    "," SS_HEAD(
+						    "owner") ",\"state\":\"close\"" NETNS_CG
+							     ",\"bytes_sent\":1000,\"bytes_received\":3000,\"segs_out\":5,\"segs_in\":4,"
+							     "\"retransmits\":2,\"srtt_us\":5318,\"closed_by\":\"local\"}}\n");
+
+	/* Accepted here, ended by a RST: source is the remote initiator. */
+	e = event(SNOOP_KIND_CLOSE, "10.200.0.1", 9099, "10.200.0.2", 48292, SNOOP_SF_PASSIVE,
+		  SNOOP_ATTR_OWNER, 0, SNOOP_TCP_CLOSE);
+	e.close.closed_by = SNOOP_CLOSED_RESET;
+	assert_json(
+		&e, 17,
+		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"close\",\"kind\":\"event\","
+		"\"sequence\":17,\"duration\":0}," NET4(INGRESS) "," EP("source", "10.200.0.2", 48292) "," EP(
+			"destination", "10.200.0.1",
+			9099) "," PROCESS
+			      "," SS_HEAD(
+				      "owner") ",\"state\":\"close\"" NETNS_CG
+					       ",\"bytes_sent\":0,\"bytes_received\":0,\"segs_out\":0,\"segs_in\":0,"
+					       "\"retransmits\":0,\"srtt_us\":0,\"closed_by\":\"reset\"}}\n");
+}
+
+static void test_unknown_attribution_has_no_process_nor_user(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_UNKNOWN, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+
+	assert_json(
+		&e, 18,
+		HEAD("state_change", 18) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
+			"destination", "10.1.1.1",
+			80) "," SS_HEAD("unknown") ",\"state\":\"fin_wait1\",\"old_state\":\"established\",\"netns\":4026531840}}\n");
+}
+
+static void test_snapshot_attribution_is_seen_at_start(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.1", 22, "10.1.1.9", 61000,
+				     SNOOP_SF_PASSIVE | SNOOP_SF_SNAPSHOT, SNOOP_ATTR_SNAPSHOT,
+				     SNOOP_TCP_ESTABLISHED, SNOOP_TCP_CLOSE_WAIT);
+
+	assert_json(
+		&e, 19,
+		HEAD("state_change", 19) "," NET4(INGRESS) "," EP("source", "10.1.1.9", 61000) "," EP(
+			"destination", "10.1.1.1",
+			22) "," PROCESS
+			    "," SS_HEAD(
+				    "snapshot") ",\"state\":\"close_wait\",\"old_state\":\"established\",\"netns\":4026531840,"
+						"\"seen_at_start\":true,\"cgroup_id\":7}}\n");
+}
+
+static void test_hostile_process_name_escaped(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+
+	memset(e.owner.comm, 0, sizeof(e.owner.comm));
+	memcpy(e.owner.comm, "q\"b\\\t\xffz\n{\"a\":1}", 15);
+	assert_json(
+		&e, 20,
+		HEAD("state_change", 20) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
+			"destination", "10.1.1.1",
+			80) ",\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},"
+			    "\"name\":\"q\\\"b\\\\\\u0009" FFFD "z\\u000a{\\\"a\\\":1}\","
+			    "\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}," SS_HEAD(
+				    "owner") ",\"state\":\"fin_wait1\",\"old_state\":\"established\"" NETNS_CG
+					     "}}\n");
+}
+
+static void test_comm_of_16_bytes_without_nul_stops_at_16(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	char buf[FMT_LINE_MAX];
+
+	memcpy(e.owner.comm, "0123456789abcdef", SNOOP_COMM_LEN);
+	/* What follows comm in memory must not leak into the name. */
+	memset(&e.close, 'X', sizeof(e.close));
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 21);
+	assert_non_null(strstr(buf, "\"name\":\"0123456789abcdef\","));
+	assert_null(strchr(buf, 'X'));
+}
+
+static void test_event_truncated_to_small_buffer_without_overrun(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_CLOSE, "10.200.0.2", 48292, "10.200.0.1", 9099,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, 0, SNOOP_TCP_CLOSE);
+	char mem[FMT_LINE_MAX];
+	size_t len;
+
+	memset(mem, 'Z', sizeof(mem));
+	len = fmt_json_event(mem, 20, &e, TS_NS, 1);
+	assert_int_equal(len, 19);
+	assert_memory_equal(mem, "{\"@timestamp\":\"2024\0", 20);
+	for (size_t i = 20; i < sizeof(mem); i++)
+		assert_int_equal(mem[i], 'Z');
+}
+
+/* ---- lost objects and diagnostics ------------------------------------------------------- */
+
+static void test_lost_object(void **state)
+{
+	char buf[FMT_LINE_MAX];
+	const char *want = "{\"@timestamp\":\"" TS
+			   "\",\"event\":{\"action\":\"lost\",\"sequence\":547},"
+			   "\"socket_snoop\":{\"schema\":\"1\",\"lost\":18446744073709551615}}\n";
+	size_t len = fmt_json_lost(buf, sizeof(buf), UINT64_MAX, TS_NS, 547);
+
+	assert_string_equal(buf, want);
+	assert_int_equal(len, strlen(want));
+}
+
+static void test_diagnostic_message_escaped(void **state)
+{
+	char buf[FMT_LINE_MAX];
+	const char *want = "{\"@timestamp\":\"" TS "\",\"log\":{\"level\":\"error\",\"logger\":"
+			   "\"socket-snoop\"},\"message\":\"invalid value '\\\"\\u000a" FFFD
+			   "' for --comm\"}\n";
+	size_t len = fmt_json_message(buf, sizeof(buf), "error",
+				      "invalid value '\"\n\xff' for --comm", TS_NS);
+
+	assert_string_equal(buf, want);
+	assert_int_equal(len, strlen(want));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_printable_ascii_unchanged),
+		cmocka_unit_test(test_escape_quote_and_backslash),
+		cmocka_unit_test(test_escape_newline_tab_cr_as_u00xx),
+		cmocka_unit_test(test_escape_every_control_byte_and_del),
+		cmocka_unit_test(test_escape_nul_inside_the_length_is_escaped),
+		cmocka_unit_test(test_escape_valid_utf8_kept),
+		cmocka_unit_test(test_escape_lone_continuation_bytes),
+		cmocka_unit_test(test_escape_overlong_forms),
+		cmocka_unit_test(test_escape_surrogates),
+		cmocka_unit_test(test_escape_bytes_f5_and_above_and_beyond_10ffff),
+		cmocka_unit_test(test_escape_truncated_sequences),
+		cmocka_unit_test(test_escape_hostile_command_name),
+		cmocka_unit_test(test_writer_nesting_commas_and_types),
+		cmocka_unit_test(test_writer_escapes_values),
+		cmocka_unit_test(test_writer_truncates_without_overrun),
+		cmocka_unit_test(test_rfc3339_is_utc_with_nanoseconds),
+		cmocka_unit_test(test_state_names_are_lower_case_kernel_names),
+		cmocka_unit_test(test_state_change_egress_syn_sent),
+		cmocka_unit_test(test_state_change_ingress_source_is_the_remote_initiator),
+		cmocka_unit_test(test_state_change_syn_recv_from_listen_has_both_ends),
+		cmocka_unit_test(test_state_change_listener_has_only_a_source),
+		cmocka_unit_test(test_state_change_ipv6),
+		cmocka_unit_test(test_retransmit_and_synack_retransmit),
+		cmocka_unit_test(test_reset_sent_with_no_socket),
+		cmocka_unit_test(test_reset_sent_reason_without_a_name_is_a_number),
+		cmocka_unit_test(test_reset_received),
+		cmocka_unit_test(test_connect_error_refused_and_timed_out),
+		cmocka_unit_test(test_close_summary),
+		cmocka_unit_test(test_unknown_attribution_has_no_process_nor_user),
+		cmocka_unit_test(test_snapshot_attribution_is_seen_at_start),
+		cmocka_unit_test(test_hostile_process_name_escaped),
+		cmocka_unit_test(test_comm_of_16_bytes_without_nul_stops_at_16),
+		cmocka_unit_test(test_event_truncated_to_small_buffer_without_overrun),
+		cmocka_unit_test(test_lost_object),
+		cmocka_unit_test(test_diagnostic_message_escaped),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tz_east, NULL);
+}
