@@ -1,0 +1,995 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#
+# bench/run.sh - socket-snoop's benchmark driver (`make bench`).
+#
+# In one invocation, over BENCH_ROUNDS interleaved rounds, runs a connection storm (and a
+# chatter workload) without a tracer, under each configuration of socket-snoop and under
+# the peers found on this machine, and reports per configuration: workload rate (median,
+# min, max) and its ratio to the untraced rate, the TCP transitions the kernel made
+# (counted independently in the kernel), events received, lost and written, the tracer's
+# CPU time, CPU per 1,000 events, peak RSS, start-up time and in-kernel cost per program
+# run. Writes docs/BENCHMARKS.md and prints the table.
+#
+# It never asserts timings: it exits 0 unless something broke (a tracer failed to start or
+# to stop cleanly, the workload failed, a tool is missing).
+#
+# Environment (default):
+#   BENCH_ROUNDS (5)            interleaved rounds
+#   BENCH_CONNS (20000)         storm: connections per run
+#   BENCH_THREADS (4)           storm: client threads (and as many server threads)
+#   BENCH_PAYLOAD (0)           storm: payload bytes each way per connection
+#   BENCH_FAMILY (4)            4 or 6
+#   BENCH_TOPOLOGY (lo)         lo: the loopback of a fresh network namespace per run;
+#                               veth: server and clients in two namespaces joined by veth
+#   BENCH_CHATTER (1)           also run the chatter workload (0: storm only), untraced,
+#                               with socket-snoop, tcpsnoop (every packet as a line to a
+#                               file) and tcptop 1
+#   BENCH_CHATTER_CONNS (8)  BENCH_CHATTER_MSGS (20000)  BENCH_CHATTER_SIZE (64)
+#   BENCH_CHATTER_INLINE (0)    1: one thread drives both ends of each chatter connection
+#                               (loadgen chatter -i: no scheduler wake-ups, steadier)
+#   BENCH_PEERS (1)             also measure peers (a bpftrace script) when installed
+#   BENCH_INSTALL (1)           apt-get install bpftrace when it is missing
+#   BENCH_TIMEOUT (60)          loadgen's time bound per run, seconds
+#   BENCH_SETTLE (1)            seconds of quiet before each run
+#   BENCH_OUT (docs/BENCHMARKS.md)  report path; "-" writes none
+#   BENCH_KEEP (0)              1: keep the temporary directory (logs of the last run)
+#   SNOOP (build/socket-snoop)  the binary under test
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+rounds=${BENCH_ROUNDS:-5}
+conns=${BENCH_CONNS:-20000}
+threads=${BENCH_THREADS:-4}
+payload=${BENCH_PAYLOAD:-0}
+family=${BENCH_FAMILY:-4}
+topology=${BENCH_TOPOLOGY:-lo}
+chatter=${BENCH_CHATTER:-1}
+chatter_conns=${BENCH_CHATTER_CONNS:-8}
+chatter_msgs=${BENCH_CHATTER_MSGS:-20000}
+chatter_size=${BENCH_CHATTER_SIZE:-64}
+chatter_inline=${BENCH_CHATTER_INLINE:-0}
+peers=${BENCH_PEERS:-1}
+install=${BENCH_INSTALL:-1}
+timeout=${BENCH_TIMEOUT:-60}
+settle=${BENCH_SETTLE:-1}
+out_md=${BENCH_OUT:-docs/BENCHMARKS.md}
+keep=${BENCH_KEEP:-0}
+snoop=${SNOOP:-build/socket-snoop}
+
+loadgen=bench/loadgen
+runstat=bench/runstat
+peer_script=bench/peers/seedlike.bt
+banner='Monitoring socket connections'
+counter_prog='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ { @n = count(); }'
+
+tmp=
+broke=0
+tracer_pid= # runstat of the tracer currently running
+counter_pid= # runstat of the in-kernel transition counter
+counter_map=
+counter_prog_id=
+netns_list=()
+stats_old=
+tracefs_mounted=0
+snoop_copy=
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+fail() {
+	say "ERROR: $*"
+	broke=1
+}
+die() {
+	say "ERROR: $*"
+	exit 1
+}
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+# Stops a runstat-wrapped process: SIGINT, then SIGKILL after 30 s. Sets stopped_rc to
+# runstat's exit code (the command's). Not in a subshell: only this shell can wait.
+stopped_rc=0
+stop_wrapped() {
+	local pid=$1 ready=$2 i rc=0 child
+	kill -INT "$pid" 2>/dev/null || true
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		child=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' "$ready" 2>/dev/null || true)
+		[[ -z $child ]] || kill -KILL "$child" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	stopped_rc=$rc
+}
+
+cleanup() {
+	local ns
+	trap - EXIT INT TERM
+	if [[ -n $tracer_pid ]]; then
+		stop_wrapped "$tracer_pid" "$tmp/run/tracer.ready"
+	fi
+	if [[ -n $counter_pid ]]; then
+		stop_wrapped "$counter_pid" /dev/null
+	fi
+	for ns in "${netns_list[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if [[ -n $stats_old ]]; then
+		sysctl -qw kernel.bpf_stats_enabled="$stats_old" || true
+	fi
+	if ((tracefs_mounted)); then
+		umount /sys/kernel/tracing 2>/dev/null || true
+	fi
+	if [[ -n $tmp && $keep != 1 ]]; then
+		rm -rf "$tmp"
+	elif [[ -n $tmp ]]; then
+		say "kept $tmp"
+	fi
+}
+
+# ---- BPF object helpers ------------------------------------------------------------
+
+# Prints the ids of the BPF programs (through prog and link fds) a process holds.
+pid_prog_ids() {
+	local pid=$1 fd
+	for fd in /proc/"$pid"/fd/*; do
+		case $(readlink "$fd" 2>/dev/null) in
+		anon_inode:bpf-prog | anon_inode:bpf_link)
+			sed -n 's/^prog_id:[[:space:]]*//p' "/proc/$pid/fdinfo/${fd##*/}" 2>/dev/null
+			;;
+		esac
+	done | sort -un
+}
+
+# Prints the ids of the BPF maps a process holds.
+pid_map_ids() {
+	local pid=$1 fd
+	for fd in /proc/"$pid"/fd/*; do
+		if [[ $(readlink "$fd" 2>/dev/null) == anon_inode:bpf-map ]]; then
+			sed -n 's/^map_id:[[:space:]]*//p' "/proc/$pid/fdinfo/${fd##*/}" 2>/dev/null
+		fi
+	done | sort -un
+}
+
+# Prints "runs total_ns recursion_misses" summed over a process's programs; when some of
+# them are named handle_* (socket-snoop's handlers), only those. Details go to $2.
+prog_stats() {
+	local pid=$1 detail=$2 ids
+	ids=$(pid_prog_ids "$pid" | jq -sc '.')
+	bpftool prog show -j | jq -r --argjson ids "$ids" '
+		[.[] | select(.id as $i | $ids | index($i))] as $mine
+		| ([$mine[] | select(.name | startswith("handle"))]) as $h
+		| (if ($h | length) > 0 then $h else $mine end) as $sel
+		| [($sel | map(.run_cnt // 0) | add // 0),
+		   ($sel | map(.run_time_ns // 0) | add // 0),
+		   ($sel | map(.recursion_misses // 0) | add // 0)] | @tsv' 2>/dev/null ||
+		echo "- - -"
+	bpftool prog show -j | jq -r --argjson ids "$ids" '
+		.[] | select(.id as $i | $ids | index($i))
+		| [.name, .type, (.run_cnt // 0), (.run_time_ns // 0), (.recursion_misses // 0)]
+		| @tsv' >"$detail" 2>/dev/null || true
+}
+
+# Sum over CPUs of the counter's per-CPU count, plus the runs the kernel skipped
+# (recursion misses), so the count is what the kernel did, not what the counter saw.
+kcount() {
+	local sum=0 hex misses
+	[[ -n $counter_map ]] || {
+		echo -
+		return
+	}
+	while read -r hex; do
+		sum=$((sum + 16#$hex))
+	done < <(bpftool map dump id "$counter_map" -j 2>/dev/null |
+		jq -r '.[].values[].value | reverse | map(ltrimstr("0x")) | join("")')
+	misses=$(bpftool prog show id "$counter_prog_id" -j 2>/dev/null | jq '.recursion_misses // 0')
+	echo $((sum + ${misses:-0}))
+}
+
+# CPU time (s) a process has used so far, to the nanosecond, from its threads' schedstat.
+cpu_so_far() {
+	local pid=$1
+	cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{ns += $1} END {printf "%.6f\n", ns / 1e9}'
+}
+
+# A TCP connection to a closed local port: two transitions (SYN_SENT, CLOSE).
+probe_connection() {
+	(exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true
+}
+
+# "InSegs OutSegs" of TCP, summed over the run's network namespaces (fresh per run, so
+# only the workload's segments are in them). Every segment is sent by one local socket
+# and received by another: OutSegs is the packets on the wire, InSegs + OutSegs the
+# packet lines tcpsnoop should print (one per packet sent, one per packet received).
+ns_segs() {
+	local ns
+	for ns in "${netns_list[@]}"; do
+		ip netns exec "$ns" cat /proc/net/snmp
+	done | awk '$1 == "Tcp:" && $2 == "RtoAlgorithm" {
+			for (i = 2; i <= NF; i++) col[$i] = i
+			next
+		}
+		$1 == "Tcp:" {in_ += $col["InSegs"]; out += $col["OutSegs"]}
+		END {print in_ + 0, out + 0}'
+}
+
+# ---- set-up ------------------------------------------------------------------------
+
+have_bpftrace() { command -v bpftrace >/dev/null 2>&1; }
+
+setup_bpftrace() {
+	if ! have_bpftrace && [[ $install == 1 ]] && command -v apt-get >/dev/null; then
+		say "bpftrace is missing: installing it (BENCH_INSTALL=0 to skip)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			bpftrace >/dev/null 2>&1 || say "could not install bpftrace: counts will be n/a"
+	fi
+	have_bpftrace || return 1
+	# bpftrace's classic tracepoints need tracefs, which is not mounted everywhere.
+	if [[ ! -e /sys/kernel/tracing/events ]]; then
+		if mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
+			tracefs_mounted=1
+		else
+			say "cannot mount tracefs: bpftrace will not work"
+			return 1
+		fi
+	fi
+}
+
+# Starts the independent in-kernel counter of TCP transitions (bpftrace, kept running for
+# the whole benchmark, read through bpftool between runs).
+start_counter() {
+	local i ids id
+	"$runstat" -o "$tmp/counter.stats" -- bpftrace -e "$counter_prog" \
+		>"$tmp/counter.out" 2>"$tmp/counter.err" &
+	counter_pid=$!
+	for ((i = 0; i < 600; i++)); do
+		sleep 0.05
+		kill -0 "$counter_pid" 2>/dev/null || break
+		local child
+		child=$(pgrep -P "$counter_pid" | head -n1 || true)
+		[[ -n $child ]] || continue
+		if [[ -z $counter_map ]]; then
+			ids=$(pid_map_ids "$child" | jq -sc '.')
+			id=$(bpftool map show -j | jq -r --argjson ids "$ids" \
+				'.[] | select((.id as $i | $ids | index($i)) and (.type | startswith("percpu")))
+				| .id' |
+				head -n1)
+			counter_prog_id=$(pid_prog_ids "$child" | head -n1)
+			[[ -n $id && -n $counter_prog_id ]] && counter_map=$id
+			continue
+		fi
+		# Attached once it counts a transition we make.
+		probe_connection
+		if [[ $(kcount) != 0 ]]; then
+			return 0
+		fi
+	done
+	say "the bpftrace transition counter did not start: counts will be n/a"
+	sed 's/^/  /' "$tmp/counter.err" >&2 || true
+	[[ -n $counter_pid ]] && stop_wrapped "$counter_pid" /dev/null
+	counter_pid=
+	counter_map=
+	return 1
+}
+
+# ---- network namespaces --------------------------------------------------------------
+
+ns_name=ssbench-$$
+netns_up() {
+	if [[ $topology == veth ]]; then
+		ip netns add "$ns_name-srv"
+		netns_list+=("$ns_name-srv")
+		ip netns add "$ns_name-cli"
+		netns_list+=("$ns_name-cli")
+		ip link add veth-srv netns "$ns_name-srv" type veth peer name veth-cli \
+			netns "$ns_name-cli"
+		ip -n "$ns_name-srv" addr add 198.18.0.1/30 dev veth-srv
+		ip -n "$ns_name-cli" addr add 198.18.0.2/30 dev veth-cli
+		ip -n "$ns_name-srv" addr add fd00:5353::1/64 dev veth-srv nodad
+		ip -n "$ns_name-cli" addr add fd00:5353::2/64 dev veth-cli nodad
+		ip -n "$ns_name-srv" link set veth-srv up
+		ip -n "$ns_name-cli" link set veth-cli up
+		ip -n "$ns_name-srv" link set lo up
+		ip -n "$ns_name-cli" link set lo up
+		# The kernel's default (2) reuses TIME_WAIT ports for loopback only: without
+		# reuse, connect() searches ever longer for a free port once thousands of them
+		# are in TIME_WAIT and the storm slows down five-fold. Only in our namespace.
+		ip netns exec "$ns_name-cli" sysctl -qw net.ipv4.tcp_tw_reuse=1
+	else
+		ip netns add "$ns_name"
+		netns_list+=("$ns_name")
+		ip -n "$ns_name" link set lo up
+	fi
+}
+
+netns_down() {
+	local ns
+	for ns in "${netns_list[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	netns_list=()
+}
+
+# loadgen's options that place the workload.
+placement() {
+	if [[ $topology == veth ]]; then
+		local addr=198.18.0.1
+		[[ $family == 6 ]] && addr=fd00:5353::1
+		echo "--server-netns /run/netns/$ns_name-srv --client-netns /run/netns/$ns_name-cli -a $addr"
+	else
+		local fam=
+		[[ $family == 6 ]] && fam=-6
+		echo "--server-netns /run/netns/$ns_name --client-netns /run/netns/$ns_name $fam"
+	fi
+}
+
+workload_args() {
+	case $1 in
+	storm) echo "storm -n $conns -c $threads -P $payload -t $timeout" ;;
+	chatter)
+		echo "chatter -k $chatter_conns -m $chatter_msgs -s $chatter_size -t $timeout$(
+			[[ $chatter_inline == 1 ]] && echo " -i")"
+		;;
+	esac
+}
+
+# ---- configurations --------------------------------------------------------------------
+
+declare -A cfg_desc cfg_cmd cfg_off
+cfg_desc[base]="no tracer"
+
+define_configs() {
+	local help=
+	if [[ -x $snoop ]]; then
+		# Every round measures the same build, even if build/ changes meanwhile.
+		snoop_copy=$tmp/socket-snoop
+		cp "$snoop" "$snoop_copy"
+		# The faces are chosen by the name the binary is started as.
+		ln -s socket-snoop "$tmp/tcpsnoop"
+		ln -s socket-snoop "$tmp/tcptop"
+		help=$("$snoop_copy" --help 2>&1 || true)
+		cfg_desc[log]="socket-snoop, log lines to a file"
+		cfg_cmd[log]="$snoop --log-file=\$RUN/log --no-report > \$RUN/console"
+		cfg_desc[json]="socket-snoop -j, JSON to a file"
+		if grep -q -- '--json' <<<"$help"; then
+			cfg_cmd[json]="$snoop -j --log-file=\$RUN/log --no-report > \$RUN/console"
+		else
+			cfg_off[json]="not available (--help has no --json)"
+		fi
+		cfg_desc[filtered]="socket-snoop --lport=1 (filter excludes the workload)"
+		if grep -q -- '--lport' <<<"$help"; then
+			cfg_cmd[filtered]="$snoop --lport=1 --log-file=\$RUN/log --no-report > \$RUN/console"
+		else
+			cfg_off[filtered]="not available (--help has no --lport)"
+		fi
+		cfg_desc[tcpsnoop]="tcpsnoop, every packet as a line to a file"
+		cfg_cmd[tcpsnoop]="build/tcpsnoop > \$RUN/console"
+		cfg_desc[tcptop]="tcptop 1 (1 s interval), output to a file"
+		cfg_cmd[tcptop]="build/tcptop 1 > \$RUN/console"
+		for c in tcpsnoop tcptop; do
+			if ! "$tmp/$c" -h 2>&1 | grep -q "USAGE: $c"; then
+				cfg_off[$c]="not available ($c -h does not print its usage)"
+				unset "cfg_cmd[$c]"
+			fi
+		done
+	else
+		for c in log json filtered tcpsnoop tcptop; do
+			cfg_desc[$c]="socket-snoop ($c)"
+			cfg_off[$c]="not available: $snoop is not built"
+		done
+		fail "$snoop is missing: run make first"
+	fi
+	cfg_desc[bpftrace]="peer: bpftrace script like the seed tool ($peer_script)"
+	if [[ $peers != 1 ]]; then
+		cfg_off[bpftrace]="not run (BENCH_PEERS=0)"
+	elif ! have_bpftrace; then
+		cfg_off[bpftrace]="not available (bpftrace is not installed)"
+	else
+		cfg_cmd[bpftrace]="bpftrace $peer_script > \$RUN/console"
+	fi
+}
+
+# Starts the tracer of configuration $1 under runstat; returns non-zero if it did not
+# come up (its stderr is shown).
+start_tracer() {
+	local cfg=$1 run=$tmp/run i watch mark
+	local -a cmd
+	case $cfg in
+	log) cmd=("$snoop_copy" "--log-file=$run/log" --no-report) ;;
+	json) cmd=("$snoop_copy" -j "--log-file=$run/log" --no-report) ;;
+	filtered) cmd=("$snoop_copy" --lport=1 "--log-file=$run/log" --no-report) ;;
+	bpftrace) cmd=(bpftrace "$peer_script") ;;
+	tcpsnoop) cmd=("$tmp/tcpsnoop") ;;
+	tcptop) cmd=("$tmp/tcptop" 1) ;;
+	esac
+	if [[ $cfg == bpftrace ]]; then
+		# bpftrace says "Attaching N probes..." on stdout as it attaches.
+		watch=$run/console mark=Attaching
+	elif [[ $cfg == tcpsnoop ]]; then
+		# tcpsnoop prints its header on stdout once its programs are attached.
+		watch=$run/console mark=LADDR
+	elif [[ $cfg == tcptop ]]; then
+		watch=$run/console mark='Tracing...'
+	else
+		watch=$run/stderr mark=$banner
+	fi
+	"$runstat" -o "$run/tracer.stats" -f "$watch" -m "$mark" -r "$run/tracer.ready" -- \
+		"${cmd[@]}" >"$run/console" 2>"$run/stderr" &
+	tracer_pid=$!
+	for ((i = 0; i < 3000; i++)); do
+		[[ -e $run/tracer.ready ]] && return 0
+		kill -0 "$tracer_pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	stop_wrapped "$tracer_pid" "$run/tracer.ready"
+	tracer_pid=
+	fail "$cfg: ${cmd[*]} did not start; its stderr:"
+	sed 's/^/  /' "$run/stderr" >&2 || true
+	return 1
+}
+
+# The number after KEY= in a line of key=value pairs (or in a JSON message holding one).
+field() { sed -n "s/.*\\b$1=\\(-\\{0,1\\}[0-9][0-9.]*\\).*/\\1/p" <<<"$2" | head -n1; }
+
+results=
+# One run: workload $1 under configuration $2 in round $3; appends a row to $results.
+run_one() {
+	local wl=$1 cfg=$2 round=$3 run=$tmp/run
+	local status=ok rate=- errors=- kernel=- events=- lost=- logged=- kept=- cpu=- cpu_start=-
+	local per_k=- rss=- startup=- runs=- ns_run=- ns_kt=- misses=- k0 k1 line lrc=0 child="" st rc
+	local s0i s0o s1i s1o segs_in=- segs_out=- pps=- secs port
+	local -a args
+	rm -rf "$run"
+	mkdir -p "$run"
+	sleep "$settle"
+	netns_up
+	if [[ $cfg != base ]]; then
+		if ! start_tracer "$cfg"; then
+			cfg_off[$cfg]="FAILED to start (round $round)"
+			netns_down
+			return
+		fi
+		child=$(field pid "$(cat "$run/tracer.ready")")
+		startup=$(field startup_ms "$(cat "$run/tracer.ready")")
+		cpu_start=$(cpu_so_far "$child")
+	fi
+	read -ra args <<<"$(workload_args "$wl") $(placement)"
+	k0=$(kcount)
+	read -r s0i s0o <<<"$(ns_segs)"
+	"$loadgen" "${args[@]}" >"$run/loadgen.out" 2>"$run/loadgen.err" || lrc=$?
+	# Let transitions still queued in softirq (ksoftirqd) land inside the counted window.
+	sleep 0.2
+	k1=$(kcount)
+	read -r s1i s1o <<<"$(ns_segs)"
+	segs_in=$((s1i - s0i))
+	segs_out=$((s1o - s0o))
+	line=$(tail -n1 "$run/loadgen.out")
+	rate=$(field rate "$line")
+	errors=$(field errors "$line")
+	secs=$(field secs "$line")
+	port=$(field port "$line")
+	if [[ -n $secs ]]; then
+		pps=$(awk -v n="$segs_out" -v s="$secs" 'BEGIN {if (s > 0) printf "%.0f", n / s; else print "-"}')
+	fi
+	if ((lrc != 0)) || [[ -z $rate ]]; then
+		status=workload-failed
+		fail "$wl/$cfg round $round: loadgen exited $lrc: $(tr '\n' ' ' <"$run/loadgen.err")"
+	fi
+	[[ $k0 != - && $k1 != - ]] && kernel=$((k1 - k0))
+	if [[ -n $child ]]; then
+		read -r runs st misses < <(prog_stats "$child" "$tmp/progs-$wl-$cfg.tsv")
+		stop_wrapped "$tracer_pid" "$run/tracer.ready"
+		rc=$stopped_rc
+		tracer_pid=
+		if [[ $rc != 0 ]]; then
+			status=tracer-failed
+			fail "$wl/$cfg round $round: the tracer exited with $rc; its stderr:"
+			sed 's/^/  /' "$run/stderr" >&2 || true
+		fi
+		if is_uint "$runs" && ((runs > 0)); then
+			ns_run=$(awk -v t="$st" -v n="$runs" 'BEGIN {printf "%.0f", t / n}')
+		fi
+		# Per-transition figures only mean something when transitions are the load.
+		if is_uint "$st" && [[ $kernel != - ]] && ((kernel >= 1000)); then
+			ns_kt=$(awk -v t="$st" -v n="$kernel" 'BEGIN {printf "%.0f", t / n}')
+		fi
+		line=$(cat "$run/tracer.stats" 2>/dev/null || true)
+		cpu=$(field cpu_s "$line")
+		rss=$(awk -v k="$(field maxrss_kb "$line")" 'BEGIN {printf "%.1f", k / 1024}')
+		if [[ $cfg == bpftrace ]]; then
+			events=$(grep -c 'State Change:' "$run/console" || true)
+			lost=$(cat "$run/console" "$run/stderr" | sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' |
+				awk '{n += $1} END {print n + 0}')
+			logged=$events
+		elif [[ $cfg == tcpsnoop ]]; then
+			# events: every packet line (the header left out); written: the workload's
+			# lines (its port at either end), against the namespaces' InSegs + OutSegs.
+			events=$(awk 'NR > 1' "$run/console" | wc -l)
+			logged=$(awk -v p="${port:-x}" 'NR > 1 && ($4 == p || $7 == p)' "$run/console" | wc -l)
+			lost=$(sed -n 's/^tcpsnoop: \([0-9]*\) packet lines lost.*/\1/p' "$run/stderr" |
+				awk '{n += $1} END {print n + 0}')
+		elif [[ $cfg == tcptop ]]; then
+			events=-
+			logged=$(grep -c 'LADDR' "$run/console" || true) # reports printed
+			lost=$(sed -n 's/^tcptop: \([0-9]*\) packets not counted.*/\1/p' "$run/stderr" |
+				awk '{n += $1} END {print n + 0}')
+		else
+			line=$(grep -a 'Summary:' "$run/stderr" | tail -n1 || true)
+			events=$(field RECEIVED "$line")
+			lost=$(field LOST "$line")
+			[[ -n $events ]] || events=-
+			[[ -n $lost ]] || lost=-
+			if [[ $cfg == json ]]; then
+				logged=$(grep -c 'state_change' "$run/log" 2>/dev/null || true)
+			else
+				logged=$(grep -c 'State Change:' "$run/log" 2>/dev/null || true)
+			fi
+		fi
+		[[ -n $logged ]] || logged=0
+		if [[ $cfg == tcpsnoop ]]; then
+			if ((segs_in + segs_out > 0)); then
+				kept=$(awk -v l="$logged" -v k="$((segs_in + segs_out))" \
+					'BEGIN {printf "%.3f", 100 * l / k}')
+			fi
+		elif [[ $cfg == tcptop ]]; then
+			: # no per-event figure: tcptop counts in the kernel
+		elif [[ $kernel != - ]] && ((kernel >= 1000)); then
+			kept=$(awk -v l="$logged" -v k="$kernel" 'BEGIN {printf "%.1f", 100 * l / k}')
+		fi
+		# CPU per 1,000 events, start-up excluded: it is paid once, not per event.
+		if is_uint "$events" && ((events >= 1000)) && [[ -n $cpu ]]; then
+			per_k=$(awk -v c="$cpu" -v s="$cpu_start" -v e="$events" \
+				'BEGIN {printf "%.3f", (c - s) * 1e6 / e}')
+		fi
+	fi
+	printf '%s\n' "$wl	$cfg	$round	$status	$rate	$errors	$kernel	$events	$lost	$logged	$kept	${cpu:--}	$cpu_start	$per_k	$rss	${startup:--}	$runs	$ns_run	$misses	$ns_kt	$segs_in	$segs_out	$pps" >>"$results"
+	say "$(printf 'round %d/%d %-7s %-9s rate=%s kernel=%s events=%s lost=%s written=%s cpu=%s rss=%sMiB start=%sms bpf=%sns/run segs=%s+%s pkt/s=%s' \
+		"$round" "$rounds" "$wl" "$cfg" "$rate" "$kernel" "$events" "$lost" "$logged" \
+		"${cpu:--}" "$rss" "${startup:--}" "$ns_run" "$segs_in" "$segs_out" "$pps")"
+	netns_down
+}
+
+# ---- report ---------------------------------------------------------------------------
+
+# Column numbers in $results.
+c_status=4 c_rate=5 c_kernel=7 c_events=8 c_lost=9 c_logged=10 c_kept=11 c_cpu=12
+c_cpu_start=13 c_per_k=14 c_rss=15 c_startup=16 c_runs=17 c_ns_run=18 c_misses=19
+c_ns_kt=20 c_segs_in=21 c_segs_out=22 c_pps=23
+
+# Prints "median min max" of column $3 over the good runs of workload $1, configuration $2.
+agg() {
+	awk -F'\t' -v w="$1" -v c="$2" -v k="$3" -v s="$c_status" \
+		'$1 == w && $2 == c && $s == "ok" && $k != "-" && $k != "" {print $k}' "$results" |
+		sort -g | awk '{v[NR] = $1}
+		END {
+			if (!NR) { print "- - -"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR]
+		}'
+}
+
+med() { agg "$@" | cut -d' ' -f1; }
+
+# "median (worst)" of a column: worst is its max ($5 = max) or min ($5 = min).
+worst() {
+	local m lo hi w
+	read -r m lo hi <<<"$(agg "$1" "$2" "$3")"
+	[[ $m != - ]] || {
+		echo -
+		return
+	}
+	w=$hi
+	[[ $5 == min ]] && w=$lo
+	echo "$(fmt "$4" "$m") ($(fmt "$4" "$w"))"
+}
+
+# Per-round ratios of configuration $2's rate to the untraced rate: "min max".
+ratio_range() {
+	awk -F'\t' -v w="$1" -v c="$2" -v s="$c_status" -v r="$c_rate" '
+		$1 == w && $s == "ok" && $2 == "base" {b[$3] = $r}
+		$1 == w && $s == "ok" && $2 == c {t[$3] = $r}
+		END {
+			n = 0
+			for (k in t) if (k in b && b[k] > 0) {
+				x = t[k] / b[k]
+				if (!n || x < lo) lo = x
+				if (!n || x > hi) hi = x
+				n++
+			}
+			if (n) printf "%.3f %.3f\n", lo, hi; else print "- -"
+		}' "$results"
+}
+
+fmt() { # fmt PRINTF_FORMAT VALUE: "-" passes through
+	if [[ $2 == - || -z $2 ]]; then echo -; else awk -v v="$2" "BEGIN {printf \"$1\", v}"; fi
+}
+
+# Rate and ratio cells of configuration $2 in workload $1: "median | min – max | ratio".
+rate_cells() {
+	local wl=$1 cfg=$2 m lo hi base r rlo rhi
+	read -r base _ _ <<<"$(agg "$wl" base $c_rate)"
+	read -r m lo hi <<<"$(agg "$wl" "$cfg" $c_rate)"
+	r=-
+	if [[ $m != - && $base != - ]]; then
+		r=$(awk -v a="$m" -v b="$base" 'BEGIN {printf "%.3f", a / b}')
+	fi
+	read -r rlo rhi <<<"$(ratio_range "$wl" "$cfg")"
+	if [[ $cfg == base ]]; then
+		r=1
+	elif [[ $rlo != - ]]; then
+		r="$r ($rlo – $rhi)"
+	fi
+	printf '%s | %s – %s | %s' "$(fmt %.0f "$m")" "$(fmt %.0f "$lo")" "$(fmt %.0f "$hi")" "$r"
+}
+
+# The storm's effect on the workload and what reached the log: one row per configuration.
+storm_table() {
+	local cfg
+	echo "| configuration | conn/s median | min – max | ratio to untraced (per-round range) | kernel transitions | events received | events lost (worst run) | state lines written | written / kernel (worst run) |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for cfg in "${configs[@]}"; do
+		if [[ -n ${cfg_off[$cfg]:-} ]]; then
+			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | |"
+			continue
+		fi
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
+			"$(rate_cells storm "$cfg")" \
+			"$(fmt %.0f "$(med storm "$cfg" $c_kernel)")" \
+			"$(fmt %.0f "$(med storm "$cfg" $c_events)")" \
+			"$(worst storm "$cfg" $c_lost %.0f max)" \
+			"$(fmt %.0f "$(med storm "$cfg" $c_logged)")" \
+			"$(worst storm "$cfg" $c_kept %.1f%% min)"
+	done
+}
+
+# What the storm cost each tracer: one row per tracer configuration.
+storm_cost_table() {
+	local cfg
+	echo "| configuration | CPU s (start-up) | CPU ms / 1k events | peak RSS MiB | start-up ms | BPF ns / run | BPF runs | BPF ns / kernel transition | recursion misses |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for cfg in "${configs[@]}"; do
+		[[ $cfg != base ]] || continue
+		if [[ -n ${cfg_off[$cfg]:-} ]]; then
+			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | |"
+			continue
+		fi
+		printf '| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
+			"$(fmt %.3f "$(med storm "$cfg" $c_cpu)")" \
+			"$(fmt %.3f "$(med storm "$cfg" $c_cpu_start)")" \
+			"$(fmt %.3f "$(med storm "$cfg" $c_per_k)")" \
+			"$(fmt %.1f "$(med storm "$cfg" $c_rss)")" \
+			"$(fmt %.1f "$(med storm "$cfg" $c_startup)")" \
+			"$(fmt %.0f "$(med storm "$cfg" $c_ns_run)")" \
+			"$(fmt %.0f "$(med storm "$cfg" $c_runs)")" \
+			"$(fmt %.0f "$(med storm "$cfg" $c_ns_kt)")" \
+			"$(fmt %.0f "$(med storm "$cfg" $c_misses)")"
+	done
+}
+
+chatter_table() {
+	local cfg
+	echo "| configuration | round trips/s median | min – max | ratio to untraced (per-round range) | packets/s median | CPU s (start-up) | peak RSS MiB | BPF ns / run | BPF runs |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for cfg in "${chatter_configs[@]}"; do
+		if [[ -n ${cfg_off[$cfg]:-} ]]; then
+			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | |"
+			continue
+		fi
+		printf '| %s | %s | %s | %s (%s) | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
+			"$(rate_cells chatter "$cfg")" \
+			"$(fmt %.0f "$(med chatter "$cfg" $c_pps)")" \
+			"$(fmt %.3f "$(med chatter "$cfg" $c_cpu)")" \
+			"$(fmt %.3f "$(med chatter "$cfg" $c_cpu_start)")" \
+			"$(fmt %.1f "$(med chatter "$cfg" $c_rss)")" \
+			"$(fmt %.0f "$(med chatter "$cfg" $c_ns_run)")" \
+			"$(fmt %.0f "$(med chatter "$cfg" $c_runs)")"
+	done
+}
+
+# Sum of columns $3 and $4 per good run of workload $1, configuration $2: "median min max".
+agg_sum() {
+	awk -F'\t' -v w="$1" -v c="$2" -v a="$3" -v b="$4" -v s="$c_status" \
+		'$1 == w && $2 == c && $s == "ok" && $a != "-" && $b != "-" {print $a + $b}' "$results" |
+		sort -g | awk '{v[NR] = $1}
+		END {
+			if (!NR) { print "- - -"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR]
+		}'
+}
+
+# tcpsnoop under chatter: did every packet of the workload become a line?
+tcpsnoop_table() {
+	local cfg=tcpsnoop
+	echo "| configuration | packets/s median (slowest run) | packet lines expected (kernel InSegs + OutSegs) | workload lines written | written / expected (worst run) | lines lost, as tcpsnoop reports them (worst run) | all lines written | CPU s (start-up) | CPU ms / 1k lines | peak RSS MiB |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	if [[ -n ${cfg_off[$cfg]:-} ]]; then
+		echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | | |"
+		return
+	fi
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s | %s |\n' "${cfg_desc[$cfg]}" \
+		"$(worst chatter "$cfg" $c_pps %.0f min)" \
+		"$(fmt %.0f "$(agg_sum chatter "$cfg" $c_segs_in $c_segs_out | cut -d' ' -f1)")" \
+		"$(fmt %.0f "$(med chatter "$cfg" $c_logged)")" \
+		"$(worst chatter "$cfg" $c_kept %.3f%% min)" \
+		"$(worst chatter "$cfg" $c_lost %.0f max)" \
+		"$(fmt %.0f "$(med chatter "$cfg" $c_events)")" \
+		"$(fmt %.3f "$(med chatter "$cfg" $c_cpu)")" \
+		"$(fmt %.3f "$(med chatter "$cfg" $c_cpu_start)")" \
+		"$(fmt %.3f "$(med chatter "$cfg" $c_per_k)")" \
+		"$(fmt %.1f "$(med chatter "$cfg" $c_rss)")"
+}
+
+# Per-program in-kernel cost, from the last run of each tracer configuration.
+program_table() {
+	local f cfg wl
+	echo "| workload | configuration | program | type | runs | ns / run | recursion misses |"
+	echo "|---|---|---|---|---|---|---|"
+	for f in "$tmp"/progs-*.tsv; do
+		[[ -e $f ]] || continue
+		wl=${f##*/progs-}
+		cfg=${wl#*-}
+		cfg=${cfg%.tsv}
+		wl=${wl%%-*}
+		awk -F'\t' -v w="$wl" -v c="$cfg" '{
+			printf "| %s | %s | %s | %s | %d | %s | %d |\n", w, c, $1, $2, $3,
+				($3 > 0 ? sprintf("%.0f", $4 / $3) : "-"), $5
+		}' "$f"
+	done
+}
+
+commands_section() {
+	local cfg
+	echo '```sh'
+	echo "# all of it: sudo make bench (builds, then runs bench/run.sh); this report came from"
+	echo "BENCH_ROUNDS=$rounds BENCH_CONNS=$conns BENCH_THREADS=$threads BENCH_PAYLOAD=$payload \\"
+	echo "  BENCH_FAMILY=$family BENCH_TOPOLOGY=$topology BENCH_CHATTER=$chatter bench/run.sh"
+	echo "# workload (the netns is created fresh for each run: $topology topology)"
+	echo "bench/loadgen $(workload_args storm) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
+	if [[ $chatter == 1 ]]; then
+		echo "bench/loadgen $(workload_args chatter) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
+	fi
+	echo "# tracers, each under bench/runstat (start-up, CPU, peak RSS); \$RUN: a scratch directory"
+	for cfg in "${configs[@]}"; do
+		[[ -n ${cfg_cmd[$cfg]:-} ]] && echo "${cfg_cmd[$cfg]}"
+	done
+	if [[ $chatter == 1 ]]; then
+		echo "# chatter only"
+		for cfg in tcpsnoop tcptop; do
+			[[ -n ${cfg_cmd[$cfg]:-} ]] && echo "${cfg_cmd[$cfg]}"
+		done
+		echo "# independent packet count: TCP InSegs and OutSegs of the run's namespace(s), before and after"
+		echo "ip netns exec ssbench cat /proc/net/snmp"
+	fi
+	if [[ -n $counter_map ]]; then
+		echo "# independent in-kernel count of TCP transitions, running for the whole benchmark"
+		echo "bpftrace -e '$counter_prog'"
+	fi
+	echo "sysctl -w kernel.bpf_stats_enabled=1   # restored at the end"
+	echo '```'
+}
+
+write_report() {
+	local cpu kernel date snoop_version bpftrace_version commit binsum
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+	kernel=$(uname -r)
+	date=$(date -u '+%Y-%m-%d %H:%M UTC')
+	snoop_version=$([[ -n $snoop_copy ]] && "$snoop_copy" --version 2>/dev/null | head -n1 ||
+		echo "socket-snoop not built")
+	bpftrace_version=$(have_bpftrace && bpftrace --version 2>/dev/null | head -n1 || echo "not installed")
+	commit=$(git rev-parse --short HEAD 2>/dev/null || echo "uncommitted")
+	binsum=-
+	[[ -z $snoop_copy ]] || binsum=$(sha256sum "$snoop_copy" | cut -c1-12)
+	cat <<EOF
+# socket-snoop benchmarks
+
+Written by \`bench/run.sh\` (\`make bench\`) on $date. Do not edit by hand: run it again.
+
+## Machine
+
+- $(nproc) CPUs: ${cpu:-unknown}; $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) of memory
+- kernel $kernel; $(sed -n 's/^PRETTY_NAME="\(.*\)"$/\1/p' /etc/os-release)
+- $snoop_version, binary sha256 $binsum (tree at $commit); $bpftrace_version
+
+## Settings
+
+$rounds rounds, configurations interleaved (each round starts with a different one).
+Storm: $conns connections from $threads client threads to $threads server threads,
+payload $payload bytes each way, IPv$family, topology \`$topology\`.
+$(if [[ $chatter == 1 ]]; then
+	echo "Chatter: $chatter_conns connections x $chatter_msgs round trips of $chatter_size bytes,"
+	if [[ $chatter_inline == 1 ]]; then
+		echo "each connection driven at both ends by one thread (no wake-ups)."
+	else
+		echo "each between a client thread and its own server thread."
+	fi
+fi)
+
+## Connection storm
+
+$(storm_table)
+
+What it cost the tracer:
+
+$(storm_cost_table)
+
+$(if [[ $chatter == 1 ]]; then
+	echo "## Chatter (long-lived connections, small messages)"
+	echo
+	chatter_table
+	echo
+	echo "tcpsnoop's packet lines (every packet of the workload, sent and received, as a line):"
+	echo
+	tcpsnoop_table
+fi)
+
+## In-kernel cost per program (last round)
+
+$(program_table)
+
+## Commands
+
+$(commands_section)
+
+## How to read this
+
+- **conn/s**: connections per second of the storm (connect, close, both sides fully
+  closed), median over the rounds, with the smallest and largest. **ratio**: median
+  traced rate / median untraced rate; in brackets, the range of the per-round ratios
+  (each traced run against the untraced run of the same round). The machine is noisy:
+  read ratios within a few percent as equal.
+- **kernel transitions**: TCP state changes the kernel made while the workload ran,
+  counted by a separate bpftrace program (\`@n = count()\` on
+  \`sock:inet_sock_set_state\`) plus the runs the kernel skipped for it (recursion misses),
+  so it is the kernel's figure, not the tracer's. A storm connection makes 10
+  transitions (client: SYN_SENT, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSE; server:
+  SYN_RECV, ESTABLISHED, CLOSE_WAIT, LAST_ACK, CLOSE; TIME_WAIT is a separate mini-socket
+  that the tracepoint does not report), plus one for the listener: about 200,000 for
+  20,000 connections. It varies by a few dozen from run to run: on loopback a few late
+  ACKs reach the listener after their connection is gone and are answered with a reset,
+  and the counter also sees the rest of the machine's TCP traffic. It runs during every
+  run, the untraced one included, so its small cost is in every row alike.
+- Every column is a median over the rounds, taken column by column; for the loss
+  columns the worst run is in brackets.
+- **events received / lost**: socket-snoop's own \`Summary: RECEIVED=... LOST=...\` line
+  at exit (all event kinds, over its whole life). For the bpftrace peer: lines printed and
+  the \`Lost N events\` it reported.
+- **state lines written**: state-change lines in the log file (\`State Change:\` lines, or
+  \`state_change\` objects in JSON); **written / kernel** is the share of the kernel's
+  transitions that reached the file. 100% means nothing was lost.
+- **CPU s**: the tracer's user + system CPU from \`wait4()\` (exact, including start-up
+  and shutdown), with the start-up part in brackets (CPU used until it was ready,
+  from the threads' schedstat). **CPU ms / 1k events** leaves start-up out.
+- **peak RSS**: \`ru_maxrss\` of the tracer (its VmHWM).
+- **start-up ms**: from fork() of the tracer to its ready line appearing on its output:
+  socket-snoop's \`$banner\` banner (printed once its programs are
+  attached), bpftrace's \`Attaching N probes...\` (printed as it attaches them). Polled
+  every 0.5 ms.
+- **BPF ns / run, runs, recursion misses**: from \`kernel.bpf_stats_enabled=1\` and
+  \`bpftool prog show\`, summed over the tracer's programs (socket-snoop: its \`handle_*\`
+  programs), read just before the tracer is stopped. **BPF ns / kernel transition**: the
+  same total run time divided by the kernel's transitions, a per-event cost that compares
+  tools with different numbers of programs. Stats are on for every run, the untraced one
+  included, so their own small cost is in every row alike.
+- Every run uses a fresh network namespace: TIME_WAIT sockets of earlier runs (the client
+  closes first, so each connection leaves one) are gone, and every run starts from the
+  same state. Without this the kernel's TIME_WAIT table fills up after a few storms
+  (\`tcp_max_tw_buckets\`) and later runs get much faster than earlier ones. Client ports
+  are chosen by the kernel; 20,000 connections fit in the default ephemeral range, and
+  \`net.ipv4.tcp_tw_reuse\` (2 by default: loopback only; set to 1 inside the client's
+  namespace for the veth topology) lets connect() reuse TIME_WAIT ports older than a
+  second instead of searching ever longer for a free one. No sysctl of the host changes
+  except \`kernel.bpf_stats_enabled\`, restored at the end.
+- **Chatter**: round trips/s of the whole chatter run (every connection's round trips /
+  loadgen's wall time); **packets/s**: TCP segments the workload put on the wire per
+  second (the namespaces' \`OutSegs\` delta / loadgen's time), handshake and teardown
+  included; each round trip is a request and a response segment, plus the occasional
+  pure ACK. The **tcpsnoop** row is \`tcpsnoop\` with its standard output redirected to a
+  file; the **tcptop** row is \`tcptop 1\` (a report every second) to a file. Their ratio
+  to untraced is the cost to the workload (targets: tcptop under 5%, a ratio above 0.95).
+- **tcpsnoop's packet lines**: every packet is sent by one local socket and received by
+  another, so tcpsnoop owes one \`->\` line and one \`<-\` line per packet. **expected**
+  is counted independently by the kernel: TCP \`InSegs + OutSegs\` from
+  \`/proc/net/snmp\` of the run's fresh network namespace(s), read before and after the
+  workload, so only the workload's segments are in it (\`OutSegs\` leaves out
+  retransmissions: on loopback there are none to speak of). **workload lines written**:
+  packet lines in the file with the workload's port at either end (the file also gets
+  the rest of the machine's TCP traffic; **all lines written** counts those too).
+  **written / expected** at 100% and **lines lost** at 0 (the sum of tcpsnoop's
+  \`tcpsnoop: N packet lines lost (ring buffer full or runs skipped)\` lines on stderr,
+  which it prints during the run and at exit; none means none lost) mean no packet line
+  was lost; the **packets/s** column of the same row (the slowest run in brackets) is the
+  rate at which that held, to compare with the target of no loss at 50,000 packets/s.
+  **CPU ms / 1k lines**: tcpsnoop's CPU after start-up per 1,000 lines written.
+
+<details><summary>All runs (tab-separated)</summary>
+
+\`\`\`
+workload	config	round	status	rate	errors	kernel	events	lost	written	written%	cpu_s	cpu_start_s	cpu_ms_per_1k	rss_mib	startup_ms	bpf_runs	bpf_ns_per_run	bpf_misses	bpf_ns_per_transition	segs_in	segs_out	packets_per_s
+$(cat "$results")
+\`\`\`
+</details>
+EOF
+}
+
+# ---- main -----------------------------------------------------------------------------
+
+main() {
+	local round i n cfg
+	[[ $(id -u) == 0 ]] || die "run as root (BPF, network namespaces)"
+	for v in rounds conns threads payload chatter_conns chatter_msgs chatter_size timeout; do
+		is_uint "${!v}" || die "$v must be a whole number, not '${!v}'"
+	done
+	((rounds >= 1)) || die "BENCH_ROUNDS must be at least 1"
+	[[ $family == 4 || $family == 6 ]] || die "BENCH_FAMILY must be 4 or 6"
+	[[ $topology == lo || $topology == veth ]] || die "BENCH_TOPOLOGY must be lo or veth"
+	for t in ip jq bpftool; do
+		command -v "$t" >/dev/null || die "$t is missing (scripts/install-deps.sh installs it)"
+	done
+	if [[ ! -x $loadgen || ! -x $runstat || $loadgen -ot bench/loadgen.c ||
+		$runstat -ot bench/runstat.c ]]; then
+		make --no-print-directory -C bench >&2
+	fi
+
+	tmp=$(mktemp -d /tmp/socket-snoop-bench.XXXXXX)
+	results=$tmp/results.tsv
+	: >"$results"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+
+	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+
+	if setup_bpftrace; then
+		start_counter || true
+	else
+		say "bpftrace is not available: kernel transition counts will be n/a"
+	fi
+	define_configs
+
+	configs=(base log json filtered bpftrace)
+	chatter_configs=(base log tcpsnoop tcptop)
+	n=${#configs[@]}
+	for ((round = 1; round <= rounds; round++)); do
+		for ((i = 0; i < n; i++)); do
+			cfg=${configs[$(((i + round - 1) % n))]}
+			[[ -z ${cfg_off[$cfg]:-} ]] || continue
+			run_one storm "$cfg" "$round"
+		done
+		if [[ $chatter == 1 ]]; then
+			for ((i = 0; i < ${#chatter_configs[@]}; i++)); do
+				cfg=${chatter_configs[$(((i + round - 1) % ${#chatter_configs[@]}))]}
+				[[ -z ${cfg_off[$cfg]:-} ]] || continue
+				run_one chatter "$cfg" "$round"
+			done
+		fi
+	done
+
+	local report
+	report=$(write_report)
+	if [[ $out_md != - ]]; then
+		mkdir -p "$(dirname "$out_md")"
+		printf '%s\n' "$report" >"$out_md"
+		say "wrote $out_md"
+	fi
+	echo
+	echo "Connection storm ($conns connections, $threads threads, IPv$family, $topology), $rounds rounds:"
+	storm_table
+	echo
+	storm_cost_table
+	if [[ $chatter == 1 ]]; then
+		echo
+		echo "Chatter ($chatter_conns connections x $chatter_msgs round trips of $chatter_size bytes):"
+		chatter_table
+		echo
+		tcpsnoop_table
+	fi
+	return "$broke"
+}
+
+main "$@"
