@@ -12,4 +12,15 @@ int tcpsnoop_main(int argc, char **argv);
 /* tcptop: TCP connections by bytes, every interval. */
 int tcptop_main(int argc, char **argv);
 
+struct packets_config;
+struct packets_loader;
+
+/*
+ * The start tcpsnoop and tcptop share: privilege check, stop signals held
+ * for the loop, the BPF side, owners of connections open at start.  Prints
+ * its diagnostics prefixed by @face; NULL with *@rc the exit status on failure.
+ */
+struct packets_loader *packets_face__open(const char *face, const struct packets_config *pk,
+					  int *rc);
+
 #endif

@@ -163,12 +163,19 @@ static int drop_missing_tracepoints(struct loader *l, const struct snoop_config 
 	return dropped;
 }
 
-/* Smallest power of two >= @v. */
-static uint64_t pow2_roundup(uint64_t v)
+uint64_t loader__ringbuf_size(uint64_t requested)
 {
-	uint64_t p = 1;
+	uint64_t size = requested, p = 1;
 
-	while (p < v)
+	if (!size) {
+		int cpus = libbpf_num_possible_cpus();
+
+		size = (uint64_t)(cpus > 0 ? cpus : 1) * RINGBUF_PER_CPU;
+		if (size < RINGBUF_MIN)
+			size = RINGBUF_MIN;
+	}
+	/* The kernel wants a power of two. */
+	while (p < size)
 		p <<= 1;
 	return p;
 }
@@ -350,15 +357,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	for (size_t i = 0; i < N_PROGS; i++)
 		l->enabled[i] = !prog_specs[i].kinds ||
 				(cfg->filter.kinds_mask & prog_specs[i].kinds);
-	l->ringbuf_bytes = cfg->ringbuf_bytes;
-	if (!l->ringbuf_bytes) {
-		int cpus = libbpf_num_possible_cpus();
-
-		l->ringbuf_bytes = (uint64_t)(cpus > 0 ? cpus : 1) * RINGBUF_PER_CPU;
-		if (l->ringbuf_bytes < RINGBUF_MIN)
-			l->ringbuf_bytes = RINGBUF_MIN;
-	}
-	l->ringbuf_bytes = pow2_roundup(l->ringbuf_bytes);
+	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
 
 	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {
 		if ((cfg->attach_mode == ATTACH_TP_BTF && mode != ATTACH_TP_BTF) ||

@@ -39,6 +39,12 @@ uint64_t loader__lost(const struct loader *l);
 /* The @i-th tracepoint this kernel lacks whose events are therefore not reported, or NULL. */
 const char *loader__unavailable(const struct loader *l, int i);
 
+/*
+ * A ring buffer size the kernel accepts: @requested rounded up to a power of
+ * two, or for 0 the default, 2 MiB per CPU and at least 4 MiB.
+ */
+uint64_t loader__ringbuf_size(uint64_t requested);
+
 /* Ring buffer size in bytes actually used. */
 uint64_t loader__ringbuf_bytes(const struct loader *l);
 

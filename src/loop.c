@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "loop.h"
 
 enum loop_source { SRC_RING, SRC_SIGNAL, SRC_TICK, SRC_DEADLINE };
@@ -38,14 +39,6 @@ static int timer_arm(int fd, uint64_t first_ms, uint64_t every_ms)
 	};
 
 	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* A timerfd firing after @first_ms, then every @every_ms (0: once). */
@@ -97,7 +90,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 	sigset_t mask;
 	int err = 0;
 	int stop = 0;
-	uint64_t next_housekeeping = mono_ns() + HOUSEKEEPING_NS;
+	uint64_t next_housekeeping = clock__mono_ns() + HOUSEKEEPING_NS;
 
 	/*
 	 * During a connection storm the reader competes with the workload for
@@ -174,7 +167,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 				n = ring_buffer__consume(rb);
 				cb->on_batch(ctx);
 				timer_arm(tickfd, n > 0 ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
-				if (mono_ns() >= next_housekeeping) {
+				if (clock__mono_ns() >= next_housekeeping) {
 					next_housekeeping += HOUSEKEEPING_NS;
 					stop = cb->on_tick(ctx);
 				}

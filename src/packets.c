@@ -13,13 +13,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "exitcode.h"
 #include "packets.h"
 #include "target.h"
 #include "packets.skel.h"
 
-#define RINGBUF_PER_CPU (2u << 20)
-#define RINGBUF_MIN (4u << 20)
 #define RINGBUF_COUNT_MODE (16u << 10) /* tcptop sends no records: the smallest ring */
 #define OWNER_RINGBUF (64u << 10)      /* socket-snoop's ring: no event kind selected */
 #define DRAIN_BATCH 256
@@ -63,16 +62,6 @@ static struct loader *owners_new(const struct packets_config *cfg, struct loader
 	l = loader__new(scfg, err);
 	free(scfg);
 	return l;
-}
-
-/* Smallest power of two >= @v. */
-static uint64_t pow2_roundup(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
 }
 
 /* Copy the options into the read-only globals before load. */
@@ -144,22 +133,13 @@ static void snapshot_ignore(void *ctx, const struct snoop_event *e)
 	(void)e;
 }
 
-/* CLOCK_MONOTONIC now, the clock of the kernel's timestamps. */
-static uint64_t now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 					   struct loader_error *err)
 {
 	struct packets_loader *p = calloc(1, sizeof(*p));
 	struct filter_config *none;
 	uint64_t ring;
-	int cpus, ret;
+	int ret;
 
 	if (!p) {
 		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
@@ -174,12 +154,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 			  strerror(errno));
 		goto fail;
 	}
-	cpus = libbpf_num_possible_cpus();
-	ring = pow2_roundup((uint64_t)(cpus > 0 ? cpus : 1) * RINGBUF_PER_CPU);
-	if (ring < RINGBUF_MIN)
-		ring = RINGBUF_MIN;
-	if (cfg->count_mode)
-		ring = RINGBUF_COUNT_MODE;
+	ring = loader__ringbuf_size(cfg->count_mode ? RINGBUF_COUNT_MODE : 0);
 	bpf_map__set_max_entries(p->skel->maps.packets, (__u32)ring);
 	set_rodata(p->skel, cfg, ring);
 	p->no_send_reset = !have_send_reset();
@@ -224,7 +199,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		goto fail;
 	}
-	p->snapshot_err = snapshot__run(loader__owner_map_fd(p->owners), none, now_mono_ns(),
+	p->snapshot_err = snapshot__run(loader__owner_map_fd(p->owners), none, clock__mono_ns(),
 					snapshot_ignore, NULL, &p->snapshot);
 	free(none);
 	return p;

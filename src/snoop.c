@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "caps.h"
 #include "cli.h"
 #include "exitcode.h"
@@ -47,8 +48,6 @@ struct snoop_app {
 /* Diagnostics follow the output format: JSON objects on stderr with --json. */
 static bool json_diagnostics;
 
-static uint64_t now_wall_ns(void);
-
 /* One diagnostic line on stderr at @level ("info", "warning", "error"). */
 static void say(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -61,7 +60,7 @@ static void say(const char *level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (json_diagnostics) {
-		fmt_json_message(line, sizeof(line), level, msg, now_wall_ns());
+		fmt_json_message(line, sizeof(line), level, msg, clock__wall_ns());
 		fputs(line, stderr);
 	} else if (strcmp(level, "info") == 0) {
 		fprintf(stderr, "%s\n", msg);
@@ -73,24 +72,6 @@ static void say(const char *level, const char *fmt, ...)
 #define warn(...) say("warning", __VA_ARGS__)
 #define error(...) say("error", __VA_ARGS__)
 #define info(...) say("info", __VA_ARGS__)
-
-/* Offset from CLOCK_MONOTONIC (the kernel's timestamps) to wall-clock time. */
-static int64_t mono_to_wall(void)
-{
-	struct timespec rt, mono;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
-}
-
-static uint64_t now_wall_ns(void)
-{
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	return (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
-}
 
 /* Queue one formatted line on every output. */
 static void emit(struct snoop_app *app, const char *line, size_t len)
@@ -168,11 +149,11 @@ static void report_losses(struct snoop_app *app)
 		return;
 	if (app->cfg.json)
 		emit(app, app->line,
-		     fmt_json_lost(app->line, sizeof(app->line), count, now_wall_ns(),
+		     fmt_json_lost(app->line, sizeof(app->line), count, clock__wall_ns(),
 				   ++app->sequence));
 	else
 		emit(app, app->line,
-		     fmt_log_lost(app->line, sizeof(app->line), count, now_wall_ns()));
+		     fmt_log_lost(app->line, sizeof(app->line), count, clock__wall_ns()));
 	app->lost_reported = lost;
 	on_batch(app);
 }
@@ -194,7 +175,7 @@ static int on_tick(void *ctx)
 {
 	struct snoop_app *app = ctx;
 
-	app->mono_to_wall_ns = mono_to_wall();
+	app->mono_to_wall_ns = clock__mono_to_wall();
 	report_losses(app);
 	if (app->logfile && sink__file_moved(app->logfile)) {
 		warn("log file %s was moved or removed: reopening it", sink__name(app->logfile));
@@ -209,15 +190,6 @@ static void on_snapshot(void *ctx, const struct snoop_event *e)
 	struct snoop_app *app = ctx;
 
 	lifecycle__add_snapshot(app->lc, e, e->ts_ns + (uint64_t)app->mono_to_wall_ns);
-}
-
-/* CLOCK_MONOTONIC now, the clock of the kernel's timestamps. */
-static uint64_t now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Open the log file; the default path falls back to ./socket_monitor.log. */
@@ -318,7 +290,7 @@ int snoop_main(int argc, char **argv)
 	for (int i = 0; loader__unavailable(app->loader, i); i++)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
 		     loader__unavailable(app->loader, i));
-	app->mono_to_wall_ns = mono_to_wall();
+	app->mono_to_wall_ns = clock__mono_to_wall();
 	if (loader__fallback_reason(app->loader))
 		warn("using raw tracepoints: %s", loader__fallback_reason(app->loader));
 	/* After attach: a socket created meanwhile is seen by the programs instead. */
@@ -327,7 +299,7 @@ int snoop_main(int argc, char **argv)
 	} else {
 		struct snapshot_stats st;
 		int err = snapshot__run(loader__owner_map_fd(app->loader), &app->cfg.filter,
-					now_mono_ns(), on_snapshot, app, &st);
+					clock__mono_ns(), on_snapshot, app, &st);
 
 		if (err)
 			warn("cannot look for connections open at start: %s", strerror(-err));
@@ -357,7 +329,7 @@ int snoop_main(int argc, char **argv)
 	if (app->cfg.report) {
 		fflush(stdout);
 		if (app->cfg.json)
-			lifecycle__report_json(app->lc, stdout, now_wall_ns());
+			lifecycle__report_json(app->lc, stdout, clock__wall_ns());
 		else
 			lifecycle__report(app->lc, stdout);
 		fflush(stdout);

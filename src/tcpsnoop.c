@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "caps.h"
 #include "cli_packets.h"
 #include "exitcode.h"
@@ -45,28 +46,6 @@ static void say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* Offset from CLOCK_MONOTONIC (the kernel's timestamps) to wall-clock time. */
-static int64_t mono_to_wall(void)
-{
-	struct timespec rt, mono;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
-}
-
-/* SIGINT, SIGTERM and SIGHUP wait for the loop's signalfd instead of killing us. */
-static void block_stop_signals(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
 }
 
 /* One record: a row per wire segment of the packet. */
@@ -121,7 +100,7 @@ static int on_tick(void *ctx)
 {
 	struct tcpsnoop_app *app = ctx;
 
-	app->mono_to_wall_ns = mono_to_wall();
+	app->mono_to_wall_ns = clock__mono_to_wall();
 	report_losses(app);
 	return app->out_gone;
 }
@@ -140,10 +119,8 @@ int tcpsnoop_main(int argc, char **argv)
 		.on_hangup = on_hangup,
 	};
 	struct tcpsnoop_app *app = calloc(1, sizeof(*app));
-	struct loader_error lerr = {};
-	struct snapshot_stats st;
 	char err[256] = "";
-	int rc = EXIT_FAILURE_RUNTIME, serr;
+	int rc = EXIT_FAILURE_RUNTIME;
 
 	if (!app)
 		return EXIT_FAILURE_RUNTIME;
@@ -162,37 +139,15 @@ int tcpsnoop_main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
-	if (caps__check_bpf()) {
-		say("not enough privilege: run as root, or grant CAP_BPF, CAP_PERFMON and "
-		    "CAP_NET_ADMIN (CAP_SYS_ADMIN on kernels before 5.8)");
-		rc = EXIT_NOPERM;
-		goto out;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	/* Held from now on, so a signal sent once the header is out stops us cleanly. */
-	block_stop_signals();
 	app->out = sink__new_fd(STDOUT_FILENO, "standard output");
 	if (!app->out) {
 		say("out of memory");
 		goto out;
 	}
-	app->pl = packets_loader__new(&app->cfg.pk, &lerr);
-	if (!app->pl) {
-		say("%s", lerr.msg);
-		rc = lerr.exit_code;
+	app->pl = packets_face__open("tcpsnoop", &app->cfg.pk, &rc);
+	if (!app->pl)
 		goto out;
-	}
-	if (packets_loader__unavailable(app->pl))
-		say("this kernel lacks the tracepoint %s: \"<closed>\" lines are not shown",
-		    packets_loader__unavailable(app->pl));
-	serr = packets_loader__snapshot(app->pl, &st);
-	if (serr)
-		say("cannot look for connections open at start: %s", strerror(-serr));
-	else if (st.denied)
-		say("could not take the sockets of %u processes (CAP_SYS_PTRACE needed): "
-		    "their connections open at start are not attributed",
-		    st.denied);
-	app->mono_to_wall_ns = mono_to_wall();
+	app->mono_to_wall_ns = clock__mono_to_wall();
 	/* The header once everything is attached: a reader may wait for it. */
 	sink__write(app->out, app->line,
 		    fmt_tcpsnoop_header(app->line, sizeof(app->line), app->cfg.columns));

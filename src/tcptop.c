@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "caps.h"
 #include "cli_packets.h"
 #include "exitcode.h"
@@ -57,14 +58,6 @@ static void say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static uint64_t now_wall_ns(void)
-{
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	return (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
 }
 
 /* The 1-minute load average in hundredths (0 when /proc/loadavg cannot be read). */
@@ -143,8 +136,8 @@ static void report(struct tcptop_app *app)
 
 	if (app->cfg.clear)
 		sink__write(app->out, CLEAR_SCREEN, sizeof(CLEAR_SCREEN) - 1);
-	write_line(app, fmt_tcptop_status(app->line, sizeof(app->line), now_wall_ns(), load_centi(),
-					  (in - app->payload_in) / 1024,
+	write_line(app, fmt_tcptop_status(app->line, sizeof(app->line), clock__wall_ns(),
+					  load_centi(), (in - app->payload_in) / 1024,
 					  (out - app->payload_out) / 1024));
 	write_line(app, fmt_tcptop_header(app->line, sizeof(app->line), app->cfg.id));
 	for (size_t i = 0; i < app->n_rows; i++)
@@ -163,18 +156,6 @@ static void report(struct tcptop_app *app)
 		    (unsigned long long)(full - app->conn_full_reported));
 		app->conn_full_reported = full;
 	}
-}
-
-/* SIGINT, SIGTERM and SIGHUP wait for the loop's signalfd instead of killing us. */
-static void block_stop_signals(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -215,10 +196,8 @@ int tcptop_main(int argc, char **argv)
 	};
 	struct tcptop_app *app = calloc(1, sizeof(*app));
 	struct packets_config pk = { .count_mode = true };
-	struct loader_error lerr = {};
-	struct snapshot_stats st;
 	char err[256] = "";
-	int rc = EXIT_FAILURE_RUNTIME, serr;
+	int rc = EXIT_FAILURE_RUNTIME;
 
 	if (!app)
 		return EXIT_FAILURE_RUNTIME;
@@ -236,37 +215,15 @@ int tcptop_main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
-	if (caps__check_bpf()) {
-		say("not enough privilege: run as root, or grant CAP_BPF, CAP_PERFMON and "
-		    "CAP_NET_ADMIN (CAP_SYS_ADMIN on kernels before 5.8)");
-		rc = EXIT_NOPERM;
-		goto out;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	/* Held from now on, so a signal sent once the header is out stops us cleanly. */
-	block_stop_signals();
 	app->out = sink__new_fd(STDOUT_FILENO, "standard output");
 	if (!app->out) {
 		say("out of memory");
 		goto out;
 	}
 	pk.want_netns = app->cfg.id == TCPTOP_ID_ZONE;
-	app->pl = packets_loader__new(&pk, &lerr);
-	if (!app->pl) {
-		say("%s", lerr.msg);
-		rc = lerr.exit_code;
+	app->pl = packets_face__open("tcptop", &pk, &rc);
+	if (!app->pl)
 		goto out;
-	}
-	if (packets_loader__unavailable(app->pl))
-		say("this kernel lacks the tracepoint %s: \"<closed>\" rows are not shown",
-		    packets_loader__unavailable(app->pl));
-	serr = packets_loader__snapshot(app->pl, &st);
-	if (serr)
-		say("cannot look for connections open at start: %s", strerror(-serr));
-	else if (st.denied)
-		say("could not take the sockets of %u processes (CAP_SYS_PTRACE needed): "
-		    "their connections open at start are not attributed",
-		    st.denied);
 	packets_loader__payload(app->pl, &app->payload_in, &app->payload_out);
 	sink__write(app->out, "Tracing... Please wait.\n", 24);
 	sink__flush(app->out);
