@@ -209,13 +209,14 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 		json_bool(&j, "synack", e->detail == 1);
 		break;
 	case SNOOP_KIND_RESET_SENT:
-		if (e->detail > 0) {
-			const char *reason = names__reset_reason(e->detail - 1);
+		if (e->detail) {
+			long long number;
+			const char *reason = names__reset_detail(e->detail, &number);
 
 			if (reason)
 				json_str(&j, "reset_reason", reason);
 			else
-				json_i64(&j, "reset_reason", e->detail - 1);
+				json_i64(&j, "reset_reason", number);
 		}
 		break;
 	case SNOOP_KIND_CLOSE:

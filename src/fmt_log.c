@@ -284,14 +284,15 @@ size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64
 	case SNOOP_KIND_RESET_SENT:
 		strbuf_str(&sb, " STATE=");
 		strbuf_str(&sb, fmt_state_desc(e->new_state));
-		if (e->detail > 0) {
-			const char *reason = names__reset_reason(e->detail - 1);
+		if (e->detail) {
+			long long number;
+			const char *reason = names__reset_detail(e->detail, &number);
 
 			strbuf_str(&sb, " REASON=");
 			if (reason)
 				strbuf_str(&sb, reason);
 			else
-				strbuf_i64(&sb, e->detail - 1);
+				strbuf_i64(&sb, number);
 		}
 		break;
 	default:

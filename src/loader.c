@@ -12,7 +12,6 @@
 
 #include "exitcode.h"
 #include "loader.h"
-#include "names.h"
 #include "snoop.skel.h"
 #include "snoop_raw.skel.h"
 
@@ -325,21 +324,6 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	return 0;
 }
 
-/*
- * Reset reason names for the output, from kernel BTF.  Done now, after
- * libbpf freed its own copy and before the ring buffer is mapped: the
- * parse's memory peak then adds to neither.
- */
-static void load_names(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-
-	/* Without the names, reasons print as numbers: not worth failing for. */
-	if (vmlinux)
-		names__load(vmlinux);
-	btf__free(vmlinux);
-}
-
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err)
 {
 	struct loader *l;
@@ -373,10 +357,8 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			if (ret > 0)
 				ret = load_build(l, cfg, mode, err);
 		}
-		if (!ret) {
-			load_names();
+		if (!ret)
 			return l;
-		}
 		unload(l);
 		/* No privilege: raw tracepoints would not do better. */
 		if (err->exit_code == EXIT_NOPERM)

@@ -1,42 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* names.c - kernel enum names from BTF (see names.h). */
-#include <stdlib.h>
-#include <string.h>
-#include <bpf/btf.h>
+/* names.c - reset reason names (see names.h). */
+#include <stddef.h>
 
 #include "names.h"
-
-#define MAX_REASONS 64
-#define REASON_PREFIX "SK_RST_REASON_"
-
-static char *reset_reasons[MAX_REASONS];
-
-int names__load(const struct btf *vmlinux)
-{
-	const struct btf_enum *v;
-	const struct btf_type *t;
-	int id = btf__find_by_name_kind(vmlinux, "sk_rst_reason", BTF_KIND_ENUM);
-
-	if (id < 0)
-		return id;
-	t = btf__type_by_id(vmlinux, id);
-	v = btf_enum(t);
-	for (int i = 0; i < btf_vlen(t); i++, v++) {
-		const char *name = btf__name_by_offset(vmlinux, v->name_off);
-
-		if (v->val < 0 || v->val >= MAX_REASONS || !name)
-			continue;
-		if (strncmp(name, REASON_PREFIX, strlen(REASON_PREFIX)) == 0)
-			name += strlen(REASON_PREFIX);
-		free(reset_reasons[v->val]);
-		reset_reasons[v->val] = strdup(name);
-	}
-	return 0;
-}
+#include "snoop.h"
 
 const char *names__reset_reason(int reason)
 {
-	if (reason < 0 || reason >= MAX_REASONS)
+#define SNOOP_RST_NAME(name) #name,
+	static const char *const names[SNOOP_RST_COUNT] = { SNOOP_RST_REASONS(SNOOP_RST_NAME) };
+#undef SNOOP_RST_NAME
+
+	if (reason < 0 || reason >= SNOOP_RST_COUNT)
 		return NULL;
-	return reset_reasons[reason];
+	return names[reason];
+}
+
+const char *names__reset_detail(int detail, long long *number)
+{
+	if (detail == 0) {
+		*number = -1;
+		return NULL;
+	}
+	/* Positive: our index + 1; negative: -(kernel value + 1) for a reason we do not name. */
+	*number = detail > 0 ? (long long)detail - 1 : -(long long)detail - 1;
+	return detail > 0 ? names__reset_reason(detail - 1) : NULL;
 }

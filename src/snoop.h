@@ -142,12 +142,34 @@ struct snoop_event {
 	__u8 new_state; /* state entered; current state for non-state events */
 	__u8 flags;	/* enum snoop_sock_flags */
 	__u8 pad0;
-	__s32 detail; /* ERROR: errno; RESET_SENT: sk_rst_reason + 1 (0: none); RETRANSMIT: 1 for SYN-ACK */
-	__u32 netns; /* network namespace inode of the socket */
+	__s32 detail; /* ERROR: errno; RETRANSMIT: 1 for SYN-ACK; RESET_SENT: 0 no reason,
+			* enum snoop_rst_reason + 1, or -(kernel value + 1) for a reason we do not name */
+	__u32 netns;  /* network namespace inode of the socket */
 	struct snoop_owner owner;
 	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
 };
 _Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
+
+/*
+ * The kernel's reset reasons (enum sk_rst_reason, Linux 6.10+), by name.  Their
+ * values differ between kernels: the BPF side maps the kernel's value to this
+ * list's index through CO-RE, so user space needs no kernel BTF to name them.
+ */
+#define SNOOP_RST_REASONS(X)                                                                       \
+	X(NOT_SPECIFIED)                                                                           \
+	X(NO_SOCKET) X(TCP_INVALID_ACK_SEQUENCE) X(TCP_RFC7323_PAWS) X(TCP_TOO_OLD_ACK) X(         \
+		TCP_ACK_UNSENT_DATA) X(TCP_FLAGS) X(TCP_OLD_ACK) X(TCP_ABORT_ON_DATA)              \
+		X(TCP_TIMEWAIT_SOCKET) X(INVALID_SYN) X(TCP_ABORT_ON_CLOSE) X(TCP_ABORT_ON_LINGER) \
+			X(TCP_ABORT_ON_MEMORY) X(TCP_STATE) X(TCP_KEEPALIVE_TIMEOUT)               \
+				X(TCP_DISCONNECT_WITH_DATA) X(MPTCP_RST_EUNSPEC)                   \
+					X(MPTCP_RST_EMPTCP) X(MPTCP_RST_ERESOURCE)                 \
+						X(MPTCP_RST_EPROHIBIT) X(MPTCP_RST_EWQ2BIG)        \
+							X(MPTCP_RST_EBADPERF)                      \
+								X(MPTCP_RST_EMIDDLEBOX) X(ERROR)
+
+#define SNOOP_RST_ENUM(name) SNOOP_RST_##name,
+enum snoop_rst_reason { SNOOP_RST_REASONS(SNOOP_RST_ENUM) SNOOP_RST_COUNT };
+#undef SNOOP_RST_ENUM
 
 /* Per-CPU counters in the stats map. */
 enum snoop_stat {

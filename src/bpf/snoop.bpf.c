@@ -741,6 +741,18 @@ int BPF_PROG(handle_retransmit_synack, const struct sock *sk, const struct reque
 	return 0;
 }
 
+/* The kernel's reset reason as enum snoop_rst_reason + 1; -(value + 1) if we have no name. */
+static __always_inline __s32 reset_reason(__u64 value)
+{
+#define SNOOP_RST_MATCH(name)                                                       \
+	if (bpf_core_enum_value_exists(enum sk_rst_reason, SK_RST_REASON_##name) && \
+	    value == bpf_core_enum_value(enum sk_rst_reason, SK_RST_REASON_##name)) \
+		return SNOOP_RST_##name + 1;
+	SNOOP_RST_REASONS(SNOOP_RST_MATCH)
+#undef SNOOP_RST_MATCH
+	return -(__s32)value - 1;
+}
+
 /* Note a reset as the way a connection ended, unless a FIN came first. */
 static __always_inline struct snoop_sock_info *sock_info_reset(const struct sock *sk, __u8 flag)
 {
@@ -782,7 +794,7 @@ int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb
 	 * the ctx[2] access it could not allow.
 	 */
 	if (bpf_core_type_exists(enum sk_rst_reason))
-		e.detail = (__s32)ctx[2] + 1;
+		e.detail = reset_reason(ctx[2]);
 	event_submit(&e);
 	return 0;
 }
