@@ -155,17 +155,34 @@ _Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
  * values differ between kernels: the BPF side maps the kernel's value to this
  * list's index through CO-RE, so user space needs no kernel BTF to name them.
  */
-#define SNOOP_RST_REASONS(X)                                                                       \
-	X(NOT_SPECIFIED)                                                                           \
-	X(NO_SOCKET) X(TCP_INVALID_ACK_SEQUENCE) X(TCP_RFC7323_PAWS) X(TCP_TOO_OLD_ACK) X(         \
-		TCP_ACK_UNSENT_DATA) X(TCP_FLAGS) X(TCP_OLD_ACK) X(TCP_ABORT_ON_DATA)              \
-		X(TCP_TIMEWAIT_SOCKET) X(INVALID_SYN) X(TCP_ABORT_ON_CLOSE) X(TCP_ABORT_ON_LINGER) \
-			X(TCP_ABORT_ON_MEMORY) X(TCP_STATE) X(TCP_KEEPALIVE_TIMEOUT)               \
-				X(TCP_DISCONNECT_WITH_DATA) X(MPTCP_RST_EUNSPEC)                   \
-					X(MPTCP_RST_EMPTCP) X(MPTCP_RST_ERESOURCE)                 \
-						X(MPTCP_RST_EPROHIBIT) X(MPTCP_RST_EWQ2BIG)        \
-							X(MPTCP_RST_EBADPERF)                      \
-								X(MPTCP_RST_EMIDDLEBOX) X(ERROR)
+// clang-format off
+#define SNOOP_RST_REASONS(X) \
+	X(NOT_SPECIFIED) \
+	X(NO_SOCKET) \
+	X(TCP_INVALID_ACK_SEQUENCE) \
+	X(TCP_RFC7323_PAWS) \
+	X(TCP_TOO_OLD_ACK) \
+	X(TCP_ACK_UNSENT_DATA) \
+	X(TCP_FLAGS) \
+	X(TCP_OLD_ACK) \
+	X(TCP_ABORT_ON_DATA) \
+	X(TCP_TIMEWAIT_SOCKET) \
+	X(INVALID_SYN) \
+	X(TCP_ABORT_ON_CLOSE) \
+	X(TCP_ABORT_ON_LINGER) \
+	X(TCP_ABORT_ON_MEMORY) \
+	X(TCP_STATE) \
+	X(TCP_KEEPALIVE_TIMEOUT) \
+	X(TCP_DISCONNECT_WITH_DATA) \
+	X(MPTCP_RST_EUNSPEC) \
+	X(MPTCP_RST_EMPTCP) \
+	X(MPTCP_RST_ERESOURCE) \
+	X(MPTCP_RST_EPROHIBIT) \
+	X(MPTCP_RST_EWQ2BIG) \
+	X(MPTCP_RST_EBADPERF) \
+	X(MPTCP_RST_EMIDDLEBOX) \
+	X(ERROR)
+// clang-format on
 
 #define SNOOP_RST_ENUM(name) SNOOP_RST_##name,
 enum snoop_rst_reason { SNOOP_RST_REASONS(SNOOP_RST_ENUM) SNOOP_RST_COUNT };
