@@ -349,12 +349,15 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			continue;
 		ret = load_build(l, cfg, mode, err);
 		if (ret) {
-			unload(l);
 			/* A tracepoint this kernel lacks: leave its program out and retry. */
-			ret = drop_missing_tracepoints(l, cfg, err);
-			if (ret < 0)
+			int dropped;
+
+			unload(l);
+			dropped = drop_missing_tracepoints(l, cfg, err);
+			if (dropped < 0)
 				goto fail;
-			if (ret > 0)
+			/* Nothing missing: the load failed for another reason, kept in @err. */
+			if (dropped > 0)
 				ret = load_build(l, cfg, mode, err);
 		}
 		if (!ret)
@@ -503,9 +506,13 @@ void loader__print_features(FILE *out)
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		fprintf(out, "map %s: %s\n", maps[i].name,
 			libbpf_probe_bpf_map_type(maps[i].type, NULL) == 1 ? "yes" : "no");
-	for (size_t i = 0; vmlinux && i < N_PROGS; i++)
+	for (size_t i = 0; vmlinux && i < N_PROGS; i++) {
+		/* Each tracepoint once: two programs share inet_sock_set_state. */
+		if (i > 0 && !strcmp(prog_specs[i].tracepoint, prog_specs[i - 1].tracepoint))
+			continue;
 		fprintf(out, "tracepoint %s: %s\n", prog_specs[i].tracepoint,
 			tracepoint_btf_id(vmlinux, prog_specs[i].tracepoint) >= 0 ? "yes" : "no");
+	}
 	if (vmlinux)
 		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",
 			tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3 ? "yes" : "no");
