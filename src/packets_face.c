@@ -68,7 +68,8 @@ struct packets_loader *packets_face__open(const char *face, const struct packets
 		face_say(face, "cannot look for connections open at start: %s", strerror(-serr));
 	else if (st.denied)
 		face_say(face,
-			 "could not take the sockets of %u processes (CAP_SYS_PTRACE needed): "
+			 "could not take the sockets of %u processes (CAP_SYS_PTRACE and "
+			 "CAP_DAC_READ_SEARCH needed): "
 			 "their connections open at start are not attributed",
 			 st.denied);
 	*rc = EXIT_OK;

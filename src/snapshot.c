@@ -196,8 +196,12 @@ static void scan_process(int pid, const struct filter_config *filter, const char
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	dir = opendir(path);
-	if (!dir)
+	if (!dir) {
+		/* Gone meanwhile is fine; not allowed to look is what the caller must hear. */
+		if (errno == EACCES || errno == EPERM)
+			stats->denied++;
 		return;
+	}
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0 || proc_owner_read(pid, cgroup_root, &po)) {
 		if (pidfd >= 0)
@@ -216,6 +220,10 @@ static void scan_process(int pid, const struct filter_config *filter, const char
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/fd/%ld", pid, fd);
 		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0 && (errno == EACCES || errno == EPERM)) {
+			stats->denied++;
+			break; /* the same for every descriptor of this process */
+		}
 		if (n <= 0 || strncmp(link, "socket:", 7) != 0)
 			continue;
 		sfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0);

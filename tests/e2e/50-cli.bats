@@ -134,3 +134,18 @@ assert_usage_error() {
 	done
 	[ ${#missing[@]} -eq 0 ] || e2e_fail "--help does not list: ${missing[*]}"
 }
+
+@test "without CAP_SYS_PTRACE the start-up scan says which processes' connections it could not attribute" {
+	# A listener owned by nobody: root may read its descriptors only with the capabilities.
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$PEER" server -4 127.0.0.1 18871 \
+		--accept 1 --timeout 20 >"$T/nobody.peer" 2>&1 &
+	local peer_pid=$!
+	wait_line "$T/nobody.peer" 10 READY || e2e_fail "the nobody-owned listener did not start"
+	snoop_run capsh --drop=cap_sys_ptrace,cap_dac_read_search,cap_dac_override -- -c \
+		"exec $SNOOP --no-log-file --no-report --duration=1 --lport=1"
+	kill "$peer_pid" 2>/dev/null
+	wait "$peer_pid" 2>/dev/null || true
+	assert_eq "exit status" "$RUN_STATUS" 0
+	grep -qE "could not take the sockets of [1-9][0-9]* processes \(CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH needed\)" "$T/run.err" ||
+		e2e_fail "no warning about processes whose sockets could not be taken:" "$(cat "$T/run.err")"
+}
