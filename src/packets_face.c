@@ -66,7 +66,7 @@ struct packets_loader *packets_face__open(const char *face, const struct packets
 	serr = packets_loader__snapshot(pl, &st);
 	if (serr)
 		face_say(face, "cannot look for connections open at start: %s", strerror(-serr));
-	else if (st.denied)
+	else if (st.denied && !caps__can_inspect_processes())
 		face_say(face,
 			 "could not take the sockets of %u processes (CAP_SYS_PTRACE and "
 			 "CAP_DAC_READ_SEARCH needed): "

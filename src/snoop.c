@@ -303,7 +303,7 @@ int snoop_main(int argc, char **argv)
 
 		if (err)
 			warn("cannot look for connections open at start: %s", strerror(-err));
-		else if (st.denied)
+		else if (st.denied && !caps__can_inspect_processes())
 			warn("could not take the sockets of %u processes (CAP_SYS_PTRACE and "
 			     "CAP_DAC_READ_SEARCH needed): "
 			     "their connections open at start are not attributed",
