@@ -450,11 +450,6 @@ const char *loader__unavailable(const struct loader *l, int i)
 	return i < l->n_unavailable ? l->unavailable[i] : NULL;
 }
 
-uint64_t loader__ringbuf_bytes(const struct loader *l)
-{
-	return l->ringbuf_bytes;
-}
-
 /* Can this kernel load and attach the @mode build of our programs?  Tried for real. */
 static const char *build_works(enum attach_mode mode)
 {

@@ -45,9 +45,6 @@ const char *loader__unavailable(const struct loader *l, int i);
  */
 uint64_t loader__ringbuf_size(uint64_t requested);
 
-/* Ring buffer size in bytes actually used. */
-uint64_t loader__ringbuf_bytes(const struct loader *l);
-
 /* Print what this kernel supports (attach methods, maps) for --version -v. */
 void loader__print_features(FILE *out);
 

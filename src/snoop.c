@@ -99,7 +99,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		     fmt_json_event(app->line, sizeof(app->line), e, wall, ++app->sequence));
 	else
 		emit(app, app->line, fmt_log_event(app->line, sizeof(app->line), e, wall));
-	if (e->kind == SNOOP_KIND_STATE) {
+	/* The table serves the report and -v's gap count: no work per event without them. */
+	if (e->kind == SNOOP_KIND_STATE && (app->cfg.report || app->cfg.verbose)) {
 		int gap = lifecycle__add(app->lc, e, wall);
 
 		/* Only a gap of an unfiltered stream means a transition was not delivered. */

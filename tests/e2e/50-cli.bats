@@ -149,3 +149,14 @@ assert_usage_error() {
 	grep -qE "could not take the sockets of [1-9][0-9]* processes \(CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH needed\)" "$T/run.err" ||
 		e2e_fail "no warning about processes whose sockets could not be taken:" "$(cat "$T/run.err")"
 }
+
+@test "-v ends with the gap cross-check just before the summary; without -v there is none" {
+	snoop_run "$SNOOP" -v --no-log-file --no-report --duration=1 --lport=1
+	assert_eq "exit status" "$RUN_STATUS" 0
+	assert_eq "next-to-last stderr line" "$(tail -n 2 "$T/run.err" | head -n 1)" "Gaps seen in connections: 0"
+	snoop_run "$SNOOP" --no-log-file --no-report --duration=1 --lport=1
+	assert_eq "exit status" "$RUN_STATUS" 0
+	if grep -q "Gaps seen" "$T/run.err"; then
+		e2e_fail "gap line without -v:" "$(cat "$T/run.err")"
+	fi
+}
