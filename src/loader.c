@@ -12,6 +12,7 @@
 
 #include "exitcode.h"
 #include "loader.h"
+#include "tcp_fsm.h"
 #include "snoop.skel.h"
 #include "snoop_raw.skel.h"
 
@@ -23,6 +24,9 @@
 _Static_assert(sizeof(struct snoop__rodata) == sizeof(struct snoop_raw__rodata),
 	       "the two builds of snoop.bpf.c disagree on their globals");
 
+/* What a run of a program that the kernel skipped (a recursion miss) costs. */
+enum skip_cost { SKIP_LOSES_EVENT, SKIP_LOSES_OWNER_UPDATE, SKIP_HARMLESS };
+
 /* Each program, the tracepoint it needs and the event kinds it serves (0: always needed). */
 struct prog_spec {
 	const char *name;	/* program name in snoop.bpf.c */
@@ -30,20 +34,28 @@ struct prog_spec {
 	uint32_t kinds;
 	bool required; /* socket-snoop cannot work without it */
 	bool raw_only; /* exists in the raw_tp build only */
+	enum skip_cost skip;
 };
 
 static const struct prog_spec prog_specs[] = {
-	{ "handle_set_state", "sock/inet_sock_set_state", 0, true, false },
-	{ "handle_set_state_nested", "sock/inet_sock_set_state", 0, true, false },
-	{ "handle_send", "sock/sock_send_length", 0, false, false },
-	{ "handle_recv", "sock/sock_recv_length", 0, false, false },
-	{ "handle_retransmit", "tcp/tcp_retransmit_skb", SNOOP_EV_RETRANSMIT, false, false },
+	/* Its skipped runs are handled by handle_set_state_nested (SNOOP_STAT_RECOVERED). */
+	{ "handle_set_state", "sock/inet_sock_set_state", 0, true, false, SKIP_LOSES_EVENT },
+	/* Skipped only inside its own run, when handle_set_state is not running: no loss. */
+	{ "handle_set_state_nested", "sock/inet_sock_set_state", 0, true, false, SKIP_HARMLESS },
+	{ "handle_send", "sock/sock_send_length", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
+	{ "handle_recv", "sock/sock_recv_length", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
+	{ "handle_retransmit", "tcp/tcp_retransmit_skb", SNOOP_EV_RETRANSMIT, false, false,
+	  SKIP_LOSES_EVENT },
 	{ "handle_retransmit_synack", "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false,
-	  false },
-	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET, false, false },
-	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET, false, false },
-	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false },
-	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, true },
+	  false, SKIP_LOSES_EVENT },
+	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET, false, false,
+	  SKIP_LOSES_EVENT },
+	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET, false, false,
+	  SKIP_LOSES_EVENT },
+	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false,
+	  SKIP_LOSES_EVENT },
+	/* A skipped destroy only misses a gap check (and, raw_tp, leaves a record to the LRU). */
+	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
 };
 
 #define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
@@ -248,6 +260,7 @@ static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, 
 	memcpy((void *)ro->lport_bits, f->lport_bits, sizeof(f->lport_bits));
 	memcpy((void *)ro->rport_bits, f->rport_bits, sizeof(f->rport_bits));
 	ro->wakeup_bytes = wakeup;
+	tcp_fsm__path_lengths((uint8_t *)ro->gap_len);
 }
 
 static void unload(struct loader *l)
@@ -414,24 +427,24 @@ static uint64_t stat_sum(const struct loader *l, __u32 stat)
 }
 
 /*
- * Runs the kernel skipped because the program was already running on the CPU.
- * handle_set_state_nested's own misses are left out: it is skipped only when
- * re-entered during its flag check, and then handle_set_state, no longer
- * busy, handled the event (softirqs do not nest, so both are never skipped).
+ * Runs the kernel skipped because the program was already running on the CPU
+ * (recursion misses), summed over the loaded programs whose skips cost @what.
  */
-static uint64_t recursion_misses(const struct loader *l)
+static uint64_t recursion_misses(const struct loader *l, enum skip_cost what)
 {
-	struct bpf_program *prog;
 	uint64_t sum = 0;
 
-	bpf_object__for_each_program (prog, l->obj) {
+	for (size_t i = 0; i < N_PROGS; i++) {
+		struct bpf_program *prog;
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
+		int fd;
 
-		if (fd < 0 || !strcmp(bpf_program__name(prog), "handle_set_state_nested"))
+		if (prog_specs[i].skip != what || !l->enabled[i])
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		prog = bpf_object__find_program_by_name(l->obj, prog_specs[i].name);
+		fd = prog ? bpf_program__fd(prog) : -1;
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
 			sum += info.recursion_misses;
 	}
 	return sum;
@@ -440,9 +453,31 @@ static uint64_t recursion_misses(const struct loader *l)
 uint64_t loader__lost(const struct loader *l)
 {
 	/* Each recovered transition was also counted as a miss of handle_set_state. */
-	uint64_t misses = recursion_misses(l), recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
+	uint64_t misses = recursion_misses(l, SKIP_LOSES_EVENT);
+	uint64_t recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
 
-	return stat_sum(l, SNOOP_STAT_LOST) + (misses > recovered ? misses - recovered : 0);
+	return stat_sum(l, SNOOP_STAT_LOST) + (misses > recovered ? misses - recovered : 0) +
+	       stat_sum(l, SNOOP_STAT_UNDELIVERED);
+}
+
+void loader__loss_counts(const struct loader *l, struct loader_losses *out)
+{
+	uint64_t misses = recursion_misses(l, SKIP_LOSES_EVENT);
+	uint64_t recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
+
+	out->ring_full = stat_sum(l, SNOOP_STAT_LOST);
+	out->skipped = misses > recovered ? misses - recovered : 0;
+	out->undelivered = stat_sum(l, SNOOP_STAT_UNDELIVERED);
+}
+
+uint64_t loader__recovered(const struct loader *l)
+{
+	return stat_sum(l, SNOOP_STAT_RECOVERED);
+}
+
+uint64_t loader__owner_updates_skipped(const struct loader *l)
+{
+	return recursion_misses(l, SKIP_LOSES_OWNER_UPDATE);
 }
 
 const char *loader__unavailable(const struct loader *l, int i)

@@ -341,8 +341,20 @@ int snoop_main(int argc, char **argv)
 	 * events of one connection that the report kept (-v only: with
 	 * filters or evictions it is a lower bound, and a lost close can hide one).
 	 */
-	if (app->cfg.verbose)
+	if (app->cfg.verbose) {
+		struct loader_losses ll;
+
+		loader__loss_counts(app->loader, &ll);
+		info("Lost by cause: ring buffer full %llu, skipped runs not recovered %llu, "
+		     "transitions made without running the programs %llu",
+		     (unsigned long long)ll.ring_full, (unsigned long long)ll.skipped,
+		     (unsigned long long)ll.undelivered);
+		info("Transitions recovered from nested runs: %llu",
+		     (unsigned long long)loader__recovered(app->loader));
+		info("Owner updates skipped in nested runs: %llu",
+		     (unsigned long long)loader__owner_updates_skipped(app->loader));
 		info("Gaps seen in connections: %llu", (unsigned long long)app->gaps);
+	}
 	info("Summary: RECEIVED=%llu LOST=%llu", (unsigned long long)app->received,
 	     (unsigned long long)app->lost_reported);
 out:

@@ -66,6 +66,8 @@ const volatile __u32 netns_only = 0;   /* --netns inode; 0: all */
 const volatile __u64 lport_bits[SNOOP_PORT_WORDS] = {};
 const volatile __u64 rport_bits[SNOOP_PORT_WORDS] = {};
 const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
+/* Fewest transitions from state i to state j at [i * SNOOP_TCP_MAX_STATES + j] (tcp_fsm.c). */
+const volatile __u8 gap_len[SNOOP_TCP_MAX_STATES * SNOOP_TCP_MAX_STATES] = {};
 
 #ifdef SNOOP_RAW_TP
 /* Each socket's record, by socket address; deleted when the socket is destroyed. */
@@ -164,6 +166,36 @@ static __always_inline void stat_inc(__u32 stat)
 	/* Atomic: a softirq run can interrupt a process-context run on this CPU. */
 	if (v)
 		__sync_fetch_and_add(v, 1);
+}
+
+/* Add @n to the count of @stat on this CPU. */
+static __always_inline void stat_add(__u32 stat, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &stat);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+/*
+ * Count the transitions the kernel made for @si's socket without running
+ * our programs: those between the last state we saw it enter and @state, the
+ * old state of its next transition (or CLOSE when it is destroyed).
+ */
+static __always_inline void gap_count(const struct snoop_sock_info *si, int state)
+{
+	__u32 last = si->last_state, idx, n;
+
+	if (!last || last == (__u32)state || last >= SNOOP_TCP_MAX_STATES || state <= 0 ||
+	    state >= SNOOP_TCP_MAX_STATES)
+		return;
+	idx = last * SNOOP_TCP_MAX_STATES + (__u32)state;
+	/* The verifier needs the bound on the index itself. */
+	barrier_var(idx);
+	if (idx >= sizeof(gap_len))
+		return;
+	n = gap_len[idx];
+	stat_add(SNOOP_STAT_UNDELIVERED, n ? n : 1);
 }
 
 /* Record the current task as the owner: only call in a system call on the socket. */
@@ -503,6 +535,9 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		}
 	}
 #endif
+	/* Before filters: a gap is a gap whatever the user asked to see. */
+	gap_count(si, oldstate);
+	si->last_state = newstate;
 	if (child) {
 		/* Copied from the listener (or fresh when the listener predates us). */
 		if (si->attribution != SNOOP_ATTR_UNKNOWN)
@@ -595,7 +630,6 @@ static __always_inline void emit_close(const struct sock *sk, const struct snoop
 	event_submit(e);
 }
 
-/* sock/inet_sock_set_state: every TCP state transition, IPv4 and IPv6. */
 /* Handle one TCP state transition: the socket's record, the event, the close summary. */
 static __always_inline void set_state(const struct sock *sk, int oldstate, int newstate)
 {
@@ -621,43 +655,105 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 }
 
 /*
- * 1 on a CPU while handle_set_state runs there.  The kernel skips a program
- * that a softirq re-enters on the same CPU (an interrupt during a run in
- * process context, often the IPI of RPS): handle_set_state_nested, attached
- * after it to the same tracepoint, sees the flag and handles that event.
+ * Recovering the transitions the kernel skips.  The kernel does not run a
+ * program that is already running on the CPU: when a softirq (often the IPI
+ * of RPS) interrupts handle_set_state in process context and makes a
+ * transition, handle_set_state is skipped and only a miss is counted.  So a
+ * second program, handle_set_state_nested, attached after it to the same
+ * tracepoint, checks each call: handle_set_state marks the transition it
+ * began in a per-CPU slot of its context level (process or interrupt), and
+ * the second program handles a transition whose slot does not hold its mark.
+ *
+ * Slots per level, not one flag: the kernel counts a program as running from
+ * before its first instruction to after its last, so a softirq can skip
+ * handle_set_state before it could raise a flag (or after it dropped it).
+ * Calls of one level never overlap on a CPU (softirqs do not nest), and both
+ * programs are never skipped for one call (that would need both running on
+ * the CPU at once), so every skipped transition is handled exactly once.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
-} set_state_busy SEC(".maps");
+	__type(value, __u64[2]); /* by context level: 0 task stack, 1 interrupt stack */
+} set_state_marks SEC(".maps");
+
+/* Only KASAN kernels have this type; its fields do not matter here. */
+struct kasan_cache {
+	int alloc_meta_offset;
+};
+
+/* THREAD_SIZE: 16 KiB on x86-64 and arm64 (4 KiB pages), twice that with KASAN. */
+static __always_inline __u64 thread_size(void)
+{
+	return bpf_core_type_exists(struct kasan_cache) ? 32768 : 16384;
+}
+
+/*
+ * 0 in process context, 1 in a softirq that interrupted it.  Softirqs run on
+ * the CPU's interrupt stack (x86-64, arm64), process context on the task's
+ * own stack: the level is which stack the call is on.  Our own frame does not
+ * tell (since Linux 6.13 a large program runs on a per-CPU private stack);
+ * @ctx does: the kernel builds the tracepoint's argument array on its stack.
+ */
+static __always_inline __u32 context_level(const void *ctx)
+{
+#ifdef SNOOP_RAW_TP
+	/* Plain numbers here: ctx's address read as data (no scratch a nested run could overwrite). */
+	__u64 ctx_addr = 0;
+
+	bpf_probe_read_kernel(&ctx_addr, sizeof(ctx_addr), &ctx);
+	return ctx_addr - (__u64)RD(current_task(), stack) >= thread_size() ? 1 : 0;
+#else
+	/* A pointer minus a pointer is a plain number to the verifier (privileged programs). */
+	const char *stack = RD(current_task(), stack);
+
+	return (__u64)((const char *)ctx - stack) >= thread_size() ? 1 : 0;
+#endif
+}
+
+/* The mark of one call: its socket and transition (never 0). */
+static __always_inline __u64 set_state_mark(const void *ctx, const struct sock *sk, int oldstate,
+					    int newstate)
+{
+#ifdef SNOOP_RAW_TP
+	__u64 where = (__u64)sk; /* a number in this build */
+#else
+	__u64 where = (__u64)((const char *)sk - (const char *)ctx);
+#endif
+
+	return where ^ ((__u64)(oldstate & 0xff) << 56 | (__u64)(newstate & 0xff) << 48 | 1);
+}
 
 /* sock/inet_sock_set_state: every TCP state transition, IPv4 and IPv6. */
 SNOOP_TP(inet_sock_set_state)
 int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, *busy = bpf_map_lookup_elem(&set_state_busy, &zero);
+	__u32 zero = 0;
+	__u64 *marks = bpf_map_lookup_elem(&set_state_marks, &zero);
 
-	if (busy)
-		*busy = 1;
+	if (marks)
+		marks[context_level(ctx)] = set_state_mark(ctx, sk, oldstate, newstate);
 	set_state(sk, oldstate, newstate);
-	if (busy)
-		*busy = 0;
 	return 0;
 }
 
 /*
- * The same transitions when handle_set_state was skipped because it was
- * already running on this CPU; otherwise (it ran and cleared the flag) nothing.
+ * The same transition when the kernel skipped handle_set_state for it (its
+ * mark is missing); must be attached after it (definition order here).
  */
 SNOOP_TP(inet_sock_set_state)
 int BPF_PROG(handle_set_state_nested, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, *busy = bpf_map_lookup_elem(&set_state_busy, &zero);
+	__u32 zero = 0, level = context_level(ctx);
+	__u64 *marks = bpf_map_lookup_elem(&set_state_marks, &zero);
 
-	if (!busy || !*busy)
+	if (!marks)
 		return 0;
+	if (marks[level] == set_state_mark(ctx, sk, oldstate, newstate)) {
+		marks[level] = 0;
+		return 0;
+	}
 	/* Each recovery is one of handle_set_state's counted misses not lost. */
 	stat_inc(SNOOP_STAT_RECOVERED);
 	set_state(sk, oldstate, newstate);
@@ -831,14 +927,25 @@ int BPF_PROG(handle_error_report, const struct sock *sk)
 	return 0;
 }
 
-#ifdef SNOOP_RAW_TP
-/* tcp/tcp_destroy_sock: the socket is gone; so is its record (sk_storage does this itself). */
+/*
+ * tcp/tcp_destroy_sock: the socket is gone (always in CLOSE).  If the last
+ * transition we saw did not enter CLOSE, the kernel made the rest without
+ * running our programs.  The raw_tp build also drops the record (sk_storage
+ * does that itself).
+ */
 SNOOP_TP(tcp_destroy_sock)
 int BPF_PROG(handle_destroy, struct sock *sk)
 {
-	__u64 key = (__u64)sk;
+	struct snoop_sock_info *si = sock_info_get(sk, false);
 
-	bpf_map_delete_elem(&owner_map, &key);
+	if (si && sk_state(sk) == SNOOP_TCP_CLOSE)
+		gap_count(si, SNOOP_TCP_CLOSE);
+#ifdef SNOOP_RAW_TP
+	{
+		__u64 key = (__u64)sk;
+
+		bpf_map_delete_elem(&owner_map, &key);
+	}
+#endif
 	return 0;
 }
-#endif
