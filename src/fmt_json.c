@@ -46,28 +46,28 @@ void fmt_state_name(struct strbuf *sb, int state)
 		strbuf_char(sb, (char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name));
 }
 
-/* A member whose value is the lower-case state name. */
-static void json_state(struct json *j, const char *key, int state)
+/* A member (key fragment @kfrag, see JSON_K) whose value is the lower-case state name. */
+static void json_state(struct json *j, const char *kfrag, size_t kn, int state)
 {
 	char text[24];
 	struct strbuf name;
 
 	strbuf_init(&name, text, sizeof(text));
 	fmt_state_name(&name, state);
-	json_str(j, key, text);
+	json_lit_(j, kfrag, kn, text);
 }
 
-/* An {"ip": ..., "port": ...} object. */
-static void json_endpoint(struct json *j, const char *key, const uint8_t addr[SNOOP_ADDR_LEN],
-			  uint16_t port)
+/* An {"ip": ..., "port": ...} object under key fragment @kfrag (see JSON_K). */
+static void json_endpoint(struct json *j, const char *kfrag, size_t kn,
+			  const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port)
 {
 	char text[FMT_ADDR_LEN];
 	struct strbuf ip;
 
 	strbuf_init(&ip, text, sizeof(text));
 	fmt_addr(&ip, addr);
-	json_object_begin(j, key);
-	json_str(j, "ip", text);
+	json_open_(j, kfrag, kn, '{');
+	json_lit(j, "ip", text);
 	json_u64(j, "port", port);
 	json_object_end(j);
 }
@@ -79,10 +79,10 @@ void fmt_json_begin(struct json *j, uint64_t wall_ns, const char *action)
 
 	strbuf_init(&sb, ts, sizeof(ts));
 	fmt_rfc3339(&sb, wall_ns);
-	json_object_begin(j, NULL);
-	json_str(j, "@timestamp", ts);
+	json_value_begin(j);
+	json_lit(j, "@timestamp", ts);
 	json_object_begin(j, "event");
-	json_str(j, "action", action);
+	json_lit(j, "action", action);
 }
 
 void fmt_json_endpoints(struct json *j, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
@@ -91,13 +91,13 @@ void fmt_json_endpoints(struct json *j, const uint8_t laddr[SNOOP_ADDR_LEN], uin
 {
 	/* ECS: source is the initiator.  A listener has no remote end. */
 	if (is_listener) {
-		json_endpoint(j, "source", laddr, lport);
+		json_endpoint(j, JSON_K("source"), laddr, lport);
 	} else if (flags & SNOOP_SF_PASSIVE) {
-		json_endpoint(j, "source", raddr, rport);
-		json_endpoint(j, "destination", laddr, lport);
+		json_endpoint(j, JSON_K("source"), raddr, rport);
+		json_endpoint(j, JSON_K("destination"), laddr, lport);
 	} else {
-		json_endpoint(j, "source", laddr, lport);
-		json_endpoint(j, "destination", raddr, rport);
+		json_endpoint(j, JSON_K("source"), laddr, lport);
+		json_endpoint(j, JSON_K("destination"), raddr, rport);
 	}
 }
 
@@ -141,19 +141,19 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 	strbuf_init(&sb, buf, size);
 	json_init(&j, &sb);
 	fmt_json_begin(&j, wall_ns, json_action(e->kind));
-	json_str(&j, "kind", "event");
+	json_lit(&j, "kind", "event");
 	json_u64(&j, "sequence", seq);
 	if (e->kind == SNOOP_KIND_CLOSE)
 		json_u64(&j, "duration", e->close.duration_ns);
 	json_object_end(&j);
 
 	json_object_begin(&j, "network");
-	json_str(&j, "transport", "tcp");
-	json_str(&j, "type", e->family == 10 ? "ipv6" : "ipv4");
+	json_lit(&j, "transport", "tcp");
+	json_lit(&j, "type", e->family == 10 ? "ipv6" : "ipv4");
 	if (e->flags & SNOOP_SF_ACTIVE)
-		json_str(&j, "direction", "egress");
+		json_lit(&j, "direction", "egress");
 	else if (e->flags & SNOOP_SF_PASSIVE)
-		json_str(&j, "direction", "ingress");
+		json_lit(&j, "direction", "ingress");
 	json_object_end(&j);
 	fmt_json_endpoints(&j, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener);
 
@@ -176,7 +176,7 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 			/* ECS user.id is a keyword (a string). */
 			strbuf_init(&u, uid, sizeof(uid));
 			strbuf_u64(&u, e->owner.uid);
-			json_str(&j, "id", uid);
+			json_lit(&j, "id", uid);
 		}
 		json_object_end(&j);
 	}
@@ -186,19 +186,19 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 
 		json_object_begin(&j, "error");
 		if (name)
-			json_str(&j, "code", name);
+			json_lit(&j, "code", name);
 		json_str(&j, "message", strerror_r(e->detail, text, sizeof(text)));
 		json_object_end(&j);
 	}
 
 	json_object_begin(&j, "socket_snoop");
-	json_str(&j, "schema", SNOOP_JSON_SCHEMA);
+	json_lit(&j, "schema", SNOOP_JSON_SCHEMA);
 	json_u64(&j, "cookie", e->cookie);
-	json_str(&j, "attribution",
+	json_lit(&j, "attribution",
 		 e->flags & SNOOP_SF_NO_SOCKET ? "no_socket" : fmt_attribution(e->attribution));
-	json_state(&j, "state", e->new_state);
+	json_state(&j, JSON_K("state"), e->new_state);
 	if (e->kind == SNOOP_KIND_STATE)
-		json_state(&j, "old_state", e->old_state);
+		json_state(&j, JSON_K("old_state"), e->old_state);
 	json_u64(&j, "netns", e->netns);
 	if (e->flags & SNOOP_SF_SNAPSHOT)
 		json_bool(&j, "seen_at_start", true);
@@ -214,7 +214,7 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 			const char *reason = names__reset_detail(e->detail, &number);
 
 			if (reason)
-				json_str(&j, "reset_reason", reason);
+				json_lit(&j, "reset_reason", reason);
 			else
 				json_i64(&j, "reset_reason", number);
 		}
@@ -226,7 +226,7 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 		json_u64(&j, "segs_in", e->close.segs_in);
 		json_u64(&j, "retransmits", e->close.total_retrans);
 		json_u64(&j, "srtt_us", e->close.srtt_us);
-		json_str(&j, "closed_by", fmt_closed_by(e->close.closed_by));
+		json_lit(&j, "closed_by", fmt_closed_by(e->close.closed_by));
 		break;
 	}
 	json_object_end(&j);
@@ -266,7 +266,7 @@ size_t fmt_json_message(char *buf, size_t size, const char *level, const char *m
 	fmt_rfc3339(&t, wall_ns);
 	strbuf_init(&sb, buf, size);
 	json_init(&j, &sb);
-	json_object_begin(&j, NULL);
+	json_value_begin(&j);
 	json_str(&j, "@timestamp", ts);
 	json_object_begin(&j, "log");
 	json_str(&j, "level", level);

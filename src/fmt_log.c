@@ -23,13 +23,27 @@ void strbuf_init(struct strbuf *sb, char *buf, size_t size)
 
 void strbuf_u64(struct strbuf *sb, uint64_t v)
 {
+	/* Two digits per division: numbers are in every field of every event. */
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
 	char tmp[20];
 	int n = 0;
 
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned int d = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		tmp[sizeof(tmp) - 1 - n++] = pairs[d + 1];
+		tmp[sizeof(tmp) - 1 - n++] = pairs[d];
+	}
+	if (v >= 10) {
+		tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2 + 1];
+		tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2];
+	} else {
+		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v);
+	}
 	strbuf_mem(sb, tmp + sizeof(tmp) - n, (size_t)n);
 }
 

@@ -22,20 +22,98 @@ struct json {
 
 void json_init(struct json *j, struct strbuf *sb);
 
-/* Open/close an object or array; @key is NULL inside arrays and at the top. */
-void json_object_begin(struct json *j, const char *key);
-void json_object_end(struct json *j);
-void json_array_begin(struct json *j, const char *key);
-void json_array_end(struct json *j);
-
-/* Members (or array elements when @key is NULL).  Keys are literals: not escaped. */
-void json_str(struct json *j, const char *key, const char *s);
-void json_mem(struct json *j, const char *key, const char *s, size_t n);
-void json_u64(struct json *j, const char *key, uint64_t v);
-void json_i64(struct json *j, const char *key, int64_t v);
-void json_bool(struct json *j, const char *key, bool v);
-
-/* The escaped body of a JSON string (no quotes) for @n bytes of @s. */
+/* Append @s (@n bytes) as the inside of a JSON string, escaped completely. */
 void json_escape(struct strbuf *sb, const char *s, size_t n);
+
+/*
+ * Keys are this program's own string literals: no escaping, and the whole
+ * '"key":' fragment is built at compile time (JSON_KEY), so a member costs a
+ * comma and one fixed-size copy.  The functions below take the fragment and
+ * its length (JSON_K); the macros of the same names without the underscore
+ * take the bare key.  The members are inline: an object has dozens of them.
+ */
+#define JSON_KEY(key) ("\"" key "\":")
+#define JSON_K(key) JSON_KEY(key), sizeof(JSON_KEY(key)) - 1
+
+#define JSON_INLINE static inline __attribute__((always_inline))
+
+/* Comma and key fragment (@kn bytes; 0 for none) before a member or element. */
+JSON_INLINE void json_member_(struct json *j, const char *kfrag, size_t kn)
+{
+	if (j->need_comma[j->depth])
+		strbuf_char(j->sb, ',');
+	j->need_comma[j->depth] = true;
+	if (kn)
+		strbuf_mem(j->sb, kfrag, kn);
+}
+
+JSON_INLINE void json_open_(struct json *j, const char *kfrag, size_t kn, char c)
+{
+	json_member_(j, kfrag, kn);
+	strbuf_char(j->sb, c);
+	if (j->depth < JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+JSON_INLINE void json_close_(struct json *j, char c)
+{
+	strbuf_char(j->sb, c);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+/* A string member from data (@n bytes): escaped. */
+JSON_INLINE void json_mem_(struct json *j, const char *kfrag, size_t kn, const char *s, size_t n)
+{
+	json_member_(j, kfrag, kn);
+	strbuf_char(j->sb, '"');
+	json_escape(j->sb, s, n);
+	strbuf_char(j->sb, '"');
+}
+
+/*
+ * A string member whose value this program wrote itself and that needs no
+ * escaping (a literal, an address, a number, a state or errno name).
+ */
+JSON_INLINE void json_lit_(struct json *j, const char *kfrag, size_t kn, const char *s)
+{
+	json_member_(j, kfrag, kn);
+	strbuf_char(j->sb, '"');
+	strbuf_str(j->sb, s);
+	strbuf_char(j->sb, '"');
+}
+
+JSON_INLINE void json_u64_(struct json *j, const char *kfrag, size_t kn, uint64_t v)
+{
+	json_member_(j, kfrag, kn);
+	strbuf_u64(j->sb, v);
+}
+
+JSON_INLINE void json_i64_(struct json *j, const char *kfrag, size_t kn, int64_t v)
+{
+	json_member_(j, kfrag, kn);
+	strbuf_i64(j->sb, v);
+}
+
+JSON_INLINE void json_bool_(struct json *j, const char *kfrag, size_t kn, bool v)
+{
+	json_member_(j, kfrag, kn);
+	strbuf_str(j->sb, v ? "true" : "false");
+}
+
+/* An object with no key: the top-level value or an element of an array. */
+#define json_value_begin(j) json_open_((j), NULL, 0, '{')
+#define json_array_value_begin(j) json_open_((j), NULL, 0, '[')
+#define json_object_begin(j, key) json_open_((j), JSON_K(key), '{')
+#define json_object_end(j) json_close_((j), '}')
+#define json_array_begin(j, key) json_open_((j), JSON_K(key), '[')
+#define json_array_end(j) json_close_((j), ']')
+#define json_mem(j, key, s, n) json_mem_((j), JSON_K(key), (s), (n))
+#define json_str(j, key, s) json_mem(j, key, (s), strlen(s))
+#define json_lit(j, key, s) json_lit_((j), JSON_K(key), (s))
+#define json_u64(j, key, v) json_u64_((j), JSON_K(key), (v))
+#define json_i64(j, key, v) json_i64_((j), JSON_K(key), (v))
+#define json_bool(j, key, v) json_bool_((j), JSON_K(key), (v))
 
 #endif

@@ -283,7 +283,7 @@ void lifecycle__report_json(const struct lifecycle *lc, FILE *out, uint64_t now_
 			fmt_rfc3339(&t, c->t[i].wall_ns);
 			strbuf_init(&t, state, sizeof(state));
 			fmt_state_name(&t, c->t[i].state);
-			json_object_begin(&j, NULL);
+			json_value_begin(&j);
 			json_str(&j, "@timestamp", ts);
 			json_str(&j, "state", state);
 			json_str(&j, "description", fmt_state_desc(c->t[i].state));

@@ -207,7 +207,7 @@ static __always_inline void owner_record(struct snoop_sock_info *si)
 	si->owner.pid = id >> 32;
 	si->owner.tid = (__u32)id;
 	si->owner.uid = (__u32)bpf_get_current_uid_gid();
-	si->owner.ppid = RD2(task, real_parent, tgid);
+	si->owner.ppid = BPF_CORE_READ(task, real_parent, tgid);
 	si->owner.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
 	si->attribution = SNOOP_ATTR_OWNER;
@@ -341,7 +341,7 @@ static __always_inline void event_fill_sock(struct snoop_event *e, const struct 
 			e->sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));
 	}
 	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
-	e->netns = RD2(sk, __sk_common.skc_net.net, ns.inum);
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
 /* Fill the tuple from a received packet: its destination is the local end. */
@@ -378,7 +378,7 @@ static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk
 		return -1;
 	e->sport = bpf_ntohs(tcp.dest);
 	e->dport = bpf_ntohs(tcp.source);
-	e->netns = RD(skb, dev) ? RD3(skb, dev, nd_net.net, ns.inum) : 0;
+	e->netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
 	return 0;
 }
 

@@ -267,7 +267,7 @@ static void test_writer_nesting_commas_and_types(void **state)
 
 	strbuf_init(&sb, buf, sizeof(buf));
 	json_init(&j, &sb);
-	json_object_begin(&j, NULL);
+	json_value_begin(&j);
 	json_str(&j, "s", "x");
 	json_object_begin(&j, "n");
 	json_u64(&j, "u", UINT64_MAX);
@@ -276,12 +276,13 @@ static void test_writer_nesting_commas_and_types(void **state)
 	json_bool(&j, "f", false);
 	json_object_end(&j);
 	json_array_begin(&j, "a");
-	json_str(&j, NULL, "e");
-	json_u64(&j, NULL, 0);
-	json_object_begin(&j, NULL);
+	/* Elements have no key: the functions take a NULL fragment. */
+	json_mem_(&j, NULL, 0, "e", 1);
+	json_u64_(&j, NULL, 0, 0);
+	json_value_begin(&j);
 	json_str(&j, "k", "v");
 	json_object_end(&j);
-	json_array_begin(&j, NULL);
+	json_array_value_begin(&j);
 	json_array_end(&j);
 	json_array_end(&j);
 	json_object_begin(&j, "empty");
@@ -300,7 +301,7 @@ static void test_writer_escapes_values(void **state)
 
 	strbuf_init(&sb, buf, sizeof(buf));
 	json_init(&j, &sb);
-	json_object_begin(&j, NULL);
+	json_value_begin(&j);
 	json_str(&j, "name", "a\"}\n{\"b");
 	json_mem(&j, "mem", "x\0\xff", 3);
 	json_object_end(&j);
@@ -316,7 +317,7 @@ static void test_writer_truncates_without_overrun(void **state)
 	memset(mem, 'Z', sizeof(mem));
 	strbuf_init(&sb, mem, 12);
 	json_init(&j, &sb);
-	json_object_begin(&j, NULL);
+	json_value_begin(&j);
 	json_str(&j, "key", "\x01\x02\x03\xff\xff");
 	json_object_end(&j);
 	assert_int_equal(strlen(mem), 11);

@@ -26,9 +26,9 @@ static int setup(void **state)
 static void test_gap_of_one_missing_transition_is_one(void **state)
 {
 	(void)state;
-	assert_int_equal(PATH(SYN_SENT, ESTABLISHED), 1);   /* client lost ESTABLISHED */
-	assert_int_equal(PATH(LISTEN, SYN_RECV), 1);	    /* child's first transition */
-	assert_int_equal(PATH(LAST_ACK, CLOSE), 1);	    /* lost final close, at destroy */
+	assert_int_equal(PATH(SYN_SENT, ESTABLISHED), 1); /* client lost ESTABLISHED */
+	assert_int_equal(PATH(LISTEN, SYN_RECV), 1);	  /* child's first transition */
+	assert_int_equal(PATH(LAST_ACK, CLOSE), 1);	  /* lost final close, at destroy */
 	assert_int_equal(PATH(FIN_WAIT2, CLOSE), 1);
 	assert_int_equal(PATH(CLOSE_WAIT, LAST_ACK), 1);
 }
@@ -37,12 +37,12 @@ static void test_gap_of_one_missing_transition_is_one(void **state)
 static void test_gap_of_several_transitions_is_the_shortest_path(void **state)
 {
 	(void)state;
-	assert_int_equal(PATH(LISTEN, ESTABLISHED), 2);	 /* SYN_RECV and ESTABLISHED lost */
+	assert_int_equal(PATH(LISTEN, ESTABLISHED), 2); /* SYN_RECV and ESTABLISHED lost */
 	assert_int_equal(PATH(SYN_SENT, FIN_WAIT1), 2);
-	assert_int_equal(PATH(CLOSE, ESTABLISHED), 2);	 /* CLOSE -> SYN_SENT -> ESTABLISHED */
+	assert_int_equal(PATH(CLOSE, ESTABLISHED), 2); /* CLOSE -> SYN_SENT -> ESTABLISHED */
 	assert_int_equal(PATH(ESTABLISHED, LAST_ACK), 2);
 	assert_int_equal(PATH(SYN_SENT, FIN_WAIT2), 3);
-	assert_int_equal(PATH(LISTEN, CLOSE), 1);	 /* a listener closing */
+	assert_int_equal(PATH(LISTEN, CLOSE), 1); /* a listener closing */
 }
 
 /*
