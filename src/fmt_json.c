@@ -15,7 +15,7 @@ void fmt_rfc3339(struct strbuf *sb, uint64_t wall_ns)
 	static __thread char cached[32];
 	static __thread size_t cached_len;
 	time_t sec = (time_t)(wall_ns / 1000000000ull);
-	uint64_t ns = wall_ns % 1000000000ull;
+	uint32_t frac = (uint32_t)(wall_ns % 1000000000ull);
 	char digits[10];
 
 	if (sec != cached_sec) {
@@ -26,9 +26,10 @@ void fmt_rfc3339(struct strbuf *sb, uint64_t wall_ns)
 		cached_sec = sec;
 	}
 	strbuf_mem(sb, cached, cached_len);
+	/* 32-bit arithmetic: the nanoseconds are below 10^9. */
 	for (int i = 8; i >= 0; i--) {
-		digits[i] = (char)('0' + ns % 10);
-		ns /= 10;
+		digits[i] = (char)('0' + frac % 10);
+		frac /= 10;
 	}
 	digits[9] = 'Z';
 	strbuf_mem(sb, digits, 10);
@@ -49,12 +50,19 @@ void fmt_state_name(struct strbuf *sb, int state)
 /* A member (key fragment @kfrag, see JSON_K) whose value is the lower-case state name. */
 static void json_state(struct json *j, const char *kfrag, size_t kn, int state)
 {
-	char text[24];
-	struct strbuf name;
+	/* Written once per state, on first use: every event has one or two. */
+	static char names[SNOOP_TCP_MAX_STATES + 1][24];
+	static uint8_t lens[SNOOP_TCP_MAX_STATES + 1];
+	int i = state > 0 && state < SNOOP_TCP_MAX_STATES ? state : SNOOP_TCP_MAX_STATES;
 
-	strbuf_init(&name, text, sizeof(text));
-	fmt_state_name(&name, state);
-	json_lit_(j, kfrag, kn, text);
+	if (!lens[i]) {
+		struct strbuf name;
+
+		strbuf_init(&name, names[i], sizeof(names[i]));
+		fmt_state_name(&name, state);
+		lens[i] = (uint8_t)(name.p - names[i]);
+	}
+	json_litn_(j, kfrag, kn, names[i], lens[i]);
 }
 
 /* An {"ip": ..., "port": ...} object under key fragment @kfrag (see JSON_K). */
@@ -67,7 +75,7 @@ static void json_endpoint(struct json *j, const char *kfrag, size_t kn,
 	strbuf_init(&ip, text, sizeof(text));
 	fmt_addr(&ip, addr);
 	json_open_(j, kfrag, kn, '{');
-	json_lit(j, "ip", text);
+	json_litn(j, "ip", text, (size_t)(ip.p - text));
 	json_u64(j, "port", port);
 	json_object_end(j);
 }
@@ -176,7 +184,7 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 			/* ECS user.id is a keyword (a string). */
 			strbuf_init(&u, uid, sizeof(uid));
 			strbuf_u64(&u, e->owner.uid);
-			json_lit(&j, "id", uid);
+			json_litn(&j, "id", uid, (size_t)(u.p - uid));
 		}
 		json_object_end(&j);
 	}

@@ -92,9 +92,19 @@ void fmt_addr(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN])
 
 	if (addr_is_v4_mapped(addr)) {
 		for (int i = 12; i < 16; i++) {
+			unsigned int v = addr[i];
+			char d[4];
+			size_t n = 0;
+
+			/* An octet: at most three digits, no general number formatting. */
 			if (i > 12)
-				strbuf_char(sb, '.');
-			strbuf_u64(sb, addr[i]);
+				d[n++] = '.';
+			if (v >= 100)
+				d[n++] = (char)('0' + v / 100);
+			if (v >= 10)
+				d[n++] = (char)('0' + v / 10 % 10);
+			d[n++] = (char)('0' + v % 10);
+			strbuf_mem(sb, d, n);
 		}
 		return;
 	}

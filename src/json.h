@@ -76,12 +76,17 @@ JSON_INLINE void json_mem_(struct json *j, const char *kfrag, size_t kn, const c
  * A string member whose value this program wrote itself and that needs no
  * escaping (a literal, an address, a number, a state or errno name).
  */
-JSON_INLINE void json_lit_(struct json *j, const char *kfrag, size_t kn, const char *s)
+JSON_INLINE void json_litn_(struct json *j, const char *kfrag, size_t kn, const char *s, size_t n)
 {
 	json_member_(j, kfrag, kn);
 	strbuf_char(j->sb, '"');
-	strbuf_str(j->sb, s);
+	strbuf_mem(j->sb, s, n);
 	strbuf_char(j->sb, '"');
+}
+
+JSON_INLINE void json_lit_(struct json *j, const char *kfrag, size_t kn, const char *s)
+{
+	json_litn_(j, kfrag, kn, s, strlen(s));
 }
 
 JSON_INLINE void json_u64_(struct json *j, const char *kfrag, size_t kn, uint64_t v)
@@ -112,6 +117,7 @@ JSON_INLINE void json_bool_(struct json *j, const char *kfrag, size_t kn, bool v
 #define json_mem(j, key, s, n) json_mem_((j), JSON_K(key), (s), (n))
 #define json_str(j, key, s) json_mem(j, key, (s), strlen(s))
 #define json_lit(j, key, s) json_lit_((j), JSON_K(key), (s))
+#define json_litn(j, key, s, n) json_litn_((j), JSON_K(key), (s), (n))
 #define json_u64(j, key, v) json_u64_((j), JSON_K(key), (v))
 #define json_i64(j, key, v) json_i64_((j), JSON_K(key), (v))
 #define json_bool(j, key, v) json_bool_((j), JSON_K(key), (v))

@@ -665,9 +665,88 @@ static void test_strbuf_numbers(void **state)
 				 "9223372036854775807 -1");
 }
 
+/* ---- the strbuf primitives (fast paths) ------------------------------------------------ */
+
+/* Two digits per division: every boundary where the digit count changes. */
+static void test_strbuf_u64_digit_boundaries(void **state)
+{
+	static const struct {
+		uint64_t v;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" },
+		{ 9, "9" },
+		{ 10, "10" },
+		{ 99, "99" },
+		{ 100, "100" },
+		{ 101, "101" },
+		{ 999, "999" },
+		{ 1000, "1000" },
+		{ 65535, "65535" },
+		{ 4026531840u, "4026531840" },
+		{ UINT64_MAX, "18446744073709551615" },
+	};
+	char buf[32];
+	struct strbuf sb;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strbuf_init(&sb, buf, sizeof(buf));
+		strbuf_u64(&sb, cases[i].v);
+		assert_string_equal(buf, cases[i].text);
+	}
+}
+
+/* IPv4 octets of one to three digits. */
+static void test_ipv4_octets_of_every_width(void **state)
+{
+	uint8_t a[SNOOP_ADDR_LEN] = {
+		[10] = 0xff, [11] = 0xff, [12] = 0, [13] = 9, [14] = 10, [15] = 255
+	};
+	char buf[FMT_ADDR_LEN];
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_addr(&sb, a);
+	assert_string_equal(buf, "0.9.10.255");
+	a[12] = 99;
+	a[13] = 100;
+	a[14] = 199;
+	a[15] = 1;
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_addr(&sb, a);
+	assert_string_equal(buf, "99.100.199.1");
+}
+
+/* Every length through the fixed-size copies, exact and truncated. */
+static void test_strbuf_mem_every_length_exact_and_truncated(void **state)
+{
+	const char *src = "abcdefghijklmnopqrstuvwxyz";
+
+	for (size_t n = 0; n <= 24; n++) {
+		char buf[64];
+		struct strbuf sb;
+
+		memset(buf, 'Z', sizeof(buf));
+		strbuf_init(&sb, buf, sizeof(buf));
+		strbuf_mem(&sb, src, n);
+		assert_int_equal(strlen(buf), n);
+		assert_memory_equal(buf, src, n);
+		/* A buffer of 8 bytes holds 7 and the NUL; nothing beyond is touched. */
+		memset(buf, 'Z', sizeof(buf));
+		strbuf_init(&sb, buf, 8);
+		strbuf_mem(&sb, src, n);
+		assert_int_equal(strlen(buf), n < 7 ? n : 7);
+		for (size_t k = 8; k < sizeof(buf); k++)
+			assert_int_equal(buf[k], 'Z');
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strbuf_u64_digit_boundaries),
+		cmocka_unit_test(test_ipv4_octets_of_every_width),
+		cmocka_unit_test(test_strbuf_mem_every_length_exact_and_truncated),
 		cmocka_unit_test(test_state_line_matches_seed_format),
 		cmocka_unit_test(test_syn_sent_line_shows_local_port_0),
 		cmocka_unit_test(test_established_line_matches_seed_format),
