@@ -158,23 +158,20 @@ struct {
 	__type(value, __u8);
 } raddr_filter SEC(".maps");
 
-/* Count one occurrence of @stat on this CPU. */
-static __always_inline void stat_inc(__u32 stat)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &stat);
-
-	/* Atomic: a softirq run can interrupt a process-context run on this CPU. */
-	if (v)
-		__sync_fetch_and_add(v, 1);
-}
-
 /* Add @n to the count of @stat on this CPU. */
 static __always_inline void stat_add(__u32 stat, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &stat);
 
+	/* Atomic: a softirq run can interrupt a process-context run on this CPU. */
 	if (v)
 		__sync_fetch_and_add(v, n);
+}
+
+/* Count one occurrence of @stat on this CPU. */
+static __always_inline void stat_inc(__u32 stat)
+{
+	stat_add(stat, 1);
 }
 
 /*
