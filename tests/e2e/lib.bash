@@ -139,6 +139,23 @@ e2e_setup() {
 # whose output the test did not have checked (it left the monitor running,
 # or let it end by itself) is stopped and checked here: a bad line fails the
 # test from here.
+# A failed test runs once more only when its monitor counted lost events:
+# Linux 6.18 under RPS now and then makes a transition without running any
+# program on the tracepoint (counted from the gaps, never silent), and an
+# exact-sequence test cannot see it.  A failure with nothing counted lost is
+# a real one and is never retried.  The retry is announced in the TAP output.
+# (bats reads BATS_TEST_RETRIES after teardown, in this same shell.)
+e2e_retry_if_loss_counted() {
+	local lost
+	[ "${BATS_TEST_TRY_NUMBER:-1}" -eq 1 ] || return 0
+	lost=$(grep -ohE 'Summary: RECEIVED=[0-9]+ LOST=[0-9]+' "$T/mon.err" "$T/run.err" 2>/dev/null |
+		sed 's/.*LOST=//' | awk '{ s += $1 } END { print s + 0 }')
+	[ "$lost" -gt 0 ] || return 0
+	# shellcheck disable=SC2034 # read by bats
+	BATS_TEST_RETRIES=1
+	printf '# retrying "%s": its monitor counted %s lost event(s)\n' "$BATS_TEST_DESCRIPTION" "$lost" >&3
+}
+
 e2e_teardown() {
 	local pid ns cg i status=0
 	set +e # clean up everything, whatever fails
@@ -152,6 +169,7 @@ e2e_teardown() {
 	fi
 	if { [ -z "${BATS_TEST_COMPLETED:-}" ] || [ "$status" != 0 ]; } && [ -n "${T:-}" ] && [ -d "$T" ]; then
 		e2e_show_logs >&2
+		e2e_retry_if_loss_counted
 	fi
 	if [ -n "${SNOOP_PID:-}" ]; then
 		kill -KILL "$SNOOP_PID" 2>/dev/null
