@@ -34,9 +34,9 @@ static inline __attribute__((always_inline)) void strbuf_mem(struct strbuf *sb, 
 		n = room;
 	/*
 	 * Most pieces are short (keys, numbers, names): two fixed-size copies
-	 * that overlap cover 4 to 16 bytes without a call to memcpy().
+	 * that overlap cover 4 to 16 bytes without a call to memcpy().  Both
+	 * stay inside s[0..n); cppcheck mixes up the branches of call sites.
 	 */
-	/* Both copies stay inside s[0..n): cppcheck mixes up the branches of call sites. */
 	if (n >= 8 && n <= 16) {
 		memcpy(sb->p, s, 8);
 		// cppcheck-suppress pointerOutOfBoundsCond

@@ -51,8 +51,8 @@ void fmt_state_name(struct strbuf *sb, int state)
 static void json_state(struct json *j, const char *kfrag, size_t kn, int state)
 {
 	/* Written once per state, on first use: every event has one or two. */
-	static char names[SNOOP_TCP_MAX_STATES + 1][24];
-	static uint8_t lens[SNOOP_TCP_MAX_STATES + 1];
+	static __thread char names[SNOOP_TCP_MAX_STATES + 1][24];
+	static __thread uint8_t lens[SNOOP_TCP_MAX_STATES + 1];
 	int i = state > 0 && state < SNOOP_TCP_MAX_STATES ? state : SNOOP_TCP_MAX_STATES;
 
 	if (!lens[i]) {

@@ -260,6 +260,7 @@ static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, 
 	memcpy((void *)ro->lport_bits, f->lport_bits, sizeof(f->lport_bits));
 	memcpy((void *)ro->rport_bits, f->rport_bits, sizeof(f->rport_bits));
 	ro->wakeup_bytes = wakeup;
+	_Static_assert(sizeof(ro->gap_len) == TCP_FSM_CELLS, "gap_len is tcp_fsm's table");
 	tcp_fsm__path_lengths((uint8_t *)ro->gap_len);
 }
 
@@ -450,34 +451,24 @@ static uint64_t recursion_misses(const struct loader *l, enum skip_cost what)
 	return sum;
 }
 
-uint64_t loader__lost(const struct loader *l)
+void loader__counts(const struct loader *l, struct loader_counts *out)
 {
 	/* Each recovered transition was also counted as a miss of handle_set_state. */
 	uint64_t misses = recursion_misses(l, SKIP_LOSES_EVENT);
-	uint64_t recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
-
-	return stat_sum(l, SNOOP_STAT_LOST) + (misses > recovered ? misses - recovered : 0) +
-	       stat_sum(l, SNOOP_STAT_UNDELIVERED);
-}
-
-void loader__loss_counts(const struct loader *l, struct loader_losses *out)
-{
-	uint64_t misses = recursion_misses(l, SKIP_LOSES_EVENT);
-	uint64_t recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
 
 	out->ring_full = stat_sum(l, SNOOP_STAT_LOST);
-	out->skipped = misses > recovered ? misses - recovered : 0;
+	out->recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
+	out->skipped = misses > out->recovered ? misses - out->recovered : 0;
 	out->undelivered = stat_sum(l, SNOOP_STAT_UNDELIVERED);
+	out->owner_updates_skipped = recursion_misses(l, SKIP_LOSES_OWNER_UPDATE);
 }
 
-uint64_t loader__recovered(const struct loader *l)
+uint64_t loader__lost(const struct loader *l)
 {
-	return stat_sum(l, SNOOP_STAT_RECOVERED);
-}
+	struct loader_counts c;
 
-uint64_t loader__owner_updates_skipped(const struct loader *l)
-{
-	return recursion_misses(l, SKIP_LOSES_OWNER_UPDATE);
+	loader__counts(l, &c);
+	return c.ring_full + c.skipped + c.undelivered;
 }
 
 const char *loader__unavailable(const struct loader *l, int i)

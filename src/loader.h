@@ -33,30 +33,24 @@ int loader__ringbuf_fd(const struct loader *l);
 /* The per-socket owner map: sk_storage keyed by socket fd from user space (tp_btf only). */
 int loader__owner_map_fd(const struct loader *l);
 
-/*
- * Events the kernel could not deliver: ring buffer full, skipped runs not
- * recovered, and transitions made without running our programs at all.
- */
-uint64_t loader__lost(const struct loader *l);
-
-/* loader__lost() by cause. */
-struct loader_losses {
-	uint64_t ring_full;   /* the ring buffer had no room */
-	uint64_t skipped;     /* runs the kernel skipped (recursion) and we did not recover */
-	uint64_t undelivered; /* gaps: transitions made without our programs running */
+/* What the BPF side counted: losses by cause, and what nested runs cost. */
+struct loader_counts {
+	uint64_t ring_full;   /* events lost: the ring buffer had no room */
+	uint64_t skipped;     /* events lost: runs the kernel skipped that were not recovered */
+	uint64_t undelivered; /* events lost: transitions made without our programs (gaps) */
+	uint64_t recovered;   /* skipped handle_set_state runs handle_set_state_nested handled */
+	/*
+	 * Sends and receives whose owner update the kernel skipped (nested runs):
+	 * no event is lost, but an accepted socket handed to another process may
+	 * stay credited to the previous owner until its next send or receive.
+	 */
+	uint64_t owner_updates_skipped;
 };
 
-void loader__loss_counts(const struct loader *l, struct loader_losses *out);
+void loader__counts(const struct loader *l, struct loader_counts *out);
 
-/* Transitions the kernel skipped for handle_set_state and handle_set_state_nested handled. */
-uint64_t loader__recovered(const struct loader *l);
-
-/*
- * Sends and receives whose owner update the kernel skipped (nested runs): no
- * event is lost, but an accepted socket handed to another process may stay
- * credited to the previous owner until its next send or receive.
- */
-uint64_t loader__owner_updates_skipped(const struct loader *l);
+/* Events the kernel could not deliver: the three loss fields of loader__counts() summed. */
+uint64_t loader__lost(const struct loader *l);
 
 /* The @i-th tracepoint this kernel lacks whose events are therefore not reported, or NULL. */
 const char *loader__unavailable(const struct loader *l, int i);

@@ -342,17 +342,17 @@ int snoop_main(int argc, char **argv)
 	 * filters or evictions it is a lower bound, and a lost close can hide one).
 	 */
 	if (app->cfg.verbose) {
-		struct loader_losses ll;
+		struct loader_counts c;
 
-		loader__loss_counts(app->loader, &ll);
+		loader__counts(app->loader, &c);
 		info("Lost by cause: ring buffer full %llu, skipped runs not recovered %llu, "
 		     "transitions made without running the programs %llu",
-		     (unsigned long long)ll.ring_full, (unsigned long long)ll.skipped,
-		     (unsigned long long)ll.undelivered);
+		     (unsigned long long)c.ring_full, (unsigned long long)c.skipped,
+		     (unsigned long long)c.undelivered);
 		info("Transitions recovered from nested runs: %llu",
-		     (unsigned long long)loader__recovered(app->loader));
+		     (unsigned long long)c.recovered);
 		info("Owner updates skipped in nested runs: %llu",
-		     (unsigned long long)loader__owner_updates_skipped(app->loader));
+		     (unsigned long long)c.owner_updates_skipped);
 		info("Gaps seen in connections: %llu", (unsigned long long)app->gaps);
 	}
 	info("Summary: RECEIVED=%llu LOST=%llu", (unsigned long long)app->received,

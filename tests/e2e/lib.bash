@@ -134,11 +134,6 @@ e2e_setup() {
 	ISOLATE=("--laddr=10.200.$NET_X.0/24,fd00:200:$NET_X::/64")
 }
 
-# Kill what is still running, reap it, delete namespaces, cgroups and files.
-# On failure, show what the monitor and the peers said.  A JSON monitor run
-# whose output the test did not have checked (it left the monitor running,
-# or let it end by itself) is stopped and checked here: a bad line fails the
-# test from here.
 # A failed test runs once more only when its monitor counted lost events:
 # Linux 6.18 under RPS now and then makes a transition without running any
 # program on the tracepoint (counted from the gaps, never silent), and an
@@ -156,6 +151,11 @@ e2e_retry_if_loss_counted() {
 	printf '# retrying "%s": its monitor counted %s lost event(s)\n' "$BATS_TEST_DESCRIPTION" "$lost" >&3
 }
 
+# Kill what is still running, reap it, delete namespaces, cgroups and files.
+# On failure, show what the monitor and the peers said.  A JSON monitor run
+# whose output the test did not have checked (it left the monitor running,
+# or let it end by itself) is stopped and checked here: a bad line fails the
+# test from here.
 e2e_teardown() {
 	local pid ns cg i status=0
 	set +e # clean up everything, whatever fails
