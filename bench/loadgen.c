@@ -807,7 +807,16 @@ static bool wait_served(struct run *run, double deadline)
 	return true;
 }
 
-static void print_result(const struct run *run, int port, double secs, bool timed_out)
+/* CPU seconds the whole process has used, every thread, user and system. */
+static double cpu_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_result(const struct run *run, int port, double secs, double cpu, bool timed_out)
 {
 	const struct config *cfg = run->cfg;
 	const char *family = cfg->family == AF_INET6 ? "ipv6" : "ipv4";
@@ -819,16 +828,16 @@ static void print_result(const struct run *run, int port, double secs, bool time
 		long done = atomic_load(&run->completed);
 
 		printf("mode=storm family=%s conns=%ld threads=%d server_threads=%d payload=%ld "
-		       "port=%d secs=%.3f rate=%.1f errors=%ld timedout=%d\n",
+		       "port=%d secs=%.3f rate=%.1f cpu_s=%.3f errors=%ld timedout=%d\n",
 		       family, done, cfg->client_threads, cfg->server_threads, cfg->payload, port,
-		       secs, done / secs, errors, timed_out);
+		       secs, done / secs, cpu, errors, timed_out);
 	} else {
 		long msgs = atomic_load(&run->round_trips);
 
 		printf("mode=chatter family=%s conns=%ld msgs=%ld size=%ld threads=%d inline=%d "
-		       "port=%d secs=%.3f rate=%.1f errors=%ld timedout=%d\n",
+		       "port=%d secs=%.3f rate=%.1f cpu_s=%.3f errors=%ld timedout=%d\n",
 		       family, cfg->conns, msgs, cfg->msg_size, cfg->client_threads,
-		       cfg->inline_ends, port, secs, msgs / secs, errors, timed_out);
+		       cfg->inline_ends, port, secs, msgs / secs, cpu, errors, timed_out);
 	}
 	fflush(stdout);
 }
@@ -846,7 +855,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_wakeup };
 	struct run run = { .cfg = &cfg, .listen_fd = -1 };
 	pthread_condattr_t cattr;
-	double t0, t1, deadline;
+	double t0, t1, cpu0, cpu, deadline;
 	bool timed_out = false, all_done, started;
 	int err, port = 0;
 
@@ -900,6 +909,7 @@ int main(int argc, char **argv)
 	}
 	started = start_clients(&run, deadline);
 	t0 = now_secs();
+	cpu0 = cpu_secs();
 
 	if (!started || !wait_clients(&run, deadline)) {
 		timed_out = true;
@@ -911,13 +921,14 @@ int main(int argc, char **argv)
 	if (!timed_out && !wait_served(&run, deadline))
 		timed_out = true;
 	t1 = now_secs();
+	cpu = cpu_secs() - cpu0;
 
 	atomic_store(&run.stop, true);
 	/* Wakes the servers blocked in accept(): it then fails with EINVAL. */
 	shutdown(run.listen_fd, SHUT_RDWR);
 	all_done = interrupt_workers(servers, cfg.server_threads) &&
 		   interrupt_workers(clients, cfg.client_threads);
-	print_result(&run, port, t1 - t0, timed_out);
+	print_result(&run, port, t1 - t0, cpu, timed_out);
 	if (run.first_error_what)
 		fprintf(stderr, "loadgen: %ld errors, the first: %s: %s\n",
 			atomic_load(&run.errors), run.first_error_what, strerror(run.first_error));

@@ -15,7 +15,9 @@
 # to stop cleanly, the workload failed, a tool is missing).
 #
 # Environment (default):
-#   BENCH_ROUNDS (5)            interleaved rounds
+#   BENCH_ROUNDS (5)            interleaved rounds, with kernel.bpf_stats_enabled off; then
+#                               one more, the cost round, with it on, for the in-kernel
+#                               cost per program run (it adds its own cost to each run)
 #   BENCH_CONNS (20000)         storm: connections per run
 #   BENCH_THREADS (4)           storm: client threads (and as many server threads)
 #   BENCH_PAYLOAD (0)           storm: payload bytes each way per connection
@@ -26,6 +28,8 @@
 #                               with socket-snoop, tcpsnoop (every packet as a line to a
 #                               file) and tcptop 1
 #   BENCH_CHATTER_CONNS (8)  BENCH_CHATTER_MSGS (20000)  BENCH_CHATTER_SIZE (64)
+#   BENCH_CHATTER_RUNS (3)      chatter runs of each configuration per round: a run is
+#                               short and its rate noisy, so it gets more samples
 #   BENCH_CHATTER_INLINE (0)    1: one thread drives both ends of each chatter connection
 #                               (loadgen chatter -i: no scheduler wake-ups, steadier)
 #   BENCH_PEERS (1)             also measure peers (a bpftrace script) when installed
@@ -50,6 +54,7 @@ chatter=${BENCH_CHATTER:-1}
 chatter_conns=${BENCH_CHATTER_CONNS:-8}
 chatter_msgs=${BENCH_CHATTER_MSGS:-20000}
 chatter_size=${BENCH_CHATTER_SIZE:-64}
+chatter_runs=${BENCH_CHATTER_RUNS:-3}
 chatter_inline=${BENCH_CHATTER_INLINE:-0}
 peers=${BENCH_PEERS:-1}
 install=${BENCH_INSTALL:-1}
@@ -354,16 +359,18 @@ define_configs() {
 		ln -s socket-snoop "$tmp/tcptop"
 		help=$("$snoop_copy" --help 2>&1 || true)
 		cfg_desc[log]="socket-snoop, log lines to a file"
-		cfg_cmd[log]="$snoop --log-file=\$RUN/log --no-report > \$RUN/console"
+		# As the systemd unit runs it (deploy/socket-snoop.service): events to the log
+		# file only, written once, as the peer writes its lines once to its output.
+		cfg_cmd[log]="$snoop --quiet --log-file=\$RUN/log --no-report > \$RUN/console"
 		cfg_desc[json]="socket-snoop -j, JSON to a file"
 		if grep -q -- '--json' <<<"$help"; then
-			cfg_cmd[json]="$snoop -j --log-file=\$RUN/log --no-report > \$RUN/console"
+			cfg_cmd[json]="$snoop -j --quiet --log-file=\$RUN/log --no-report > \$RUN/console"
 		else
 			cfg_off[json]="not available (--help has no --json)"
 		fi
 		cfg_desc[filtered]="socket-snoop --lport=1 (filter excludes the workload)"
 		if grep -q -- '--lport' <<<"$help"; then
-			cfg_cmd[filtered]="$snoop --lport=1 --log-file=\$RUN/log --no-report > \$RUN/console"
+			cfg_cmd[filtered]="$snoop --lport=1 --quiet --log-file=\$RUN/log --no-report > \$RUN/console"
 		else
 			cfg_off[filtered]="not available (--help has no --lport)"
 		fi
@@ -400,9 +407,9 @@ start_tracer() {
 	local cfg=$1 run=$tmp/run i watch mark
 	local -a cmd
 	case $cfg in
-	log) cmd=("$snoop_copy" "--log-file=$run/log" --no-report) ;;
-	json) cmd=("$snoop_copy" -j "--log-file=$run/log" --no-report) ;;
-	filtered) cmd=("$snoop_copy" --lport=1 "--log-file=$run/log" --no-report) ;;
+	log) cmd=("$snoop_copy" --quiet "--log-file=$run/log" --no-report) ;;
+	json) cmd=("$snoop_copy" -j --quiet "--log-file=$run/log" --no-report) ;;
+	filtered) cmd=("$snoop_copy" --lport=1 --quiet "--log-file=$run/log" --no-report) ;;
 	bpftrace) cmd=(bpftrace "$peer_script") ;;
 	tcpsnoop) cmd=("$tmp/tcpsnoop") ;;
 	tcptop) cmd=("$tmp/tcptop" 1) ;;
@@ -442,7 +449,7 @@ run_one() {
 	local wl=$1 cfg=$2 round=$3 run=$tmp/run
 	local status=ok rate=- errors=- kernel=- events=- lost=- logged=- kept=- cpu=- cpu_start=-
 	local per_k=- rss=- startup=- runs=- ns_run=- ns_kt=- misses=- k0 k1 line lrc=0 child="" st rc
-	local s0i s0o s1i s1o segs_in=- segs_out=- pps=- secs port
+	local s0i s0o s1i s1o segs_in=- segs_out=- pps=- secs port wcpu=- detail=/dev/null
 	local -a args
 	rm -rf "$run"
 	mkdir -p "$run"
@@ -470,6 +477,7 @@ run_one() {
 	segs_out=$((s1o - s0o))
 	line=$(tail -n1 "$run/loadgen.out")
 	rate=$(field rate "$line")
+	wcpu=$(field cpu_s "$line")
 	errors=$(field errors "$line")
 	secs=$(field secs "$line")
 	port=$(field port "$line")
@@ -482,7 +490,13 @@ run_one() {
 	fi
 	[[ $k0 != - && $k1 != - ]] && kernel=$((k1 - k0))
 	if [[ -n $child ]]; then
-		read -r runs st misses < <(prog_stats "$child" "$tmp/progs-$wl-$cfg.tsv")
+		# Runs and run time are only counted with stats on: in the cost round.
+		[[ $round != cost ]] || detail=$tmp/progs-$wl-$cfg.tsv
+		read -r runs st misses < <(prog_stats "$child" "$detail")
+		if [[ $round != cost ]]; then
+			runs=-
+			st=-
+		fi
 		stop_wrapped "$tracer_pid" "$run/tracer.ready"
 		rc=$stopped_rc
 		tracer_pid=
@@ -547,8 +561,8 @@ run_one() {
 				'BEGIN {printf "%.3f", (c - s) * 1e6 / e}')
 		fi
 	fi
-	printf '%s\n' "$wl	$cfg	$round	$status	$rate	$errors	$kernel	$events	$lost	$logged	$kept	${cpu:--}	$cpu_start	$per_k	$rss	${startup:--}	$runs	$ns_run	$misses	$ns_kt	$segs_in	$segs_out	$pps" >>"$results"
-	say "$(printf 'round %d/%d %-7s %-9s rate=%s kernel=%s events=%s lost=%s written=%s cpu=%s rss=%sMiB start=%sms bpf=%sns/run segs=%s+%s pkt/s=%s' \
+	printf '%s\n' "$wl	$cfg	$round	$status	$rate	$errors	$kernel	$events	$lost	$logged	$kept	${cpu:--}	$cpu_start	$per_k	$rss	${startup:--}	$runs	$ns_run	$misses	$ns_kt	$segs_in	$segs_out	$pps	${wcpu:--}" >>"$results"
+	say "$(printf 'round %s/%d %-7s %-9s rate=%s kernel=%s events=%s lost=%s written=%s cpu=%s rss=%sMiB start=%sms bpf=%sns/run segs=%s+%s pkt/s=%s' \
 		"$round" "$rounds" "$wl" "$cfg" "$rate" "$kernel" "$events" "$lost" "$logged" \
 		"${cpu:--}" "$rss" "${startup:--}" "$ns_run" "$segs_in" "$segs_out" "$pps")"
 	netns_down
@@ -559,12 +573,19 @@ run_one() {
 # Column numbers in $results.
 c_status=4 c_rate=5 c_kernel=7 c_events=8 c_lost=9 c_logged=10 c_kept=11 c_cpu=12
 c_cpu_start=13 c_per_k=14 c_rss=15 c_startup=16 c_runs=17 c_ns_run=18 c_misses=19
-c_ns_kt=20 c_segs_in=21 c_segs_out=22 c_pps=23
+c_ns_kt=20 c_segs_in=21 c_segs_out=22 c_pps=23 c_wcpu=24
+
+# Columns of the workload's speed: the cost round (stats on, which slows every program
+# run) is left out of them.
+speed_cols=" $c_rate $c_pps $c_wcpu "
 
 # Prints "median min max" of column $3 over the good runs of workload $1, configuration $2.
 agg() {
-	awk -F'\t' -v w="$1" -v c="$2" -v k="$3" -v s="$c_status" \
-		'$1 == w && $2 == c && $s == "ok" && $k != "-" && $k != "" {print $k}' "$results" |
+	local cost=1
+	[[ $speed_cols != *" $3 "* ]] || cost=0
+	awk -F'\t' -v w="$1" -v c="$2" -v k="$3" -v s="$c_status" -v cost="$cost" \
+		'$1 == w && $2 == c && $s == "ok" && $k != "-" && $k != "" &&
+		 (cost || $3 != "cost") {print $k}' "$results" |
 		sort -g | awk '{v[NR] = $1}
 		END {
 			if (!NR) { print "- - -"; exit }
@@ -591,6 +612,7 @@ worst() {
 # Per-round ratios of configuration $2's rate to the untraced rate: "min max".
 ratio_range() {
 	awk -F'\t' -v w="$1" -v c="$2" -v s="$c_status" -v r="$c_rate" '
+		$3 == "cost" {next}
 		$1 == w && $s == "ok" && $2 == "base" {b[$3] = $r}
 		$1 == w && $s == "ok" && $2 == c {t[$3] = $r}
 		END {
@@ -672,16 +694,23 @@ storm_cost_table() {
 }
 
 chatter_table() {
-	local cfg
-	echo "| configuration | round trips/s median | min – max | ratio to untraced (per-round range) | packets/s median | CPU s (start-up) | peak RSS MiB | BPF ns / run | BPF runs |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	local cfg base w
+	echo "| configuration | round trips/s median | min – max | ratio to untraced (per-run range) | workload CPU µs / round trip (ratio) | packets/s median | CPU s (start-up) | peak RSS MiB | BPF ns / run | BPF runs |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	base=$(med chatter base $c_wcpu)
 	for cfg in "${chatter_configs[@]}"; do
 		if [[ -n ${cfg_off[$cfg]:-} ]]; then
-			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | |"
+			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | | |"
 			continue
 		fi
-		printf '| %s | %s | %s | %s (%s) | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
+		w=$(med chatter "$cfg" $c_wcpu)
+		printf '| %s | %s | %s | %s | %s (%s) | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
 			"$(rate_cells chatter "$cfg")" \
+			"$(awk -v w="$w" -v b="$base" -v n="$((chatter_conns * chatter_msgs))" 'BEGIN {
+				if (w == "-" || w == "" || n == 0) { print "-"; exit }
+				printf "%.2f", w * 1e6 / n
+				if (b != "-" && b > 0) printf " (%.3f)", w / b
+			}')" \
 			"$(fmt %.0f "$(med chatter "$cfg" $c_pps)")" \
 			"$(fmt %.3f "$(med chatter "$cfg" $c_cpu)")" \
 			"$(fmt %.3f "$(med chatter "$cfg" $c_cpu_start)")" \
@@ -725,7 +754,7 @@ tcpsnoop_table() {
 		"$(fmt %.1f "$(med chatter "$cfg" $c_rss)")"
 }
 
-# Per-program in-kernel cost, from the last run of each tracer configuration.
+# Per-program in-kernel cost, from the cost round's run of each tracer configuration.
 program_table() {
 	local f cfg wl
 	echo "| workload | configuration | program | type | runs | ns / run | recursion misses |"
@@ -770,7 +799,7 @@ commands_section() {
 		echo "# independent in-kernel count of TCP transitions, running for the whole benchmark"
 		echo "bpftrace -e '$counter_prog'"
 	fi
-	echo "sysctl -w kernel.bpf_stats_enabled=1   # restored at the end"
+	echo "sysctl -w kernel.bpf_stats_enabled=1   # the cost round only; restored at the end"
 	echo '```'
 }
 
@@ -798,7 +827,11 @@ Written by \`bench/run.sh\` (\`make bench\`) on $date. Do not edit by hand: run 
 
 ## Settings
 
-$rounds rounds, configurations interleaved (each round starts with a different one).
+$rounds rounds, configurations interleaved (each round starts with a different one), then
+a cost round with \`kernel.bpf_stats_enabled=1\` for the in-kernel figures.
+$(if [[ $chatter == 1 ]]; then
+	echo "Chatter runs $chatter_runs times per configuration in each round."
+fi)
 Storm: $conns connections from $threads client threads to $threads server threads,
 payload $payload bytes each way, IPv$family, topology \`$topology\`.
 $(if [[ $chatter == 1 ]]; then
@@ -828,7 +861,7 @@ $(if [[ $chatter == 1 ]]; then
 	tcpsnoop_table
 fi)
 
-## In-kernel cost per program (last round)
+## In-kernel cost per program (cost round)
 
 $(program_table)
 
@@ -841,8 +874,11 @@ $(commands_section)
 - **conn/s**: connections per second of the storm (connect, close, both sides fully
   closed), median over the rounds, with the smallest and largest. **ratio**: median
   traced rate / median untraced rate; in brackets, the range of the per-round ratios
-  (each traced run against the untraced run of the same round). The machine is noisy:
-  read ratios within a few percent as equal.
+  (each traced run against the untraced run of the same round; for chatter, of the same
+  repetition in the round). The machine is noisy: read ratios within a few percent as
+  equal. Speed columns (rates, ratios, workload CPU) leave the cost round out: with
+  \`kernel.bpf_stats_enabled=1\` the kernel reads the clock twice around every program
+  run, about 30 ns a run here, which the users of a tracer do not pay.
 - **kernel transitions**: TCP state changes the kernel made while the workload ran,
   counted by a separate bpftrace program (\`@n = count()\` on
   \`sock:inet_sock_set_state\`) plus the runs the kernel skipped for it (recursion misses),
@@ -854,6 +890,10 @@ $(commands_section)
   ACKs reach the listener after their connection is gone and are answered with a reset,
   and the counter also sees the rest of the machine's TCP traffic. It runs during every
   run, the untraced one included, so its small cost is in every row alike.
+- socket-snoop's storm configurations run as its systemd unit does: \`--quiet
+  --log-file=FILE\`, every event written once, to the file (the bpftrace peer writes its
+  lines once too, to its output). Without \`--quiet\` the same lines also go to standard
+  output; redirected to a file, that doubles the kernel's share of the writing.
 - Every column is a median over the rounds, taken column by column; for the loss
   columns the worst run is in brackets.
 - **events received / lost**: socket-snoop's own \`Summary: RECEIVED=... LOST=...\` line
@@ -872,10 +912,11 @@ $(commands_section)
   every 0.5 ms.
 - **BPF ns / run, runs, recursion misses**: from \`kernel.bpf_stats_enabled=1\` and
   \`bpftool prog show\`, summed over the tracer's programs (socket-snoop: its \`handle_*\`
-  programs), read just before the tracer is stopped. **BPF ns / kernel transition**: the
-  same total run time divided by the kernel's transitions, a per-event cost that compares
-  tools with different numbers of programs. Stats are on for every run, the untraced one
-  included, so their own small cost is in every row alike.
+  programs), read just before the tracer is stopped, in the cost round (the only one
+  with stats on). **BPF ns / kernel transition**: the same total run time divided by the
+  kernel's transitions, a per-event cost that compares tools with different numbers of
+  programs. The figures include the stats' own clock reads (an empty program measures
+  about 30 ns a run here). Recursion misses are counted in every round.
 - Every run uses a fresh network namespace: TIME_WAIT sockets of earlier runs (the client
   closes first, so each connection leaves one) are gone, and every run starts from the
   same state. Without this the kernel's TIME_WAIT table fills up after a few storms
@@ -889,7 +930,10 @@ $(commands_section)
   loadgen's wall time); **packets/s**: TCP segments the workload put on the wire per
   second (the namespaces' \`OutSegs\` delta / loadgen's time), handshake and teardown
   included; each round trip is a request and a response segment, plus the occasional
-  pure ACK. The **tcpsnoop** row is \`tcpsnoop\` with its standard output redirected to a
+  pure ACK. **workload CPU µs / round trip**: loadgen's own CPU time (all its threads, user
+  and system, which includes the programs run in its system calls) per round trip, in
+  brackets its ratio to the untraced run: the cost to the workload in CPU rather than in
+  wall time. The **tcpsnoop** row is \`tcpsnoop\` with its standard output redirected to a
   file; the **tcptop** row is \`tcptop 1\` (a report every second) to a file. Their ratio
   to untraced is the cost to the workload (targets: tcptop under 5%, a ratio above 0.95).
 - **tcpsnoop's packet lines**: every packet is sent by one local socket and received by
@@ -910,7 +954,7 @@ $(commands_section)
 <details><summary>All runs (tab-separated)</summary>
 
 \`\`\`
-workload	config	round	status	rate	errors	kernel	events	lost	written	written%	cpu_s	cpu_start_s	cpu_ms_per_1k	rss_mib	startup_ms	bpf_runs	bpf_ns_per_run	bpf_misses	bpf_ns_per_transition	segs_in	segs_out	packets_per_s
+workload	config	round	status	rate	errors	kernel	events	lost	written	written%	cpu_s	cpu_start_s	cpu_ms_per_1k	rss_mib	startup_ms	bpf_runs	bpf_ns_per_run	bpf_misses	bpf_ns_per_transition	segs_in	segs_out	packets_per_s	workload_cpu_s
 $(cat "$results")
 \`\`\`
 </details>
@@ -920,12 +964,14 @@ EOF
 # ---- main -----------------------------------------------------------------------------
 
 main() {
-	local round i n cfg
+	local round i n m k id cfg
 	[[ $(id -u) == 0 ]] || die "run as root (BPF, network namespaces)"
-	for v in rounds conns threads payload chatter_conns chatter_msgs chatter_size timeout; do
+	for v in rounds conns threads payload chatter_conns chatter_msgs chatter_size chatter_runs \
+		timeout; do
 		is_uint "${!v}" || die "$v must be a whole number, not '${!v}'"
 	done
 	((rounds >= 1)) || die "BENCH_ROUNDS must be at least 1"
+	((chatter_runs >= 1)) || die "BENCH_CHATTER_RUNS must be at least 1"
 	[[ $family == 4 || $family == 6 ]] || die "BENCH_FAMILY must be 4 or 6"
 	[[ $topology == lo || $topology == veth ]] || die "BENCH_TOPOLOGY must be lo or veth"
 	for t in ip jq bpftool; do
@@ -943,7 +989,7 @@ main() {
 	trap 'exit 130' INT TERM
 
 	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	sysctl -qw kernel.bpf_stats_enabled=0
 
 	if setup_bpftrace; then
 		start_counter || true
@@ -955,19 +1001,27 @@ main() {
 	configs=(base log json filtered bpftrace)
 	chatter_configs=(base log tcpsnoop tcptop)
 	n=${#configs[@]}
-	for ((round = 1; round <= rounds; round++)); do
+	# Rounds 1..N measure speed with stats off; the cost round after them has stats on.
+	for ((round = 1; round <= rounds + 1; round++)); do
+		id=$round
+		if ((round > rounds)); then
+			id=cost
+			sysctl -qw kernel.bpf_stats_enabled=1
+		fi
 		for ((i = 0; i < n; i++)); do
 			cfg=${configs[$(((i + round - 1) % n))]}
 			[[ -z ${cfg_off[$cfg]:-} ]] || continue
-			run_one storm "$cfg" "$round"
+			run_one storm "$cfg" "$id"
 		done
-		if [[ $chatter == 1 ]]; then
-			for ((i = 0; i < ${#chatter_configs[@]}; i++)); do
-				cfg=${chatter_configs[$(((i + round - 1) % ${#chatter_configs[@]}))]}
+		[[ $chatter == 1 ]] || continue
+		m=${#chatter_configs[@]}
+		for ((k = 1; k <= (round > rounds ? 1 : chatter_runs); k++)); do
+			for ((i = 0; i < m; i++)); do
+				cfg=${chatter_configs[$(((i + round + k - 2) % m))]}
 				[[ -z ${cfg_off[$cfg]:-} ]] || continue
-				run_one chatter "$cfg" "$round"
+				run_one chatter "$cfg" "$([[ $id == cost ]] && echo cost || echo "$id.$k")"
 			done
-		fi
+		done
 	done
 
 	local report

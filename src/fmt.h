@@ -14,7 +14,8 @@
 #define FMT_ADDR_LEN 48	  /* "[ffff:...:ffff]:65535" and a NUL */
 #define FMT_COMM_LEN 65	  /* 16 bytes escaped as \xNN and a NUL */
 #define FMT_TIME_LEN 32	  /* "Dec 30 2024 22:05:25.454" and a NUL */
-#define FMT_LINE_MAX 2048 /* longest log line or JSON object */
+#define FMT_LINE_MAX 4096 /* longest log line or JSON object */
+#define FMT_U64_LEN 20	  /* digits of UINT64_MAX */
 
 /* Append-only text buffer over caller memory; output is truncated, never overrun. */
 struct strbuf {
@@ -64,6 +65,15 @@ static inline void strbuf_char(struct strbuf *sb, char c)
 		*sb->p = '\0';
 	}
 }
+
+/*
+ * @v in decimal at @p, which has room for FMT_U64_LEN bytes; no NUL.  Returns
+ * the end.  For writers that made room for their whole output (fmt_json.c).
+ */
+char *fmt_put_u64(char *p, uint64_t v);
+
+/* The same for a signed number: a '-' and FMT_U64_LEN digits at most. */
+char *fmt_put_i64(char *p, int64_t v);
 
 void strbuf_u64(struct strbuf *sb, uint64_t v);
 void strbuf_i64(struct strbuf *sb, int64_t v);

@@ -21,40 +21,87 @@ void strbuf_init(struct strbuf *sb, char *buf, size_t size)
 	*sb->p = '\0';
 }
 
-void strbuf_u64(struct strbuf *sb, uint64_t v)
+char *fmt_put_u64(char *p, uint64_t v)
 {
 	/* Two digits per division: numbers are in every field of every event. */
 	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
 				       "25262728293031323334353637383940414243444546474849"
 				       "50515253545556575859606162636465666768697071727374"
 				       "75767778798081828384858687888990919293949596979899";
-	char tmp[20];
-	int n = 0;
+	static const uint64_t pow10[19] = {
+		10ull,
+		100ull,
+		1000ull,
+		10000ull,
+		100000ull,
+		1000000ull,
+		10000000ull,
+		100000000ull,
+		1000000000ull,
+		10000000000ull,
+		100000000000ull,
+		1000000000000ull,
+		10000000000000ull,
+		100000000000000ull,
+		1000000000000000ull,
+		10000000000000000ull,
+		100000000000000000ull,
+		1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	unsigned int n = 1;
+	char *q;
+	uint32_t w;
 
-	while (v >= 100) {
+	/* Count the digits first, so they are written in place, right to left. */
+	while (n < 20 && v >= pow10[n - 1])
+		n++;
+	q = p + n;
+	while (v > UINT32_MAX) {
 		unsigned int d = (unsigned int)(v % 100) * 2;
 
 		v /= 100;
-		tmp[sizeof(tmp) - 1 - n++] = pairs[d + 1];
-		tmp[sizeof(tmp) - 1 - n++] = pairs[d];
+		*--q = pairs[d + 1];
+		*--q = pairs[d];
 	}
-	if (v >= 10) {
-		tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2 + 1];
-		tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2];
+	/* 32-bit divisions from here: most numbers (ports, pids, counts) start here. */
+	w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned int d = (w % 100) * 2;
+
+		w /= 100;
+		*--q = pairs[d + 1];
+		*--q = pairs[d];
+	}
+	if (w >= 10) {
+		*--q = pairs[w * 2 + 1];
+		*--q = pairs[w * 2];
 	} else {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v);
+		*--q = (char)('0' + w);
 	}
-	strbuf_mem(sb, tmp + sizeof(tmp) - n, (size_t)n);
+	return p + n;
+}
+
+void strbuf_u64(struct strbuf *sb, uint64_t v)
+{
+	char tmp[FMT_U64_LEN];
+
+	strbuf_mem(sb, tmp, (size_t)(fmt_put_u64(tmp, v) - tmp));
+}
+
+char *fmt_put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return fmt_put_u64(p, (uint64_t)v);
+	*p++ = '-';
+	return fmt_put_u64(p, (uint64_t)0 - (uint64_t)v);
 }
 
 void strbuf_i64(struct strbuf *sb, int64_t v)
 {
-	if (v < 0) {
-		strbuf_char(sb, '-');
-		strbuf_u64(sb, (uint64_t)0 - (uint64_t)v);
-	} else {
-		strbuf_u64(sb, (uint64_t)v);
-	}
+	char tmp[FMT_U64_LEN + 1];
+
+	strbuf_mem(sb, tmp, (size_t)(fmt_put_i64(tmp, v) - tmp));
 }
 
 const char *fmt_state_desc(int state)

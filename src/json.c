@@ -92,3 +92,13 @@ void json_escape(struct strbuf *sb, const char *str, size_t n)
 		}
 	}
 }
+
+char *json_put_escaped(char *p, const char *s, size_t n)
+{
+	struct strbuf sb;
+
+	/* One byte more than the worst case: the strbuf keeps a NUL after its text. */
+	strbuf_init(&sb, p, 6 * n + 1);
+	json_escape(&sb, s, n);
+	return sb.p;
+}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "fmt.h"
 
 #define JSON_MAX_DEPTH 8
@@ -106,6 +107,26 @@ JSON_INLINE void json_bool_(struct json *j, const char *kfrag, size_t kn, bool v
 	json_member_(j, kfrag, kn);
 	strbuf_str(j->sb, v ? "true" : "false");
 }
+
+/*
+ * The cursor writer, for the one object written per event (fmt_json_event()):
+ * plain appends at a char * with no bounds checks and no NUL, the caller
+ * having made room for the largest object first.  The checked writer above
+ * keeps its position in memory, where each byte it stores might alias it, so
+ * the compiler reloads it after every byte; a cursor in a local variable stays
+ * in a register.  That halved the cost of an event (issue 4).
+ */
+JSON_INLINE char *json_put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* A literal (a fixed run of the object's keys and punctuation) at the cursor. */
+#define JSON_PUT(p, lit) json_put((p), "" lit, sizeof(lit) - 1)
+
+/* @s (@n bytes) escaped as json_escape() does, at most 6 * @n bytes; returns the end. */
+char *json_put_escaped(char *p, const char *s, size_t n);
 
 /* An object with no key: the top-level value or an element of an array. */
 #define json_value_begin(j) json_open_((j), NULL, 0, '{')

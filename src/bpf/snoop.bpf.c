@@ -109,6 +109,27 @@ struct {
 } owner_map SEC(".maps");
 #endif
 
+#ifndef SNOOP_RAW_TP
+/*
+ * The owner check that every sendmsg and recvmsg makes, with one helper call
+ * instead of two (bpf_sk_storage_get() was most of its cost, issue 4): slot
+ * cookie % OWNER_HINTS holds cookie << 22 | pid while the record of the socket
+ * with that cookie says it is owned by process pid (pids are below 2^22,
+ * PID_MAX_LIMIT).  Every write of an owner writes the slot (owner_record()),
+ * and cookies are never reused, so a slot cannot speak for another socket
+ * or an older owner.  One 64-bit word: CPUs never see half of one.  Two
+ * processes racing on one socket can leave the slot naming the one that lost:
+ * the other's next send or receive, which misses, puts it right.
+ */
+#define OWNER_HINTS 4096
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OWNER_HINTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} owner_hints SEC(".maps");
+#endif
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* resized by user space */
@@ -195,8 +216,39 @@ static __always_inline void gap_count(const struct snoop_sock_info *si, int stat
 	stat_add(SNOOP_STAT_UNDELIVERED, n ? n : 1);
 }
 
+/* Say (see owner_hints) that process @pid owns @sk now. */
+static __always_inline void owner_hint_set(const struct sock *sk, __u32 pid)
+{
+#ifndef SNOOP_RAW_TP
+	__u64 cookie = bpf_get_socket_cookie((void *)sk);
+	__u32 slot = cookie % OWNER_HINTS;
+	__u64 *hint = bpf_map_lookup_elem(&owner_hints, &slot);
+
+	if (hint)
+		*hint = cookie << 22 | pid;
+#endif
+}
+
+/* True when owner_hints says process @pid owns @sk (never in the raw_tp build). */
+static __always_inline bool owner_hint_holds(const struct sock *sk, __u32 pid)
+{
+#ifndef SNOOP_RAW_TP
+	/* A plain load: a socket without a cookie yet has no hint either. */
+	__u64 cookie = sk->__sk_common.skc_cookie.counter;
+	__u32 slot = cookie % OWNER_HINTS;
+	__u64 *hint;
+
+	if (!cookie)
+		return false;
+	hint = bpf_map_lookup_elem(&owner_hints, &slot);
+	return hint && *hint == (cookie << 22 | pid);
+#else
+	return false;
+#endif
+}
+
 /* Record the current task as the owner: only call in a system call on the socket. */
-static __always_inline void owner_record(struct snoop_sock_info *si)
+static __always_inline void owner_record(struct snoop_sock_info *si, const struct sock *sk)
 {
 	struct task_struct *task = current_task();
 	__u64 id = bpf_get_current_pid_tgid();
@@ -208,6 +260,7 @@ static __always_inline void owner_record(struct snoop_sock_info *si)
 	si->owner.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
 	si->attribution = SNOOP_ATTR_OWNER;
+	owner_hint_set(sk, si->owner.pid);
 	if (filter_cgroup)
 		si->in_cgroup = bpf_get_current_ancestor_cgroup_id(cgroup_level) == cgroup_id;
 }
@@ -546,7 +599,7 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 	}
 	if (in_syscall && (si->attribution != SNOOP_ATTR_OWNER ||
 			   si->owner.pid != (__u32)(bpf_get_current_pid_tgid() >> 32)))
-		owner_record(si);
+		owner_record(si, sk);
 #ifdef SNOOP_RAW_TP
 	if (newstate == SNOOP_TCP_LISTEN) {
 		struct listen_key lk = {
@@ -764,17 +817,19 @@ int BPF_PROG(handle_set_state_nested, const struct sock *sk, const int oldstate,
  */
 static __always_inline void owner_touch(const struct sock *sk)
 {
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct snoop_sock_info *si;
 
-	if (!is_tcp(sk))
+	if (!is_tcp(sk) || owner_hint_holds(sk, pid))
 		return;
 	si = sock_info_get(sk, true);
 	if (!si)
 		return;
-	if (si->attribution == SNOOP_ATTR_OWNER &&
-	    si->owner.pid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+	if (si->attribution == SNOOP_ATTR_OWNER && si->owner.pid == pid) {
+		owner_hint_set(sk, pid);
 		return;
-	owner_record(si);
+	}
+	owner_record(si, sk);
 	if (!si->first_ns)
 		si->first_ns = bpf_ktime_get_ns();
 }

@@ -539,6 +539,12 @@ conn_lines() {
 	done < <(grep -F -e " DST=$dst " "$file")
 }
 
+# The State Change lines of conversation TAG's accepted socket, from PID= on:
+# who each transition was attributed to.  server_states TAG
+server_states() {
+	conn_lines "${S_EP[$1]}" "${C_EP[$1]}" | grep -F ' State Change: ' | sed 's/.* \(PID=\)/\1/'
+}
+
 # Assert the exact State Change sequence of one socket and its attribution:
 # assert_conn SRCS DST PID COMM STATE...
 # Every event line of the socket (any kind) must carry PID and COMM.  A RST

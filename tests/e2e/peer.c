@@ -3,7 +3,7 @@
  * peer.c - the TCP test peer of the socket-snoop end-to-end suite.
  *
  *   peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]
- *               [--linger0] [--fork-child] [--child-comm NAME]
+ *               [--linger0] [--fork-child] [--child-comm NAME] [--take-turns]
  *               [--close-first|--wait-peer-close] [--hold] [--pause]
  *               [--timeout SECS]
  *   peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]
@@ -69,6 +69,7 @@ struct peer_opts {
 	unsigned long recv_bytes;
 	bool linger0;
 	bool fork_child;
+	bool take_turns;
 	const char *child_comm;
 	bool close_first;
 	bool expect_refused;
@@ -103,7 +104,7 @@ static void usage_to(FILE *out, int status)
 {
 	fprintf(out,
 		"usage: peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]\n"
-		"                   [--linger0] [--fork-child] [--child-comm NAME]\n"
+		"                   [--linger0] [--fork-child] [--child-comm NAME] [--take-turns]\n"
 		"                   [--close-first|--wait-peer-close] [--hold] [--pause]\n"
 		"                   [--timeout SECS]\n"
 		"       peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]\n"
@@ -292,6 +293,57 @@ static void converse(int fd, const struct peer_opts *o)
 		die("close");
 }
 
+/*
+ * --take-turns: parent and child use the accepted socket in turns, so its
+ * owner changes twice: the parent receives the request and sends 2 bytes in
+ * two calls, the child sends 1 byte and closes its copy, then the parent sends
+ * the rest of --send (at least 4 bytes in all), waits for the client's FIN and
+ * closes.  The socket's last user before the FIN is the parent again.
+ */
+static void take_turns(int lfd, int cfd, const struct peer_opts *o)
+{
+	int go[2], back[2];
+	pid_t child;
+	char c;
+
+	if (o->send_bytes < 4)
+		die("--take-turns needs --send 4 or more");
+	if (pipe(go) < 0 || pipe(back) < 0)
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		close(lfd);
+		if (o->child_comm)
+			prctl(PR_SET_NAME, o->child_comm, 0, 0, 0);
+		if (read(go[0], &c, 1) != 1)
+			die("read(pipe)");
+		if (!send_all(cfd, 1))
+			die("send");
+		close(cfd);
+		if (write(back[1], "d", 1) != 1)
+			die("write(pipe)");
+		_exit(0);
+	}
+	say("CHILD %d", (int)child);
+	if ((o->recv_bytes && recv_bytes(cfd, o->recv_bytes, false) <= 0) || !send_all(cfd, 1) ||
+	    !send_all(cfd, 1))
+		die("parent's first turn");
+	if (write(go[1], "g", 1) != 1 || read(back[0], &c, 1) != 1)
+		die("pipe");
+	if (!send_all(cfd, o->send_bytes - 3) || recv_bytes(cfd, 0, true) < 0)
+		die("parent's second turn");
+	if (close(cfd) < 0)
+		die("close");
+	if (waitpid(child, NULL, 0) < 0)
+		die("waitpid");
+	close(go[0]);
+	close(go[1]);
+	close(back[0]);
+	close(back[1]);
+}
+
 static int run_server(const struct peer_opts *o)
 {
 	struct sockaddr_storage ss;
@@ -332,6 +384,10 @@ static int run_server(const struct peer_opts *o)
 		}
 		addr_str(&ss, buf, sizeof(buf));
 		say("ACCEPTED %s", buf);
+		if (o->take_turns) {
+			take_turns(lfd, cfd, o);
+			continue;
+		}
 		if (!o->fork_child) {
 			converse(cfd, o);
 			continue;
@@ -484,6 +540,8 @@ int main(int argc, char **argv)
 			o.linger0 = true;
 		else if (!strcmp(a, "--fork-child") && o.server)
 			o.fork_child = true;
+		else if (!strcmp(a, "--take-turns") && o.server)
+			o.fork_child = o.take_turns = true;
 		else if (!strcmp(a, "--close-first"))
 			o.close_first = close_given = true;
 		else if (!strcmp(a, "--wait-peer-close"))

@@ -705,6 +705,59 @@ static void test_event_truncated_to_small_buffer_without_overrun(void **state)
 		assert_int_equal(mem[i], 'Z');
 }
 
+/*
+ * fmt_json_event() writes without bounds checks into FMT_LINE_MAX bytes: the
+ * largest objects (every member at its longest, the name escaped at 6 bytes
+ * per byte, the longest error message) must stay well inside, and a buffer
+ * one byte smaller (the checked path) must get the same bytes.
+ */
+static void assert_largest_fits(struct snoop_event *e)
+{
+	static char fast[FMT_LINE_MAX + 64], slow[FMT_LINE_MAX];
+	size_t len, slow_len;
+
+	memset(fast, 'Z', sizeof(fast));
+	len = fmt_json_event(fast, FMT_LINE_MAX, e, UINT64_MAX / 4, UINT64_MAX);
+	assert_true(len < FMT_LINE_MAX / 2);
+	assert_memory_equal(fast + len - 3, "}}\n", 4);
+	for (size_t i = len + 1; i < sizeof(fast); i++)
+		assert_int_equal(fast[i], 'Z');
+	slow_len = fmt_json_event(slow, sizeof(slow) - 1, e, UINT64_MAX / 4, UINT64_MAX);
+	assert_int_equal(slow_len, len);
+	assert_memory_equal(slow, fast, len + 1);
+}
+
+static void test_largest_objects_fit_the_unchecked_writer(void **state)
+{
+	const char *v6 = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe";
+	struct snoop_event e = event(SNOOP_KIND_ERROR, v6, 65535, v6, 65535, SNOOP_SF_ACTIVE,
+				     SNOOP_ATTR_SNAPSHOT, SNOOP_TCP_SYN_SENT, SNOOP_TCP_CLOSE);
+	size_t longest = 0;
+
+	e.flags |= SNOOP_SF_SNAPSHOT;
+	e.cookie = UINT64_MAX;
+	e.netns = UINT32_MAX;
+	e.owner.pid = e.owner.tid = e.owner.ppid = e.owner.uid = UINT32_MAX;
+	e.owner.cgroup_id = UINT64_MAX;
+	memset(e.owner.comm, 0x01, SNOOP_COMM_LEN);
+	for (int err = 1; err < 256; err++) {
+		char text[128];
+		size_t n = strlen(strerror_r(err, text, sizeof(text)));
+
+		if (n > longest) {
+			longest = n;
+			e.detail = err;
+		}
+	}
+	assert_largest_fits(&e);
+	e.kind = SNOOP_KIND_CLOSE;
+	memset(&e.close, 0xff, sizeof(e.close));
+	assert_largest_fits(&e);
+	e.kind = SNOOP_KIND_RESET_SENT;
+	e.detail = INT32_MIN;
+	assert_largest_fits(&e);
+}
+
 /* ---- lost objects and diagnostics ------------------------------------------------------- */
 
 static void test_lost_object(void **state)
@@ -768,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_process_name_escaped),
 		cmocka_unit_test(test_comm_of_16_bytes_without_nul_stops_at_16),
 		cmocka_unit_test(test_event_truncated_to_small_buffer_without_overrun),
+		cmocka_unit_test(test_largest_objects_fit_the_unchecked_writer),
 		cmocka_unit_test(test_lost_object),
 		cmocka_unit_test(test_diagnostic_message_escaped),
 	};
