@@ -366,7 +366,8 @@ static __always_inline void event_set_family(struct snoop_event *e, __u16 family
 }
 
 /* Fill tuple, family and netns of @e from @sk (any socket kind: sock_common only). */
-static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
+/* The addresses, ports and family of @sk into @e (not the netns: a pointer chase). */
+static __always_inline void event_fill_tuple(struct snoop_event *e, const struct sock *sk)
 {
 	__u16 family = RD(sk, __sk_common.skc_family);
 
@@ -391,6 +392,11 @@ static __always_inline void event_fill_sock(struct snoop_event *e, const struct 
 			e->sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));
 	}
 	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
+}
+
+static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
+{
+	event_fill_tuple(e, sk);
 	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
@@ -475,6 +481,25 @@ static __always_inline bool sock_matches(const struct snoop_event *e)
 	if (filter_raddr && !addr_in(&raddr_filter, e->daddr))
 		return false;
 	return true;
+}
+
+/*
+ * True when @sk can never pass the socket filters: its whole tuple is known
+ * (both ports set) and fails them.  Its events would all be filtered out, so
+ * its record is not kept either, which makes a filter that excludes a busy
+ * workload cheap.  A client's local port is 0 at SYN_SENT and a listener has
+ * no remote end: they go on, and their records serve the connections that may
+ * match (an accepted socket inherits its listener's).  @e is scratch space.
+ */
+static __always_inline bool sock_excluded(const struct sock *sk, struct snoop_event *e)
+{
+	if (!(family_only || netns_only || filter_lport || filter_rport || filter_laddr ||
+	      filter_raddr))
+		return false;
+	event_fill_tuple(e, sk);
+	if (netns_only)
+		e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return e->sport && e->dport && !sock_matches(e);
 }
 
 /* The process filters (pid, uid, comm, cgroup) on the socket's owner. */
@@ -585,7 +610,7 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		}
 	}
 #endif
-	/* Before filters: a gap is a gap whatever the user asked to see. */
+	/* Before the owner, state and kind filters: a gap is a gap whatever they select. */
 	gap_count(si, oldstate);
 	si->last_state = newstate;
 	if (child) {
@@ -688,7 +713,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 	__u64 now;
 
 	/* shutdown() then close() sets FIN_WAIT1 twice: not a transition. */
-	if (oldstate == newstate || !is_tcp(sk))
+	if (oldstate == newstate || !is_tcp(sk) || sock_excluded(sk, &e))
 		return;
 	now = bpf_ktime_get_ns();
 	si = sock_info_transition(sk, oldstate, newstate, now);
@@ -989,8 +1014,10 @@ SNOOP_TP(tcp_destroy_sock)
 int BPF_PROG(handle_destroy, struct sock *sk)
 {
 	struct snoop_sock_info *si = sock_info_get(sk, false);
+	struct snoop_event e;
 
-	if (si && sk_state(sk) == SNOOP_TCP_CLOSE)
+	/* An excluded socket's record stopped at its first transition: no gap to see. */
+	if (si && sk_state(sk) == SNOOP_TCP_CLOSE && !sock_excluded(sk, &e))
 		gap_count(si, SNOOP_TCP_CLOSE);
 #ifdef SNOOP_RAW_TP
 	{

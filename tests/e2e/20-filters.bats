@@ -112,6 +112,34 @@ MON=(--no-log-file --no-report)
 	assert_every_re " DST=[^ ]+:(80[0-9][0-9]|8100|9999) " "$(ours_re)"
 }
 
+# A socket whose whole tuple fails the filters is left at once, record and
+# all.  A client's local port is 0 at SYN_SENT and a listener has no remote
+# end: they must go on, or a connection matching on its ephemeral port would
+# lose its owner.  The client's namespace hands out ports 45100-45103 only.
+@test "filters on a connection's ephemeral port keep its owner: the client's from connect, the server's from its listener" {
+	ip netns exec "$NS_C" sysctl -qw net.ipv4.ip_local_port_range="45100 45103"
+	snoop_start "${MON[@]}" --lport=45100-45103
+	conv a 4 8071
+	await_state "${C_EP[a]}" "${S_EP[a]}" CLOSE
+	settle
+	snoop_stop
+	[[ ${C_EP[a]} =~ :4510[0-3]$ ]] || e2e_fail "client port ${C_EP[a]} outside the range"
+	# SYN_SENT has local port 0 (filtered out); the rest is the client's.
+	assert_conn "${C_EP[a]}" "${S_EP[a]}" "${CPID[a]}" snoop-cli ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE
+	assert_no_conn "${S_EP[a]}" "${C_EP[a]}"
+	assert_no_conn "${S_EP[a]}" 0.0.0.0:0
+
+	snoop_start "${MON[@]}" --rport=45100-45103
+	conv b 4 8072
+	await_state "${S_EP[b]}" "${C_EP[b]}" CLOSE
+	settle
+	snoop_stop
+	# The listener (remote port 0) is not shown, but its record is the accepted socket's.
+	assert_conv b server
+	assert_no_conn "${S_EP[b]}" 0.0.0.0:0
+	assert_no_conn "${C_EP0[b]},${C_EP[b]}" "${S_EP[b]}"
+}
+
 @test "--laddr with IPv4 and IPv6 CIDRs keeps sockets whose local address matches" {
 	# /32 selects the IPv4 client; ::/127 covers ::0-::1, the IPv6 server only.
 	snoop_start "${MON[@]}" "--laddr=$V4_C/32,fd00:200:$NET_X::/127"
