@@ -340,6 +340,7 @@ workload_args() {
 		echo "chatter -k $chatter_conns -m $chatter_msgs -s $chatter_size -t $timeout$(
 			[[ $chatter_inline == 1 ]] && echo " -i")"
 		;;
+	inline) echo "chatter -k $chatter_conns -m $chatter_msgs -s $chatter_size -t $timeout -i" ;;
 	esac
 }
 
@@ -720,6 +721,48 @@ chatter_table() {
 	done
 }
 
+# The programs' cost per round trip, from the inline chatter (one thread drives both ends
+# of a connection: no wake-ups, so its rate varies far less than the threaded chatter's):
+# the median over the runs of the log run's workload CPU minus the untraced run's of the
+# same repetition, per round trip, and that as a share of the threaded chatter's
+# untraced CPU per round trip (the same four program runs per round trip are added there).
+inline_table() {
+	local n=$((chatter_conns * chatter_msgs)) added threaded
+	added=$(awk -F'\t' -v s="$c_status" -v c="$c_wcpu" -v n="$n" '
+		$1 == "inline" && $s == "ok" && $c != "-" && $2 == "base" {b[$3] = $c}
+		$1 == "inline" && $s == "ok" && $c != "-" && $2 == "log" {t[$3] = $c}
+		END { for (k in t) if (k in b) printf "%.3f\n", (t[k] - b[k]) * 1e9 / n }' "$results" |
+		sort -g | awk '{v[NR] = $1} END {
+			if (!NR) { print "-"; exit }
+			print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)
+		}')
+	threaded=$(med chatter base $c_wcpu)
+	echo 'The same chatter with each connection driven at both ends by one thread'
+	echo "(\`loadgen chatter -i\`), $chatter_runs runs per round, to measure what socket-snoop adds to a round trip:"
+	echo
+	echo "| configuration | round trips/s median | min – max | ratio to untraced (per-run range) | workload CPU µs / round trip (ratio) | CPU added per round trip, ns | as a share of the threaded chatter's CPU per round trip |"
+	echo "|---|---|---|---|---|---|---|"
+	for cfg in base log; do
+		local w b a=- share=-
+		w=$(med inline "$cfg" $c_wcpu)
+		b=$(med inline base $c_wcpu)
+		if [[ $cfg == log ]]; then
+			a=$(fmt %.0f "$added")
+			share=$(awk -v a="$added" -v t="$threaded" -v n="$n" 'BEGIN {
+				if (a == "-" || t == "-" || t <= 0) { print "-"; exit }
+				printf "%.2f%%", 100 * a / (t * 1e9 / n)
+			}')
+		fi
+		printf '| %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" "$(rate_cells inline "$cfg")" \
+			"$(awk -v w="$w" -v b="$b" -v n="$n" 'BEGIN {
+				if (w == "-" || w == "") { print "-"; exit }
+				printf "%.3f", w * 1e6 / n
+				if (b != "-" && b > 0) printf " (%.3f)", w / b
+			}')" \
+			"$a" "$share"
+	done
+}
+
 # Sum of columns $3 and $4 per good run of workload $1, configuration $2: "median min max".
 agg_sum() {
 	awk -F'\t' -v w="$1" -v c="$2" -v a="$3" -v b="$4" -v s="$c_status" \
@@ -782,6 +825,8 @@ commands_section() {
 	echo "bench/loadgen $(workload_args storm) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
 	if [[ $chatter == 1 ]]; then
 		echo "bench/loadgen $(workload_args chatter) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
+		[[ $chatter_inline == 1 ]] ||
+			echo "bench/loadgen $(workload_args inline) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
 	fi
 	echo "# tracers, each under bench/runstat (start-up, CPU, peak RSS); \$RUN: a scratch directory"
 	for cfg in "${configs[@]}"; do
@@ -859,6 +904,10 @@ $(if [[ $chatter == 1 ]]; then
 	echo "tcpsnoop's packet lines (every packet of the workload, sent and received, as a line):"
 	echo
 	tcpsnoop_table
+	if [[ $chatter_inline == 0 ]]; then
+		echo
+		inline_table
+	fi
 fi)
 
 ## In-kernel cost per program (cost round)
@@ -936,6 +985,14 @@ $(commands_section)
   wall time. The **tcpsnoop** row is \`tcpsnoop\` with its standard output redirected to a
   file; the **tcptop** row is \`tcptop 1\` (a report every second) to a file. Their ratio
   to untraced is the cost to the workload (targets: tcptop under 5%, a ratio above 0.95).
+- **Inline chatter**: the same connections and round trips with one thread driving both
+  ends of each connection (\`loadgen chatter -i\`): no scheduler wake-ups, so its rate
+  varies by a few percent from run to run where the threaded chatter's varies by 20%, and
+  the cost of socket-snoop's programs shows above the noise. **CPU added per round
+  trip**: the median over the repetitions of the traced run's workload CPU minus the
+  untraced run's of the same repetition, per round trip; a round trip runs the same four
+  programs (a send and a receive at each end) in both chatters, so **as a share of the
+  threaded chatter's CPU per round trip** is what it adds to the threaded workload.
 - **tcpsnoop's packet lines**: every packet is sent by one local socket and received by
   another, so tcpsnoop owes one \`->\` line and one \`<-\` line per packet. **expected**
   is counted independently by the kernel: TCP \`InSegs + OutSegs\` from
@@ -1020,6 +1077,11 @@ main() {
 				cfg=${chatter_configs[$(((i + round + k - 2) % m))]}
 				[[ -z ${cfg_off[$cfg]:-} ]] || continue
 				run_one chatter "$cfg" "$([[ $id == cost ]] && echo cost || echo "$id.$k")"
+			done
+			# The steadier inline chatter measures the programs' cost per round trip.
+			[[ $chatter_inline == 0 && $id != cost && -z ${cfg_off[log]:-} ]] || continue
+			for cfg in $( ((k % 2)) && echo base log || echo log base); do
+				run_one inline "$cfg" "$id.$k"
 			done
 		done
 	done
