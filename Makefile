@@ -62,6 +62,9 @@ $(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTP
 	$(Q)$(LLVM_STRIP) -g -o $@ $@.tmp && rm -f $@.tmp
 
 # The raw-tracepoint fallback: the same source built for kernels that refuse tp_btf.
+# BPF atomics (the owner hints' exchange): the tp_btf build needs Linux 5.12 anyway.
+$(OUTPUT)/snoop.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(OUTPUT)/snoop_raw.bpf.o: src/bpf/snoop.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DSNOOP_RAW_TP -c $< -o $@.tmp

@@ -57,6 +57,7 @@ struct snoop_config {
 	bool quiet;
 	bool report;
 	bool verbose;
+	bool owner_on_send;	/* --owner-on-send: sends record the owner too */
 	uint64_t duration_s;	/* 0: until signalled */
 	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */
 	enum attach_mode attach_mode;

@@ -55,7 +55,9 @@ static struct loader *owners_new(const struct packets_config *cfg, struct loader
 		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
-	scfg->filter.kinds_mask = 0;	   /* no events: only the owner-keeping programs */
+	scfg->filter.kinds_mask = 0; /* no events: only the owner-keeping programs */
+	/* Every packet line names its socket's owner: a process that only sends counts too. */
+	scfg->owner_on_send = true;
 	scfg->attach_mode = ATTACH_TP_BTF; /* the owners must be in sk_storage */
 	scfg->ringbuf_bytes = OWNER_RINGBUF;
 	scfg->verbose = cfg->verbose;

@@ -216,16 +216,27 @@ static __always_inline void gap_count(const struct snoop_sock_info *si, int stat
 	stat_add(SNOOP_STAT_UNDELIVERED, n ? n : 1);
 }
 
-/* Say (see owner_hints) that process @pid owns @sk now. */
-static __always_inline void owner_hint_set(const struct sock *sk, __u32 pid)
+/* Say (see owner_hints) that process @pid, which @si names as owner, owns @sk now. */
+static __always_inline void owner_hint_set(const struct sock *sk, const struct snoop_sock_info *si,
+					   __u32 pid)
 {
 #ifndef SNOOP_RAW_TP
 	__u64 cookie = bpf_get_socket_cookie((void *)sk);
 	__u32 slot = cookie % OWNER_HINTS;
 	__u64 *hint = bpf_map_lookup_elem(&owner_hints, &slot);
 
-	if (hint)
-		*hint = cookie << 22 | pid;
+	if (!hint)
+		return;
+	/*
+	 * A full barrier, then the record again: another process that wrote
+	 * the record after us but its slot before ours would be left with our
+	 * slot over its record.  Every writer stores the record before its slot,
+	 * so the last to swap its slot in sees the last record, and clears the
+	 * slot (the next check takes the slow path) when it is not its own.
+	 */
+	__atomic_exchange_n(hint, cookie << 22 | pid, __ATOMIC_SEQ_CST);
+	if (*(const volatile __u32 *)&si->owner.pid != pid)
+		*hint = 0;
 #endif
 }
 
@@ -260,7 +271,7 @@ static __always_inline void owner_record(struct snoop_sock_info *si, const struc
 	si->owner.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
 	si->attribution = SNOOP_ATTR_OWNER;
-	owner_hint_set(sk, si->owner.pid);
+	owner_hint_set(sk, si, si->owner.pid);
 	if (filter_cgroup)
 		si->in_cgroup = bpf_get_current_ancestor_cgroup_id(cgroup_level) == cgroup_id;
 }
@@ -365,8 +376,10 @@ static __always_inline void event_set_family(struct snoop_event *e, __u16 family
 	e->family = family;
 }
 
-/* Fill tuple, family and netns of @e from @sk (any socket kind: sock_common only). */
-/* The addresses, ports and family of @sk into @e (not the netns: a pointer chase). */
+/*
+ * The addresses, ports and family of @sk into @e (any socket kind: sock_common
+ * only), not the netns: that is a pointer chase, left to event_fill_sock().
+ */
 static __always_inline void event_fill_tuple(struct snoop_event *e, const struct sock *sk)
 {
 	__u16 family = RD(sk, __sk_common.skc_family);
@@ -394,6 +407,7 @@ static __always_inline void event_fill_tuple(struct snoop_event *e, const struct
 	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
 }
 
+/* Fill tuple, family and netns of @e from @sk. */
 static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
 {
 	event_fill_tuple(e, sk);
@@ -483,23 +497,30 @@ static __always_inline bool sock_matches(const struct snoop_event *e)
 	return true;
 }
 
+/* What the socket filters make of a socket (sock_verdict()). */
+enum sock_verdict { SOCK_MATCHES, SOCK_EXCLUDED, SOCK_UNKNOWN };
+
 /*
- * True when @sk can never pass the socket filters: its whole tuple is known
- * (both ports set) and fails them.  Its events would all be filtered out, so
- * its record is not kept either, which makes a filter that excludes a busy
- * workload cheap.  A client's local port is 0 at SYN_SENT and a listener has
- * no remote end: they go on, and their records serve the connections that may
- * match (an accepted socket inherits its listener's).  @e is scratch space.
+ * The socket filters (family, netns, address, port) on @sk: EXCLUDED when its
+ * whole tuple is known (both ports set) and fails them, UNKNOWN while a port
+ * is 0 (a client's local port at SYN_SENT, a listener's remote end, a socket
+ * after connect(AF_UNSPEC)).  An excluded socket's events would all be
+ * filtered out, so it is left before its record is touched, which makes a
+ * filter that excludes a busy workload cheap; unknown ones go on, as their
+ * records serve connections that may match (an accepted socket inherits its
+ * listener's).  @e is scratch space.
  */
-static __always_inline bool sock_excluded(const struct sock *sk, struct snoop_event *e)
+static __always_inline int sock_verdict(const struct sock *sk, struct snoop_event *e)
 {
 	if (!(family_only || netns_only || filter_lport || filter_rport || filter_laddr ||
 	      filter_raddr))
-		return false;
+		return SOCK_MATCHES;
 	event_fill_tuple(e, sk);
 	if (netns_only)
 		e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	return e->sport && e->dport && !sock_matches(e);
+	if (!e->sport || !e->dport)
+		return SOCK_UNKNOWN;
+	return sock_matches(e) ? SOCK_MATCHES : SOCK_EXCLUDED;
 }
 
 /* The process filters (pid, uid, comm, cgroup) on the socket's owner. */
@@ -579,7 +600,7 @@ static __always_inline bool event_start(struct snoop_event *e, __u8 kind, const 
  * shutdown while established) and LAST_ACK (close after the peer's FIN).
  */
 static __always_inline struct snoop_sock_info *
-sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 now)
+sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 now, bool gaps)
 {
 	struct snoop_sock_info *si;
 	bool in_syscall = newstate == SNOOP_TCP_SYN_SENT || newstate == SNOOP_TCP_LISTEN ||
@@ -610,8 +631,13 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		}
 	}
 #endif
-	/* Before the owner, state and kind filters: a gap is a gap whatever they select. */
-	gap_count(si, oldstate);
+	/*
+	 * Before the owner, state and kind filters: a gap is a gap whatever they
+	 * select.  Not while the socket filters cannot tell (@gaps false): the
+	 * record of a socket they excluded for a while stopped at its last state.
+	 */
+	if (gaps)
+		gap_count(si, oldstate);
 	si->last_state = newstate;
 	if (child) {
 		/* Copied from the listener (or fresh when the listener predates us). */
@@ -710,13 +736,17 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 {
 	struct snoop_event e;
 	struct snoop_sock_info *si;
+	int verdict;
 	__u64 now;
 
 	/* shutdown() then close() sets FIN_WAIT1 twice: not a transition. */
-	if (oldstate == newstate || !is_tcp(sk) || sock_excluded(sk, &e))
+	if (oldstate == newstate || !is_tcp(sk))
+		return;
+	verdict = sock_verdict(sk, &e);
+	if (verdict == SOCK_EXCLUDED)
 		return;
 	now = bpf_ktime_get_ns();
-	si = sock_info_transition(sk, oldstate, newstate, now);
+	si = sock_info_transition(sk, oldstate, newstate, now, verdict == SOCK_MATCHES);
 
 	if ((!states_mask || (states_mask & (1u << (newstate & 31)))) &&
 	    event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
@@ -851,7 +881,7 @@ static __always_inline void owner_touch(const struct sock *sk)
 	if (!si)
 		return;
 	if (si->attribution == SNOOP_ATTR_OWNER && si->owner.pid == pid) {
-		owner_hint_set(sk, pid);
+		owner_hint_set(sk, si, pid);
 		return;
 	}
 	owner_record(si, sk);
@@ -1016,8 +1046,8 @@ int BPF_PROG(handle_destroy, struct sock *sk)
 	struct snoop_sock_info *si = sock_info_get(sk, false);
 	struct snoop_event e;
 
-	/* An excluded socket's record stopped at its first transition: no gap to see. */
-	if (si && sk_state(sk) == SNOOP_TCP_CLOSE && !sock_excluded(sk, &e))
+	/* As in sock_info_transition(): only when the socket filters can tell. */
+	if (si && sk_state(sk) == SNOOP_TCP_CLOSE && sock_verdict(sk, &e) == SOCK_MATCHES)
 		gap_count(si, SNOOP_TCP_CLOSE);
 #ifdef SNOOP_RAW_TP
 	{

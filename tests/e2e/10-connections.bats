@@ -145,11 +145,12 @@ assert_refused() {
 		"PID=$child COMM=snoop-srv-child STATE=${STATE_DESC[CLOSE]}")"
 }
 
-# Each send or receive may change the owner; socket-snoop skips the check for a
-# socket whose last user was the caller (owner_hints).  Parent, child and the
-# parent again: the second hand-off must not be skipped on a stale hint.
+# Each send (with --owner-on-send) or receive may change the owner; socket-snoop
+# skips the check for a socket whose last user was the caller (owner_hints).
+# Parent, child and the parent again: the second hand-off must not be skipped
+# on a stale hint.
 @test "a socket used in turns by two processes: each event names the last user" {
-	snoop_start "${ISOLATE[@]}" --no-log-file --no-report
+	snoop_start "${ISOLATE[@]}" --no-log-file --no-report --owner-on-send
 	conv a 4 8090 --recv 100 --send 20 --take-turns --child-comm snoop-srv-child \
 		-- --send 100 --recv 20
 	await_closed a
@@ -168,6 +169,36 @@ assert_refused() {
 		"PID=${SPID[a]} COMM=snoop-srv STATE=${STATE_DESC[CLOSE_WAIT]}" \
 		"PID=${SPID[a]} COMM=snoop-srv STATE=${STATE_DESC[LAST_ACK]}" \
 		"PID=${SPID[a]} COMM=snoop-srv STATE=${STATE_DESC[CLOSE]}")"
+}
+
+# Receives record the owner, sends only with --owner-on-send (each costs as
+# much again on small-message traffic): a child that only sends on the socket
+# it was handed is named when it closes, or at its first send with the option.
+@test "a forked child that only sends: named at its close by default, at its first send with --owner-on-send" {
+	local child tag want_cw
+	for tag in a b; do
+		if [ "$tag" = a ]; then
+			snoop_start "${ISOLATE[@]}" --no-log-file --no-report
+		else
+			snoop_start "${ISOLATE[@]}" --no-log-file --no-report --owner-on-send
+		fi
+		conv "$tag" 4 "$([ "$tag" = a ] && echo 8092 || echo 8093)" --send 50 \
+			--first-byte-alone --fork-child --child-comm snoop-srv-child -- --recv 50
+		await_closed "$tag"
+		snoop_stop
+		child=$(awk '$1 == "CHILD" { print $2; exit }' "$T/srv-$tag.peer")
+		[ -n "$child" ]
+		# The client's FIN arrives while the child waits in recv(): CLOSE_WAIT
+		# names whoever the record holds then.
+		want_cw="PID=${SPID[$tag]} COMM=snoop-srv"
+		[ "$tag" = a ] || want_cw="PID=$child COMM=snoop-srv-child"
+		assert_eq "server-side transitions ($tag)" "$(server_states "$tag")" "$(printf '%s\n' \
+			"PID=${SPID[$tag]} COMM=snoop-srv STATE=${STATE_DESC[SYN_RECV]}" \
+			"PID=${SPID[$tag]} COMM=snoop-srv STATE=${STATE_DESC[ESTABLISHED]}" \
+			"$want_cw STATE=${STATE_DESC[CLOSE_WAIT]}" \
+			"PID=$child COMM=snoop-srv-child STATE=${STATE_DESC[LAST_ACK]}" \
+			"PID=$child COMM=snoop-srv-child STATE=${STATE_DESC[CLOSE]}")"
+	done
 }
 
 @test "command names: space and = are escaped as \\x20 and \\x3d" {

@@ -4,7 +4,7 @@
  *
  *   peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]
  *               [--linger0] [--fork-child] [--child-comm NAME] [--take-turns]
- *               [--close-first|--wait-peer-close] [--hold] [--pause]
+ *               [--first-byte-alone] [--close-first|--wait-peer-close] [--hold] [--pause]
  *               [--timeout SECS]
  *   peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]
  *               [--close-first|--wait-peer-close] [--expect-refused]
@@ -70,6 +70,7 @@ struct peer_opts {
 	bool linger0;
 	bool fork_child;
 	bool take_turns;
+	bool first_byte_alone;
 	const char *child_comm;
 	bool close_first;
 	bool expect_refused;
@@ -105,6 +106,7 @@ static void usage_to(FILE *out, int status)
 	fprintf(out,
 		"usage: peer server -4|-6 ADDR PORT [--accept N] [--send BYTES] [--recv BYTES]\n"
 		"                   [--linger0] [--fork-child] [--child-comm NAME] [--take-turns]\n"
+		"                   [--first-byte-alone]\n"
 		"                   [--close-first|--wait-peer-close] [--hold] [--pause]\n"
 		"                   [--timeout SECS]\n"
 		"       peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]\n"
@@ -275,9 +277,17 @@ static void converse(int fd, const struct peer_opts *o)
 	if (o->pause)
 		say_and_wait("PAUSED", true);
 	if (o->server) {
+		unsigned long first = o->first_byte_alone && o->send_bytes > 1 ? 1 : 0;
+
 		if (o->recv_bytes)
 			r = recv_bytes(fd, o->recv_bytes, false);
-		if (r > 0 && o->send_bytes && !send_all(fd, o->send_bytes))
+		/*
+		 * --first-byte-alone: the first send completes (and its tracepoint
+		 * runs) before the client can have everything and close.
+		 */
+		if (r > 0 && first && !send_all(fd, first))
+			r = -1;
+		if (r > 0 && o->send_bytes && !send_all(fd, o->send_bytes - first))
 			r = -1;
 	} else {
 		if (o->send_bytes && !send_all(fd, o->send_bytes))
@@ -297,8 +307,8 @@ static void converse(int fd, const struct peer_opts *o)
  * --take-turns: parent and child use the accepted socket in turns, so its
  * owner changes twice: the parent receives the request and sends 2 bytes in
  * two calls, the child sends 1 byte and closes its copy, then the parent sends
- * the rest of --send (at least 4 bytes in all), waits for the client's FIN and
- * closes.  The socket's last user before the FIN is the parent again.
+ * the rest of --send (at least 4 bytes in all) in two calls, waits for the
+ * client's FIN and closes.  The socket's last user before the FIN is the parent again.
  */
 static void take_turns(int lfd, int cfd, const struct peer_opts *o)
 {
@@ -332,7 +342,12 @@ static void take_turns(int lfd, int cfd, const struct peer_opts *o)
 		die("parent's first turn");
 	if (write(go[1], "g", 1) != 1 || read(back[0], &c, 1) != 1)
 		die("pipe");
-	if (!send_all(cfd, o->send_bytes - 3) || recv_bytes(cfd, 0, true) < 0)
+	/*
+	 * One byte first: its send records the parent before the client can
+	 * have everything and close (its FIN could otherwise be processed
+	 * inside the last send, before that send's tracepoint runs).
+	 */
+	if (!send_all(cfd, 1) || !send_all(cfd, o->send_bytes - 4) || recv_bytes(cfd, 0, true) < 0)
 		die("parent's second turn");
 	if (close(cfd) < 0)
 		die("close");
@@ -542,6 +557,8 @@ int main(int argc, char **argv)
 			o.fork_child = true;
 		else if (!strcmp(a, "--take-turns") && o.server)
 			o.fork_child = o.take_turns = true;
+		else if (!strcmp(a, "--first-byte-alone") && o.server)
+			o.first_byte_alone = true;
 		else if (!strcmp(a, "--close-first"))
 			o.close_first = close_given = true;
 		else if (!strcmp(a, "--wait-peer-close"))

@@ -184,6 +184,10 @@ static void test_unknown_option_is_usage_error(void **state)
 	assert_usage_error("unknown option '--bogus'", "--bogus");
 	assert_usage_error("unknown option '-x'", "-x");
 	assert_usage_error("unknown option '--bogus=1'", "-q", "--bogus=1");
+	/* A known flag given a value is named as such, with the value. */
+	assert_usage_error("option '--owner-on-send' takes no value, not 'yes'",
+			   "--owner-on-send=yes");
+	assert_usage_error("option '--quiet' takes no value, not ''", "--quiet=");
 }
 
 static void test_unknown_short_option_in_a_cluster_is_named(void **state)
@@ -322,6 +326,8 @@ static void test_defaults(void **state)
 	assert_int_equal(f->cgroup_id, 0);
 	assert_int_equal(f->netns, 0);
 	assert_false(f->all_addresses);
+	/* Sends record the owner only when asked (their cost, issue 4). */
+	assert_false(r->cfg.owner_on_send);
 }
 
 static void test_pids_list_deduplicated_and_accumulated(void **state)
@@ -443,11 +449,13 @@ static void test_output_flags(void **state)
 {
 	struct run *r = *state;
 
-	assert_int_equal(parse(r, "-q", "--no-report", "-v", "--all-addresses"), CLI_RUN);
+	assert_int_equal(parse(r, "-q", "--no-report", "-v", "--all-addresses", "--owner-on-send"),
+			 CLI_RUN);
 	assert_true(r->cfg.quiet);
 	assert_false(r->cfg.report);
 	assert_true(r->cfg.verbose);
 	assert_true(r->cfg.filter.all_addresses);
+	assert_true(r->cfg.owner_on_send);
 	assert_int_equal(parse(r, "--quiet"), CLI_RUN);
 	assert_true(r->cfg.quiet);
 	assert_true(r->cfg.report);
