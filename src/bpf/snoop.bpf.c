@@ -111,15 +111,15 @@ struct {
 
 #ifndef SNOOP_RAW_TP
 /*
- * The owner check that every sendmsg and recvmsg makes, with one helper call
- * instead of two (bpf_sk_storage_get() was most of its cost, issue 4): slot
- * cookie % OWNER_HINTS holds cookie << 22 | pid while the record of the socket
- * with that cookie says it is owned by process pid (pids are below 2^22,
- * PID_MAX_LIMIT).  Every write of an owner writes the slot (owner_record()),
- * and cookies are never reused, so a slot cannot speak for another socket
- * or an older owner.  One 64-bit word: CPUs never see half of one.  Two
- * processes racing on one socket can leave the slot naming the one that lost:
- * the other's next send or receive, which misses, puts it right.
+ * The owner check that every recvmsg (and, with --owner-on-send, sendmsg)
+ * makes, with one helper call instead of two (bpf_sk_storage_get() was the
+ * larger part of the program's own time, issue 4): slot cookie % OWNER_HINTS
+ * holds cookie << 22 | pid while the record of the socket with that cookie
+ * says it is owned by process pid (pids are below 2^22, PID_MAX_LIMIT).
+ * Every write of an owner writes the slot (owner_record(), see owner_hint_set()
+ * for two writers at once), and cookies are never reused, so a slot cannot
+ * speak for another socket or an older owner.  One 64-bit word: CPUs never
+ * see half of one.
  */
 #define OWNER_HINTS 4096
 struct {
