@@ -135,6 +135,17 @@ assert_usage_error() {
 	[ ${#missing[@]} -eq 0 ] || e2e_fail "--help does not list: ${missing[*]}"
 }
 
+@test "README's Options section is --help, word for word" {
+	snoop_run "$SNOOP" --help
+	assert_eq "exit status" "$RUN_STATUS" 0
+	# The block that follows the line ending "This is" and the `socket-snoop --help`: line.
+	awk '/^`socket-snoop --help`:$/ { want = 1; next }
+		want && /^```$/ { if (inside) exit; inside = 1; next }
+		inside { print }' "$BATS_TEST_DIRNAME/../../README.md" >"$T/readme-help"
+	[ -s "$T/readme-help" ] || e2e_fail "no --help block found in README.md"
+	diff -u "$T/readme-help" "$T/run.out" >&2 || e2e_fail "README.md's --help block differs from --help (above)"
+}
+
 @test "without CAP_SYS_PTRACE the start-up scan says which processes' connections it could not attribute" {
 	# A listener owned by nobody: root may read its descriptors only with the capabilities.
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$PEER" server -4 127.0.0.1 18871 \
