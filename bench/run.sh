@@ -12,7 +12,7 @@
 # run. Writes docs/BENCHMARKS.md and prints the table.
 #
 # It never asserts timings: it exits 0 unless something broke (a tracer failed to start or
-# to stop cleanly, the workload failed, a tool is missing).
+# to stop cleanly, the workload failed, a tool is missing), 64 for a bad BENCH_* setting.
 #
 # Environment (default):
 #   BENCH_ROUNDS (5)            interleaved rounds, with kernel.bpf_stats_enabled off; then
@@ -89,6 +89,10 @@ fail() {
 die() {
 	say "ERROR: $*"
 	exit 1
+}
+usage() {
+	say "ERROR: $*"
+	exit 64
 }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
@@ -1023,14 +1027,22 @@ EOF
 main() {
 	local round i n m k id cfg
 	[[ $(id -u) == 0 ]] || die "run as root (BPF, network namespaces)"
+	# Bad settings: exit 64 naming the variable and its value, before anything runs.
 	for v in rounds conns threads payload chatter_conns chatter_msgs chatter_size chatter_runs \
 		timeout; do
-		is_uint "${!v}" || die "$v must be a whole number, not '${!v}'"
+		is_uint "${!v}" || usage "BENCH_${v^^} must be a whole number, not '${!v}'"
 	done
-	((rounds >= 1)) || die "BENCH_ROUNDS must be at least 1"
-	((chatter_runs >= 1)) || die "BENCH_CHATTER_RUNS must be at least 1"
-	[[ $family == 4 || $family == 6 ]] || die "BENCH_FAMILY must be 4 or 6"
-	[[ $topology == lo || $topology == veth ]] || die "BENCH_TOPOLOGY must be lo or veth"
+	for v in rounds conns threads chatter_conns chatter_msgs chatter_size chatter_runs timeout; do
+		((${!v} >= 1)) || usage "BENCH_${v^^} must be at least 1, not '${!v}'"
+	done
+	for v in chatter chatter_inline peers install keep; do
+		[[ ${!v} == 0 || ${!v} == 1 ]] || usage "BENCH_${v^^} must be 0 or 1, not '${!v}'"
+	done
+	[[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+		usage "BENCH_SETTLE must be a number of seconds, not '$settle'"
+	[[ $family == 4 || $family == 6 ]] || usage "BENCH_FAMILY must be 4 or 6, not '$family'"
+	[[ $topology == lo || $topology == veth ]] ||
+		usage "BENCH_TOPOLOGY must be lo or veth, not '$topology'"
 	for t in ip jq bpftool; do
 		command -v "$t" >/dev/null || die "$t is missing (scripts/install-deps.sh installs it)"
 	done

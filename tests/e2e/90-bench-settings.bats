@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# bench/run.sh (make bench): a bad BENCH_* setting exits 64 before anything runs,
+# naming the variable and its value.  The good settings are exercised by make bench.
+
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+source "$BATS_TEST_DIRNAME/lib.bash"
+
+setup() {
+	e2e_setup
+}
+
+teardown() {
+	e2e_teardown
+}
+
+# assert_bad_setting VAR VALUE: exit 64, one error line naming VAR and VALUE, no report.
+assert_bad_setting() {
+	local status=0
+	env "$1=$2" BENCH_OUT="$T/report.md" "$BATS_TEST_DIRNAME/../../bench/run.sh" \
+		>"$T/bench.out" 2>"$T/bench.err" || status=$?
+	assert_eq "exit status of $1=$2" "$status" 64
+	grep -qF -e "ERROR: $1 " "$T/bench.err" || e2e_fail "stderr does not name $1:" "$(cat "$T/bench.err")"
+	grep -qF -e "'$2'" "$T/bench.err" || e2e_fail "stderr does not name '$2':" "$(cat "$T/bench.err")"
+	[ ! -e "$T/report.md" ] || e2e_fail "a report was written"
+	[ "$(wc -l <"$T/bench.err")" -eq 1 ] || e2e_fail "more than the error:" "$(cat "$T/bench.err")"
+}
+
+@test "bench: whole-number settings reject other values" {
+	assert_bad_setting BENCH_CHATTER_RUNS x
+	assert_bad_setting BENCH_CONNS -5
+	assert_bad_setting BENCH_TIMEOUT 1.5
+}
+
+@test "bench: counts of zero are rejected (rounds, runs, connections)" {
+	assert_bad_setting BENCH_ROUNDS 0
+	assert_bad_setting BENCH_CHATTER_RUNS 0
+	assert_bad_setting BENCH_CONNS 0
+}
+
+@test "bench: switches, family, topology and settle time reject other values" {
+	assert_bad_setting BENCH_KEEP yes
+	assert_bad_setting BENCH_CHATTER_INLINE 2
+	assert_bad_setting BENCH_FAMILY 5
+	assert_bad_setting BENCH_TOPOLOGY wan
+	assert_bad_setting BENCH_SETTLE 1s
+}
