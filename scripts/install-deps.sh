@@ -7,6 +7,7 @@ packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	libcmocka-dev bats jq iproute2 nftables shellcheck cppcheck clang-format
 	util-linux procps
+	clang-tidy libclang-rt-14-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
  * letters with their original meanings (docs/tcpsnoop.8, docs/tcptop.8).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,14 +51,35 @@ void cli_tcptop__usage(FILE *out)
 	      out);
 }
 
-/* "unknown option '-x'" or "option '-n' needs a value", from getopt's ':' and '?'. */
-static enum cli_action bad_option(int opt, char *err, size_t err_len)
+/* -n and -p take one value each: given twice, which one was meant is a guess. */
+static enum cli_action given_twice(int opt, char *err, size_t err_len)
+{
+	snprintf(err, err_len, "option '-%c' given twice", opt);
+	return CLI_ERROR;
+}
+
+/* The long options both faces take besides DTraceToolkit's letters. */
+static const struct option packets_long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * "unknown option '-x'" or "option '-n' needs a value", from getopt's ':'
+ * and '?'; @arg is the argument getopt was reading (an unknown long option).
+ */
+static enum cli_action bad_option(int opt, const char *arg, char *err, size_t err_len)
 {
 	if (opt == ':')
 		snprintf(err, err_len, "option '-%c' needs a value", optopt);
 	else if (optopt)
 		snprintf(err, err_len, "unknown option '-%c'", optopt);
-	else
+	else if (arg && arg[0] == '-' && arg[1] == '-') {
+		char q[PARSE_QUOTE_SIZE];
+
+		snprintf(err, err_len, "unknown option '%s'", parse_quote(q, arg));
+	} else
 		snprintf(err, err_len, "unknown option");
 	return CLI_ERROR;
 }
@@ -66,6 +88,7 @@ enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_confi
 				    size_t err_len)
 {
 	struct packets_config *pk = &cfg->pk;
+	char q[PARSE_QUOTE_SIZE];
 	uint64_t v;
 	int opt;
 
@@ -73,7 +96,8 @@ enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_confi
 	optind = 0; /* also forget a half-read option cluster */
 	opterr = 0;
 	/* '+': options end at the first operand, as ksh's getopts did. */
-	while ((opt = getopt(argc, argv, "+:ahjsvZn:p:46w")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:ahjsvZn:p:46w", packets_long_options, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'a':
 			cfg->columns |= TCPSNOOP_COL_ALL;
@@ -94,12 +118,14 @@ enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_confi
 			cfg->columns |= TCPSNOOP_COL_WIDE;
 			break;
 		case 'n':
+			if (pk->filter_comm)
+				return given_twice('n', err, err_len);
 			/* The kernel keeps 15 bytes of a command name. */
 			if (!*optarg || strlen(optarg) >= SNOOP_COMM_LEN) {
 				snprintf(err, err_len,
 					 "invalid value '%s' for -n: expected a command name of "
 					 "1 to 15 bytes",
-					 optarg);
+					 parse_quote(q, optarg));
 				return CLI_ERROR;
 			}
 			memset(pk->comm, 0, sizeof(pk->comm));
@@ -107,11 +133,13 @@ enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_confi
 			pk->filter_comm = true;
 			break;
 		case 'p':
+			if (pk->filter_pid)
+				return given_twice('p', err, err_len);
 			if (parse_u64(optarg, PID_MAX_LIMIT, &v) || v == 0) {
 				snprintf(err, err_len,
 					 "invalid value '%s' for -p: expected a process ID "
 					 "(1-4194304)",
-					 optarg);
+					 parse_quote(q, optarg));
 				return CLI_ERROR;
 			}
 			pk->pid = (uint32_t)v;
@@ -127,12 +155,14 @@ enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_confi
 			break;
 		case 'h':
 			return CLI_HELP;
+		case 'V':
+			return CLI_VERSION;
 		default:
-			return bad_option(opt, err, err_len);
+			return bad_option(opt, argv[optind - 1], err, err_len);
 		}
 	}
 	if (optind < argc) {
-		snprintf(err, err_len, "unexpected argument '%s'", argv[optind]);
+		snprintf(err, err_len, "unexpected argument '%s'", parse_quote(q, argv[optind]));
 		return CLI_ERROR;
 	}
 	pk->want_netns = cfg->columns & TCPSNOOP_COL_ZONE;
@@ -143,6 +173,7 @@ enum cli_action cli_tcptop__parse(int argc, char **argv, struct tcptop_config *c
 				  size_t err_len)
 {
 	bool proj = false, zone = false;
+	char q[PARSE_QUOTE_SIZE];
 	int opt;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -150,7 +181,7 @@ enum cli_action cli_tcptop__parse(int argc, char **argv, struct tcptop_config *c
 	cfg->interval_s = 5;
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "+:ChjZ")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:ChjZ", packets_long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
 			cfg->clear = false;
@@ -163,8 +194,10 @@ enum cli_action cli_tcptop__parse(int argc, char **argv, struct tcptop_config *c
 			break;
 		case 'h':
 			return CLI_HELP;
+		case 'V':
+			return CLI_VERSION;
 		default:
-			return bad_option(opt, err, err_len);
+			return bad_option(opt, argv[optind - 1], err, err_len);
 		}
 	}
 	/* The original: with both -j and -Z, zones win. */
@@ -173,7 +206,7 @@ enum cli_action cli_tcptop__parse(int argc, char **argv, struct tcptop_config *c
 		if (parse_u64(argv[optind], INTERVAL_MAX, &cfg->interval_s) || !cfg->interval_s) {
 			snprintf(err, err_len,
 				 "invalid interval '%s': expected seconds from 1 to 86400",
-				 argv[optind]);
+				 parse_quote(q, argv[optind]));
 			return CLI_ERROR;
 		}
 		optind++;
@@ -183,13 +216,13 @@ enum cli_action cli_tcptop__parse(int argc, char **argv, struct tcptop_config *c
 			snprintf(err, err_len,
 				 "invalid count '%s': expected a number of reports from 1 to "
 				 "1000000000",
-				 argv[optind]);
+				 parse_quote(q, argv[optind]));
 			return CLI_ERROR;
 		}
 		optind++;
 	}
 	if (optind < argc) {
-		snprintf(err, err_len, "unexpected argument '%s'", argv[optind]);
+		snprintf(err, err_len, "unexpected argument '%s'", parse_quote(q, argv[optind]));
 		return CLI_ERROR;
 	}
 	return CLI_RUN;

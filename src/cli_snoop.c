@@ -118,7 +118,7 @@ void cli_snoop__usage(FILE *out)
 	      "  -v, --verbose           more diagnostics (libbpf messages, sockets found at\n"
 	      "                          start; at exit losses by cause, transitions\n"
 	      "                          recovered from nested runs, owner updates skipped,\n"
-	      "                          gaps in connections)\n"
+	      "                          gaps in connections); twice: libbpf's debug messages\n"
 	      "  -V, --version           version and libbpf version (-V -v: kernel features)\n"
 	      "  -h, --help              this help\n"
 	      "\n"
@@ -259,6 +259,12 @@ static const char *expected(int opt)
 		return "a size between 64K and 1G";
 	case OPT_ATTACH:
 		return "auto, tp_btf or raw_tp";
+	case 'o':
+		return "a file path";
+	case 'c':
+		return "a cgroup v2 directory";
+	case 'N':
+		return "a network namespace file or inode number";
 	default:
 		return "a valid value";
 	}
@@ -273,6 +279,13 @@ static const char *opt_name(int opt)
 	return "?";
 }
 
+/* Options that take one value: given twice, which one was meant is a guess. */
+static bool single_valued(int opt)
+{
+	return opt == 'o' || opt == 'c' || opt == 'N' || opt == 'd' || opt == 'b' ||
+	       opt == OPT_ATTACH;
+}
+
 enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 				 struct snoop_config *cfg, char *err, size_t err_len)
 {
@@ -283,7 +296,8 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 	struct list_ctx ctx = { .cfg = cfg };
 	struct filter_config *f = &cfg->filter;
 	bool version = false, no_log = false;
-	char bad[128];
+	bool seen[OPT_OWNER_ON_SEND + 1] = {};
+	char bad[128], q1[PARSE_QUOTE_SIZE], q2[PARSE_QUOTE_SIZE];
 	uint64_t v;
 	int opt, rc;
 
@@ -297,12 +311,16 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 		ctx.opt = opt;
 		rc = 0;
 		snprintf(bad, sizeof(bad), "%s", optarg ? optarg : "");
+		/* No option takes an empty value ("--cgroup=" is not the root cgroup). */
+		if (optarg && !*optarg && opt != ':' && opt != '?') {
+			snprintf(err, err_len, "invalid value '' for --%s: expected %s",
+				 opt_name(opt), expected(opt));
+			return CLI_ERROR;
+		}
 		switch (opt) {
 		case 'o':
 			cfg->log_path = optarg;
 			cfg->log_path_explicit = true;
-			if (!*optarg)
-				rc = -EINVAL;
 			break;
 		case OPT_NO_LOG_FILE:
 			no_log = true;
@@ -356,7 +374,7 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 			rc = target__cgroup(optarg, &f->cgroup_id, &f->cgroup_level);
 			if (rc) {
 				snprintf(err, err_len, "invalid value '%s' for --cgroup: %s",
-					 optarg,
+					 parse_quote(q1, optarg),
 					 rc == -ENOTDIR ? "not a cgroup v2 directory" :
 							  strerror(-rc));
 				return CLI_ERROR;
@@ -365,7 +383,8 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 		case 'N':
 			rc = target__netns(optarg, &f->netns);
 			if (rc) {
-				snprintf(err, err_len, "invalid value '%s' for --netns: %s", optarg,
+				snprintf(err, err_len, "invalid value '%s' for --netns: %s",
+					 parse_quote(q1, optarg),
 					 rc == -ENOTDIR ? "not a network namespace file" :
 					 rc == -EINVAL	? "inode 0" :
 							  strerror(-rc));
@@ -398,7 +417,7 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 			cfg->owner_on_send = true;
 			break;
 		case 'v':
-			cfg->verbose = true;
+			cfg->verbose++;
 			break;
 		case 'V':
 			version = true;
@@ -420,30 +439,44 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 				snprintf(bad, sizeof(bad), "-%c", optopt);
 			if (opt != ':' && flag_given_value(bad))
 				snprintf(err, err_len, "option '%.*s' takes no value, not '%s'",
-					 (int)strcspn(bad, "="), bad, strchr(bad, '=') + 1);
+					 (int)strcspn(bad, "="), bad,
+					 parse_quote(q1, strchr(argv[optind - 1], '=') + 1));
 			else
 				snprintf(err, err_len,
 					 opt == ':' ? "option '%s' needs a value" :
 						      "unknown option '%s'",
-					 bad);
+					 parse_quote(q1, bad));
 			return CLI_ERROR;
 		}
 		if (rc) {
-			if (strcmp(bad, optarg) == 0 || !bad[0])
+			if (!bad[0] || strncmp(bad, optarg, sizeof(bad) - 1) == 0)
 				snprintf(err, err_len, "invalid value '%s' for --%s: expected %s",
-					 optarg, opt_name(opt), expected(opt));
+					 parse_quote(q1, optarg), opt_name(opt), expected(opt));
 			else
 				snprintf(err, err_len,
-					 "invalid value '%s' for --%s: '%s' is not %s", optarg,
-					 opt_name(opt), bad, expected(opt));
+					 "invalid value '%s' for --%s: '%s' is not %s",
+					 parse_quote(q1, optarg), opt_name(opt),
+					 parse_quote(q2, bad), expected(opt));
 			if (rc == -E2BIG)
 				snprintf(err, err_len, "too many values for --%s (at most %d)",
 					 opt_name(opt), CONFIG_MAX_VALUES);
 			return CLI_ERROR;
 		}
+		/* After the value's own check: a bad value is the first thing to fix. */
+		if (single_valued(opt)) {
+			if (seen[opt]) {
+				snprintf(err, err_len, "option '--%s' given twice", opt_name(opt));
+				return CLI_ERROR;
+			}
+			seen[opt] = true;
+		}
 	}
 	if (optind < argc) {
-		snprintf(err, err_len, "unexpected argument '%s'", argv[optind]);
+		snprintf(err, err_len, "unexpected argument '%s'", parse_quote(q1, argv[optind]));
+		return CLI_ERROR;
+	}
+	if (no_log && cfg->log_path) {
+		snprintf(err, err_len, "options --log-file and --no-log-file exclude each other");
 		return CLI_ERROR;
 	}
 	if (version)

@@ -56,7 +56,7 @@ struct snoop_config {
 	bool json;
 	bool quiet;
 	bool report;
-	bool verbose;
+	int verbose;		/* -v given once, twice (libbpf debug messages too) */
 	bool owner_on_send;	/* --owner-on-send: sends record the owner too */
 	uint64_t duration_s;	/* 0: until signalled */
 	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */

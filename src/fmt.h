@@ -6,6 +6,7 @@
 #ifndef FMT_H
 #define FMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -92,6 +93,12 @@ void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_
  * space, '\\' and '=' become \xNN, so a process name cannot forge a line or a field.
  */
 void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN]);
+
+/*
+ * @n bytes of outside text (a path, a message) made safe for a terminal:
+ * bytes outside printable ASCII, and '\\', become \xNN.
+ */
+void fmt_text_escape(struct strbuf *sb, const char *s, size_t n);
 
 /* Local time "Dec 30 2024 22:05:25.454" of a wall-clock time in ns. */
 void fmt_log_time(struct strbuf *sb, uint64_t wall_ns);

@@ -366,14 +366,20 @@ size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, u
 	return (size_t)(sb.p - buf);
 }
 
-size_t fmt_json_message(char *buf, size_t size, const char *level, const char *message,
-			uint64_t wall_ns)
+size_t fmt_json_message(char *buf, size_t size, const char *level, const char *logger,
+			const char *message, size_t n, uint64_t wall_ns)
 {
+	/* Room for everything but the message: keys, timestamp, level, logger. */
+	size_t fixed = 128 + strlen(level) + strlen(logger);
+	size_t room = size > fixed ? (size - fixed) / 6 : 0;
 	struct strbuf sb;
 	struct json j;
 	char ts[40];
 	struct strbuf t;
 
+	/* Escaped, a byte takes up to 6: cut the message, never the object. */
+	if (n > room)
+		n = room;
 	strbuf_init(&t, ts, sizeof(ts));
 	fmt_rfc3339(&t, wall_ns);
 	strbuf_init(&sb, buf, size);
@@ -382,9 +388,9 @@ size_t fmt_json_message(char *buf, size_t size, const char *level, const char *m
 	json_str(&j, "@timestamp", ts);
 	json_object_begin(&j, "log");
 	json_str(&j, "level", level);
-	json_str(&j, "logger", "socket-snoop");
+	json_str(&j, "logger", logger);
 	json_object_end(&j);
-	json_str(&j, "message", message);
+	json_mem(&j, "message", message, n);
 	json_object_end(&j);
 	strbuf_char(&sb, '\n');
 	return (size_t)(sb.p - buf);

@@ -27,9 +27,13 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 /* An event.action "lost" object with the count of events the kernel dropped. */
 size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq);
 
-/* A diagnostic (@level "info", "warning" or "error") as a JSON object. */
-size_t fmt_json_message(char *buf, size_t size, const char *level, const char *message,
-			uint64_t wall_ns);
+/*
+ * A diagnostic (@level "info", "warning" or "error", from @logger; @n bytes
+ * of @message) as a JSON object and a newline.  The object is always whole: a message too long for
+ * @size is cut first.
+ */
+size_t fmt_json_message(char *buf, size_t size, const char *level, const char *logger,
+			const char *message, size_t n, uint64_t wall_ns);
 
 /*
  * Start an object with @timestamp and an "event" object holding

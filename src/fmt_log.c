@@ -172,14 +172,19 @@ void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_
 	strbuf_u64(sb, port);
 }
 
-void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN])
+/*
+ * Append @n bytes of @s, each byte that @plain does not mark written as
+ * \xNN: one loop for command names and diagnostics, with their own tables.
+ */
+static inline __attribute__((always_inline)) void fmt_hex_escape(struct strbuf *sb, const char *s,
+								 size_t n, const bool plain[256])
 {
 	static const char hex[] = "0123456789abcdef";
 
-	for (int i = 0; i < SNOOP_COMM_LEN && comm[i]; i++) {
-		unsigned char c = (unsigned char)comm[i];
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		if (c > ' ' && c < 0x7f && c != '\\' && c != '=') {
+		if (plain[c]) {
 			strbuf_char(sb, (char)c);
 			continue;
 		}
@@ -188,6 +193,29 @@ void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN])
 		strbuf_char(sb, hex[c >> 4]);
 		strbuf_char(sb, hex[c & 15]);
 	}
+}
+
+/* Printable ASCII but space, '\\' and '=': a name can never forge a field. */
+static const bool comm_plain[256] = {
+	[0x21 ... 0x3c] = true, /* '=' is 0x3d */
+	[0x3e ... 0x5b] = true, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = true,
+};
+
+void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN])
+{
+	fmt_hex_escape(sb, comm, strnlen(comm, SNOOP_COMM_LEN), comm_plain);
+}
+
+/* Printable ASCII and space but '\\': no control byte reaches a terminal. */
+static const bool text_plain[256] = {
+	[0x20 ... 0x5b] = true,
+	[0x5d ... 0x7e] = true,
+};
+
+void fmt_text_escape(struct strbuf *sb, const char *s, size_t n)
+{
+	fmt_hex_escape(sb, s, n, text_plain);
 }
 
 void fmt_log_time(struct strbuf *sb, uint64_t wall_ns)

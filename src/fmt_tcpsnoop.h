@@ -24,7 +24,13 @@ enum tcpsnoop_columns {
 
 #define TCPSNOOP_ADDR_WIDTH 15	    /* the original's %-15s */
 #define TCPSNOOP_ADDR_WIDTH_WIDE 39 /* the longest IPv6 text, 8 groups of 4 */
-#define TCPSNOOP_LINE_MAX 256	    /* one row, the longest escaped command included */
+/*
+ * One row, the longest of every field included: with -a and -w, TIME 17
+ * digits, STRTIME 20, ZONE 10, PROJ 20, UID 10, PID 10, two addresses of 39,
+ * ports, SIZE 10, a command of 16 bytes escaped as \xNN (64), separators and
+ * the newline make 264 bytes; a shorter buffer would cut the newline off.
+ */
+#define TCPSNOOP_LINE_MAX 320
 
 /* The header line for @cols, newline-terminated; returns its length. */
 size_t fmt_tcpsnoop_header(char *buf, size_t size, unsigned int cols);

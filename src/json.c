@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* json.c - streaming JSON writer with complete escaping (see json.h). */
+#include <stdint.h>
 #include <string.h>
 
 #include "json.h"
@@ -48,6 +49,31 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/*
+ * The code point of the valid sequence at @s (@len bytes) when a terminal or
+ * a viewer would act on it rather than show it, else 0: the C1 controls
+ * U+0080..U+009F (U+009B is a CSI), the bidirectional marks, embeddings,
+ * overrides and isolates (U+061C, U+200E..U+200F, U+202A..U+202E,
+ * U+2066..U+2069), which reorder what is shown around them, and the line and
+ * paragraph separators U+2028..U+2029, which some readers take as newlines.
+ */
+static uint32_t utf8_controls_cp(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+
+	if (len == 2) {
+		cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+		return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c ? cp : 0;
+	}
+	if (len != 3 || s[0] != 0xe2)
+		return 0;
+	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+	if ((cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
 /* Bytes copied as they are: printable ASCII but '"' and '\\'. */
 static const bool plain[256] = {
 	[0x20 ... 0x21] = true, /* '"' is 0x22 */
@@ -84,7 +110,18 @@ void json_escape(struct strbuf *sb, const char *str, size_t n)
 			strbuf_char(sb, hex[c & 15]);
 			i++;
 		} else if ((len = utf8_seq_len(s + i, n - i)) > 0) {
-			strbuf_mem(sb, (const char *)s + i, len);
+			uint32_t cp = utf8_controls_cp(s + i, len);
+
+			if (cp) {
+				/* A terminal tailing the log would obey it: written as \uXXXX. */
+				strbuf_str(sb, "\\u");
+				strbuf_char(sb, hex[cp >> 12]);
+				strbuf_char(sb, hex[(cp >> 8) & 15]);
+				strbuf_char(sb, hex[(cp >> 4) & 15]);
+				strbuf_char(sb, hex[cp & 15]);
+			} else {
+				strbuf_mem(sb, (const char *)s + i, len);
+			}
 			i += len;
 		} else {
 			strbuf_str(sb, "\xef\xbf\xbd"); /* U+FFFD for one invalid byte */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * json.h - a streaming JSON writer over a strbuf.  Strings are escaped
- * completely: '"', '\\', every byte below 0x20 and DEL as \u00XX, and
- * invalid UTF-8 replaced by U+FFFD, so any byte string makes valid JSON.
+ * completely: '"', '\\', every byte below 0x20 and DEL as \u00XX, the
+ * characters a terminal or viewer would obey instead of showing (C1 controls,
+ * bidirectional marks, overrides and isolates, line and paragraph
+ * separators) as \uXXXX, and invalid UTF-8 replaced by U+FFFD, so any byte
+ * string makes valid JSON that is safe to tail on a terminal.
  */
 #ifndef JSON_H
 #define JSON_H

@@ -67,6 +67,8 @@ struct lifecycle *lifecycle__new(uint32_t max_conns)
 		lc->n_buckets <<= 1;
 	/* calloc'd pages stay untouched, so unused capacity costs no RSS. */
 	lc->pool = calloc(max_conns, sizeof(*lc->pool));
+	/* An array of pointers: sizeof(pointer) is meant. */
+	// NOLINTNEXTLINE(bugprone-sizeof-expression)
 	lc->buckets = calloc(lc->n_buckets, sizeof(*lc->buckets));
 	if (!lc->pool || !lc->buckets) {
 		lifecycle__free(lc);

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "exitcode.h"
+#include "diag.h"
 #include "loader.h"
 #include "tcp_fsm.h"
 #include "snoop.skel.h"
@@ -108,12 +109,19 @@ static int tracepoint_nargs(const struct btf *vmlinux, const char *tracepoint)
 
 static int libbpf_verbose;
 
-/* libbpf's own messages are noise unless -v was given. */
+/*
+ * libbpf's own messages are noise unless -v was given (its debug messages
+ * unless -v -v); then they are diagnostics like ours (JSON with --json).
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_DEBUG || !libbpf_verbose)
+	if (libbpf_verbose < (level == LIBBPF_DEBUG ? 2 : 1))
 		return 0;
-	return vfprintf(stderr, fmt, args);
+	diag__vsay_lines(level == LIBBPF_WARN ? DIAG_WARNING :
+			 level == LIBBPF_INFO ? DIAG_INFO :
+						DIAG_DEBUG,
+			 fmt, args);
+	return 0;
 }
 
 static void set_error(struct loader_error *err, int code, const char *fmt, ...)
@@ -283,15 +291,16 @@ static void unload(struct loader *l)
 static int load_build(struct loader *l, const struct snoop_config *cfg, enum attach_mode mode,
 		      struct loader_error *err)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = LOADER_VMLINUX_BTF);
 	struct snoop__rodata *ro;
 	int ret;
 
 	if (mode == ATTACH_TP_BTF) {
-		l->skel = snoop__open();
+		l->skel = snoop__open_opts(&opts);
 		l->obj = l->skel ? l->skel->obj : NULL;
 		ro = l->skel ? l->skel->rodata : NULL;
 	} else {
-		l->raw_skel = snoop_raw__open();
+		l->raw_skel = snoop_raw__open_opts(&opts);
 		l->obj = l->raw_skel ? l->raw_skel->obj : NULL;
 		ro = l->raw_skel ? (struct snoop__rodata *)l->raw_skel->rodata : NULL;
 	}
@@ -320,7 +329,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		if (ret == -EPERM || ret == -EACCES)
 			set_error(err, EXIT_NOPERM,
 				  "the kernel refused to load the BPF programs (%s): run as root "
-				  "or with CAP_BPF and CAP_PERFMON",
+				  "or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
 				  strerror(-ret));
 		else
 			set_error(err, EXIT_UNAVAILABLE,

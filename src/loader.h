@@ -12,6 +12,14 @@
 
 struct loader;
 
+/*
+ * The kernel BTF our CO-RE relocations resolve against, given to libbpf as
+ * btf_custom_path: then a type absent from it (struct kasan_cache on a kernel
+ * without KASAN) is not looked for in module BTF, whose walk (BPF_BTF_GET_NEXT_ID)
+ * needs CAP_SYS_ADMIN and would make CAP_BPF with CAP_PERFMON not enough.
+ */
+#define LOADER_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
 /* Why loading failed: the exit code to use and a sentence for the user. */
 struct loader_error {
 	int exit_code;

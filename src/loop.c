@@ -82,6 +82,35 @@ static int rb_sample(void *vctx, void *data, size_t len)
 	return r->cb->on_event(r->ctx, data, len);
 }
 
+void loop__raise_priority(void)
+{
+	/*
+	 * During a connection storm the reader competes with the workload for
+	 * the CPU; when it loses, the ring fills and events are dropped.  At
+	 * nice -10 it wins the CPU when it needs it and costs the workload no
+	 * more CPU than it would anyway.  Without CAP_SYS_NICE this fails: fine.
+	 */
+	if (getpriority(PRIO_PROCESS, 0) > READER_NICE)
+		setpriority(PRIO_PROCESS, 0, READER_NICE);
+}
+
+/* The signals the loop takes through its signalfd. */
+static void loop_signal_set(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+}
+
+int loop__hold_signals(void)
+{
+	sigset_t mask;
+
+	loop_signal_set(&mask);
+	return sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? -errno : 0;
+}
+
 int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx)
 {
 	struct rb_ctx rctx = { .cb = cb, .ctx = ctx };
@@ -92,18 +121,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 	int stop = 0;
 	uint64_t next_housekeeping = clock__mono_ns() + HOUSEKEEPING_NS;
 
-	/*
-	 * During a connection storm the reader competes with the workload for
-	 * the CPU; when it loses, the ring fills and events are dropped.  At
-	 * nice -10 it wins the CPU when it needs it and costs the workload no
-	 * more CPU than it would anyway.  Without CAP_SYS_NICE this fails: fine.
-	 */
-	if (getpriority(PRIO_PROCESS, 0) > READER_NICE)
-		setpriority(PRIO_PROCESS, 0, READER_NICE);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
+	loop_signal_set(&mask);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
 	rb = ring_buffer__new(ringbuf_fd, rb_sample, &rctx, NULL);

@@ -21,6 +21,20 @@ struct loop_callbacks {
 };
 
 /*
+ * Hold SIGINT, SIGTERM and SIGHUP from the very start, for the loop's
+ * signalfd: a signal that comes while the programs load (a SIGHUP from
+ * logrotate, a SIGTERM) is taken by the loop instead of killing us.
+ * 0 or a negative errno.
+ */
+int loop__hold_signals(void);
+
+/*
+ * Raise the reader's priority to nice -10 (see loop.c).  Called by caps__drop()
+ * while CAP_SYS_NICE is still held; without it this changes nothing.
+ */
+void loop__raise_priority(void);
+
+/*
  * Run until SIGINT, SIGTERM, @duration_s seconds (0: no limit) or a
  * callback asks to stop.  Drains the ring buffer before returning.
  * Returns 0 or a negative errno.

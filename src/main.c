@@ -3,12 +3,14 @@
 #include <string.h>
 
 #include "faces.h"
+#include "loop.h"
 
 int main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/');
 
 	name = name ? name + 1 : argv[0];
+	loop__hold_signals();
 	if (strcmp(name, "tcpsnoop") == 0)
 		return tcpsnoop_main(argc, argv);
 	if (strcmp(name, "tcptop") == 0)

@@ -139,6 +139,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 					   struct loader_error *err)
 {
 	struct packets_loader *p = calloc(1, sizeof(*p));
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = LOADER_VMLINUX_BTF);
 	struct filter_config *none;
 	uint64_t ring;
 	int ret;
@@ -150,7 +151,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 	p->owners = owners_new(cfg, err);
 	if (!p->owners)
 		goto fail;
-	p->skel = packets__open();
+	p->skel = packets__open_opts(&opts);
 	if (!p->skel) {
 		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open the packet BPF object: %s",
 			  strerror(errno));

@@ -241,3 +241,16 @@ int parse_size(const char *s, uint64_t *out)
 	*out = v << shift;
 	return 0;
 }
+
+const char *parse_quote(char out[PARSE_QUOTE_SIZE], const char *v)
+{
+	size_t n = strnlen(v, PARSE_QUOTE_MAX + 1);
+
+	if (n > PARSE_QUOTE_MAX) {
+		memcpy(out, v, PARSE_QUOTE_MAX);
+		memcpy(out + PARSE_QUOTE_MAX, "...", 4);
+	} else {
+		memcpy(out, v, n + 1);
+	}
+	return out;
+}

@@ -38,4 +38,13 @@ int parse_size(const char *s, uint64_t *out);
 int parse_list(const char *s, int (*one)(const char *item, void *ctx), void *ctx, char *bad,
 	       size_t bad_len);
 
+/*
+ * @v made fit for an error message: at most PARSE_QUOTE_MAX bytes, then
+ * "...", so that a huge value never pushes the option's name out of the
+ * message.  Returns @out.
+ */
+#define PARSE_QUOTE_MAX 64
+#define PARSE_QUOTE_SIZE (PARSE_QUOTE_MAX + 4)
+const char *parse_quote(char out[PARSE_QUOTE_SIZE], const char *v);
+
 #endif

@@ -48,18 +48,26 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 
 static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *p)
 {
-	char path[64], buf[4096];
+	char path[64], buf[4096], path_buf[PATH_MAX];
 	char *line;
 	struct stat st;
+	ssize_t n;
 
 	memset(p, 0, sizeof(*p));
 	p->owner.pid = (uint32_t)pid;
 	p->owner.tid = (uint32_t)pid;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	if (read_small(path, buf, sizeof(buf)) < 0)
+	n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
 		return -ESRCH;
-	buf[strcspn(buf, "\n")] = '\0';
-	memcpy(p->owner.comm, buf, strnlen(buf, SNOOP_COMM_LEN - 1));
+	/*
+	 * The kernel writes the name and one '\n'.  The name itself may hold a
+	 * newline ("sshd\nX"), so only the last byte is the terminator: cutting
+	 * at the first newline would let a process pass itself off as "sshd".
+	 */
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	memcpy(p->owner.comm, buf, (size_t)n < SNOOP_COMM_LEN - 1 ? (size_t)n : SNOOP_COMM_LEN - 1);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
@@ -75,10 +83,16 @@ static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *
 		if (line) {
 			line += line == buf ? 3 : 4;
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(p->cgroup_path, sizeof(p->cgroup_path), "%s", line);
-			snprintf(buf, sizeof(buf), "%s%s", cgroup_root, p->cgroup_path);
-			if (cgroup_root[0] && stat(buf, &st) == 0)
-				p->owner.cgroup_id = st.st_ino;
+			size_t rlen = strlen(cgroup_root), llen = strlen(line);
+
+			/* A path too long to hold is left out rather than cut into another one. */
+			if (llen < sizeof(p->cgroup_path) && rlen + llen < sizeof(path_buf)) {
+				memcpy(p->cgroup_path, line, llen + 1);
+				memcpy(path_buf, cgroup_root, rlen);
+				memcpy(path_buf + rlen, line, llen + 1);
+				if (rlen && stat(path_buf, &st) == 0)
+					p->owner.cgroup_id = st.st_ino;
+			}
 		}
 	}
 	return 0;

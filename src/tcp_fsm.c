@@ -41,6 +41,6 @@ static void paths_from(uint8_t from, uint8_t row[SNOOP_TCP_MAX_STATES])
 
 void tcp_fsm__path_lengths(uint8_t len[TCP_FSM_CELLS])
 {
-	for (uint8_t from = 0; from < SNOOP_TCP_MAX_STATES; from++)
-		paths_from(from, len + from * SNOOP_TCP_MAX_STATES);
+	for (unsigned int from = 0; from < SNOOP_TCP_MAX_STATES; from++)
+		paths_from((uint8_t)from, len + (size_t)from * SNOOP_TCP_MAX_STATES);
 }

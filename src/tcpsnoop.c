@@ -12,8 +12,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 
 #include "clock.h"
+#include "diag.h"
 #include "caps.h"
 #include "cli_packets.h"
 #include "exitcode.h"
@@ -30,23 +32,13 @@ struct tcpsnoop_app {
 	int64_t mono_to_wall_ns;
 	uint64_t lost_reported;
 	uint64_t write_errors;
-	bool out_gone; /* the reader of standard output went away */
+	uint64_t dropped_reported; /* lines standard output could not take, as last told */
+	bool out_gone;		   /* the reader of standard output went away */
 	char line[TCPSNOOP_LINE_MAX];
 };
 
-/* One diagnostic line on stderr, "tcpsnoop: ...". */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tcpsnoop: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+/* Diagnostics: "tcpsnoop: ..." lines on stderr (diag.h). */
+#define say(...) diag_warn(__VA_ARGS__)
 
 /* One record: a row per wire segment of the packet. */
 static int on_event(void *ctx, void *data, size_t len)
@@ -87,7 +79,13 @@ static void on_batch(void *ctx)
 static void report_losses(struct tcpsnoop_app *app)
 {
 	uint64_t lost = packets_loader__lost(app->pl);
+	uint64_t dropped = sink__dropped_lines(app->out);
 
+	/* A reader too slow for the stream: its lines were dropped, not waited for. */
+	if (dropped > app->dropped_reported && !app->out_gone)
+		say("%llu lines could not be written to standard output (reader too slow)",
+		    (unsigned long long)(dropped - app->dropped_reported));
+	app->dropped_reported = dropped;
 	if (lost <= app->lost_reported)
 		return;
 	on_batch(app); /* the lines before the gap first */
@@ -124,14 +122,23 @@ int tcpsnoop_main(int argc, char **argv)
 
 	if (!app)
 		return EXIT_FAILURE_RUNTIME;
+	diag__setup("tcpsnoop", false);
+	if (packets_face__check_setid("tcpsnoop")) {
+		rc = EXIT_NOPERM;
+		goto out;
+	}
 	switch (cli_tcpsnoop__parse(argc, argv, &app->cfg, err, sizeof(err))) {
 	case CLI_HELP:
 		/* The original printed its usage on stderr; asking for it is no error here. */
 		cli_tcpsnoop__usage(stderr);
 		rc = EXIT_OK;
 		goto out;
-	case CLI_ERROR:
 	case CLI_VERSION:
+		printf("tcpsnoop (socket-snoop %s, libbpf %s)\n", SNOOP_VERSION,
+		       libbpf_version_string());
+		rc = EXIT_OK;
+		goto out;
+	case CLI_ERROR:
 		say("%s", err);
 		cli_tcpsnoop__usage(stderr);
 		rc = EXIT_USAGE;
@@ -161,6 +168,9 @@ int tcpsnoop_main(int argc, char **argv)
 		rc = EXIT_OK;
 	}
 	on_batch(app);
+	/* A reader that stopped reading gets a moment at exit, not the power to hang us. */
+	if (!app->out_gone && sink__drain(app->out, 2000) == -EPIPE)
+		app->out_gone = true;
 	report_losses(app);
 out:
 	packets_loader__free(app->pl);

@@ -13,8 +13,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 
 #include "clock.h"
+#include "diag.h"
 #include "caps.h"
 #include "cli_packets.h"
 #include "exitcode.h"
@@ -46,19 +48,8 @@ struct tcptop_app {
 	char line[TCPSNOOP_LINE_MAX];
 };
 
-/* One diagnostic line on stderr, "tcptop: ...". */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tcptop: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+/* Diagnostics: "tcptop: ..." lines on stderr (diag.h). */
+#define say(...) diag_warn(__VA_ARGS__)
 
 /* The 1-minute load average in hundredths (0 when /proc/loadavg cannot be read). */
 static uint64_t load_centi(void)
@@ -131,7 +122,9 @@ static void report(struct tcptop_app *app)
 	if (err || app->drain_err)
 		say("cannot read the connection counters: %s",
 		    strerror(-(err ? err : app->drain_err)));
-	qsort(app->rows, app->n_rows, sizeof(*app->rows), row_cmp);
+	/* An interval with no traffic has no rows, and qsort() may not be given NULL. */
+	if (app->n_rows > 1)
+		qsort(app->rows, app->n_rows, sizeof(*app->rows), row_cmp);
 	packets_loader__payload(app->pl, &in, &out);
 
 	if (app->cfg.clear)
@@ -201,13 +194,22 @@ int tcptop_main(int argc, char **argv)
 
 	if (!app)
 		return EXIT_FAILURE_RUNTIME;
+	diag__setup("tcptop", false);
+	if (packets_face__check_setid("tcptop")) {
+		rc = EXIT_NOPERM;
+		goto out;
+	}
 	switch (cli_tcptop__parse(argc, argv, &app->cfg, err, sizeof(err))) {
 	case CLI_HELP:
 		cli_tcptop__usage(stderr);
 		rc = EXIT_OK;
 		goto out;
-	case CLI_ERROR:
 	case CLI_VERSION:
+		printf("tcptop (socket-snoop %s, libbpf %s)\n", SNOOP_VERSION,
+		       libbpf_version_string());
+		rc = EXIT_OK;
+		goto out;
+	case CLI_ERROR:
 		say("%s", err);
 		cli_tcptop__usage(stderr);
 		rc = EXIT_USAGE;
@@ -235,6 +237,11 @@ int tcptop_main(int argc, char **argv)
 	} else {
 		rc = EXIT_OK;
 	}
+	/* A reader that stopped reading gets a moment at exit, not the power to hang us. */
+	if (!app->out_gone && sink__drain(app->out, 2000) != -EPIPE &&
+	    sink__dropped_lines(app->out))
+		say("%llu lines could not be written to standard output (reader too slow)",
+		    (unsigned long long)sink__dropped_lines(app->out));
 out:
 	packets_loader__free(app->pl);
 	sink__free(app->out);

@@ -171,3 +171,104 @@ assert_usage_error() {
 		e2e_fail "gap line without -v:" "$(cat "$T/run.err")"
 	fi
 }
+
+@test "exit 64: --cgroup= (empty) is not the root cgroup" {
+	assert_usage_error --cgroup "''" --cgroup=
+}
+
+@test "exit 64: a 100 kB --pid value is cut after the option is named" {
+	local big
+	big=$(printf '7%.0s' {1..100000})
+	assert_usage_error --pid "'${big:0:64}...'" --pid="$big"
+	[ "$(wc -c <"$T/run.err")" -lt 1000 ] || e2e_fail "message of $(wc -c <"$T/run.err") bytes"
+}
+
+@test "exit 64: single-value options given twice, --log-file with --no-log-file" {
+	assert_usage_error --attach "given twice" --attach=tp_btf --attach=raw_tp
+	assert_usage_error --duration "given twice" --duration=2
+	snoop_run "$SNOOP" --log-file="$T/a.log" --no-log-file --duration=1
+	assert_eq "exit status" "$RUN_STATUS" 64
+	grep -qF -e "--log-file and --no-log-file exclude each other" "$T/run.err" ||
+		e2e_fail "stderr:" "$(cat "$T/run.err")"
+	[ ! -e "$T/a.log" ] || e2e_fail "the log file was created"
+}
+
+@test "tcpsnoop --help and tcptop --help: usage, exit 0; --version names both" {
+	local face
+	for face in tcpsnoop tcptop; do
+		ln -sf "$SNOOP" "$T/$face"
+		snoop_run "$T/$face" --help
+		assert_eq "$face --help exit status" "$RUN_STATUS" 0
+		grep -q "^USAGE: $face " "$T/run.err" || e2e_fail "$face --help:" "$(cat "$T/run.err")"
+		grep -qF "unknown option" "$T/run.err" && e2e_fail "$face --help:" "$(cat "$T/run.err")"
+		snoop_run "$T/$face" --version
+		assert_eq "$face --version exit status" "$RUN_STATUS" 0
+		grep -qE "^$face \(socket-snoop [0-9.]+, libbpf v?[0-9.]+\)$" "$T/run.out" ||
+			e2e_fail "$face --version:" "$(cat "$T/run.out")"
+		snoop_run "$T/$face" --bogus
+		assert_eq "$face --bogus exit status" "$RUN_STATUS" 64
+		grep -qF "$face: unknown option '--bogus'" "$T/run.err" || e2e_fail "$face --bogus:" "$(cat "$T/run.err")"
+	done
+}
+
+# The signal mask of process PID in hex (SigBlk of /proc/PID/status), read with builtins only.
+sig_blocked() {
+	local k v
+	while read -r k v; do
+		[ "$k" = SigBlk: ] && { printf '%s' "$v"; return 0; }
+	done <"/proc/$1/status"
+	return 1
+}
+
+@test "a SIGHUP while it starts does not kill it: taken by the loop, then SIGINT stops it with status 0" {
+	local i pid mask
+	for i in 1 2 3; do
+		rm -f "$T/hup.err"
+		"$SNOOP" --no-log-file --duration=5 >"$T/hup.out" 2>"$T/hup.err" </dev/null &
+		pid=$!
+		# Once the program holds SIGHUP (bit 0 of the mask), and while it still starts.
+		mask=0
+		while pid_running "$pid"; do
+			mask=$(sig_blocked "$pid" 2>/dev/null) || mask=0
+			((0x${mask:-0} & 1)) && break
+		done
+		kill -HUP "$pid"
+		grep -q '^Monitoring socket connections' "$T/hup.err" &&
+			e2e_fail "run $i: SIGHUP came only after start-up (mask $mask)"
+		wait_line "$T/hup.err" "$START_TIMEOUT" 'Monitoring socket connections' >/dev/null ||
+			{ wait "$pid"; e2e_fail "run $i: did not start after SIGHUP (status $?):" "$(cat "$T/hup.err")"; }
+		kill -INT "$pid"
+		wait_exit "$pid" "$STOP_TIMEOUT" || e2e_fail "run $i did not stop"
+		assert_eq "run $i exit status" "$WAIT_STATUS" 0
+	done
+}
+
+@test "-j: every diagnostic line is one JSON object, a hostile 700-byte path and libbpf's own messages (-v -v) too" {
+	# 700 bytes a terminal or a parser would trip on: quotes, controls, ESC, C1, invalid UTF-8.
+	local seg=$'a"\\\x1b[31m\x01\xc2\x9b\xff\n' path
+	path=$T/$(printf '%s' "$(for _ in $(seq 70); do printf '%s' "$seg"; done)" | head -c 700)
+	snoop_run "$SNOOP" -j --log-file="$path/x.log" --duration=1
+	assert_eq "exit status" "$RUN_STATUS" 74
+	json_check_file "$T/run.err" || e2e_fail "stderr is not JSON Lines:" "$(cat -v "$T/run.err")"
+	assert_eq "error lines" "$(grep -c . "$T/run.err")" 1
+	jq -e '.message | contains("cannot open log file")' "$T/run.err" >/dev/null ||
+		e2e_fail "message:" "$(cat -v "$T/run.err")"
+
+	snoop_run "$SNOOP" -j -v -v --no-log-file -q --duration=1
+	assert_eq "exit status of -j -v -v" "$RUN_STATUS" 0
+	json_check_file "$T/run.err" || e2e_fail "stderr of -j -v -v is not JSON Lines"
+	local n
+	n=$(jq -r 'select(.message | startswith("libbpf: ")) | .log.level' "$T/run.err" | sort -u | tr '\n' ' ')
+	assert_eq "levels of libbpf's messages" "$n" "debug "
+}
+
+@test "text diagnostics: a hostile path cannot put control bytes on the terminal" {
+	local path=$T/$'x\n\x1b]0;pwned\x07\xc2\x9b'
+	snoop_run "$SNOOP" --log-file="$path/x.log" --duration=1
+	assert_eq "exit status" "$RUN_STATUS" 74
+	assert_eq "stderr lines" "$(grep -c . "$T/run.err")" 1
+	if LC_ALL=C grep -qaP '[\x00-\x08\x0b-\x1f\x7f-\xff]' "$T/run.err"; then
+		e2e_fail "raw bytes on stderr:" "$(cat -v "$T/run.err")"
+	fi
+	grep -qF 'x\x0a\x1b]0;pwned\x07\xc2\x9b/x.log' "$T/run.err" || e2e_fail "stderr:" "$(cat -v "$T/run.err")"
+}

@@ -167,3 +167,31 @@ open_paused() {
 		close_wait 'listener|owner' "${SPID[b]}" last_ack owner "${SPID[b]}" close owner "${SPID[b]}")
 	assert_eq "server side of b: the listener's owner, then the server's own" "$got" "$want"
 }
+
+@test "a name read from /proc at start is taken byte for byte: 'sshd<newline>X' is not shown as, nor matched by, sshd" {
+	# The server is only known from the start-up scan (/proc/PID/comm): the
+	# client closes when released and the server's CLOSE_WAIT comes in softirq.
+	local nm=$'sshd\nX'
+	ln -s peer "$T/$nm"
+	SRV_COMM=$nm open_paused a 8834
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report
+	release "${CPID[a]}"
+	cli_wait a
+	await_state "${S_EP[a]}" "${C_EP[a]}" CLOSE_WAIT
+	snoop_stop
+	local line
+	line=$(conn_lines "${S_EP[a]}" "${C_EP[a]}" | grep -F "STATE=${STATE_DESC[CLOSE_WAIT]}")
+	[[ $line == *" PID=${SPID[a]} COMM=sshd\\x0aX STATE="* ]] || e2e_fail "server line: '$line'"
+
+	# --comm=sshd keeps nothing of it: the name is not "sshd".
+	SRV_COMM=$nm open_paused b 8835
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report --comm=sshd
+	release "${CPID[b]}"
+	cli_wait b
+	release "${SPID[b]}"
+	srv_wait b
+	settle 1
+	snoop_stop
+	assert_none " SRC=${S_EP[b]} "
+	assert_none "COMM=sshd"
+}

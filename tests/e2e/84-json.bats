@@ -311,3 +311,29 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 	assert_eq "RECEIVED + LOST vs transitions made" "$((received + lost))" "$((10 * n + 2))"
 	echo "# received=$received lost=$lost" >&3
 }
+
+@test "process.name: C1 controls and bidirectional overrides are written as \\u escapes, never raw" {
+	# c CSI(U+009B) 3 1 m, then RLO (U+202E) and PDI (U+2069): valid UTF-8 a terminal obeys.
+	local n1=$'c\xc2\x9b31m' n2=$'x\xe2\x80\xaey\xe2\x81\xa9'
+	ln -s peer "$T/$n1"
+	ln -s peer "$T/$n2"
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report
+	CLI_COMM=$n1 conv a 4 8846
+	CLI_COMM=$n2 conv b 4 8847
+	json_wait '.event.action == "close" and .network.direction == "egress" and .destination.port == 8847'
+	settle
+	snoop_stop
+
+	local tag raw total n
+	for tag in a b; do
+		if [ "$tag" = a ]; then raw='"name":"c\u009b31m"'; else raw='"name":"x\u202ey\u2069"'; fi
+		total=$(json_select ".process.pid == ${CPID[$tag]}" | grep -c .) || true
+		[ "$total" -ge 6 ] || e2e_fail "client $tag: $total objects"
+		n=$(grep -F -e "\"pid\":${CPID[$tag]}," "$T/mon.out" | grep -cF -e "$raw") || true
+		assert_eq "client $tag objects with the name written as $raw" "$n" "$total"
+	done
+	# Not one raw C1 or bidi control anywhere in the output.
+	if LC_ALL=C grep -naP '\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]' "$T/mon.out" >"$T/raw"; then
+		e2e_fail "raw controls:" "$(cat -v "$T/raw")"
+	fi
+}

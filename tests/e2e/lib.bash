@@ -20,7 +20,7 @@
 # Under CI=true a test that cannot run (not root, a missing tool) fails;
 # elsewhere it is skipped with the reason.
 
-E2E_ROOT=$(cd "${BATS_TEST_DIRNAME:-$(dirname "${BASH_SOURCE[0]}")}/../.." && pwd)
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SNOOP=${SNOOP:-$E2E_ROOT/build/socket-snoop}
 PEER_SRC=$E2E_ROOT/tests/e2e/peer.c
 PEER=${PEER:-$E2E_ROOT/build/tests/peer}

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_packets.h"
 
 #define MAX_ARGS 32
 
@@ -245,8 +246,57 @@ static void test_empty_values_are_usage_errors(void **state)
 			   "--pid=");
 	assert_usage_error("invalid value '' for --lport: expected ports 0-65535 or ranges LO-HI",
 			   "--lport=");
-	assert_usage_error("invalid value '' for --log-file: expected a valid value",
-			   "--log-file=");
+	assert_usage_error("invalid value '' for --log-file: expected a file path", "--log-file=");
+	/* Not the root cgroup, not the current directory. */
+	assert_usage_error("invalid value '' for --cgroup: expected a cgroup v2 directory",
+			   "--cgroup=");
+	assert_usage_error("invalid value '' for --netns: expected a network namespace file or "
+			   "inode number",
+			   "--netns=");
+	assert_usage_error("invalid value '' for --attach: expected auto, tp_btf or raw_tp",
+			   "--attach=");
+}
+
+static void test_huge_value_is_cut_after_the_option_is_named(void **state)
+{
+	struct run *r = *state;
+	char *big = malloc(100001);
+	char want[512];
+
+	assert_non_null(big);
+	memset(big, '7', 100000);
+	big[100000] = '\0';
+	assert_int_equal(parse(r, "--pid", big), CLI_ERROR);
+	snprintf(want, sizeof(want),
+		 "invalid value '%.64s...' for --pid: expected a process ID "
+		 "(1-4194304)",
+		 big);
+	assert_string_equal(r->err, want);
+	big[0] = '-';
+	big[1] = '-';
+	assert_int_equal(parse(r, big), CLI_ERROR);
+	snprintf(want, sizeof(want), "unknown option '%.64s...'", big);
+	assert_string_equal(r->err, want);
+	free(big);
+}
+
+static void test_single_value_options_given_twice_are_usage_errors(void **state)
+{
+	assert_usage_error("option '--attach' given twice", "--attach=tp_btf", "--attach=raw_tp");
+	assert_usage_error("option '--attach' given twice", "--attach=auto", "--attach=auto");
+	assert_usage_error("option '--log-file' given twice", "-o", "/tmp/a", "--log-file=/tmp/b");
+	assert_usage_error("option '--duration' given twice", "-d", "1", "-d", "2");
+	assert_usage_error("option '--buffer-size' given twice", "-b", "1M", "--buffer-size=2M");
+	assert_usage_error("option '--netns' given twice", "--netns=/proc/self/ns/net", "-N",
+			   "/proc/self/ns/net");
+}
+
+static void test_contradictory_log_options_are_usage_errors(void **state)
+{
+	assert_usage_error("options --log-file and --no-log-file exclude each other", "-o",
+			   "/tmp/a.log", "--no-log-file");
+	assert_usage_error("options --log-file and --no-log-file exclude each other",
+			   "--no-log-file", "--log-file=/tmp/a.log");
 }
 
 static void test_extra_positional_argument_is_usage_error(void **state)
@@ -520,9 +570,6 @@ static void test_no_log_file_gives_null_path(void **state)
 	assert_int_equal(parse_env(r, "/tmp/env.log", "--no-log-file", NULL), CLI_RUN);
 	assert_null(r->cfg.log_path);
 	assert_false(r->cfg.log_path_explicit);
-	assert_int_equal(parse(r, "-o", "/tmp/a.log", "--no-log-file"), CLI_RUN);
-	assert_null(r->cfg.log_path);
-	assert_false(r->cfg.log_path_explicit);
 }
 
 static void test_env_log_is_explicit(void **state)
@@ -551,6 +598,74 @@ static void test_log_file_option_wins_over_env(void **state)
 	assert_int_equal(parse(r, "--log-file", "/var/log/socket_monitor.log"), CLI_RUN);
 	assert_string_equal(r->cfg.log_path, "/var/log/socket_monitor.log");
 	assert_true(r->cfg.log_path_explicit);
+}
+
+/* ---- tcpsnoop and tcptop --------------------------------------------------------------- */
+
+static enum cli_action parse_packets(int tcptop, char *err, size_t err_len, ...)
+{
+	static struct tcpsnoop_config snoop_cfg;
+	static struct tcptop_config top_cfg;
+	char *argv[MAX_ARGS];
+	int argc = 0;
+	const char *a;
+	va_list ap;
+
+	argv[argc++] = (char *)(tcptop ? "tcptop" : "tcpsnoop");
+	va_start(ap, err_len);
+	while ((a = va_arg(ap, const char *))) {
+		assert_true(argc < MAX_ARGS - 1);
+		argv[argc++] = (char *)a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return tcptop ? cli_tcptop__parse(argc, argv, &top_cfg, err, err_len) :
+			cli_tcpsnoop__parse(argc, argv, &snoop_cfg, err, err_len);
+}
+
+static void test_packet_faces_take_long_help_and_version(void **state)
+{
+	char err[256];
+
+	for (int top = 0; top <= 1; top++) {
+		assert_int_equal(parse_packets(top, err, sizeof(err), "--help", NULL), CLI_HELP);
+		assert_int_equal(parse_packets(top, err, sizeof(err), "-h", NULL), CLI_HELP);
+		assert_int_equal(parse_packets(top, err, sizeof(err), "--version", NULL),
+				 CLI_VERSION);
+		assert_int_equal(parse_packets(top, err, sizeof(err), "--bogus", NULL), CLI_ERROR);
+		assert_string_equal(err, "unknown option '--bogus'");
+		assert_int_equal(parse_packets(top, err, sizeof(err), "-x", NULL), CLI_ERROR);
+		assert_string_equal(err, "unknown option '-x'");
+	}
+}
+
+static void test_tcpsnoop_bad_values_named_and_cut(void **state)
+{
+	char err[256], want[256];
+	char *big = malloc(100001);
+
+	assert_non_null(big);
+	memset(big, '9', 100000);
+	big[100000] = '\0';
+	assert_int_equal(parse_packets(0, err, sizeof(err), "-p", big, NULL), CLI_ERROR);
+	snprintf(want, sizeof(want),
+		 "invalid value '%.64s...' for -p: expected a process ID "
+		 "(1-4194304)",
+		 big);
+	assert_string_equal(err, want);
+	assert_int_equal(parse_packets(1, err, sizeof(err), big, NULL), CLI_ERROR);
+	snprintf(want, sizeof(want),
+		 "invalid interval '%.64s...': expected seconds from 1 to "
+		 "86400",
+		 big);
+	assert_string_equal(err, want);
+	free(big);
+	assert_int_equal(parse_packets(0, err, sizeof(err), "-p", "1", "-p", "2", NULL), CLI_ERROR);
+	assert_string_equal(err, "option '-p' given twice");
+	assert_int_equal(parse_packets(0, err, sizeof(err), "-n", "a", "-n", "b", NULL), CLI_ERROR);
+	assert_string_equal(err, "option '-n' given twice");
+	assert_int_equal(parse_packets(1, err, sizeof(err), "-C", "1", "2", NULL), CLI_RUN);
 }
 
 /* ---- parser state ---------------------------------------------------------------------- */
@@ -596,6 +711,9 @@ int main(void)
 		cmocka_unit_test(test_ipv4_with_ipv6_is_usage_error),
 		cmocka_unit_test(test_missing_value_is_usage_error),
 		cmocka_unit_test(test_empty_values_are_usage_errors),
+		cmocka_unit_test(test_huge_value_is_cut_after_the_option_is_named),
+		cmocka_unit_test(test_single_value_options_given_twice_are_usage_errors),
+		cmocka_unit_test(test_contradictory_log_options_are_usage_errors),
 		cmocka_unit_test(test_extra_positional_argument_is_usage_error),
 		cmocka_unit_test(test_bad_buffer_size_is_usage_error),
 		cmocka_unit_test(test_bad_events_is_usage_error),
@@ -615,6 +733,8 @@ int main(void)
 		cmocka_unit_test(test_no_log_file_gives_null_path),
 		cmocka_unit_test(test_env_log_is_explicit),
 		cmocka_unit_test(test_log_file_option_wins_over_env),
+		cmocka_unit_test(test_packet_faces_take_long_help_and_version),
+		cmocka_unit_test(test_tcpsnoop_bad_values_named_and_cut),
 		cmocka_unit_test(test_parse_after_error_starts_fresh),
 		cmocka_unit_test_teardown(test_parse_after_error_inside_a_cluster_starts_fresh,
 					  reset_getopt),

@@ -201,12 +201,73 @@ static void test_escape_valid_utf8_kept(void **state)
 {
 	/* 2, 3 and 4 bytes, and the edges of the valid ranges (RFC 3629). */
 	assert_escape("caf\xc3\xa9", "caf\xc3\xa9");
-	assert_escape("\xc2\x80\xdf\xbf", "\xc2\x80\xdf\xbf");		       /* U+0080, U+07FF */
+	assert_escape("\xc2\xa0\xdf\xbf", "\xc2\xa0\xdf\xbf");		       /* U+00A0, U+07FF */
 	assert_escape("\xe0\xa0\x80\xe2\x82\xac", "\xe0\xa0\x80\xe2\x82\xac"); /* U+0800, euro */
 	assert_escape("\xed\x9f\xbf\xee\x80\x80", "\xed\x9f\xbf\xee\x80\x80"); /* U+D7FF, U+E000 */
 	assert_escape(FFFD "\xef\xbf\xbf", FFFD "\xef\xbf\xbf");	       /* U+FFFD, U+FFFF */
 	assert_escape("\xf0\x90\x80\x80\xf0\x9f\x98\x80", "\xf0\x90\x80\x80\xf0\x9f\x98\x80");
 	assert_escape("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"); /* U+10FFFF */
+}
+
+static void test_escape_c1_controls_as_u00xx(void **state)
+{
+	/* Valid UTF-8, but a terminal obeys them: U+009B is a CSI. */
+	for (unsigned int cp = 0x80; cp <= 0x9f; cp++) {
+		char in[4] = { 'a', (char)(0xc0 | (cp >> 6)), (char)(0x80 | (cp & 0x3f)), 'z' };
+		char want[16], out[32];
+
+		snprintf(want, sizeof(want), "a\\u%04xz", cp);
+		assert_string_equal(escaped(out, sizeof(out), in, sizeof(in)), want);
+	}
+	assert_escape("\xc2\x9b"
+		      "31mred",
+		      "\\u009b31mred");
+	/* The neighbours are shown as they are. */
+	assert_escape("\xc2\xa0\xc2\x7f", "\xc2\xa0" FFFD "\\u007f");
+}
+
+static void test_escape_bidi_controls_and_separators_as_uxxxx(void **state)
+{
+	static const unsigned int escaped_cps[] = { 0x061c, 0x200e, 0x200f, 0x2028, 0x2029,
+						    0x202a, 0x202b, 0x202c, 0x202d, 0x202e,
+						    0x2066, 0x2067, 0x2068, 0x2069 };
+	static const unsigned int kept_cps[] = { 0x061b, 0x200d, 0x2010, 0x2027,
+						 0x202f, 0x2065, 0x206a };
+
+	for (size_t i = 0; i < sizeof(escaped_cps) / sizeof(escaped_cps[0]); i++) {
+		unsigned int cp = escaped_cps[i];
+		char in[5], want[16], out[32];
+		size_t n = 0;
+
+		if (cp < 0x800) {
+			in[n++] = (char)(0xc0 | (cp >> 6));
+		} else {
+			in[n++] = (char)(0xe0 | (cp >> 12));
+			in[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		}
+		in[n++] = (char)(0x80 | (cp & 0x3f));
+		snprintf(want, sizeof(want), "\\u%04x", cp);
+		assert_string_equal(escaped(out, sizeof(out), in, n), want);
+	}
+	for (size_t i = 0; i < sizeof(kept_cps) / sizeof(kept_cps[0]); i++) {
+		unsigned int cp = kept_cps[i];
+		char in[5], out[32];
+		size_t n = 0;
+
+		if (cp < 0x800) {
+			in[n++] = (char)(0xc0 | (cp >> 6));
+		} else {
+			in[n++] = (char)(0xe0 | (cp >> 12));
+			in[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		}
+		in[n++] = (char)(0x80 | (cp & 0x3f));
+		in[n] = '\0';
+		assert_string_equal(escaped(out, sizeof(out), in, n), in);
+	}
+	/* RIGHT-TO-LEFT OVERRIDE in a name: "evil\u202ecod.exe". */
+	assert_escape("evil\xe2\x80\xae"
+		      "cod.exe",
+		      "evil\\u202ecod.exe");
 }
 
 static void test_escape_lone_continuation_bytes(void **state)
@@ -778,11 +839,28 @@ static void test_diagnostic_message_escaped(void **state)
 	const char *want = "{\"@timestamp\":\"" TS "\",\"log\":{\"level\":\"error\",\"logger\":"
 			   "\"socket-snoop\"},\"message\":\"invalid value '\\\"\\u000a" FFFD
 			   "' for --comm\"}\n";
-	size_t len = fmt_json_message(buf, sizeof(buf), "error",
-				      "invalid value '\"\n\xff' for --comm", TS_NS);
+	const char *msg = "invalid value '\"\n\xff' for --comm";
+	size_t len = fmt_json_message(buf, sizeof(buf), "error", "socket-snoop", msg, strlen(msg),
+				      TS_NS);
 
 	assert_string_equal(buf, want);
 	assert_int_equal(len, strlen(want));
+}
+
+static void test_diagnostic_too_long_is_cut_never_the_object(void **state)
+{
+	/* 700 hostile bytes, 6 escaped bytes each: more than the buffer holds. */
+	char msg[700], buf[1024];
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = "\"\x01\xff"[i % 3];
+	len = fmt_json_message(buf, sizeof(buf), "error", "socket-snoop", msg, sizeof(msg), TS_NS);
+	assert_true(len < sizeof(buf));
+	assert_int_equal(buf[len - 1], '\n');
+	assert_int_equal(buf[len - 2], '}');
+	assert_int_equal(buf[len - 3], '"');
+	assert_int_equal(strlen(buf), len);
 }
 
 int main(void)
@@ -794,6 +872,8 @@ int main(void)
 		cmocka_unit_test(test_escape_every_control_byte_and_del),
 		cmocka_unit_test(test_escape_nul_inside_the_length_is_escaped),
 		cmocka_unit_test(test_escape_valid_utf8_kept),
+		cmocka_unit_test(test_escape_c1_controls_as_u00xx),
+		cmocka_unit_test(test_escape_bidi_controls_and_separators_as_uxxxx),
 		cmocka_unit_test(test_escape_lone_continuation_bytes),
 		cmocka_unit_test(test_escape_overlong_forms),
 		cmocka_unit_test(test_escape_surrogates),
@@ -824,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_largest_objects_fit_the_unchecked_writer),
 		cmocka_unit_test(test_lost_object),
 		cmocka_unit_test(test_diagnostic_message_escaped),
+		cmocka_unit_test(test_diagnostic_too_long_is_cut_never_the_object),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tz_east, NULL);

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * fuzz_fmt_log.c - record -> log line (fmt_log_event, fmt_log_lost) on
+ * arbitrary records.  A log line is exactly one line of printable ASCII and
+ * a newline, whatever the record holds: a command name with a newline,
+ * escape bytes or UTF-8 must not forge a line, a field or a terminal control.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fmt.h"
+#include "fuzz_util.h"
+
+static void check_log_line(const char *line, size_t n)
+{
+	if (n < 1 || n >= FMT_LINE_MAX || line[n - 1] != '\n' || line[n] != '\0')
+		fuzz_fail("log line without its newline", line, n);
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned char b = (unsigned char)line[i];
+
+		if (b < 0x20 || b > 0x7e)
+			fuzz_fail("raw control or non-ASCII byte in a log line", line, n);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char line[FMT_LINE_MAX];
+	struct snoop_event e;
+	uint64_t wall_ns, count;
+	size_t n;
+
+	fuzz_take(&data, &size, &e, sizeof(e));
+	fuzz_take(&data, &size, &wall_ns, sizeof(wall_ns));
+	fuzz_take(&data, &size, &count, sizeof(count));
+
+	n = fmt_log_event(line, sizeof(line), &e, wall_ns);
+	check_log_line(line, n);
+	n = fmt_log_lost(line, sizeof(line), count, wall_ns);
+	check_log_line(line, n);
+	return 0;
+}
