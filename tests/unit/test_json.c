@@ -226,6 +226,22 @@ static void test_escape_c1_controls_as_u00xx(void **state)
 	assert_escape("\xc2\xa0\xc2\x7f", "\xc2\xa0" FFFD "\\u007f");
 }
 
+/* @cp (U+0080..U+FFFF) as UTF-8 at @out, NUL-terminated; its length. */
+static size_t utf8_encode(char *out, unsigned int cp)
+{
+	size_t n = 0;
+
+	if (cp < 0x800) {
+		out[n++] = (char)(0xc0 | (cp >> 6));
+	} else {
+		out[n++] = (char)(0xe0 | (cp >> 12));
+		out[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	}
+	out[n++] = (char)(0x80 | (cp & 0x3f));
+	out[n] = '\0';
+	return n;
+}
+
 static void test_escape_bidi_controls_and_separators_as_uxxxx(void **state)
 {
 	static const unsigned int escaped_cps[] = { 0x061c, 0x200e, 0x200f, 0x2028, 0x2029,
@@ -237,31 +253,16 @@ static void test_escape_bidi_controls_and_separators_as_uxxxx(void **state)
 	for (size_t i = 0; i < sizeof(escaped_cps) / sizeof(escaped_cps[0]); i++) {
 		unsigned int cp = escaped_cps[i];
 		char in[5], want[16], out[32];
-		size_t n = 0;
+		size_t n = utf8_encode(in, cp);
 
-		if (cp < 0x800) {
-			in[n++] = (char)(0xc0 | (cp >> 6));
-		} else {
-			in[n++] = (char)(0xe0 | (cp >> 12));
-			in[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		}
-		in[n++] = (char)(0x80 | (cp & 0x3f));
 		snprintf(want, sizeof(want), "\\u%04x", cp);
 		assert_string_equal(escaped(out, sizeof(out), in, n), want);
 	}
 	for (size_t i = 0; i < sizeof(kept_cps) / sizeof(kept_cps[0]); i++) {
 		unsigned int cp = kept_cps[i];
 		char in[5], out[32];
-		size_t n = 0;
+		size_t n = utf8_encode(in, cp);
 
-		if (cp < 0x800) {
-			in[n++] = (char)(0xc0 | (cp >> 6));
-		} else {
-			in[n++] = (char)(0xe0 | (cp >> 12));
-			in[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		}
-		in[n++] = (char)(0x80 | (cp & 0x3f));
-		in[n] = '\0';
 		assert_string_equal(escaped(out, sizeof(out), in, n), in);
 	}
 	/* RIGHT-TO-LEFT OVERRIDE in a name: "evil\u202ecod.exe". */
