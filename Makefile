@@ -38,11 +38,15 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Wall \
 	      -I$(VMLINUX_DIR) -Isrc $(CLANG_BPF_SYS_INCLUDES)
 
-# User-space modules, each a responsibility (see docs/ARCHITECTURE.md).
-LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
-LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+# User space, a folder per layer (docs/ARCHITECTURE.md): lib/ pure modules (no
+# libbpf), common/ the plumbing every face shares, snoop/ and packets/ the faces.
+SRC_DIRS := lib common snoop packets
+USER_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
+USER_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+USER_HDRS := src/snoop_abi.h $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
 BPF_SRCS := $(wildcard src/bpf/*.bpf.c)
-SKELS := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) $(OUTPUT)/snoop_raw.skel.h
+BPF_HDRS := src/snoop_abi.h $(wildcard src/bpf/*.bpf.h)
+SKELS := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
 ifeq ($(V),1)
 	Q =
@@ -63,32 +67,29 @@ $(OUTPUT):
 	$(Q)mkdir -p $@ $@/tests
 
 # DWARF is stripped (BTF stays): the objects are embedded in the binary and loaded in memory.
-$(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(LLVM_STRIP) -g -o $@ $@.tmp && rm -f $@.tmp
 
-# The raw-tracepoint fallback: the same source built for kernels that refuse tp_btf.
 # BPF atomics (the owner hints' exchange): the tp_btf build needs Linux 5.12 anyway.
 $(OUTPUT)/snoop.bpf.o: BPF_CFLAGS += -mcpu=v3
-
-$(OUTPUT)/snoop_raw.bpf.o: src/bpf/snoop.bpf.c src/snoop.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DSNOOP_RAW_TP -c $< -o $@.tmp
-	$(Q)$(LLVM_STRIP) -g -o $@ $@.tmp && rm -f $@.tmp
+# The raw-tracepoint fallback (snoop_raw.bpf.c) includes snoop.bpf.c.
+$(OUTPUT)/snoop_raw.bpf.o: src/bpf/snoop.bpf.c
 
 # Generated: the skeleton embeds the BPF object in the binary.
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(OUTPUT)/loader.o $(OUTPUT)/packets.o: $(SKELS)
+$(OUTPUT)/snoop/loader.o $(OUTPUT)/packets/loader.o: $(SKELS)
 
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
+$(OUTPUT)/%.o: src/%.c $(USER_HDRS) | $(OUTPUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/socket-snoop: $(OUTPUT)/main.o $(LIB_OBJS)
+$(OUTPUT)/socket-snoop: $(OUTPUT)/main.o $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 	$(Q)ln -sf socket-snoop $(OUTPUT)/tcpsnoop
@@ -111,9 +112,25 @@ run: deps
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)
+# Each unit test links only the modules it tests (and what they call), never
+# the skeletons or libbpf: a module that starts needing more shows up here.
+TEXT_MODS := lib/text.o lib/names.o lib/parse.o
+UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o
+UNIT_MODS_test_fmt := snoop/fmt_log.o $(TEXT_MODS)
+UNIT_MODS_test_fmt_tcpsnoop := packets/fmt.o $(TEXT_MODS)
+UNIT_MODS_test_json := snoop/fmt_json.o snoop/fmt_log.o common/diag.o lib/json.o lib/clock.o \
+	$(TEXT_MODS)
+UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o snoop/fmt_log.o lib/json.o \
+	lib/tcp_fsm.o $(TEXT_MODS)
+UNIT_MODS_test_parse := lib/parse.o
+UNIT_MODS_test_sink := common/sink.o
+UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
+
+.SECONDEXPANSION:
+$(OUTPUT)/tests/%: tests/unit/%.c $$(addprefix $(OUTPUT)/,$$(UNIT_MODS_$$*)) | $(OUTPUT)
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(LIB_OBJS) -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(addprefix $(OUTPUT)/,$(UNIT_MODS_$*)) \
+		-lcmocka -o $@
 
 unit: $(UNIT_BINS)
 	$(Q)./tests/run-unit.sh $(UNIT_BINS)
@@ -152,21 +169,21 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/%,$(FUZZ_TARGETS))
-FUZZ_PARSE := parse.o
-FUZZ_FMT := fmt_log.o names.o
-FUZZ_JSON := fmt_json.o json.o parse.o $(FUZZ_FMT)
-FUZZ_MODS_fuzz_cli_snoop := cli_snoop.o target.o $(FUZZ_PARSE)
-FUZZ_MODS_fuzz_cli_packets := cli_packets.o $(FUZZ_PARSE)
+FUZZ_PARSE := lib/parse.o
+FUZZ_FMT := snoop/fmt_log.o lib/text.o lib/names.o lib/parse.o
+FUZZ_JSON := snoop/fmt_json.o lib/json.o $(FUZZ_FMT)
+FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o $(FUZZ_PARSE)
+FUZZ_MODS_fuzz_cli_packets := packets/cli.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_parse := $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_fmt_json := $(FUZZ_JSON)
-FUZZ_MODS_fuzz_json_message := $(FUZZ_JSON)
+FUZZ_MODS_fuzz_json_message := common/diag.o lib/json.o lib/clock.o lib/text.o
 FUZZ_MODS_fuzz_fmt_log := $(FUZZ_FMT)
-FUZZ_MODS_fuzz_fmt_tcpsnoop := fmt_tcpsnoop.o $(FUZZ_FMT)
-FUZZ_MODS_fuzz_proc_loadavg := fmt_tcpsnoop.o $(FUZZ_FMT)
+FUZZ_MODS_fuzz_fmt_tcpsnoop := packets/fmt.o $(FUZZ_FMT)
+FUZZ_MODS_fuzz_proc_loadavg := packets/fmt.o $(FUZZ_FMT)
 # snapshot.c is included (its /proc readers are static); it calls libbpf.
-FUZZ_MODS_fuzz_proc_owner := target.o $(FUZZ_PARSE)
+FUZZ_MODS_fuzz_proc_owner := common/target.o $(FUZZ_PARSE)
 FUZZ_LIBS_fuzz_proc_owner := $(LIBS_STATIC)
-$(OUTPUT)/fuzz/fuzz_proc_owner: src/snapshot.c
+$(OUTPUT)/fuzz/fuzz_proc_owner: src/common/snapshot.c
 
 fuzz:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(FUZZ_OUT) CC=$(FUZZ_CC) \
@@ -175,8 +192,7 @@ fuzz:
 
 fuzz-bins: $(FUZZ_BINS)
 
-.SECONDEXPANSION:
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(wildcard src/*.h) \
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(USER_HDRS) \
 		  $$(addprefix $(OUTPUT)/,$$(FUZZ_MODS_$$*)) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
@@ -192,8 +208,11 @@ fuzz-run: fuzz
 # reported for a fix in a file being changed elsewhere; that check is off for
 # that file only.  Remove an entry with its fix.
 CLANG_TIDY ?= clang-tidy
-TIDY_SRCS := $(wildcard src/*.c)
+TIDY_SRCS := src/main.c $(USER_SRCS)
 TIDY_PENDING :=
+
+CLANG_FORMAT_SRCS := src/main.c src/snoop_abi.h $(USER_SRCS) $(filter-out src/snoop_abi.h,$(USER_HDRS)) \
+	src/bpf/*.bpf.c $(wildcard src/bpf/*.bpf.h) tests/unit/*.c tests/fuzz/*.[ch] bench/*.c
 
 lint: tidy
 	$(call msg,LINT,shellcheck)
@@ -201,16 +220,16 @@ lint: tidy
 	$(call msg,LINT,cppcheck)
 	$(Q)cppcheck -q --error-exitcode=1 --inline-suppr --enable=warning,portability \
 		--include=tests/cppcheck-macros.h -Isrc --suppress=missingIncludeSystem \
-		--suppress=missingInclude src/*.c
+		--suppress=missingInclude src/main.c $(USER_SRCS)
 	$(call msg,LINT,clang-format)
-	$(Q)clang-format --dry-run --Werror src/*.c src/*.h src/bpf/*.bpf.c tests/fuzz/*.[ch]
+	$(Q)clang-format --dry-run --Werror $(CLANG_FORMAT_SRCS)
 
 tidy: $(SKELS)
 	$(call msg,LINT,clang-tidy)
 	$(Q)CLANG_TIDY=$(CLANG_TIDY) TIDY_PENDING="$(TIDY_PENDING)" ./tests/tidy.sh $(OUTPUT) $(TIDY_SRCS)
 
 format:
-	clang-format -i src/*.c src/*.h src/bpf/*.bpf.c tests/unit/*.c tests/fuzz/*.[ch] bench/*.c
+	clang-format -i $(CLANG_FORMAT_SRCS)
 
 bench: deps all
 	$(Q)$(MAKE) --no-print-directory -C bench

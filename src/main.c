@@ -2,8 +2,8 @@
 /* main.c - one binary, dispatched on the name it was started under. */
 #include <string.h>
 
-#include "faces.h"
-#include "loop.h"
+#include "common/faces.h"
+#include "common/loop.h"
 
 int main(int argc, char **argv)
 {

@@ -22,7 +22,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
-#include "snoop.h"
+#include "snoop_abi.h"
 
 #define AF_INET 2
 #define AF_INET6 10

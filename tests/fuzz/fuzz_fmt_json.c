@@ -8,8 +8,8 @@
  */
 #include <stdint.h>
 
-#include "fmt.h"
-#include "fmt_json.h"
+#include "snoop/fmt_log.h"
+#include "snoop/fmt_json.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

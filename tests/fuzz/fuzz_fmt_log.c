@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "fmt.h"
+#include "snoop/fmt_log.h"
 #include "fuzz_util.h"
 
 static void check_log_line(const char *line, size_t n)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "fmt_tcpsnoop.h"
+#include "packets/fmt.h"
 #include "fuzz_util.h"
 
 static void check_line(const char *line, size_t n)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * fuzz_json_message.c - the diagnostics writer (fmt_json_message): messages
+ * fuzz_json_message.c - the diagnostics writer (diag__json_line): messages
  * carry outside text (paths, option values, libbpf's words), so any bytes,
  * NUL included, any length.  The output must be one valid JSON object and a
  * newline with no raw control byte, whatever the message: a message too long
@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "fmt.h"
-#include "fmt_json.h"
+#include "common/diag.h"
+#include "lib/text.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size)
 		memcpy(msg, data, size);
 
-	n = fmt_json_message(line, sizeof(line), level, logger, msg, size, wall_ns);
+	n = diag__json_line(line, sizeof(line), level, logger, msg, size, wall_ns);
 	fuzz_check_json_line(line, n);
 	free(msg);
 	return 0;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "parse.h"
+#include "lib/parse.h"
 
 static int count_one(const char *item, void *ctx)
 {

@@ -29,7 +29,7 @@
 
 static int fuzz_proc_open(const char *path, int flags, ...);
 #define open fuzz_proc_open
-#include "../../src/snapshot.c"
+#include "../../src/common/snapshot.c"
 #undef open
 
 /* The fake /proc/PID files of this run. */

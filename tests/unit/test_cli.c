@@ -18,8 +18,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "cli_packets.h"
+#include "snoop/cli.h"
+#include "packets/cli.h"
 
 #define MAX_ARGS 32
 

@@ -17,7 +17,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "fmt.h"
+#include "lib/names.h"
+#include "snoop/fmt_log.h"
 
 /* Nanoseconds since the epoch of a UTC calendar time with milliseconds. */
 static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec, int ms)
@@ -220,7 +221,7 @@ static const char *const seed_lines[] = {
 	"Dec 30 2024 22:00:47.929 State Change: SRC=10.100.10.150:22 DST=10.100.10.197:62408 PID=0 COMM=swapper/7 STATE=Connection Established",
 };
 
-/* DESIGN.md's descriptions, kept here independently of fmt_state_desc(). */
+/* DESIGN.md's descriptions, kept here independently of names__state_desc(). */
 static const char *const design_states[] = {
 	[1] = "Connection Established",
 	[2] = "Connection Opening (SYN_SENT)",
@@ -374,9 +375,9 @@ static void test_log_time_is_local_time(void **state)
 static void test_state_descriptions_match_design(void **state)
 {
 	for (int s = 1; s <= 11; s++)
-		assert_string_equal(fmt_state_desc(s), design_states[s]);
-	assert_string_equal(fmt_state_desc(SNOOP_TCP_ESTABLISHED), "Connection Established");
-	assert_string_equal(fmt_state_desc(SNOOP_TCP_CLOSING), "Connection Closing (CLOSING)");
+		assert_string_equal(names__state_desc(s), design_states[s]);
+	assert_string_equal(names__state_desc(SNOOP_TCP_ESTABLISHED), "Connection Established");
+	assert_string_equal(names__state_desc(SNOOP_TCP_CLOSING), "Connection Closing (CLOSING)");
 }
 
 static void test_states_outside_1_to_11_are_unknown_state(void **state)
@@ -384,7 +385,7 @@ static void test_states_outside_1_to_11_are_unknown_state(void **state)
 	const int bad[] = { 0, 12, 13, 255, -1, 256, 1 << 30 };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_string_equal(fmt_state_desc(bad[i]), "UNKNOWN STATE");
+		assert_string_equal(names__state_desc(bad[i]), "UNKNOWN STATE");
 }
 
 /* ---- addresses and ports --------------------------------------------------------------- */
@@ -585,11 +586,11 @@ static void test_lost_line_prints_full_u64(void **state)
 
 static void test_attribution_names(void **state)
 {
-	assert_string_equal(fmt_attribution(SNOOP_ATTR_OWNER), "owner");
-	assert_string_equal(fmt_attribution(SNOOP_ATTR_LISTENER), "listener");
-	assert_string_equal(fmt_attribution(SNOOP_ATTR_SNAPSHOT), "snapshot");
-	assert_string_equal(fmt_attribution(SNOOP_ATTR_UNKNOWN), "unknown");
-	assert_string_equal(fmt_attribution(99), "unknown");
+	assert_string_equal(names__attribution(SNOOP_ATTR_OWNER), "owner");
+	assert_string_equal(names__attribution(SNOOP_ATTR_LISTENER), "listener");
+	assert_string_equal(names__attribution(SNOOP_ATTR_SNAPSHOT), "snapshot");
+	assert_string_equal(names__attribution(SNOOP_ATTR_UNKNOWN), "unknown");
+	assert_string_equal(names__attribution(99), "unknown");
 }
 
 /* ---- strbuf ---------------------------------------------------------------------------- */

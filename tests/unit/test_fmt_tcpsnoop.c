@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "fmt_tcpsnoop.h"
+#include "packets/fmt.h"
 
 /* Nanoseconds since the epoch of a UTC calendar time. */
 static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec)

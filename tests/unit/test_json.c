@@ -23,9 +23,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "fmt_json.h"
-#include "json.h"
-#include "names.h"
+#include "common/diag.h"
+#include "snoop/fmt_json.h"
+#include "lib/json.h"
+#include "lib/names.h"
 
 /* U+FFFD REPLACEMENT CHARACTER as UTF-8. */
 #define FFFD "\xef\xbf\xbd"
@@ -841,8 +842,8 @@ static void test_diagnostic_message_escaped(void **state)
 			   "\"socket-snoop\"},\"message\":\"invalid value '\\\"\\u000a" FFFD
 			   "' for --comm\"}\n";
 	const char *msg = "invalid value '\"\n\xff' for --comm";
-	size_t len = fmt_json_message(buf, sizeof(buf), "error", "socket-snoop", msg, strlen(msg),
-				      TS_NS);
+	size_t len =
+		diag__json_line(buf, sizeof(buf), "error", "socket-snoop", msg, strlen(msg), TS_NS);
 
 	assert_string_equal(buf, want);
 	assert_int_equal(len, strlen(want));
@@ -856,7 +857,7 @@ static void test_diagnostic_too_long_is_cut_never_the_object(void **state)
 
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = "\"\x01\xff"[i % 3];
-	len = fmt_json_message(buf, sizeof(buf), "error", "socket-snoop", msg, sizeof(msg), TS_NS);
+	len = diag__json_line(buf, sizeof(buf), "error", "socket-snoop", msg, sizeof(msg), TS_NS);
 	assert_true(len < sizeof(buf));
 	assert_int_equal(buf[len - 1], '\n');
 	assert_int_equal(buf[len - 2], '}');

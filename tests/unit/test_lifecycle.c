@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "lifecycle.h"
+#include "snoop/lifecycle.h"
 
 static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec, int ms)
 {

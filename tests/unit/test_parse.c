@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "parse.h"
+#include "lib/parse.h"
 
 /* ---- helpers --------------------------------------------------------------------------- */
 

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "common/sink.h"
 
 /* A private directory per test, removed with everything in it by the teardown. */
 struct tmp {

@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "tcp_fsm.h"
+#include "lib/tcp_fsm.h"
 
 static uint8_t len[TCP_FSM_CELLS];
 

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* config.h - what the command line asked for, validated. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "snoop_abi.h"
+#include "lib/parse.h"
+
+#define CONFIG_MAX_VALUES 256 /* per list option; the kernel filter maps hold as many */
+
+/* The in-kernel filters; a zero count or false flag disables one. */
+struct filter_config {
+	uint32_t pids[CONFIG_MAX_VALUES];
+	int n_pids;
+	uint32_t uids[CONFIG_MAX_VALUES];
+	int n_uids;
+	char comms[CONFIG_MAX_VALUES][SNOOP_COMM_LEN];
+	int n_comms;
+	uint64_t lport_bits[SNOOP_PORT_WORDS];
+	bool lport;
+	uint64_t rport_bits[SNOOP_PORT_WORDS];
+	bool rport;
+	struct cidr laddrs[CONFIG_MAX_VALUES];
+	int n_laddrs;
+	struct cidr raddrs[CONFIG_MAX_VALUES];
+	int n_raddrs;
+	uint16_t family;      /* 0, AF_INET or AF_INET6 */
+	uint32_t states_mask; /* bit per state entered; 0: all */
+	uint32_t kinds_mask;  /* enum snoop_kind_mask */
+	const char *cgroup_path;
+	uint64_t cgroup_id;
+	uint32_t cgroup_level;
+	uint32_t netns; /* inode; 0: all */
+	bool all_addresses;
+};
+
+/* Which build of the BPF programs to attach (--attach). */
+enum attach_mode {
+	ATTACH_AUTO = 0, /* tp_btf, else raw_tp */
+	ATTACH_TP_BTF,
+	ATTACH_RAW_TP,
+};
+
+struct snoop_config {
+	struct filter_config filter;
+	const char *log_path;	/* NULL with --no-log-file */
+	bool log_path_explicit; /* --log-file or $SOCKET_SNOOP_LOG: no fallback */
+	bool events_explicit;	/* -e given: its kinds must all be available */
+	bool json;
+	bool quiet;
+	bool report;
+	int verbose;		/* -v given once, twice (libbpf debug messages too) */
+	bool owner_on_send;	/* --owner-on-send: sends record the owner too */
+	uint64_t duration_s;	/* 0: until signalled */
+	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */
+	enum attach_mode attach_mode;
+};
+
+#endif

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* diag.c - diagnostics on standard error (see diag.h). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "common/diag.h"
+#include "lib/text.h"
+#include "lib/json.h"
+
+static const char *diag_face = "socket-snoop";
+static bool diag_json;
+
+static const char *const level_names[] = {
+	[DIAG_ERROR] = "error",
+	[DIAG_WARNING] = "warning",
+	[DIAG_INFO] = "info",
+	[DIAG_DEBUG] = "debug",
+};
+
+void diag__setup(const char *face, bool json)
+{
+	diag_face = face;
+	diag_json = json;
+}
+
+bool diag__json(void)
+{
+	return diag_json;
+}
+
+size_t diag__json_line(char *buf, size_t size, const char *level, const char *logger,
+		       const char *message, size_t n, uint64_t wall_ns)
+{
+	/* Room for everything but the message: keys, timestamp, level, logger. */
+	size_t fixed = 128 + strlen(level) + strlen(logger);
+	size_t room = size > fixed ? (size - fixed) / 6 : 0;
+	struct strbuf sb;
+	struct json j;
+	char ts[40];
+	struct strbuf t;
+
+	/* Escaped, a byte takes up to 6: cut the message, never the object. */
+	if (n > room)
+		n = room;
+	strbuf_init(&t, ts, sizeof(ts));
+	fmt_rfc3339(&t, wall_ns);
+	strbuf_init(&sb, buf, size);
+	json_init(&j, &sb);
+	json_value_begin(&j);
+	json_str(&j, "@timestamp", ts);
+	json_object_begin(&j, "log");
+	json_str(&j, "level", level);
+	json_str(&j, "logger", logger);
+	json_object_end(&j);
+	json_mem(&j, "message", message, n);
+	json_object_end(&j);
+	strbuf_char(&sb, '\n');
+	return (size_t)(sb.p - buf);
+}
+
+/* Write all of @buf to stderr, unbuffered: a diagnostic is never half-written by stdio. */
+static void diag_write(const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(STDERR_FILENO, buf, len);
+
+		if (n <= 0)
+			return; /* nowhere left to complain to */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* One message as a text line: the face's prefix on warnings and errors, escaped. */
+static void diag_text(enum diag_level level, const char *msg, size_t len)
+{
+	/* Static: messages are printed from the main thread only. */
+	static char line[DIAG_MSG_MAX * 4 + 64];
+	struct strbuf sb;
+
+	strbuf_init(&sb, line, sizeof(line));
+	if (level < DIAG_INFO) {
+		strbuf_str(&sb, diag_face);
+		strbuf_str(&sb, ": ");
+	}
+	fmt_text_escape(&sb, msg, len);
+	strbuf_char(&sb, '\n');
+	diag_write(line, (size_t)(sb.p - line));
+}
+
+/* One message of @len bytes at @msg, as a line of either format. */
+static void diag_line(enum diag_level level, const char *msg, size_t len)
+{
+	static char line[DIAG_MSG_MAX * 6 + 256];
+
+	if (diag_json)
+		diag_write(line, diag__json_line(line, sizeof(line), level_names[level], diag_face,
+						 msg, len, clock__wall_ns()));
+	else
+		diag_text(level, msg, len);
+}
+
+/* Format into @msg (DIAG_MSG_MAX + 1 bytes): its length, cut with "..." when longer. */
+static size_t diag_format(char *msg, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(msg, DIAG_MSG_MAX + 1, fmt, ap);
+
+	if (n < 0)
+		return 0;
+	if ((size_t)n > DIAG_MSG_MAX) {
+		memcpy(msg + DIAG_MSG_MAX - 3, "...", 4);
+		return DIAG_MSG_MAX;
+	}
+	return (size_t)n;
+}
+
+void diag__vsay(enum diag_level level, const char *fmt, va_list ap)
+{
+	static char msg[DIAG_MSG_MAX + 1];
+
+	diag_line(level, msg, diag_format(msg, fmt, ap));
+}
+
+void diag__vsay_lines(enum diag_level level, const char *fmt, va_list ap)
+{
+	static char msg[DIAG_MSG_MAX + 1];
+	size_t len = diag_format(msg, fmt, ap);
+	const char *p = msg;
+
+	while (len) {
+		const char *nl = memchr(p, '\n', len);
+		size_t n = nl ? (size_t)(nl - p) : len;
+
+		diag_line(level, p, n);
+		p += n + (nl ? 1 : 0);
+		len -= n + (nl ? 1 : 0);
+	}
+}
+
+void diag__say(enum diag_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag__vsay(level, fmt, ap);
+	va_end(ap);
+}

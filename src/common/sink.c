@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * sink.c - console and log file outputs (see sink.h).
+ *
+ * Each sink has a bounded queue.  A batch of lines is written with one
+ * write(); what a slow reader does not take stays queued (the next batch or
+ * tick retries) and the lines that do not fit in the queue are dropped and
+ * counted: the ring reader and the other sink never wait for one reader.
+ * A failed write (disk full, reader gone) drops the queued lines, counted,
+ * and cuts a line that was only partly written to a regular file, so the
+ * file holds whole lines only and the next write starts a line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/sink.h"
+
+/* A batch this large is written at once, not held until the end of the batch. */
+#define SINK_FLUSH_AT (64 * 1024)
+/* A terminal is written this much per poll: a blocking write() waits for all of it. */
+#define SINK_TTY_CHUNK 4096
+/* As the kernel: more links than this in one path is a loop. */
+#define SINK_MAX_LINKS 40
+
+struct sink {
+	int fd;
+	bool is_file; /* ours, reopened at its path */
+	bool is_reg;  /* a regular file: a cut line can be truncated away */
+	bool is_append;
+	bool own_fd;	 /* a private reopened copy of the console: closed at free */
+	bool use_send;	 /* a socket: send(MSG_DONTWAIT), its flags untouched */
+	bool use_poll;	 /* blocking descriptor we may not change: poll before writing */
+	bool stalled;	 /* the reader did not take everything: wait for the next flush */
+	int saved_flags; /* the console's file status flags, restored at free; -1: untouched */
+	char *name;
+	dev_t dev; /* identity of the open file, to notice it was moved */
+	ino_t ino;
+	char *buf; /* SINK_QUEUE_MAX bytes: the queue is buf[head, head + len) */
+	size_t head;
+	size_t len;
+	size_t partial; /* bytes of an unfinished line already written */
+	uint64_t errors;
+	uint64_t dropped;
+	uint64_t dropped_lines;
+};
+
+/* Lines in @buf: its newlines, and an unterminated tail. */
+static uint64_t count_lines(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	uint64_t n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n + (len && buf[len - 1] != '\n');
+}
+
+/* ---- opening the log file safely ------------------------------------------------------- */
+
+/*
+ * Root appending to a path in a directory others can write to must not be
+ * turned against a file of its choosing.  fs.protected_symlinks and
+ * fs.protected_regular may be off, so their rules are applied here: a
+ * directory is shared when it is sticky or group/world-writable; a symlink
+ * in it is followed only when owned by us or by the directory's owner; an
+ * existing file in it is used only when owned by us or by the directory's
+ * owner and not hard-linked elsewhere.
+ */
+static bool dir_shared(const struct stat *dir)
+{
+	return (dir->st_mode & S_ISVTX) || (dir->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static bool owner_trusted(const struct stat *dir, const struct stat *st)
+{
+	return !dir_shared(dir) || st->st_uid == geteuid() || st->st_uid == dir->st_uid;
+}
+
+/* Open the final component @name in @dirfd for appending: a regular file, never blocking. */
+static int open_last(int dirfd, const char *name)
+{
+	/* O_NONBLOCK: a FIFO must not hang open(); ignored by regular files. */
+	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	struct stat dir, st;
+	int fd;
+
+	if (fstat(dirfd, &dir) < 0)
+		return -errno;
+	for (int tries = 0; tries < 3; tries++) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				return -errno;
+			fd = openat(dirfd, name, flags | O_CREAT | O_EXCL, 0640);
+			if (fd >= 0 || errno != EEXIST)
+				return fd >= 0 ? fd : -errno;
+			continue; /* created meanwhile by someone: look at it again */
+		}
+		/* Refused before open(): opening a device may have effects of its own. */
+		if (!S_ISREG(st.st_mode))
+			return -SINK_ENOTREG;
+		fd = openat(dirfd, name, flags);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		/* Judge what was opened, not what was looked at. */
+		if (fstat(fd, &st) < 0) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (!S_ISREG(st.st_mode) || !owner_trusted(&dir, &st) ||
+		    (dir_shared(&dir) && st.st_nlink > 1)) {
+			close(fd);
+			return S_ISREG(st.st_mode) ? -SINK_EUNSAFE_FILE : -SINK_ENOTREG;
+		}
+		/* A regular file now: ordinary blocking writes, as any log file. */
+		fcntl(fd, F_SETFL, O_APPEND);
+		return fd;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Open @path for appending, walking it one component at a time with openat()
+ * and O_NOFOLLOW so that every symlink is seen and judged before it is
+ * followed, and a component swapped for a link meanwhile fails instead.
+ */
+static int open_log_path(const char *path)
+{
+	char *todo = NULL, *pos;
+	int dirfd, links = 0, err;
+
+	if (!*path)
+		return -ENOENT;
+	todo = strdup(path);
+	if (!todo)
+		return -ENOMEM;
+	dirfd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		err = -errno;
+		goto out;
+	}
+	pos = todo;
+	for (;;) {
+		char *comp, *slash, target[PATH_MAX];
+		struct stat st, dir;
+		bool last;
+		ssize_t n;
+		int nfd;
+
+		while (*pos == '/')
+			pos++;
+		if (!*pos) {
+			err = -EISDIR; /* the path names a directory */
+			goto out;
+		}
+		comp = pos;
+		slash = strchr(pos, '/');
+		last = !slash || !slash[strspn(slash, "/")];
+		if (slash && last) {
+			err = -EISDIR; /* "dir/" */
+			goto out;
+		}
+		if (slash) {
+			*slash = '\0';
+			pos = slash + 1;
+		} else {
+			pos = comp + strlen(comp);
+		}
+		if (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (last && errno == ENOENT) {
+				err = open_last(dirfd, comp);
+				goto out;
+			}
+			err = -errno;
+			goto out;
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			if (last) {
+				err = open_last(dirfd, comp);
+				goto out;
+			}
+			nfd = openat(dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nfd < 0) {
+				err = -errno;
+				goto out;
+			}
+			close(dirfd);
+			dirfd = nfd;
+			continue;
+		}
+		if (fstat(dirfd, &dir) < 0) {
+			err = -errno;
+			goto out;
+		}
+		if (!owner_trusted(&dir, &st)) {
+			err = -SINK_EUNSAFE_LINK;
+			goto out;
+		}
+		if (++links > SINK_MAX_LINKS) {
+			err = -ELOOP;
+			goto out;
+		}
+		n = readlinkat(dirfd, comp, target, sizeof(target) - 1);
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		target[n] = '\0';
+		/* Continue with the link's target in front of what is left of the path. */
+		{
+			size_t tlen = (size_t)n, rlen = strlen(pos);
+			char *next = malloc(tlen + 1 + rlen + 1);
+
+			if (!next) {
+				err = -ENOMEM;
+				goto out;
+			}
+			memcpy(next, target, tlen);
+			next[tlen] = rlen ? '/' : '\0';
+			memcpy(next + tlen + 1, pos, rlen + 1);
+			free(todo);
+			todo = pos = next;
+		}
+		if (*target == '/') {
+			nfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (nfd < 0) {
+				err = -errno;
+				goto out;
+			}
+			close(dirfd);
+			dirfd = nfd;
+		}
+	}
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(todo);
+	return err;
+}
+
+/* Open @path for appending and remember which file it is; the old file is kept on failure. */
+static int sink_open_file(struct sink *s)
+{
+	struct stat st;
+	int fd = open_log_path(s->name);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = fd;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->partial = 0;
+	return 0;
+}
+
+const char *sink__strerror(int err)
+{
+	switch (-err) {
+	case SINK_EUNSAFE_LINK:
+		return "refusing to follow a symbolic link that another user could have planted "
+		       "(in a sticky or group/world-writable directory, owned neither by that "
+		       "directory's owner nor by us)";
+	case SINK_EUNSAFE_FILE:
+		return "refusing a file that another user could have planted (in a sticky or "
+		       "group/world-writable directory, owned neither by that directory's owner "
+		       "nor by us, or hard-linked)";
+	case SINK_ENOTREG:
+		return "not a regular file";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* ---- the queue ------------------------------------------------------------------------- */
+
+static struct sink *sink_alloc(const char *name)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->fd = -1;
+	s->saved_flags = -1;
+	s->name = strdup(name);
+	/* Pages are touched only as the queue grows: a fast reader costs SINK_FLUSH_AT. */
+	s->buf = malloc(SINK_QUEUE_MAX);
+	if (!s->name || !s->buf) {
+		free(s->name);
+		free(s->buf);
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+struct sink *sink__new_fd(int fd, const char *name)
+{
+	struct sink *s = sink_alloc(name);
+	struct stat st;
+	int flags;
+
+	if (!s)
+		return NULL;
+	s->fd = fd;
+	flags = fcntl(fd, F_GETFL);
+	if (fstat(fd, &st) < 0 || flags < 0) {
+		s->use_poll = true; /* unknown: poll, the safe choice */
+		return s;
+	}
+	s->is_reg = S_ISREG(st.st_mode);
+	s->is_append = flags & O_APPEND;
+	/*
+	 * The console's open file description is shared: with stderr after
+	 * 2>&1, with the shell, with the next command of a pipeline.
+	 * O_NONBLOCK set on it would make their writes and reads fail with
+	 * EAGAIN, so it is left alone whenever possible.
+	 */
+	if (S_ISSOCK(st.st_mode)) {
+		s->use_send = !(flags & O_NONBLOCK);
+	} else if (S_ISFIFO(st.st_mode)) {
+		/* Reopening a pipe through /proc gives a description of our own. */
+		char proc[32];
+		struct stat pst;
+		int pfd;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		pfd = open(proc, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (pfd >= 0 && fstat(pfd, &pst) == 0 && pst.st_dev == st.st_dev &&
+		    pst.st_ino == st.st_ino) {
+			s->fd = pfd;
+			s->own_fd = true;
+		} else {
+			if (pfd >= 0)
+				close(pfd);
+			/* No /proc: the shared one then, restored at free. */
+			if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0)
+				s->saved_flags = flags;
+		}
+	} else if (!s->is_reg && !S_ISBLK(st.st_mode)) {
+		/*
+		 * A terminal's description is shared with the shell reading the
+		 * same terminal: O_NONBLOCK there would make the shell's reads
+		 * fail.  Poll it instead and write small chunks.
+		 */
+		s->use_poll = !(flags & O_NONBLOCK);
+	}
+	return s;
+}
+
+struct sink *sink__new_file(const char *path)
+{
+	struct sink *s = sink_alloc(path);
+	int err;
+
+	if (!s)
+		return NULL;
+	s->is_file = s->is_reg = s->is_append = true;
+	err = sink_open_file(s);
+	if (err) {
+		sink__free(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+/* Drop everything queued, counted. */
+static void drop_queue(struct sink *s)
+{
+	s->dropped += s->len;
+	s->dropped_lines += count_lines(s->buf + s->head, s->len);
+	s->head = s->len = 0;
+	s->stalled = false;
+}
+
+/*
+ * A write failed for good: drop the queued lines and cut the part of a line
+ * already written to a regular file, so that the file ends with a whole line.
+ */
+static int write_failed(struct sink *s, int err)
+{
+	struct stat st;
+
+	s->errors++;
+	if (s->partial && s->is_reg && fstat(s->fd, &st) == 0 &&
+	    (uint64_t)st.st_size >= s->partial) {
+		off_t keep = st.st_size - (off_t)s->partial;
+
+		/* Without O_APPEND the offset must come back too, or the next write leaves a hole. */
+		if (ftruncate(s->fd, keep) == 0 &&
+		    (s->is_append || lseek(s->fd, keep, SEEK_SET) >= 0)) {
+			s->dropped += s->partial;
+			s->partial = 0;
+		}
+	}
+	drop_queue(s);
+	return err;
+}
+
+/* Whether a polled descriptor can take bytes now (errors are left to write() to report). */
+static bool writable(const struct sink *s, int timeout_ms)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+
+	return poll(&p, 1, timeout_ms) != 0; /* -1: let write() tell */
+}
+
+int sink__flush(struct sink *s)
+{
+	s->stalled = false;
+	while (s->len) {
+		size_t chunk = s->len;
+		const char *p = s->buf + s->head, *nl;
+		ssize_t n;
+
+		if (s->use_poll) {
+			if (!writable(s, 0)) {
+				s->stalled = true;
+				return 0;
+			}
+			if (chunk > SINK_TTY_CHUNK)
+				chunk = SINK_TTY_CHUNK;
+		}
+		if (s->use_send)
+			n = send(s->fd, p, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(s->fd, p, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			s->stalled = true; /* slow reader: the rest waits in the queue */
+			return 0;
+		}
+		if (n <= 0)
+			return write_failed(s, n < 0 ? -errno : -EIO);
+		/* Track the unfinished line written, to cut it if the rest cannot follow. */
+		nl = memrchr(p, '\n', (size_t)n);
+		s->partial = nl ? (size_t)(p + n - nl - 1) : s->partial + (size_t)n;
+		s->head += (size_t)n;
+		s->len -= (size_t)n;
+	}
+	s->head = 0;
+	return 0;
+}
+
+int sink__write(struct sink *s, const char *buf, size_t len)
+{
+	int err = 0;
+
+	/* A stalled sink is retried by the next flush, not once per line. */
+	if (!s->stalled && s->len + len > SINK_FLUSH_AT)
+		err = sink__flush(s);
+	if (s->len + len > SINK_QUEUE_MAX) {
+		s->dropped += len;
+		s->dropped_lines += count_lines(buf, len);
+		return err ? err : -ENOBUFS;
+	}
+	if (s->head + s->len + len > SINK_QUEUE_MAX) {
+		memmove(s->buf, s->buf + s->head, s->len);
+		s->head = 0;
+	}
+	memcpy(s->buf + s->head + s->len, buf, len);
+	s->len += len;
+	return err;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sink__drain(struct sink *s, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int err = sink__flush(s);
+
+	while (!err && s->len) {
+		int64_t left = deadline - now_ms();
+		struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		err = sink__flush(s);
+	}
+	if (s->len)
+		drop_queue(s);
+	return err;
+}
+
+int sink__reopen(struct sink *s)
+{
+	int err = sink__flush(s);
+	int oerr;
+
+	if (!s->is_file)
+		return err;
+	oerr = sink_open_file(s);
+	return oerr ? oerr : err;
+}
+
+int sink__file_moved(struct sink *s)
+{
+	struct stat st;
+
+	if (!s->is_file)
+		return 0;
+	/* A link put in the file's place leads elsewhere: moved, and judged at the reopen. */
+	if (stat(s->name, &st) < 0)
+		return 1;
+	return st.st_dev != s->dev || st.st_ino != s->ino;
+}
+
+const char *sink__name(const struct sink *s)
+{
+	return s->name;
+}
+
+uint64_t sink__errors(const struct sink *s)
+{
+	return s->errors;
+}
+
+uint64_t sink__dropped_bytes(const struct sink *s)
+{
+	return s->dropped;
+}
+
+uint64_t sink__dropped_lines(const struct sink *s)
+{
+	return s->dropped_lines;
+}
+
+size_t sink__queued(const struct sink *s)
+{
+	return s->len;
+}
+
+void sink__free(struct sink *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0) {
+		sink__drain(s, 0);
+		if (s->saved_flags >= 0)
+			fcntl(s->fd, F_SETFL, s->saved_flags);
+		if (s->is_file || s->own_fd)
+			close(s->fd);
+	}
+	free(s->buf);
+	free(s->name);
+	free(s);
+}

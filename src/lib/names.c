@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* names.c - the names of the kernel's and our enumerations, for every format (see names.h). */
+#include <stddef.h>
+
+#include "lib/names.h"
+#include "snoop_abi.h"
+
+const char *names__reset_reason(int reason)
+{
+#define SNOOP_RST_NAME(name) #name,
+	static const char *const names[SNOOP_RST_COUNT] = { SNOOP_RST_REASONS(SNOOP_RST_NAME) };
+#undef SNOOP_RST_NAME
+
+	if (reason < 0 || reason >= SNOOP_RST_COUNT)
+		return NULL;
+	return names[reason];
+}
+
+const char *names__reset_detail(int detail, long long *number)
+{
+	if (detail == 0) {
+		*number = -1;
+		return NULL;
+	}
+	/* Positive: our index + 1; negative: -(kernel value + 1) for a reason we do not name. */
+	*number = detail > 0 ? (long long)detail - 1 : -(long long)detail - 1;
+	return detail > 0 ? names__reset_reason(detail - 1) : NULL;
+}
+
+const char *names__state_desc(int state)
+{
+	/* The seed README's descriptions, word for word. */
+	static const char *const desc[] = {
+		[SNOOP_TCP_ESTABLISHED] = "Connection Established",
+		[SNOOP_TCP_SYN_SENT] = "Connection Opening (SYN_SENT)",
+		[SNOOP_TCP_SYN_RECV] = "Connection Opening (SYN_RECV)",
+		[SNOOP_TCP_FIN_WAIT1] = "Connection Closing (FIN_WAIT1)",
+		[SNOOP_TCP_FIN_WAIT2] = "Connection Closing (FIN_WAIT2)",
+		[SNOOP_TCP_TIME_WAIT] = "Connection Closed (TIME_WAIT)",
+		[SNOOP_TCP_CLOSE] = "Connection Closed",
+		[SNOOP_TCP_CLOSE_WAIT] = "Connection Closing (CLOSE_WAIT)",
+		[SNOOP_TCP_LAST_ACK] = "Connection Closing (LAST_ACK)",
+		[SNOOP_TCP_LISTEN] = "Listening for Connections",
+		[SNOOP_TCP_CLOSING] = "Connection Closing (CLOSING)",
+	};
+
+	if (state <= 0 || state > SNOOP_TCP_CLOSING)
+		return "UNKNOWN STATE";
+	return desc[state];
+}
+
+const char *names__attribution(int attribution)
+{
+	switch (attribution) {
+	case SNOOP_ATTR_OWNER:
+		return "owner";
+	case SNOOP_ATTR_LISTENER:
+		return "listener";
+	case SNOOP_ATTR_SNAPSHOT:
+		return "snapshot";
+	default:
+		return "unknown";
+	}
+}
+
+const char *names__closed_by(int closed_by)
+{
+	switch (closed_by) {
+	case SNOOP_CLOSED_LOCAL:
+		return "local";
+	case SNOOP_CLOSED_REMOTE:
+		return "remote";
+	case SNOOP_CLOSED_RESET:
+		return "reset";
+	default:
+		return "unknown";
+	}
+}
+
+const char *names__direction(int flags)
+{
+	if (flags & SNOOP_SF_ACTIVE)
+		return "outbound";
+	if (flags & SNOOP_SF_PASSIVE)
+		return "inbound";
+	return "unknown";
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* text.c - text buffer, numbers, addresses and escapes for every format (see text.h). */
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/text.h"
+
+void strbuf_init(struct strbuf *sb, char *buf, size_t size)
+{
+	static char empty[1];
+
+	/* A zero-size buffer gets nothing, not even the NUL. */
+	if (!size) {
+		buf = empty;
+		size = 1;
+	}
+	sb->p = buf;
+	sb->end = buf + size - 1;
+	*sb->p = '\0';
+}
+
+char *fmt_put_u64(char *p, uint64_t v)
+{
+	/* Two digits per division: numbers are in every field of every event. */
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
+	static const uint64_t pow10[19] = {
+		10ull,
+		100ull,
+		1000ull,
+		10000ull,
+		100000ull,
+		1000000ull,
+		10000000ull,
+		100000000ull,
+		1000000000ull,
+		10000000000ull,
+		100000000000ull,
+		1000000000000ull,
+		10000000000000ull,
+		100000000000000ull,
+		1000000000000000ull,
+		10000000000000000ull,
+		100000000000000000ull,
+		1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	unsigned int n = 1;
+	char *q;
+	uint32_t w;
+
+	/* Count the digits first, so they are written in place, right to left. */
+	while (n < 20 && v >= pow10[n - 1])
+		n++;
+	q = p + n;
+	while (v > UINT32_MAX) {
+		unsigned int d = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		*--q = pairs[d + 1];
+		*--q = pairs[d];
+	}
+	/* 32-bit divisions from here: most numbers (ports, pids, counts) start here. */
+	w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned int d = (w % 100) * 2;
+
+		w /= 100;
+		*--q = pairs[d + 1];
+		*--q = pairs[d];
+	}
+	if (w >= 10) {
+		*--q = pairs[w * 2 + 1];
+		*--q = pairs[w * 2];
+	} else {
+		*--q = (char)('0' + w);
+	}
+	return p + n;
+}
+
+void strbuf_u64(struct strbuf *sb, uint64_t v)
+{
+	char tmp[FMT_U64_LEN];
+
+	strbuf_mem(sb, tmp, (size_t)(fmt_put_u64(tmp, v) - tmp));
+}
+
+char *fmt_put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return fmt_put_u64(p, (uint64_t)v);
+	*p++ = '-';
+	return fmt_put_u64(p, (uint64_t)0 - (uint64_t)v);
+}
+
+void strbuf_i64(struct strbuf *sb, int64_t v)
+{
+	char tmp[FMT_U64_LEN + 1];
+
+	strbuf_mem(sb, tmp, (size_t)(fmt_put_i64(tmp, v) - tmp));
+}
+
+static int addr_is_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+void fmt_addr(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN])
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (addr_is_v4_mapped(addr)) {
+		for (int i = 12; i < 16; i++) {
+			unsigned int v = addr[i];
+			char d[4];
+			size_t n = 0;
+
+			/* An octet: at most three digits, no general number formatting. */
+			if (i > 12)
+				d[n++] = '.';
+			if (v >= 100)
+				d[n++] = (char)('0' + v / 100);
+			if (v >= 10)
+				d[n++] = (char)('0' + v / 10 % 10);
+			d[n++] = (char)('0' + v % 10);
+			strbuf_mem(sb, d, n);
+		}
+		return;
+	}
+	if (inet_ntop(AF_INET6, addr, text, sizeof(text)))
+		strbuf_str(sb, text);
+}
+
+void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port)
+{
+	int v6 = !addr_is_v4_mapped(addr);
+
+	if (v6)
+		strbuf_char(sb, '[');
+	fmt_addr(sb, addr);
+	if (v6)
+		strbuf_char(sb, ']');
+	strbuf_char(sb, ':');
+	strbuf_u64(sb, port);
+}
+
+/*
+ * Append @n bytes of @s, each byte that @plain does not mark written as
+ * \xNN: one loop for command names and diagnostics, with their own tables.
+ */
+static inline __attribute__((always_inline)) void fmt_hex_escape(struct strbuf *sb, const char *s,
+								 size_t n, const bool plain[256])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (plain[c]) {
+			strbuf_char(sb, (char)c);
+			continue;
+		}
+		strbuf_char(sb, '\\');
+		strbuf_char(sb, 'x');
+		strbuf_char(sb, hex[c >> 4]);
+		strbuf_char(sb, hex[c & 15]);
+	}
+}
+
+/* Printable ASCII but space, '\\' and '=': a name can never forge a field. */
+static const bool comm_plain[256] = {
+	[0x21 ... 0x3c] = true, /* '=' is 0x3d */
+	[0x3e ... 0x5b] = true, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = true,
+};
+
+void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN])
+{
+	fmt_hex_escape(sb, comm, strnlen(comm, SNOOP_COMM_LEN), comm_plain);
+}
+
+/* Printable ASCII and space but '\\': no control byte reaches a terminal. */
+static const bool text_plain[256] = {
+	[0x20 ... 0x5b] = true,
+	[0x5d ... 0x7e] = true,
+};
+
+void fmt_text_escape(struct strbuf *sb, const char *s, size_t n)
+{
+	fmt_hex_escape(sb, s, n, text_plain);
+}
+
+void fmt_duration(struct strbuf *sb, uint64_t ns, unsigned int unit_ns, const char *unit)
+{
+	/* Three decimals of @unit: seconds for durations, milliseconds for RTTs. */
+	uint64_t thousandths = ns / (unit_ns / 1000);
+
+	strbuf_u64(sb, thousandths / 1000);
+	strbuf_char(sb, '.');
+	strbuf_char(sb, (char)('0' + thousandths / 100 % 10));
+	strbuf_char(sb, (char)('0' + thousandths / 10 % 10));
+	strbuf_char(sb, (char)('0' + thousandths % 10));
+	strbuf_str(sb, unit);
+}
+
+void fmt_rfc3339(struct strbuf *sb, uint64_t wall_ns)
+{
+	/* gmtime_r and strftime are slow; events come in bursts within one second. */
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[32];
+	static __thread size_t cached_len;
+	time_t sec = (time_t)(wall_ns / 1000000000ull);
+	uint32_t frac = (uint32_t)(wall_ns % 1000000000ull);
+	char digits[10];
+
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S.", &tm);
+		cached_sec = sec;
+	}
+	strbuf_mem(sb, cached, cached_len);
+	/* 32-bit arithmetic: the nanoseconds are below 10^9. */
+	for (int i = 8; i >= 0; i--) {
+		digits[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	digits[9] = 'Z';
+	strbuf_mem(sb, digits, 10);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* cli.h - socket-snoop's command line -> struct snoop_config, validated. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdio.h>
+#include "common/config.h"
+
+enum cli_action {
+	CLI_RUN = 0,
+	CLI_HELP = 1,
+	CLI_VERSION = 2,
+	CLI_ERROR = -1, /* usage error: message in @err, exit 64 */
+};
+
+/*
+ * Parse @argv into @cfg (defaults first).  @env_log is $SOCKET_SNOOP_LOG
+ * (NULL when unset).  On CLI_ERROR, @err names the option and the value.
+ */
+enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
+				 struct snoop_config *cfg, char *err, size_t err_len);
+
+/* The --help text. */
+void cli_snoop__usage(FILE *out);
+
+#endif

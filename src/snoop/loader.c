@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* loader.c - probe, open, configure, load and attach the BPF side (see loader.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "common/exitcode.h"
+#include "common/diag.h"
+#include "snoop/loader.h"
+#include "lib/tcp_fsm.h"
+#include "snoop.skel.h"
+#include "snoop_raw.skel.h"
+
+/* The ring is mapped twice (for wrap-around) and all of it is resident: RSS is 2x this. */
+#define RINGBUF_PER_CPU (2u << 20)
+#define RINGBUF_MIN (4u << 20)
+
+/* Both builds come from one source: their read-only globals are one layout. */
+_Static_assert(sizeof(struct snoop__rodata) == sizeof(struct snoop_raw__rodata),
+	       "the two builds of snoop.bpf.c disagree on their globals");
+
+/* What a run of a program that the kernel skipped (a recursion miss) costs. */
+enum skip_cost { SKIP_LOSES_EVENT, SKIP_LOSES_OWNER_UPDATE, SKIP_HARMLESS };
+
+/* Each program, the tracepoint it needs and the event kinds it serves (0: always needed). */
+struct prog_spec {
+	const char *name;	/* program name in snoop.bpf.c */
+	const char *tracepoint; /* "subsystem/name", for messages */
+	uint32_t kinds;
+	bool required; /* socket-snoop cannot work without it */
+	bool raw_only; /* exists in the raw_tp build only */
+	enum skip_cost skip;
+	bool on_send; /* loaded only with --owner-on-send (snoop_config.owner_on_send) */
+};
+
+static const struct prog_spec prog_specs[] = {
+	/* Its skipped runs are handled by handle_set_state_nested (SNOOP_STAT_RECOVERED). */
+	{ "handle_set_state", "sock/inet_sock_set_state", 0, true, false, SKIP_LOSES_EVENT },
+	/* Skipped only inside its own run, when handle_set_state is not running: no loss. */
+	{ "handle_set_state_nested", "sock/inet_sock_set_state", 0, true, false, SKIP_HARMLESS },
+	/*
+	 * Every sendmsg and recvmsg of every socket runs these: on small-message
+	 * traffic here each adds ~100 ns a round trip, 1.2% of the workload's CPU
+	 * (issue 4), so only receives record by default.
+	 */
+	{ "handle_send", "sock/sock_send_length", 0, false, false, SKIP_LOSES_OWNER_UPDATE, true },
+	{ "handle_recv", "sock/sock_recv_length", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
+	{ "handle_retransmit", "tcp/tcp_retransmit_skb", SNOOP_EV_RETRANSMIT, false, false,
+	  SKIP_LOSES_EVENT },
+	{ "handle_retransmit_synack", "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false,
+	  false, SKIP_LOSES_EVENT },
+	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET, false, false,
+	  SKIP_LOSES_EVENT },
+	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET, false, false,
+	  SKIP_LOSES_EVENT },
+	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false,
+	  SKIP_LOSES_EVENT },
+	/* A skipped destroy only misses a gap check (and, raw_tp, leaves a record to the LRU). */
+	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
+};
+
+#define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
+
+struct loader {
+	struct snoop *skel;	    /* the tp_btf build, or NULL */
+	struct snoop_raw *raw_skel; /* the raw_tp build, or NULL */
+	struct bpf_object *obj;	    /* whichever is loaded */
+	enum attach_mode mode;	    /* ATTACH_TP_BTF or ATTACH_RAW_TP once loaded */
+	char fallback_reason[sizeof(((struct loader_error *)0)->msg)];
+	uint64_t ringbuf_bytes;
+	bool enabled[N_PROGS];
+	const char *unavailable[N_PROGS];
+	int n_unavailable;
+};
+
+static struct bpf_map *map_of(const struct loader *l, const char *name)
+{
+	return bpf_object__find_map_by_name(l->obj, name);
+}
+
+/* The BTF id of a tracepoint's "btf_trace_<name>" typedef, or a negative errno. */
+static int tracepoint_btf_id(const struct btf *vmlinux, const char *tracepoint)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", strchr(tracepoint, '/') + 1);
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+}
+
+/* Number of arguments of a tracepoint (its typedef is a pointer to a function). */
+static int tracepoint_nargs(const struct btf *vmlinux, const char *tracepoint)
+{
+	int id = tracepoint_btf_id(vmlinux, tracepoint);
+	const struct btf_type *t;
+
+	if (id < 0)
+		return id;
+	t = btf__type_by_id(vmlinux, id);
+	t = btf__type_by_id(vmlinux, t->type); /* pointer */
+	t = btf__type_by_id(vmlinux, t->type); /* function prototype */
+	return btf_is_func_proto(t) ? btf_vlen(t) - 1 /* the leading void *ctx */ : -EINVAL;
+}
+
+static int libbpf_verbose;
+
+/*
+ * libbpf's own messages are noise unless -v was given (its debug messages
+ * unless -v -v); then they are diagnostics like ours (JSON with --json).
+ */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (libbpf_verbose < (level == LIBBPF_DEBUG ? 2 : 1))
+		return 0;
+	diag__vsay_lines(level == LIBBPF_WARN ? DIAG_WARNING :
+			 level == LIBBPF_INFO ? DIAG_INFO :
+						DIAG_DEBUG,
+			 fmt, args);
+	return 0;
+}
+
+static void set_error(struct loader_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->exit_code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Kernel BTF must be there: CO-RE relocations and tp_btf attach points come from it. */
+static int check_btf(struct loader_error *err)
+{
+	struct stat st;
+
+	if (stat("/sys/kernel/btf/vmlinux", &st) == 0 && st.st_size > 0)
+		return 0;
+	set_error(err, EXIT_UNAVAILABLE,
+		  "kernel BTF is not available at /sys/kernel/btf/vmlinux: "
+		  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	return -ENOENT;
+}
+
+/*
+ * After a failed load: which wanted tracepoints does this kernel lack?  A
+ * missing required one, or one serving an event kind the user asked for by
+ * name, is an error; the others are left out and named in the
+ * "unavailable" list.  Returns 1 when programs were left out (load again),
+ * 0 when nothing is missing, negative on error (@err filled).  Parsing
+ * vmlinux BTF costs tens of milliseconds: it is only done here, when needed.
+ */
+static int drop_missing_tracepoints(struct loader *l, const struct snoop_config *cfg,
+				    struct loader_error *err)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int dropped = 0;
+
+	if (!vmlinux) {
+		set_error(err, EXIT_UNAVAILABLE,
+			  "kernel BTF at /sys/kernel/btf/vmlinux cannot be read (%s): "
+			  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			  strerror(errno));
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < N_PROGS; i++) {
+		const struct prog_spec *p = &prog_specs[i];
+
+		if (!l->enabled[i] || tracepoint_btf_id(vmlinux, p->tracepoint) >= 0)
+			continue;
+		if (p->required || (cfg->events_explicit && p->kinds)) {
+			set_error(err, EXIT_UNAVAILABLE, "this kernel lacks the tracepoint %s",
+				  p->tracepoint);
+			btf__free(vmlinux);
+			return -ENOENT;
+		}
+		l->enabled[i] = false;
+		if (!p->raw_only)
+			l->unavailable[l->n_unavailable++] = p->tracepoint;
+		dropped = 1;
+	}
+	btf__free(vmlinux);
+	return dropped;
+}
+
+uint64_t loader__ringbuf_size(uint64_t requested)
+{
+	uint64_t size = requested, p = 1;
+
+	if (!size) {
+		int cpus = libbpf_num_possible_cpus();
+
+		size = (uint64_t)(cpus > 0 ? cpus : 1) * RINGBUF_PER_CPU;
+		if (size < RINGBUF_MIN)
+			size = RINGBUF_MIN;
+	}
+	/* The kernel wants a power of two. */
+	while (p < size)
+		p <<= 1;
+	return p;
+}
+
+/* Insert @n keys of @key_size bytes (at @stride) into map @name with value 1. */
+static int fill_set(const struct loader *l, const char *name, const void *keys, int n,
+		    size_t key_size, size_t stride)
+{
+	struct bpf_map *map = map_of(l, name);
+	__u8 one = 1;
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++)
+		err = bpf_map__update_elem(map, (const char *)keys + (size_t)i * stride, key_size,
+					   &one, 1, BPF_ANY);
+	return err;
+}
+
+/* Insert CIDRs into the LPM trie @name. */
+static int fill_cidrs(const struct loader *l, const char *name, const struct cidr *c, int n)
+{
+	struct bpf_map *map = map_of(l, name);
+	__u8 one = 1;
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		struct snoop_lpm_key key = { .prefixlen = c[i].prefixlen };
+
+		memcpy(key.addr, c[i].addr, sizeof(key.addr));
+		err = bpf_map__update_elem(map, &key, sizeof(key), &one, 1, BPF_ANY);
+	}
+	return err;
+}
+
+/* Fill the filter maps after load (their sizes are fixed at CONFIG_MAX_VALUES). */
+static int fill_filter_maps(const struct loader *l, const struct filter_config *f)
+{
+	int err = fill_set(l, "pid_filter", f->pids, f->n_pids, sizeof(__u32), sizeof(f->pids[0]));
+
+	if (!err)
+		err = fill_set(l, "uid_filter", f->uids, f->n_uids, sizeof(__u32),
+			       sizeof(f->uids[0]));
+	if (!err)
+		err = fill_set(l, "comm_filter", f->comms, f->n_comms, SNOOP_COMM_LEN,
+			       sizeof(f->comms[0]));
+	if (!err)
+		err = fill_cidrs(l, "laddr_filter", f->laddrs, f->n_laddrs);
+	if (!err)
+		err = fill_cidrs(l, "raddr_filter", f->raddrs, f->n_raddrs);
+	return err;
+}
+
+/* Copy the filters into the read-only globals before load. */
+static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, uint64_t wakeup)
+{
+	ro->kinds_mask = f->kinds_mask;
+	ro->states_mask = f->states_mask;
+	ro->all_addresses = f->all_addresses;
+	ro->family_only = f->family;
+	ro->filter_pid = f->n_pids > 0;
+	ro->filter_uid = f->n_uids > 0;
+	ro->filter_comm = f->n_comms > 0;
+	ro->filter_lport = f->lport;
+	ro->filter_rport = f->rport;
+	ro->filter_laddr = f->n_laddrs > 0;
+	ro->filter_raddr = f->n_raddrs > 0;
+	ro->filter_cgroup = f->cgroup_path != NULL;
+	ro->cgroup_id = f->cgroup_id;
+	ro->cgroup_level = f->cgroup_level;
+	ro->netns_only = f->netns;
+	memcpy((void *)ro->lport_bits, f->lport_bits, sizeof(f->lport_bits));
+	memcpy((void *)ro->rport_bits, f->rport_bits, sizeof(f->rport_bits));
+	ro->wakeup_bytes = wakeup;
+	_Static_assert(sizeof(ro->gap_len) == TCP_FSM_CELLS, "gap_len is tcp_fsm's table");
+	tcp_fsm__path_lengths((uint8_t *)ro->gap_len);
+}
+
+static void unload(struct loader *l)
+{
+	snoop__destroy(l->skel);
+	snoop_raw__destroy(l->raw_skel);
+	l->skel = NULL;
+	l->raw_skel = NULL;
+	l->obj = NULL;
+}
+
+/* Open, configure, load and attach one build.  0 or a negative errno (@err filled). */
+static int load_build(struct loader *l, const struct snoop_config *cfg, enum attach_mode mode,
+		      struct loader_error *err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = LOADER_VMLINUX_BTF);
+	struct snoop__rodata *ro;
+	int ret;
+
+	if (mode == ATTACH_TP_BTF) {
+		l->skel = snoop__open_opts(&opts);
+		l->obj = l->skel ? l->skel->obj : NULL;
+		ro = l->skel ? l->skel->rodata : NULL;
+	} else {
+		l->raw_skel = snoop_raw__open_opts(&opts);
+		l->obj = l->raw_skel ? l->raw_skel->obj : NULL;
+		ro = l->raw_skel ? (struct snoop__rodata *)l->raw_skel->rodata : NULL;
+	}
+	if (!l->obj) {
+		ret = -errno;
+		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open the BPF object: %s",
+			  strerror(errno));
+		return ret;
+	}
+	bpf_map__set_max_entries(map_of(l, "events"), (__u32)l->ringbuf_bytes);
+	/*
+	 * The reader polls (see loop.c); the kernel wakes it only when half the
+	 * ring is full, a guard against a reader that polls too late.
+	 */
+	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 2);
+	/* Programs of unselected kinds are not even loaded: they cost nothing. */
+	for (size_t i = 0; i < N_PROGS; i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(l->obj, prog_specs[i].name);
+
+		if (prog)
+			bpf_program__set_autoload(prog, l->enabled[i]);
+	}
+	ret = bpf_object__load(l->obj);
+	if (ret) {
+		if (ret == -EPERM || ret == -EACCES)
+			set_error(err, EXIT_NOPERM,
+				  "the kernel refused to load the BPF programs (%s): run as root "
+				  "or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
+				  strerror(-ret));
+		else
+			set_error(err, EXIT_UNAVAILABLE,
+				  "this kernel cannot load socket-snoop's BPF programs (%s); "
+				  "-v shows the verifier's log",
+				  strerror(-ret));
+		return ret;
+	}
+	ret = fill_filter_maps(l, &cfg->filter);
+	if (ret) {
+		set_error(err, EXIT_FAILURE_RUNTIME, "cannot set the filters: %s", strerror(-ret));
+		return ret;
+	}
+	ret = mode == ATTACH_TP_BTF ? snoop__attach(l->skel) : snoop_raw__attach(l->raw_skel);
+	if (ret) {
+		set_error(err, ret == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAILURE_RUNTIME,
+			  "cannot attach to the tracepoints: %s", strerror(-ret));
+		return ret;
+	}
+	l->mode = mode;
+	return 0;
+}
+
+struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err)
+{
+	struct loader *l;
+	int ret;
+
+	libbpf_verbose = cfg->verbose;
+	libbpf_set_print(libbpf_print);
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
+		return NULL;
+	}
+	if (check_btf(err))
+		goto fail;
+	for (size_t i = 0; i < N_PROGS; i++)
+		l->enabled[i] =
+			(!prog_specs[i].kinds || (cfg->filter.kinds_mask & prog_specs[i].kinds)) &&
+			(!prog_specs[i].on_send || cfg->owner_on_send);
+	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
+
+	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {
+		if ((cfg->attach_mode == ATTACH_TP_BTF && mode != ATTACH_TP_BTF) ||
+		    (cfg->attach_mode == ATTACH_RAW_TP && mode != ATTACH_RAW_TP))
+			continue;
+		ret = load_build(l, cfg, mode, err);
+		if (ret) {
+			/* A tracepoint this kernel lacks: leave its program out and retry. */
+			int dropped;
+
+			unload(l);
+			dropped = drop_missing_tracepoints(l, cfg, err);
+			if (dropped < 0)
+				goto fail;
+			/* Nothing missing: the load failed for another reason, kept in @err. */
+			if (dropped > 0)
+				ret = load_build(l, cfg, mode, err);
+		}
+		if (!ret)
+			return l;
+		unload(l);
+		/* No privilege: raw tracepoints would not do better. */
+		if (err->exit_code == EXIT_NOPERM)
+			goto fail;
+		snprintf(l->fallback_reason, sizeof(l->fallback_reason), "%s", err->msg);
+	}
+fail:
+	loader__free(l);
+	return NULL;
+}
+
+enum attach_mode loader__mode(const struct loader *l)
+{
+	return l->mode;
+}
+
+const char *loader__fallback_reason(const struct loader *l)
+{
+	return l->fallback_reason[0] ? l->fallback_reason : NULL;
+}
+
+int loader__ringbuf_fd(const struct loader *l)
+{
+	return bpf_map__fd(map_of(l, "events"));
+}
+
+int loader__owner_map_fd(const struct loader *l)
+{
+	return bpf_map__fd(map_of(l, "owner_map"));
+}
+
+/* Sum one per-CPU counter of the stats map. */
+static uint64_t stat_sum(const struct loader *l, __u32 stat)
+{
+	int cpus = libbpf_num_possible_cpus();
+	uint64_t sum = 0;
+	__u64 *vals;
+
+	if (cpus <= 0)
+		return 0;
+	vals = calloc((size_t)cpus, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map__lookup_elem(map_of(l, "stats"), &stat, sizeof(stat), vals,
+				  sizeof(*vals) * (size_t)cpus, 0))
+		for (int i = 0; i < cpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+/*
+ * Runs the kernel skipped because the program was already running on the CPU
+ * (recursion misses), summed over the loaded programs whose skips cost @what.
+ */
+static uint64_t recursion_misses(const struct loader *l, enum skip_cost what)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < N_PROGS; i++) {
+		struct bpf_program *prog;
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (prog_specs[i].skip != what || !l->enabled[i])
+			continue;
+		prog = bpf_object__find_program_by_name(l->obj, prog_specs[i].name);
+		fd = prog ? bpf_program__fd(prog) : -1;
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+void loader__counts(const struct loader *l, struct loader_counts *out)
+{
+	/* Each recovered transition was also counted as a miss of handle_set_state. */
+	uint64_t misses = recursion_misses(l, SKIP_LOSES_EVENT);
+
+	out->ring_full = stat_sum(l, SNOOP_STAT_LOST);
+	out->recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
+	out->skipped = misses > out->recovered ? misses - out->recovered : 0;
+	out->undelivered = stat_sum(l, SNOOP_STAT_UNDELIVERED);
+	out->owner_updates_skipped = recursion_misses(l, SKIP_LOSES_OWNER_UPDATE);
+}
+
+uint64_t loader__lost(const struct loader *l)
+{
+	struct loader_counts c;
+
+	loader__counts(l, &c);
+	return c.ring_full + c.skipped + c.undelivered;
+}
+
+const char *loader__unavailable(const struct loader *l, int i)
+{
+	return i < l->n_unavailable ? l->unavailable[i] : NULL;
+}
+
+/* Can this kernel load and attach the @mode build of our programs?  Tried for real. */
+static const char *build_works(enum attach_mode mode)
+{
+	struct snoop_config cfg = { .attach_mode = mode, .ringbuf_bytes = 64 << 10 };
+	struct loader_error err;
+	struct loader *l;
+
+	cfg.filter.kinds_mask = SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET |
+				SNOOP_EV_ERROR | SNOOP_EV_CLOSE;
+	l = loader__new(&cfg, &err);
+	loader__free(l);
+	return l ? "yes" : "no";
+}
+
+void loader__print_features(FILE *out)
+{
+	static const struct {
+		const char *name;
+		enum bpf_prog_type type;
+	} progs[] = {
+		/* tp_btf programs need an attach target to load: tried below with ours. */
+		{ "raw_tp", BPF_PROG_TYPE_RAW_TRACEPOINT },
+		{ "tracepoint", BPF_PROG_TYPE_TRACEPOINT },
+		{ "kprobe", BPF_PROG_TYPE_KPROBE },
+		{ "cgroup_skb", BPF_PROG_TYPE_CGROUP_SKB },
+	};
+	static const struct {
+		const char *name;
+		enum bpf_map_type type;
+	} maps[] = {
+		{ "ringbuf", BPF_MAP_TYPE_RINGBUF },
+		{ "sk_storage", BPF_MAP_TYPE_SK_STORAGE },
+		{ "lpm_trie", BPF_MAP_TYPE_LPM_TRIE },
+	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	libbpf_set_print(libbpf_print);
+	fprintf(out, "kernel BTF: %s\n", vmlinux ? "yes" : "no");
+	fprintf(out, "attach tp_btf (socket-snoop's programs load and attach): %s\n",
+		build_works(ATTACH_TP_BTF));
+	fprintf(out, "attach raw_tp (the fallback build loads and attaches): %s\n",
+		build_works(ATTACH_RAW_TP));
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		fprintf(out, "program type %s: %s\n", progs[i].name,
+			libbpf_probe_bpf_prog_type(progs[i].type, NULL) == 1 ? "yes" : "no");
+	/* kprobe programs load without CONFIG_KPROBES; attaching needs the PMU. */
+	fprintf(out, "kprobe attach: %s\n",
+		access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ? "yes" : "no");
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		fprintf(out, "map %s: %s\n", maps[i].name,
+			libbpf_probe_bpf_map_type(maps[i].type, NULL) == 1 ? "yes" : "no");
+	for (size_t i = 0; vmlinux && i < N_PROGS; i++) {
+		/* Each tracepoint once: two programs share inet_sock_set_state. */
+		if (i > 0 && !strcmp(prog_specs[i].tracepoint, prog_specs[i - 1].tracepoint))
+			continue;
+		fprintf(out, "tracepoint %s: %s\n", prog_specs[i].tracepoint,
+			tracepoint_btf_id(vmlinux, prog_specs[i].tracepoint) >= 0 ? "yes" : "no");
+	}
+	if (vmlinux)
+		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",
+			tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3 ? "yes" : "no");
+	btf__free(vmlinux);
+}
+
+void loader__free(struct loader *l)
+{
+	if (!l)
+		return;
+	unload(l);
+	free(l);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * loader.h - the BPF side as one object: probe the kernel, open the
+ * skeleton, set filters and sizes from the config, load, attach.
+ */
+#ifndef LOADER_H
+#define LOADER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "common/config.h"
+
+struct loader;
+
+/*
+ * The kernel BTF our CO-RE relocations resolve against, given to libbpf as
+ * btf_custom_path: then a type absent from it (struct kasan_cache on a kernel
+ * without KASAN) is not looked for in module BTF, whose walk (BPF_BTF_GET_NEXT_ID)
+ * needs CAP_SYS_ADMIN and would make CAP_BPF with CAP_PERFMON not enough.
+ */
+#define LOADER_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+/* Why loading failed: the exit code to use and a sentence for the user. */
+struct loader_error {
+	int exit_code;
+	char msg[256];
+};
+
+/* Probe, load and attach.  NULL on failure with @err filled. */
+struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err);
+
+/* How the programs are attached: ATTACH_TP_BTF or ATTACH_RAW_TP (the fallback). */
+enum attach_mode loader__mode(const struct loader *l);
+
+/* Why the tp_btf build was not used when the loader fell back to raw_tp, else NULL. */
+const char *loader__fallback_reason(const struct loader *l);
+
+/* The ring buffer map fd, for ring_buffer__new(). */
+int loader__ringbuf_fd(const struct loader *l);
+
+/* The per-socket owner map: sk_storage keyed by socket fd from user space (tp_btf only). */
+int loader__owner_map_fd(const struct loader *l);
+
+/* What the BPF side counted: losses by cause, and what nested runs cost. */
+struct loader_counts {
+	uint64_t ring_full;   /* events lost: the ring buffer had no room */
+	uint64_t skipped;     /* events lost: runs the kernel skipped that were not recovered */
+	uint64_t undelivered; /* events lost: transitions made without our programs (gaps) */
+	uint64_t recovered;   /* skipped handle_set_state runs handle_set_state_nested handled */
+	/*
+	 * Sends and receives whose owner update the kernel skipped (nested runs):
+	 * no event is lost, but an accepted socket handed to another process may
+	 * stay credited to the previous owner until its next send or receive.
+	 */
+	uint64_t owner_updates_skipped;
+};
+
+void loader__counts(const struct loader *l, struct loader_counts *out);
+
+/* Events the kernel could not deliver: the three loss fields of loader__counts() summed. */
+uint64_t loader__lost(const struct loader *l);
+
+/* The @i-th tracepoint this kernel lacks whose events are therefore not reported, or NULL. */
+const char *loader__unavailable(const struct loader *l, int i);
+
+/*
+ * A ring buffer size the kernel accepts: @requested rounded up to a power of
+ * two, or for 0 the default, 2 MiB per CPU and at least 4 MiB.
+ */
+uint64_t loader__ringbuf_size(uint64_t requested);
+
+/* Print what this kernel supports (attach methods, maps) for --version -v. */
+void loader__print_features(FILE *out);
+
+/* Detach and free; NULL is fine. */
+void loader__free(struct loader *l);
+
+#endif

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * snoop.c - the socket-snoop face: options, outputs, BPF loader and the
+ * loop wired together.  The only place that prints errors for this face.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "lib/clock.h"
+#include "common/caps.h"
+#include "snoop/cli.h"
+#include "common/diag.h"
+#include "common/exitcode.h"
+#include "common/faces.h"
+#include "snoop/fmt_log.h"
+#include "snoop/fmt_json.h"
+#include "snoop/lifecycle.h"
+#include "snoop/loader.h"
+#include "common/loop.h"
+#include "common/sink.h"
+#include "common/snapshot.h"
+
+#define FALLBACK_LOG_PATH "./socket_monitor.log"
+#define REPORT_MAX_CONNS 8192
+/* Time a slow console reader is given at exit before the rest is dropped. */
+#define EXIT_DRAIN_MS 2000
+
+struct snoop_app {
+	struct snoop_config cfg;
+	struct loader *loader;
+	struct sink *console; /* NULL with --quiet or once its reader is gone */
+	struct sink *logfile; /* NULL with --no-log-file */
+	struct lifecycle *lc;
+	int64_t mono_to_wall_ns;
+	uint64_t received;
+	uint64_t sequence; /* event.sequence of the JSON output */
+	uint64_t lost_reported;
+	uint64_t gaps; /* transitions missing between two events of a connection */
+	uint64_t console_errors, logfile_errors;
+	int console_err, logfile_err; /* last write error, warned of once */
+	/* Lines each output could not take (full disk, slow reader), and as last reported. */
+	uint64_t console_dropped_closed; /* by a console sink closed when its reader went */
+	uint64_t console_dropped_reported, logfile_dropped_reported;
+	int reopen_err; /* of the last reopen of the log file, not to repeat its warning */
+	char line[FMT_LINE_MAX];
+};
+
+#define warn(...) diag_warn(__VA_ARGS__)
+#define error(...) diag_error(__VA_ARGS__)
+#define info(...) diag_info(__VA_ARGS__)
+
+/* Queue one formatted line on every output. */
+static void emit(struct snoop_app *app, const char *line, size_t len)
+{
+	if (app->console)
+		sink__write(app->console, line, len);
+	if (app->logfile)
+		sink__write(app->logfile, line, len);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct snoop_app *app = ctx;
+	const struct snoop_event *e = data;
+	uint64_t wall;
+
+	/* Only close summaries carry the close fields (see event_submit()). */
+	if (len < offsetof(struct snoop_event, close) ||
+	    (e->kind == SNOOP_KIND_CLOSE && len < sizeof(*e)))
+		return 0;
+	app->received++;
+	wall = e->ts_ns + (uint64_t)app->mono_to_wall_ns;
+	if (app->cfg.json)
+		emit(app, app->line,
+		     fmt_json_event(app->line, sizeof(app->line), e, wall, ++app->sequence));
+	else
+		emit(app, app->line, fmt_log_event(app->line, sizeof(app->line), e, wall));
+	/* The table serves the report and -v's gap count: no work per event without them. */
+	if (e->kind == SNOOP_KIND_STATE && (app->cfg.report || app->cfg.verbose)) {
+		int gap = lifecycle__add(app->lc, e, wall);
+
+		/* Only a gap of an unfiltered stream means a transition was not delivered. */
+		if (!app->cfg.filter.states_mask)
+			app->gaps += (uint64_t)gap;
+	}
+	return 0;
+}
+
+/*
+ * Flush a sink; report its first failure and each new kind of failure once
+ * (the lines dropped meanwhile are reported each second by report_losses()).
+ */
+static void flush_one(struct snoop_app *app, struct sink **sp, uint64_t *seen, int *last_err)
+{
+	struct sink *s = *sp;
+	int err;
+
+	if (!s)
+		return;
+	err = sink__flush(s);
+	if (!err || sink__errors(s) == *seen)
+		return;
+	if (*seen == 0 || (err != -EPIPE && err != *last_err))
+		warn("writing to %s failed: %s (%llu lines dropped so far)", sink__name(s),
+		     sink__strerror(err), (unsigned long long)sink__dropped_lines(s));
+	*seen = sink__errors(s);
+	*last_err = err;
+	if (err == -EPIPE && s == app->console) {
+		/* The reader is gone: keep monitoring into the log file. */
+		app->console_dropped_closed += sink__dropped_lines(s);
+		sink__free(s);
+		*sp = NULL;
+	}
+}
+
+static void on_batch(void *ctx)
+{
+	struct snoop_app *app = ctx;
+
+	flush_one(app, &app->console, &app->console_errors, &app->console_err);
+	flush_one(app, &app->logfile, &app->logfile_errors, &app->logfile_err);
+}
+
+/* Lines the console dropped, including those of a console sink closed since. */
+static uint64_t console_dropped(const struct snoop_app *app)
+{
+	return app->console_dropped_closed + (app->console ? sink__dropped_lines(app->console) : 0);
+}
+
+static uint64_t logfile_dropped(const struct snoop_app *app)
+{
+	return app->logfile ? sink__dropped_lines(app->logfile) : 0;
+}
+
+/*
+ * Warn of the lines an output dropped since the last report: a separate
+ * diagnostic on stderr, as the output that lost them may still be unable to
+ * take a line; SINK= and LINES= keep it parseable.
+ */
+static void report_dropped(const char *sink, const char *name, uint64_t dropped, uint64_t *reported)
+{
+	if (dropped <= *reported)
+		return;
+	warn("Output Lost: SINK=%s LINES=%llu TOTAL=%llu (lines %s could not take: full disk, "
+	     "slow reader or write error)",
+	     sink, (unsigned long long)(dropped - *reported), (unsigned long long)dropped, name);
+	*reported = dropped;
+}
+
+/* Warn of the lines each output dropped since the last check. */
+static void report_outputs_dropped(struct snoop_app *app)
+{
+	report_dropped("console", "standard output", console_dropped(app),
+		       &app->console_dropped_reported);
+	if (app->logfile)
+		report_dropped("logfile", sink__name(app->logfile), logfile_dropped(app),
+			       &app->logfile_dropped_reported);
+}
+
+/* Report events the kernel could not deliver, and lines the outputs dropped, since the last check. */
+static void report_losses(struct snoop_app *app)
+{
+	uint64_t lost = loader__lost(app->loader);
+	uint64_t count = lost - app->lost_reported;
+
+	report_outputs_dropped(app);
+	if (lost <= app->lost_reported)
+		return;
+	if (app->cfg.json)
+		emit(app, app->line,
+		     fmt_json_lost(app->line, sizeof(app->line), count, clock__wall_ns(),
+				   ++app->sequence));
+	else
+		emit(app, app->line,
+		     fmt_log_lost(app->line, sizeof(app->line), count, clock__wall_ns()));
+	app->lost_reported = lost;
+	on_batch(app);
+}
+
+/* Reopen the log file at its path; a failure keeps the old file, warned once per kind. */
+static void reopen_log(struct snoop_app *app, bool repeat_warning)
+{
+	int err = sink__reopen(app->logfile);
+
+	if (err && (repeat_warning || err != app->reopen_err))
+		warn("cannot reopen %s: %s (still writing to the old file)",
+		     sink__name(app->logfile), sink__strerror(err));
+	app->reopen_err = err;
+}
+
+static void on_hangup(void *ctx)
+{
+	struct snoop_app *app = ctx;
+
+	if (app->logfile)
+		reopen_log(app, true);
+}
+
+static int on_tick(void *ctx)
+{
+	struct snoop_app *app = ctx;
+
+	app->mono_to_wall_ns = clock__mono_to_wall();
+	report_losses(app);
+	if (app->logfile && sink__file_moved(app->logfile)) {
+		/* Checked every second: a refused reopen is not warned of every second. */
+		if (!app->reopen_err)
+			warn("log file %s was moved or removed: reopening it",
+			     sink__name(app->logfile));
+		reopen_log(app, false);
+	}
+	/* Nothing left to write to (console reader gone, no log file): stop like head(1). */
+	return !app->console && !app->logfile && !app->cfg.quiet;
+}
+
+static void on_snapshot(void *ctx, const struct snoop_event *e)
+{
+	struct snoop_app *app = ctx;
+
+	lifecycle__add_snapshot(app->lc, e, e->ts_ns + (uint64_t)app->mono_to_wall_ns);
+}
+
+/* Open the log file; the default path falls back to ./socket_monitor.log. */
+static int open_log_file(struct snoop_app *app)
+{
+	const char *path = app->cfg.log_path;
+
+	if (!path)
+		return 0;
+	app->logfile = sink__new_file(path);
+	if (app->logfile)
+		return 0;
+	if (app->cfg.log_path_explicit) {
+		error("cannot open log file %s: %s", path, sink__strerror(-errno));
+		return -EIO;
+	}
+	warn("cannot open log file %s: %s; writing to %s instead", path, sink__strerror(-errno),
+	     FALLBACK_LOG_PATH);
+	app->logfile = sink__new_file(FALLBACK_LOG_PATH);
+	if (!app->logfile) {
+		error("cannot open log file %s: %s", FALLBACK_LOG_PATH, sink__strerror(-errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Write @len bytes of whole lines to the console in pieces its queue can
+ * hold, and wait for what is queued to be written, until @deadline_ns
+ * (monotonic); what a reader did not take by then is dropped and counted.
+ */
+static void console_put(struct snoop_app *app, const char *buf, size_t len, uint64_t deadline_ns)
+{
+	do {
+		size_t n = len < SINK_QUEUE_MAX / 2 ? len : SINK_QUEUE_MAX / 2;
+		uint64_t now = clock__mono_ns();
+		int left = now < deadline_ns ? (int)((deadline_ns - now) / 1000000) : 0;
+		const char *nl;
+		int err;
+
+		if (!app->console)
+			return;
+		if (n < len && (nl = memrchr(buf, '\n', n)))
+			n = (size_t)(nl - buf) + 1;
+		if (n)
+			sink__write(app->console, buf, n);
+		err = sink__drain(app->console, left);
+		if (err == -EPIPE) {
+			app->console_dropped_closed += sink__dropped_lines(app->console);
+			sink__free(app->console);
+			app->console = NULL;
+			return;
+		}
+		buf += n;
+		len -= n;
+	} while (len);
+}
+
+/* The lifecycle report at exit, through the console sink so that a stuck reader cannot hang us. */
+static void print_report(struct snoop_app *app, uint64_t deadline_ns)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = app->console ? open_memstream(&text, &len) : NULL;
+
+	if (!f) {
+		/* --quiet, reader gone, or no memory: straight to stdout as before. */
+		f = stdout;
+		fflush(stdout);
+	}
+	if (app->cfg.json)
+		lifecycle__report_json(app->lc, f, clock__wall_ns());
+	else
+		lifecycle__report(app->lc, f);
+	if (f == stdout) {
+		fflush(stdout);
+		return;
+	}
+	fclose(f);
+	console_put(app, text, len, deadline_ns);
+	free(text);
+}
+
+static void print_version(int verbose)
+{
+	printf("socket-snoop %s (libbpf %s)\n", SNOOP_VERSION, libbpf_version_string());
+	if (verbose)
+		loader__print_features(stdout);
+}
+
+int snoop_main(int argc, char **argv)
+{
+	static const struct loop_callbacks callbacks = {
+		.on_event = on_event,
+		.on_batch = on_batch,
+		.on_tick = on_tick,
+		.on_hangup = on_hangup,
+	};
+	struct snoop_app *app = calloc(1, sizeof(*app));
+	struct loader_error lerr = {};
+	char err[512];
+	int rc = EXIT_FAILURE_RUNTIME;
+	bool json = false;
+
+	if (!app)
+		return EXIT_FAILURE_RUNTIME;
+	/* Known before parsing so that even a usage error is reported as JSON. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		json |= !strcmp(argv[i], "-j") || !strcmp(argv[i], "--json");
+	diag__setup("socket-snoop", json);
+	/* Before anything is opened: a set-id copy must not lend its owner's rights. */
+	if (caps__check_setid()) {
+		error("refusing to run set-user-ID or set-group-ID (real uid %u, effective uid %u): "
+		      "run as root or grant CAP_BPF and CAP_PERFMON instead",
+		      (unsigned int)getuid(), (unsigned int)geteuid());
+		rc = EXIT_NOPERM;
+		goto out;
+	}
+	switch (cli_snoop__parse(argc, argv, getenv("SOCKET_SNOOP_LOG"), &app->cfg, err,
+				 sizeof(err))) {
+	case CLI_HELP:
+		cli_snoop__usage(stdout);
+		rc = EXIT_OK;
+		goto out;
+	case CLI_VERSION:
+		print_version(app->cfg.verbose);
+		rc = EXIT_OK;
+		goto out;
+	case CLI_ERROR:
+		/* -j may have come inside a cluster (-qj) before the bad value. */
+		diag__setup("socket-snoop", json || app->cfg.json);
+		error("%s", err);
+		if (!diag__json())
+			fputs("Try 'socket-snoop --help' for more information.\n", stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	case CLI_RUN:
+		break;
+	}
+	if (caps__check_bpf(false, err, sizeof(err))) {
+		error("not enough privilege (missing %s): run as root, or grant CAP_BPF and "
+		      "CAP_PERFMON (CAP_SYS_ADMIN stands for both)",
+		      err);
+		rc = EXIT_NOPERM;
+		goto out;
+	}
+	/* A reader that goes away must not kill us: write() reports EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
+	if (open_log_file(app)) {
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	if (!app->cfg.quiet)
+		app->console = sink__new_fd(STDOUT_FILENO, "standard output");
+	app->lc = lifecycle__new(REPORT_MAX_CONNS);
+	if (!app->lc || (!app->cfg.quiet && !app->console)) {
+		error("out of memory");
+		goto out;
+	}
+	app->loader = loader__new(&app->cfg, &lerr);
+	if (!app->loader) {
+		error("%s", lerr.msg);
+		rc = lerr.exit_code;
+		goto out;
+	}
+	for (int i = 0; loader__unavailable(app->loader, i); i++)
+		warn("this kernel lacks the tracepoint %s: its events are not reported",
+		     loader__unavailable(app->loader, i));
+	app->mono_to_wall_ns = clock__mono_to_wall();
+	if (loader__fallback_reason(app->loader))
+		warn("using raw tracepoints: %s", loader__fallback_reason(app->loader));
+	/* After attach: a socket created meanwhile is seen by the programs instead. */
+	if (loader__mode(app->loader) == ATTACH_RAW_TP) {
+		warn("raw tracepoints: connections open at start are not attributed");
+	} else {
+		struct snapshot_stats st;
+		int err = snapshot__run(loader__owner_map_fd(app->loader), &app->cfg.filter,
+					clock__mono_ns(), on_snapshot, app, &st);
+
+		if (err)
+			warn("cannot look for connections open at start: %s", strerror(-err));
+		else if (st.denied && !caps__can_inspect_processes())
+			warn("could not take the sockets of %u processes (CAP_SYS_PTRACE and "
+			     "CAP_DAC_READ_SEARCH needed): "
+			     "their connections open at start are not attributed",
+			     st.denied);
+		if (app->cfg.verbose)
+			info("%u TCP sockets were open at start", st.sockets);
+	}
+	/*
+	 * Attached, outputs open, snapshot taken: nothing left needs a capability
+	 * (SIGHUP reopens the log file as the same uid, without CAP_DAC_OVERRIDE).
+	 */
+	rc = caps__drop(loader__ringbuf_fd(app->loader));
+	if (rc) {
+		error("cannot drop capabilities: %s", strerror(-rc));
+		rc = EXIT_FAILURE_RUNTIME;
+		goto out;
+	}
+	if (app->logfile)
+		info("Monitoring socket connections. Logs will be written to %s",
+		     sink__name(app->logfile));
+	else
+		info("Monitoring socket connections. No log file.");
+
+	rc = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app);
+	if (rc < 0) {
+		error("event loop failed: %s", strerror(-rc));
+		rc = EXIT_FAILURE_RUNTIME;
+	} else {
+		rc = EXIT_OK;
+	}
+	info("Stopping monitoring...");
+	report_losses(app);
+	on_batch(app);
+	{
+		/* A console reader that stopped reading must not keep us from exiting. */
+		uint64_t deadline = clock__mono_ns() + EXIT_DRAIN_MS * 1000000ull;
+
+		console_put(app, "", 0, deadline);
+		if (app->cfg.report)
+			print_report(app, deadline);
+	}
+	/* What the outputs dropped up to the end, before the statistics that close stderr. */
+	report_outputs_dropped(app);
+	/*
+	 * A cross-check of the loss count: transitions missing between two
+	 * events of one connection that the report kept (-v only: with
+	 * filters or evictions it is a lower bound, and a lost close can hide one).
+	 */
+	if (app->cfg.verbose) {
+		struct loader_counts c;
+
+		loader__counts(app->loader, &c);
+		info("Lost by cause: ring buffer full %llu, skipped runs not recovered %llu, "
+		     "transitions made without running the programs %llu",
+		     (unsigned long long)c.ring_full, (unsigned long long)c.skipped,
+		     (unsigned long long)c.undelivered);
+		info("Transitions recovered from nested runs: %llu",
+		     (unsigned long long)c.recovered);
+		info("Owner updates skipped in nested runs: %llu",
+		     (unsigned long long)c.owner_updates_skipped);
+		info("Gaps seen in connections: %llu", (unsigned long long)app->gaps);
+	}
+	{
+		/* Lines an output dropped, only when some were: the summary's old form stays. */
+		char dropped[96] = "";
+		int n = 0;
+
+		if (console_dropped(app))
+			n = snprintf(dropped, sizeof(dropped), " DROPPED_CONSOLE=%llu",
+				     (unsigned long long)console_dropped(app));
+		if (logfile_dropped(app))
+			snprintf(dropped + n, sizeof(dropped) - (size_t)n, " DROPPED_LOGFILE=%llu",
+				 (unsigned long long)logfile_dropped(app));
+		info("Summary: RECEIVED=%llu LOST=%llu%s", (unsigned long long)app->received,
+		     (unsigned long long)app->lost_reported, dropped);
+	}
+out:
+	loader__free(app->loader);
+	lifecycle__free(app->lc);
+	sink__free(app->console);
+	sink__free(app->logfile);
+	free(app);
+	return rc;
+}
