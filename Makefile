@@ -7,7 +7,9 @@
 #   make test-sanitize  ASan+UBSan build in build-san: unit tests and an end-to-end run
 #   make fuzz       build the libFuzzer targets of tests/fuzz in build-fuzz
 #   make fuzz-run   run each for FUZZ_SECONDS (default 10); `make test` does too
-#   make lint       shellcheck, cppcheck, clang-tidy (.clang-tidy), clang-format
+#   make lint       shellcheck, cppcheck, clang-tidy (.clang-tidy), clang-format over src/,
+#                   tests/ and bench/ (clang-tidy: src/ only)
+#   make check-linkage  the binary links only the libraries README.md names
 #   make bench      measure overhead and loss, write docs/BENCHMARKS.md
 #   make vmlinux    regenerate src/vmlinux/<arch>/vmlinux.h from this kernel
 
@@ -26,8 +28,8 @@ MANDIR ?= $(PREFIX)/share/man
 CFLAGS ?= -O2 -g
 # override: `make CFLAGS='-O1 -g'` replaces the optimisation flags only; the
 # language, warnings (-Werror) and defines below are always added.
-override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	  -D_GNU_SOURCE -DSNOOP_VERSION='"$(VERSION)"' -I$(OUTPUT) -Isrc
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Werror \
+	  -Wno-missing-field-initializers -D_GNU_SOURCE -DSNOOP_VERSION='"$(VERSION)"' -I$(OUTPUT) -Isrc
 # Static libbpf/libelf/zlib so the binary runs on any host with BTF.
 LIBS_STATIC := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
 LDLIBS := $(LIBS_STATIC)
@@ -59,6 +61,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all clean deps run test unit e2e lint tidy format bench vmlinux install uninstall \
+	check-linkage \
 	fuzz fuzz-bins fuzz-run test-sanitize sanitize-bins
 
 all: $(OUTPUT)/socket-snoop
@@ -115,16 +118,19 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 # Each unit test links only the modules it tests (and what they call), never
 # the skeletons or libbpf: a module that starts needing more shows up here.
 TEXT_MODS := lib/text.o lib/names.o lib/parse.o
-UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o
+UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o lib/names.o
 UNIT_MODS_test_fmt := snoop/fmt_log.o $(TEXT_MODS)
 UNIT_MODS_test_fmt_tcpsnoop := packets/fmt.o $(TEXT_MODS)
 UNIT_MODS_test_json := snoop/fmt_json.o snoop/fmt_log.o common/diag.o lib/json.o lib/clock.o \
 	$(TEXT_MODS)
 UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o snoop/fmt_log.o lib/json.o \
 	lib/tcp_fsm.o $(TEXT_MODS)
-UNIT_MODS_test_parse := lib/parse.o
+UNIT_MODS_test_parse := lib/parse.o lib/names.o
 UNIT_MODS_test_sink := common/sink.o
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
+# snapshot.c is included (its static parts are tested); the map update is replaced.
+UNIT_MODS_test_snapshot :=
+$(OUTPUT)/tests/test_snapshot: src/common/snapshot.c
 
 .SECONDEXPANSION:
 $(OUTPUT)/tests/%: tests/unit/%.c $$(addprefix $(OUTPUT)/,$$(UNIT_MODS_$$*)) | $(OUTPUT)
@@ -136,10 +142,15 @@ unit: $(UNIT_BINS)
 	$(Q)./tests/run-unit.sh $(UNIT_BINS)
 
 e2e: all
-	$(Q)./tests/run-e2e.sh
+	$(Q)SNOOP="$${SNOOP:-$(abspath $(OUTPUT))/socket-snoop}" ./tests/run-e2e.sh
+
+# The libraries the binary links, against README.md's Requirements section.
+check-linkage: all
+	$(call msg,CHECK,linkage)
+	$(Q)./tests/check-linkage.sh $(OUTPUT)/socket-snoop
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all lint
+	$(Q)$(MAKE) --no-print-directory all check-linkage lint
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 	$(Q)$(MAKE) --no-print-directory e2e
@@ -169,7 +180,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/%,$(FUZZ_TARGETS))
-FUZZ_PARSE := lib/parse.o
+FUZZ_PARSE := lib/parse.o lib/names.o
 FUZZ_FMT := snoop/fmt_log.o lib/text.o lib/names.o lib/parse.o
 FUZZ_JSON := snoop/fmt_json.o lib/json.o $(FUZZ_FMT)
 FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o $(FUZZ_PARSE)
@@ -211,16 +222,22 @@ CLANG_TIDY ?= clang-tidy
 TIDY_SRCS := src/main.c $(USER_SRCS)
 TIDY_PENDING :=
 
+# Lint covers src/, tests/ and bench/.
+TEST_C_SRCS := $(wildcard tests/unit/*.c tests/fuzz/*.c bench/*.c) tests/e2e/peer.c
 CLANG_FORMAT_SRCS := src/main.c src/snoop_abi.h $(USER_SRCS) $(filter-out src/snoop_abi.h,$(USER_HDRS)) \
-	src/bpf/*.bpf.c $(wildcard src/bpf/*.bpf.h) tests/unit/*.c tests/fuzz/*.[ch] bench/*.c
+	src/bpf/*.bpf.c $(wildcard src/bpf/*.bpf.h) $(TEST_C_SRCS) tests/fuzz/*.h
+SHELL_SRCS := scripts/*.sh tests/*.sh tests/e2e/*.bash tests/fuzz/*.sh bench/*.sh .ci/run
+# bats files are bash with @test blocks, which shellcheck reads; in parallel (the slow part).
+BATS_SRCS := $(wildcard tests/e2e/*.bats tests/e2e/*/*.bats)
 
 lint: tidy
 	$(call msg,LINT,shellcheck)
-	$(Q)shellcheck -x scripts/*.sh tests/*.sh tests/e2e/*.bash tests/fuzz/*.sh bench/*.sh .ci/run
+	$(Q)shellcheck -x $(SHELL_SRCS)
+	$(Q)printf '%s\n' $(BATS_SRCS) | xargs -P "$$(nproc)" -n 1 shellcheck -x --shell=bash
 	$(call msg,LINT,cppcheck)
 	$(Q)cppcheck -q --error-exitcode=1 --inline-suppr --enable=warning,portability \
 		--include=tests/cppcheck-macros.h -Isrc --suppress=missingIncludeSystem \
-		--suppress=missingInclude src/main.c $(USER_SRCS)
+		--suppress=missingInclude src/main.c $(USER_SRCS) $(TEST_C_SRCS)
 	$(call msg,LINT,clang-format)
 	$(Q)clang-format --dry-run --Werror $(CLANG_FORMAT_SRCS)
 

@@ -36,6 +36,11 @@
 #   BENCH_INSTALL (1)           apt-get install bpftrace when it is missing
 #   BENCH_TIMEOUT (60)          loadgen's time bound per run, seconds
 #   BENCH_SETTLE (1)            seconds of quiet before each run
+#   BENCH_STARTUP (1)           also measure start-up with TCP sockets already open
+#                               (bench/holdconns holds them; socket-snoop's snapshot of them)
+#   BENCH_STARTUP_ONLY (0)      1: only that; the report's start-up section is replaced
+#   BENCH_STARTUP_SOCKETS ("10000 100000")  open sockets (both ends count), one row each
+#   BENCH_STARTUP_RUNS (3)      socket-snoop start-ups per row
 #   BENCH_OUT (docs/BENCHMARKS.md)  report path; "-" writes none
 #   BENCH_KEEP (0)              1: keep the temporary directory (logs of the last run)
 #   SNOOP (build/socket-snoop)  the binary under test
@@ -62,9 +67,14 @@ timeout=${BENCH_TIMEOUT:-60}
 settle=${BENCH_SETTLE:-1}
 out_md=${BENCH_OUT:-docs/BENCHMARKS.md}
 keep=${BENCH_KEEP:-0}
+startup=${BENCH_STARTUP:-1}
+startup_only=${BENCH_STARTUP_ONLY:-0}
+startup_sockets=${BENCH_STARTUP_SOCKETS:-10000 100000}
+startup_runs=${BENCH_STARTUP_RUNS:-3}
 snoop=${SNOOP:-build/socket-snoop}
 
 loadgen=bench/loadgen
+holdconns=bench/holdconns
 runstat=bench/runstat
 peer_script=bench/peers/seedlike.bt
 banner='Monitoring socket connections'
@@ -74,6 +84,8 @@ tmp=
 broke=0
 tracer_pid= # runstat of the tracer currently running
 counter_pid= # runstat of the in-kernel transition counter
+hold_pid= # bench/holdconns holding sockets open for the start-up runs
+startup_results=
 counter_map=
 counter_prog_id=
 netns_list=()
@@ -124,6 +136,10 @@ cleanup() {
 	fi
 	if [[ -n $counter_pid ]]; then
 		stop_wrapped "$counter_pid" /dev/null
+	fi
+	if [[ -n $hold_pid ]]; then
+		kill -TERM "$hold_pid" 2>/dev/null || true
+		wait "$hold_pid" 2>/dev/null || true
 	fi
 	for ns in "${netns_list[@]}"; do
 		ip netns del "$ns" 2>/dev/null || true
@@ -412,7 +428,7 @@ start_tracer() {
 	local cfg=$1 run=$tmp/run i watch mark
 	local -a cmd
 	case $cfg in
-	log) cmd=("$snoop_copy" --quiet "--log-file=$run/log" --no-report) ;;
+	log | startup) cmd=("$snoop_copy" --quiet "--log-file=$run/log" --no-report) ;;
 	json) cmd=("$snoop_copy" -j --quiet "--log-file=$run/log" --no-report) ;;
 	filtered) cmd=("$snoop_copy" --lport=1 --quiet "--log-file=$run/log" --no-report) ;;
 	bpftrace) cmd=(bpftrace "$peer_script") ;;
@@ -571,6 +587,148 @@ run_one() {
 		"$round" "$rounds" "$wl" "$cfg" "$rate" "$kernel" "$events" "$lost" "$logged" \
 		"${cpu:--}" "$rss" "${startup:--}" "$ns_run" "$segs_in" "$segs_out" "$pps")"
 	netns_down
+}
+
+# ---- start-up with sockets open -------------------------------------------------------
+
+# Start-up of socket-snoop (as the log configuration runs it) while bench/holdconns holds
+# $1 TCP sockets open in a fresh namespace: its snapshot of the connections open at start
+# finds and records every one of them before the banner. Appends a row per start-up to
+# $startup_results: sockets run status startup_ms maxrss_kb cpu_s.
+startup_one() {
+	local n=$1 r i run=$tmp/run ns=$ns_name-hold stats status
+	ip netns add "$ns"
+	netns_list+=("$ns")
+	ip -n "$ns" link set lo up
+	# Bounded by itself too: each start-up may take the 30 s start_tracer allows.
+	ip netns exec "$ns" "$holdconns" -n "$n" -t $((startup_runs * 40 + 120)) \
+		>"$tmp/hold.out" 2>"$tmp/hold.err" &
+	hold_pid=$!
+	for ((i = 0; i < 1200; i++)); do
+		grep -q '^ready ' "$tmp/hold.out" 2>/dev/null && break
+		kill -0 "$hold_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q '^ready ' "$tmp/hold.out"; then
+		fail "holdconns -n $n did not get ready; its stderr:"
+		sed 's/^/  /' "$tmp/hold.err" >&2 || true
+		kill -TERM "$hold_pid" 2>/dev/null || true
+		wait "$hold_pid" 2>/dev/null || true
+		hold_pid=
+		netns_down
+		return
+	fi
+	say "start-up: $(cat "$tmp/hold.out")"
+	for ((r = 1; r <= startup_runs; r++)); do
+		rm -rf "$run"
+		mkdir -p "$run"
+		sleep "$settle"
+		status=ok
+		if start_tracer startup; then
+			stop_wrapped "$tracer_pid" "$run/tracer.ready"
+			tracer_pid=
+			if ((stopped_rc != 0)); then
+				status=stop-failed
+				fail "start-up run $r with $n sockets: socket-snoop exited $stopped_rc"
+			fi
+		else
+			status=start-failed
+		fi
+		stats=$(cat "$run/tracer.stats" 2>/dev/null || true)
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$r" "$status" \
+			"$(field startup_ms "$stats")" "$(field maxrss_kb "$stats")" \
+			"$(field cpu_s "$stats")" >>"$startup_results"
+	done
+	kill -TERM "$hold_pid" 2>/dev/null || true
+	wait "$hold_pid" 2>/dev/null || true
+	hold_pid=
+	netns_down
+}
+
+# "median min max" of column $2 over the good start-ups with $1 sockets.
+startup_agg() {
+	awk -F'\t' -v n="$1" -v k="$2" '$1 == n && $3 == "ok" && $k != "" {print $k}' \
+		"$startup_results" | sort -g | awk '{v[NR] = $1}
+		END {
+			if (!NR) { print "- - -"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR]
+		}'
+}
+
+kib_mib() { if [[ $1 == - ]]; then echo -; else awk -v k="$1" 'BEGIN {print k / 1024}'; fi; }
+
+startup_table() {
+	local n good
+	local -a ms rss cpu
+	echo "| TCP sockets open at start | start-up ms median (min – max) | peak RSS MiB median (max) | CPU s median | good runs |"
+	echo "|---:|---:|---:|---:|---:|"
+	for n in $startup_sockets; do
+		read -ra ms <<<"$(startup_agg "$n" 4)"
+		read -ra rss <<<"$(startup_agg "$n" 5)"
+		read -ra cpu <<<"$(startup_agg "$n" 6)"
+		good=$(awk -F'\t' -v n="$n" '$1 == n && $3 == "ok"' "$startup_results" | wc -l)
+		printf '| %s | %s (%s – %s) | %s (%s) | %s | %s of %s |\n' "$n" \
+			"$(fmt %.0f "${ms[0]}")" "$(fmt %.0f "${ms[1]}")" "$(fmt %.0f "${ms[2]}")" \
+			"$(fmt %.1f "$(kib_mib "${rss[0]}")")" "$(fmt %.1f "$(kib_mib "${rss[2]}")")" \
+			"$(fmt %.2f "${cpu[0]}")" "$good" "$startup_runs"
+	done
+}
+
+# The report's start-up section, heading included.
+startup_section() {
+	cat <<EOF
+## Start-up with connections open
+
+socket-snoop's start-up while \`bench/holdconns\` holds established loopback connections
+in a fresh namespace (both ends count as sockets, spread over processes of at most
+18,000 descriptors each, plus a listener per process): everything it does before its
+banner, including the snapshot of the connections open at start, which finds, attributes
+and records every one of them. $startup_runs start-ups per row.
+
+$(startup_table)
+
+\`\`\`sh
+BENCH_STARTUP_ONLY=1 BENCH_STARTUP_SOCKETS="$startup_sockets" BENCH_STARTUP_RUNS=$startup_runs bench/run.sh
+ip netns exec ssbench-hold bench/holdconns -n SOCKETS -t SECS
+socket-snoop --quiet --log-file=\$RUN/log --no-report   # under bench/runstat
+\`\`\`
+
+- **start-up ms**: from fork() of socket-snoop to its \`$banner\` banner, as in the
+  other tables; **peak RSS**: its \`ru_maxrss\`; **CPU s**: user + system over its whole
+  life (start-up, snapshot, stop).
+
+<details><summary>All start-ups (tab-separated)</summary>
+
+\`\`\`
+sockets	run	status	startup_ms	maxrss_kb	cpu_s
+$(cat "$startup_results")
+\`\`\`
+</details>
+EOF
+}
+
+# BENCH_STARTUP_ONLY=1: the start-up section of an existing report is replaced, or put
+# where make bench puts it, and the rest of the report kept; without a report, one of
+# that section alone.
+write_startup_report() {
+	local section
+	section=$(startup_section)
+	if [[ -f $out_md ]]; then
+		SECTION=$section awk '
+			/^## Start-up with connections open$/ { print ENVIRON["SECTION"]; print ""; skip = 1; done = 1; next }
+			/^## In-kernel cost per program/ && !done { print ENVIRON["SECTION"]; print ""; done = 1 }
+			skip && /^## / { skip = 0 }
+			!skip { print }
+			END { if (!done) { print ""; print ENVIRON["SECTION"] } }' "$out_md"
+	else
+		echo "# socket-snoop benchmarks"
+		echo
+		echo "Written by \`BENCH_STARTUP_ONLY=1 bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'):"
+		echo "$(nproc) CPUs, kernel $(uname -r). \`make bench\` writes every section."
+		echo
+		printf '%s\n' "$section"
+	fi
 }
 
 # ---- report ---------------------------------------------------------------------------
@@ -914,6 +1072,10 @@ $(if [[ $chatter == 1 ]]; then
 	fi
 fi)
 
+$(if [[ $startup == 1 ]]; then
+	startup_section
+fi)
+
 ## In-kernel cost per program (cost round)
 
 $(program_table)
@@ -1025,17 +1187,18 @@ EOF
 # ---- main -----------------------------------------------------------------------------
 
 main() {
-	local round i n m k id cfg
+	local round i n m k id cfg report
 	[[ $(id -u) == 0 ]] || die "run as root (BPF, network namespaces)"
 	# Bad settings: exit 64 naming the variable and its value, before anything runs.
 	for v in rounds conns threads payload chatter_conns chatter_msgs chatter_size chatter_runs \
-		timeout; do
+		timeout startup_runs; do
 		is_uint "${!v}" || usage "BENCH_${v^^} must be a whole number, not '${!v}'"
 	done
-	for v in rounds conns threads chatter_conns chatter_msgs chatter_size chatter_runs timeout; do
+	for v in rounds conns threads chatter_conns chatter_msgs chatter_size chatter_runs timeout \
+		startup_runs; do
 		((${!v} >= 1)) || usage "BENCH_${v^^} must be at least 1, not '${!v}'"
 	done
-	for v in chatter chatter_inline peers install keep; do
+	for v in chatter chatter_inline peers install keep startup startup_only; do
 		[[ ${!v} == 0 || ${!v} == 1 ]] || usage "BENCH_${v^^} must be 0 or 1, not '${!v}'"
 	done
 	[[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
@@ -1043,22 +1206,50 @@ main() {
 	[[ $family == 4 || $family == 6 ]] || usage "BENCH_FAMILY must be 4 or 6, not '$family'"
 	[[ $topology == lo || $topology == veth ]] ||
 		usage "BENCH_TOPOLOGY must be lo or veth, not '$topology'"
+	# bench/holdconns: an even number (both ends of each connection), at most 64 x 18,000.
+	[[ $startup_sockets =~ ^\ *[0-9]+(\ +[0-9]+)*\ *$ ]] ||
+		usage "BENCH_STARTUP_SOCKETS must be even whole numbers from 2 to 1152000, not '$startup_sockets'"
+	for n in $startup_sockets; do
+		((10#$n >= 2 && 10#$n <= 1152000 && 10#$n % 2 == 0)) ||
+			usage "BENCH_STARTUP_SOCKETS must be even whole numbers from 2 to 1152000, not '$startup_sockets'"
+	done
+	[[ $startup_only == 0 ]] || startup=1
 	for t in ip jq bpftool; do
 		command -v "$t" >/dev/null || die "$t is missing (scripts/install-deps.sh installs it)"
 	done
-	if [[ ! -x $loadgen || ! -x $runstat || $loadgen -ot bench/loadgen.c ||
-		$runstat -ot bench/runstat.c ]]; then
+	if [[ ! -x $loadgen || ! -x $runstat || ! -x $holdconns || $loadgen -ot bench/loadgen.c ||
+		$runstat -ot bench/runstat.c || $holdconns -ot bench/holdconns.c ]]; then
 		make --no-print-directory -C bench >&2
 	fi
 
 	tmp=$(mktemp -d /tmp/socket-snoop-bench.XXXXXX)
 	results=$tmp/results.tsv
 	: >"$results"
+	startup_results=$tmp/startup.tsv
+	: >"$startup_results"
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 
 	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=0
+
+	if [[ $startup_only == 1 ]]; then
+		define_configs
+		[[ -n $snoop_copy ]] || die "$snoop is missing: build it first (make)"
+		for n in $startup_sockets; do
+			startup_one "$n"
+		done
+		report=$(write_startup_report)
+		if [[ $out_md != - ]]; then
+			mkdir -p "$(dirname "$out_md")"
+			printf '%s\n' "$report" >"$out_md"
+			say "wrote $out_md"
+		fi
+		echo
+		echo "Start-up with TCP sockets open ($startup_runs start-ups per row):"
+		startup_table
+		return "$broke"
+	fi
 
 	if setup_bpftrace; then
 		start_counter || true
@@ -1098,7 +1289,14 @@ main() {
 		done
 	done
 
-	local report
+	if [[ $startup == 1 && -n $snoop_copy ]]; then
+		# As users run it: the cost round left the stats on.
+		sysctl -qw kernel.bpf_stats_enabled=0
+		for n in $startup_sockets; do
+			startup_one "$n"
+		done
+	fi
+
 	report=$(write_report)
 	if [[ $out_md != - ]]; then
 		mkdir -p "$(dirname "$out_md")"
@@ -1116,6 +1314,11 @@ main() {
 		chatter_table
 		echo
 		tcpsnoop_table
+	fi
+	if [[ $startup == 1 ]]; then
+		echo
+		echo "Start-up with TCP sockets open ($startup_runs start-ups per row):"
+		startup_table
 	fi
 	return "$broke"
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	libcmocka-dev bats jq iproute2 nftables shellcheck cppcheck clang-format
-	util-linux procps
+	util-linux procps binutils
 	clang-tidy libclang-rt-14-dev
 )
 

@@ -20,23 +20,90 @@
 /* Number of u64 words in the per-port bitmaps used by the port filters. */
 #define SNOOP_PORT_WORDS (65536 / 64)
 
-/* What an event reports. */
-enum snoop_kind {
-	SNOOP_KIND_STATE = 1,	   /* TCP state transition */
-	SNOOP_KIND_RETRANSMIT = 2, /* segment or SYN-ACK retransmitted */
-	SNOOP_KIND_RESET_SENT = 3, /* this host sent a RST */
-	SNOOP_KIND_RESET_RECV = 4, /* this host received a RST */
-	SNOOP_KIND_ERROR = 5,	   /* socket error report (refused, timed out...) */
-	SNOOP_KIND_CLOSE = 6,	   /* close summary, once per connection */
+/*
+ * The kernel's PID_MAX_LIMIT on 64-bit (include/linux/threads.h): pid_max
+ * cannot exceed it, so every pid fits in SNOOP_PID_BITS bits (the BPF side
+ * packs a pid beside a socket cookie in one word).  A literal, so that user
+ * space can quote it in messages.
+ */
+#define PID_MAX_LIMIT 4194304
+#define SNOOP_PID_BITS 22
+#define SNOOP_STRINGIFY_(x) #x
+#define SNOOP_STRINGIFY(x) SNOOP_STRINGIFY_(x)
+#define PID_MAX_LIMIT_TEXT SNOOP_STRINGIFY(PID_MAX_LIMIT)
+_Static_assert(PID_MAX_LIMIT == 1 << SNOOP_PID_BITS, "a pid fits in SNOOP_PID_BITS");
+
+/*
+ * socket-snoop's in-kernel filters, one row each: X(name, scope, on).
+ *   name   the BPF side declares `const volatile bool filter_<name>` from it,
+ *          set before load, so the verifier removes a filter that is off
+ *   scope  OWNER: checked on the socket's recorded owner (process filters);
+ *          SOCK: checked on the socket's tuple (socket filters), before its
+ *          record is touched
+ *   on     when struct filter_config *f (common/config.h) turns it on: the
+ *          loader sets each guard from this column, and the BPF side's "is
+ *          any filter of this scope on" test is built from the same rows
+ * Their values: pid, uid and comm in the hash sets <name>_filter, laddr and
+ * raddr in the LPM tries <name>_filter, lport and rport in the rodata bitmaps
+ * <name>_bits, family, netns and cgroup in rodata values.
+ */
+// clang-format off
+#define SNOOP_FILTERS(X) \
+	X(pid,    OWNER, f->n_pids > 0) \
+	X(uid,    OWNER, f->n_uids > 0) \
+	X(comm,   OWNER, f->n_comms > 0) \
+	X(cgroup, OWNER, f->cgroup_path != NULL) \
+	X(family, SOCK,  f->family != 0) \
+	X(netns,  SOCK,  f->netns != 0) \
+	X(lport,  SOCK,  f->lport) \
+	X(rport,  SOCK,  f->rport) \
+	X(laddr,  SOCK,  f->n_laddrs > 0) \
+	X(raddr,  SOCK,  f->n_raddrs > 0)
+// clang-format on
+
+/* What a filter of SNOOP_FILTERS is checked on (its scope column). */
+enum snoop_filter_scope {
+	SNOOP_FILTER_OWNER,
+	SNOOP_FILTER_SOCK,
 };
 
-/* Bits of the --events selection, one per kind. */
+/*
+ * The event kinds, one row each; every other list of them is generated from
+ * this one (the enum and mask bits here; --events, its help and error text,
+ * the log labels and JSON actions in user space).  Columns:
+ *   X(NAME, value, option, action, label, what)
+ *   option  the --events name that selects it (kinds may share one)
+ *   action  the JSON event.action
+ *   label   the log line's label, as the seed wrote it
+ *   what    one line for --help and the docs
+ * Adding a kind: a row here, its BPF handler, and its fields in each format.
+ */
+#define SNOOP_KINDS(X)                                                                           \
+	X(STATE, 1, "state", "state_change", "State Change:", "TCP state transitions")           \
+	X(RETRANSMIT, 2, "retransmit", "retransmit",                                             \
+	  "Retransmit:", "segments and SYN-ACKs sent again")                                     \
+	X(RESET_SENT, 3, "reset", "reset_sent", "Reset Sent:", "RSTs sent and received")         \
+	X(RESET_RECV, 4, "reset", "reset_received", "Reset Received:", "RSTs sent and received") \
+	X(ERROR, 5, "error", "connect_error",                                                    \
+	  "Connection Failed:", "socket errors: refused, timed out, unreachable")                \
+	X(CLOSE, 6, "close", "close",                                                            \
+	  "Connection Summary:", "one summary per connection: duration, bytes, retransmits, RTT")
+
+/* What an event reports. */
+enum snoop_kind {
+#define SNOOP_KIND_ENUM(name, value, ...) SNOOP_KIND_##name = value,
+	SNOOP_KINDS(SNOOP_KIND_ENUM)
+#undef SNOOP_KIND_ENUM
+};
+
+/* Bits of the --events selection, one per kind; SNOOP_EV_ALL is the default. */
 enum snoop_kind_mask {
-	SNOOP_EV_STATE = 1u << SNOOP_KIND_STATE,
-	SNOOP_EV_RETRANSMIT = 1u << SNOOP_KIND_RETRANSMIT,
-	SNOOP_EV_RESET = (1u << SNOOP_KIND_RESET_SENT) | (1u << SNOOP_KIND_RESET_RECV),
-	SNOOP_EV_ERROR = 1u << SNOOP_KIND_ERROR,
-	SNOOP_EV_CLOSE = 1u << SNOOP_KIND_CLOSE,
+#define SNOOP_KIND_MASK(name, value, ...) SNOOP_EV_##name = 1u << value,
+	SNOOP_KINDS(SNOOP_KIND_MASK)
+#undef SNOOP_KIND_MASK
+#define SNOOP_KIND_ALL(name, value, ...) | (1u << value)
+		SNOOP_EV_ALL = 0 SNOOP_KINDS(SNOOP_KIND_ALL),
+#undef SNOOP_KIND_ALL
 };
 
 /*
@@ -143,13 +210,20 @@ struct snoop_event {
 	__u8 new_state; /* state entered; current state for non-state events */
 	__u8 flags;	/* enum snoop_sock_flags */
 	__u8 pad0;
-	__s32 detail; /* ERROR: errno; RETRANSMIT: 1 for SYN-ACK; RESET_SENT: 0 no reason,
-			* enum snoop_rst_reason + 1, or -(kernel value + 1) for a reason we do not name */
+	__s32 detail; /* ERROR: errno; RETRANSMIT: enum snoop_retransmit_detail;
+			* RESET_SENT: 0 no reason, enum snoop_rst_reason + 1,
+			* or -(kernel value + 1) for a reason we do not name */
 	__u32 netns;  /* network namespace inode of the socket */
 	struct snoop_owner owner;
 	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
 };
 _Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
+
+/* The detail of a RETRANSMIT event: what was sent again. */
+enum snoop_retransmit_detail {
+	SNOOP_RETRANSMIT_SEGMENT = 0, /* a segment of a connection, or the SYN of a connect */
+	SNOOP_RETRANSMIT_SYNACK = 1,  /* a listener's SYN-ACK, for a retried SYN */
+};
 
 /*
  * The kernel's reset reasons (enum sk_rst_reason, Linux 6.10+), by name.  Their

@@ -17,7 +17,7 @@ cd "$root" || exit 1
 peer=build/tests/peer
 if [ ! -x "$peer" ] || [ tests/e2e/peer.c -nt "$peer" ]; then
 	mkdir -p build/tests
-	cc -O2 -Wall -Wextra -Werror -o "$peer" tests/e2e/peer.c || {
+	cc -O2 -Wall -Wextra -Wshadow -Wformat=2 -Werror -o "$peer" tests/e2e/peer.c || {
 		echo "run-e2e: cannot build the test peer" >&2
 		echo "0 passed, 1 failed"
 		exit 1

@@ -17,22 +17,10 @@
  * where nothing listens) never reach a cgroup program: tcp/tcp_send_reset
  * shows them and the RST that answers them.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_endian.h>
-#include "snoop_abi.h"
-
-#define AF_INET 2
-#define AF_INET6 10
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define TCP_FLAG_RST 0x04
-#define TCP_FLAG_ACK 0x10
-#define IPV4_HDR_LEN 20
-#define IPV6_HDR_LEN 40
-#define TCP_HDR_LEN 20
+/* Only owner_map: this object reads owners, socket-snoop's programs write them. */
+#define OWNER_READER_ONLY
+#include "common.bpf.h"
+#include "owner.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -45,14 +33,6 @@ const volatile __u32 pid_only = 0;
 const volatile bool filter_comm = false; /* -n; with -p, either matches */
 const volatile char comm_only[SNOOP_COMM_LEN] = {};
 const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
-
-/* socket-snoop's owner map: the same definition, replaced by its fd before load. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct snoop_sock_info);
-} owner_map SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -90,26 +70,6 @@ struct {
 	.values = { &conn_a },
 };
 
-/* Add @n to counter @stat of this CPU. */
-static __always_inline void stat_add(__u32 stat, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&pkt_stats, &stat);
-
-	if (v)
-		*v += n;
-}
-
-/* Store an IPv4 address IPv4-mapped, as every address of the contract. */
-static __always_inline void addr_from_v4(__u8 *dst, __be32 v4)
-{
-	__u32 *w = (__u32 *)dst;
-
-	w[0] = 0;
-	w[1] = 0;
-	w[2] = bpf_htonl(0x0000ffff);
-	w[3] = v4;
-}
-
 /* Link-layer bytes of a packet record: each wire segment has its headers. */
 static __always_inline __u64 link_bytes(const struct snoop_packet *r)
 {
@@ -117,64 +77,30 @@ static __always_inline __u64 link_bytes(const struct snoop_packet *r)
 	       (__u64)(r->segs - 1) * r->hdr_len;
 }
 
-/* Fill tuple and sizes from a TCP/IP header pair; @sent says which end is ours. */
-static __always_inline void fill_tuple(struct snoop_packet *r, const __u8 *ip, const __u8 *th,
-				       bool v6, bool sent)
+/* Count @n in packet counter @stat of this CPU. */
+static __always_inline void pkt_stat_add(__u32 stat, __u64 n)
 {
-	__u8 *local = sent ? r->laddr : r->raddr;
-	__u8 *remote = sent ? r->raddr : r->laddr;
-	__u16 sport = (__u16)th[0] << 8 | th[1];
-	__u16 dport = (__u16)th[2] << 8 | th[3];
-
-	if (v6) {
-		__builtin_memcpy(local, ip + 8, SNOOP_ADDR_LEN);
-		__builtin_memcpy(remote, ip + 24, SNOOP_ADDR_LEN);
-	} else {
-		addr_from_v4(local, *(const __be32 *)(ip + 12));
-		addr_from_v4(remote, *(const __be32 *)(ip + 16));
-	}
-	r->lport = sent ? sport : dport;
-	r->rport = sent ? dport : sport;
-	r->tcp_flags = th[13];
+	stat_add(&pkt_stats, stat, n);
 }
 
 /*
- * Parse the IP and TCP headers of @skb (data starts at the network header in
- * cgroup_skb programs).  -1 when it is not TCP, a later fragment, or IPv6
- * with extension headers before TCP (not followed).
+ * The tuple, flags and sizes of the TCP packet of @skb into @r; -1 when it is
+ * not one (see tcpip_parse()) or not of the -4/-6 family.
  */
 static __always_inline int parse_skb(struct __sk_buff *skb, bool egress, struct snoop_packet *r)
 {
-	/* Aligned: the verifier wants aligned stack access for the address words. */
-	__u8 ip[IPV6_HDR_LEN] __attribute__((aligned(8)));
-	__u8 th[TCP_HDR_LEN];
-	__u32 thoff;
-	bool v6;
+	struct tcpip_info t;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, ip, IPV4_HDR_LEN))
-			return -1;
-		/* Protocol TCP, and not a fragment after the first. */
-		if (ip[9] != IPPROTO_TCP || ((ip[6] & 0x1f) | ip[7]))
-			return -1;
-		thoff = (ip[0] & 0x0f) * 4;
-		v6 = false;
-		r->family = AF_INET;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(skb, 0, ip, IPV6_HDR_LEN) || ip[6] != IPPROTO_TCP)
-			return -1;
-		thoff = IPV6_HDR_LEN;
-		v6 = true;
-		r->family = AF_INET6;
-	} else {
+	/* Our end is the source of what we send, the destination of what we receive. */
+	if (tcpip_parse(true, skb, NULL, family_only, egress ? r->laddr : r->raddr,
+			egress ? r->raddr : r->laddr, &t))
 		return -1;
-	}
-	if (family_only && r->family != family_only)
-		return -1;
-	if (bpf_skb_load_bytes(skb, thoff, th, TCP_HDR_LEN))
-		return -1;
-	fill_tuple(r, ip, th, v6, egress);
-	r->hdr_len = thoff + (th[12] >> 4) * 4;
+	r->family = t.family;
+	r->lport = egress ? t.sport : t.dport;
+	r->rport = egress ? t.dport : t.sport;
+	r->tcp_flags = t.tcp_flags;
+	r->hdr_len = t.hdr_len;
+	/* All of the packet, not its header's length: GSO and GRO packets hold several. */
 	r->ip_len = skb->len;
 	r->segs = 1;
 	/* A GSO (egress) or GRO (ingress) packet: the segments a wire carries. */
@@ -248,7 +174,7 @@ static __always_inline void conn_count(const struct snoop_packet *r)
 	if (v)
 		__sync_fetch_and_add(&v->bytes, bytes);
 	else
-		stat_add(SNOOP_PKT_STAT_CONN_FULL, r->segs);
+		pkt_stat_add(SNOOP_PKT_STAT_CONN_FULL, r->segs);
 }
 
 /*
@@ -258,21 +184,13 @@ static __always_inline void conn_count(const struct snoop_packet *r)
  */
 static __always_inline void packet_submit(const struct snoop_packet *r)
 {
-	__u64 flags = 0;
-
 	if (count_mode) {
 		conn_count(r);
 		return;
 	}
-	if (wakeup_bytes) {
-		__u64 avail = bpf_ringbuf_query(&packets, BPF_RB_AVAIL_DATA);
-
-		flags = avail < wakeup_bytes && avail + sizeof(*r) + 8 >= wakeup_bytes ?
-				BPF_RB_FORCE_WAKEUP :
-				BPF_RB_NO_WAKEUP;
-	}
-	if (bpf_ringbuf_output(&packets, (void *)r, sizeof(*r), flags))
-		stat_add(SNOOP_PKT_STAT_LOST, r->segs);
+	if (bpf_ringbuf_output(&packets, (void *)r, sizeof(*r),
+			       ringbuf_wakeup_flags(&packets, sizeof(*r), wakeup_bytes)))
+		pkt_stat_add(SNOOP_PKT_STAT_LOST, r->segs);
 }
 
 /* The common part of both cgroup_skb programs. */
@@ -285,8 +203,8 @@ static __always_inline void packet_seen(struct __sk_buff *skb, bool egress)
 	if (parse_skb(skb, egress, &r))
 		return;
 	if (count_mode && r.ip_len > r.hdr_len)
-		stat_add(egress ? SNOOP_PKT_STAT_PAYLOAD_OUT : SNOOP_PKT_STAT_PAYLOAD_IN,
-			 r.ip_len - r.hdr_len);
+		pkt_stat_add(egress ? SNOOP_PKT_STAT_PAYLOAD_OUT : SNOOP_PKT_STAT_PAYLOAD_IN,
+			     r.ip_len - r.hdr_len);
 	sk = skb->sk;
 	if (!sk)
 		return;
@@ -304,7 +222,7 @@ static __always_inline void packet_seen(struct __sk_buff *skb, bool egress)
 			return;
 		r.flags |= SNOOP_PKT_NO_OWNER;
 	} else {
-		set_owner(&r, bpf_sk_storage_get(&owner_map, sk, 0, 0));
+		set_owner(&r, sock_info_get((const struct sock *)sk, false));
 		if (want_netns) {
 			tp = bpf_skc_to_tcp_sock(sk);
 			if (tp)
@@ -347,61 +265,39 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(packet_reset, const struct sock *sk, const struct sk_buff *skb)
 {
 	struct snoop_packet r = {};
-	unsigned char *head;
-	__u8 ip[IPV6_HDR_LEN] __attribute__((aligned(8)));
-	__u8 th[TCP_HDR_LEN];
-	__u32 thoff, in_len, netns = 0;
-	bool v6;
+	struct tcpip_info t;
 
-	if (!skb)
+	/* The segment being answered came in: its destination is our end. */
+	if (!skb || tcpip_parse(false, NULL, skb, family_only, r.raddr, r.laddr, &t))
 		return 0;
-	head = skb->head;
-	if (bpf_probe_read_kernel(ip, 1, head + skb->network_header))
-		return 0;
-	v6 = (ip[0] >> 4) == 6;
-	if (v6) {
-		if (bpf_probe_read_kernel(ip, IPV6_HDR_LEN, head + skb->network_header))
-			return 0;
-		in_len = IPV6_HDR_LEN + ((__u32)ip[4] << 8 | ip[5]);
-		r.family = AF_INET6;
-	} else {
-		if (bpf_probe_read_kernel(ip, IPV4_HDR_LEN, head + skb->network_header))
-			return 0;
-		in_len = (__u32)ip[2] << 8 | ip[3];
-		r.family = AF_INET;
-	}
-	if (family_only && r.family != family_only)
-		return 0;
-	thoff = skb->transport_header - skb->network_header;
-	if (bpf_probe_read_kernel(th, TCP_HDR_LEN, head + skb->transport_header))
-		return 0;
+	r.family = t.family;
+	r.lport = t.dport;
+	r.rport = t.sport;
 	if (want_netns)
-		netns = sk	 ? sk->__sk_common.skc_net.net->ns.inum :
-			skb->dev ? skb->dev->nd_net.net->ns.inum :
-				   0;
+		r.netns = sk	   ? sk->__sk_common.skc_net.net->ns.inum :
+			  skb->dev ? skb->dev->nd_net.net->ns.inum :
+				     0;
 	r.ts_ns = bpf_ktime_get_ns();
-	r.netns = netns;
 	r.segs = 1;
 	if (!sk) {
 		/* The segment that found no socket, as it arrived. */
 		if (filter_pid || filter_comm)
 			return 0;
-		fill_tuple(&r, ip, th, v6, false);
 		r.flags = SNOOP_PKT_CLOSED;
-		r.ip_len = in_len;
-		r.hdr_len = thoff + (th[12] >> 4) * 4;
+		r.tcp_flags = t.tcp_flags;
+		r.ip_len = t.ip_len;
+		r.hdr_len = t.hdr_len;
 		packet_submit(&r);
 	} else {
-		fill_tuple(&r, ip, th, v6, false);
-		/* Full sockets only: the helper gives NULL for time-wait and request socks. */
-		set_owner(&r, bpf_sk_storage_get(&owner_map, (struct sock *)sk, 0, 0));
+		/* Full sockets only: the store gives NULL for time-wait and request socks. */
+		set_owner(&r, sock_info_get(sk, false));
 		if (!owner_matches(&r))
 			return 0;
 	}
 	/* The RST: bare IP and TCP headers, RST|ACK unless it answers an ACK. */
 	r.flags |= SNOOP_PKT_EGRESS;
-	r.tcp_flags = th[13] & TCP_FLAG_ACK ? TCP_FLAG_RST : TCP_FLAG_RST | TCP_FLAG_ACK;
-	r.ip_len = (v6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
+	r.tcp_flags = t.tcp_flags & TCP_FLAG_ACK ? TCP_FLAG_RST : TCP_FLAG_RST | TCP_FLAG_ACK;
+	r.ip_len = (r.family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
 	r.hdr_len = r.ip_len;
 	packet_submit(&r);
 	return 0;

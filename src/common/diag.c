@@ -103,7 +103,8 @@ static void diag_line(enum diag_level level, const char *msg, size_t len)
 }
 
 /* Format into @msg (DIAG_MSG_MAX + 1 bytes): its length, cut with "..." when longer. */
-static size_t diag_format(char *msg, const char *fmt, va_list ap)
+static size_t __attribute__((format(printf, 2, 0)))
+diag_format(char *msg, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(msg, DIAG_MSG_MAX + 1, fmt, ap);
 

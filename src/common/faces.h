@@ -12,21 +12,4 @@ int tcpsnoop_main(int argc, char **argv);
 /* tcptop: TCP connections by bytes, every interval. */
 int tcptop_main(int argc, char **argv);
 
-struct packets_config;
-struct packets_loader;
-
-/*
- * Before anything is opened: 0, or -EPERM after saying why when the binary
- * runs set-user-ID or set-group-ID (exit EXIT_NOPERM then).
- */
-int packets_face__check_setid(const char *face);
-
-/*
- * The start tcpsnoop and tcptop share: privilege check, stop signals held
- * for the loop, the BPF side, owners of connections open at start.  Prints
- * its diagnostics prefixed by @face; NULL with *@rc the exit status on failure.
- */
-struct packets_loader *packets_face__open(const char *face, const struct packets_config *pk,
-					  int *rc);
-
 #endif

@@ -171,23 +171,24 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 				break;
 			case SRC_SIGNAL:
 				while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP)
-						cb->on_hangup(ctx);
-					else
+					if (si.ssi_signo == SIGHUP) {
+						if (cb->on_hangup)
+							cb->on_hangup(ctx);
+					} else
 						stop = 1;
 				}
 				break;
 			case SRC_TICK: {
-				int n;
+				int consumed;
 
 				if (read(tickfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					break;
-				n = ring_buffer__consume(rb);
+				consumed = ring_buffer__consume(rb);
 				cb->on_batch(ctx);
-				timer_arm(tickfd, n > 0 ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
+				timer_arm(tickfd, consumed > 0 ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
 				if (clock__mono_ns() >= next_housekeeping) {
 					next_housekeeping += HOUSEKEEPING_NS;
-					stop = cb->on_tick(ctx);
+					stop = cb->on_tick ? cb->on_tick(ctx) : 0;
 				}
 				break;
 			}

@@ -14,9 +14,9 @@ struct loop_callbacks {
 	int (*on_event)(void *ctx, void *data, size_t len);
 	/* After each drained batch of records: flush outputs. */
 	void (*on_batch)(void *ctx);
-	/* About once a second: loss counters, log file checks; nonzero stops the loop. */
+	/* About once a second (optional): loss counters, log file checks; nonzero stops the loop. */
 	int (*on_tick)(void *ctx);
-	/* SIGHUP: reopen outputs. */
+	/* SIGHUP (optional): reopen outputs. */
 	void (*on_hangup)(void *ctx);
 };
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* names.c - the names of the kernel's and our enumerations, for every format (see names.h). */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "lib/names.h"
 #include "snoop_abi.h"
@@ -84,4 +87,71 @@ const char *names__direction(int flags)
 	if (flags & SNOOP_SF_PASSIVE)
 		return "inbound";
 	return "unknown";
+}
+
+/* One row of the kinds table (snoop_abi.h) by kind value; NULL past it. */
+static const struct kind_names {
+	const char *option, *action, *label, *what;
+} * kind_row(int kind)
+{
+	static const struct kind_names rows[] = {
+#define KIND_ROW(name, value, option, action, label, what) \
+	[value] = { option, action, label, what },
+		SNOOP_KINDS(KIND_ROW)
+#undef KIND_ROW
+	};
+
+	if (kind <= 0 || kind >= (int)(sizeof(rows) / sizeof(rows[0])) || !rows[kind].option)
+		return NULL;
+	return &rows[kind];
+}
+
+const char *names__kind_option(int kind)
+{
+	return kind_row(kind) ? kind_row(kind)->option : NULL;
+}
+
+const char *names__kind_action(int kind)
+{
+	return kind_row(kind) ? kind_row(kind)->action : NULL;
+}
+
+const char *names__kind_label(int kind)
+{
+	return kind_row(kind) ? kind_row(kind)->label : NULL;
+}
+
+const char *names__kind_what(int kind)
+{
+	return kind_row(kind) ? kind_row(kind)->what : NULL;
+}
+
+uint32_t names__kind_option_mask(const char *option)
+{
+	uint32_t mask = 0;
+
+	for (int kind = 1; kind < 32; kind++)
+		if (names__kind_option(kind) && strcasecmp(option, names__kind_option(kind)) == 0)
+			mask |= 1u << kind;
+	return mask;
+}
+
+const char *names__kind_options(const char *sep)
+{
+	static char list[128];
+	size_t n = 0;
+
+	list[0] = '\0';
+	for (int kind = 1; kind < 32; kind++) {
+		const char *opt = names__kind_option(kind);
+
+		/* Kinds that share an option (reset) follow each other in the table. */
+		if (!opt || (kind > 1 && names__kind_option(kind - 1) &&
+			     strcmp(opt, names__kind_option(kind - 1)) == 0))
+			continue;
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? sep : "", opt);
+		if (n >= sizeof(list))
+			break;
+	}
+	return list;
 }

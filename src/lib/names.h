@@ -7,6 +7,8 @@
 #ifndef LIB_NAMES_H
 #define LIB_NAMES_H
 
+#include <stdint.h>
+
 /* "NO_SOCKET" for SNOOP_RST_NO_SOCKET; NULL past the list. */
 const char *names__reset_reason(int reason);
 
@@ -28,5 +30,17 @@ const char *names__closed_by(int closed_by);
 
 /* "outbound" (connected from here), "inbound" (accepted here) or "unknown". */
 const char *names__direction(int flags);
+
+/* The kinds table's columns for @kind (snoop_abi.h); NULL for no such kind. */
+const char *names__kind_option(int kind);
+const char *names__kind_action(int kind);
+const char *names__kind_label(int kind);
+const char *names__kind_what(int kind);
+
+/* The kinds an --events name selects (any case); 0 for no such name. */
+uint32_t names__kind_option_mask(const char *option);
+
+/* The --events names joined by @sep ("state,retransmit,..."), in table order. */
+const char *names__kind_options(const char *sep);
 
 #endif

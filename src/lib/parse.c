@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/names.h"
 #include "lib/parse.h"
 
 int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -189,22 +190,12 @@ int parse_state_name(const char *s, int *state)
 
 int parse_event_kind(const char *s, uint32_t *mask)
 {
-	static const struct {
-		const char *name;
-		uint32_t mask;
-	} kinds[] = {
-		{ "state", SNOOP_EV_STATE }, { "retransmit", SNOOP_EV_RETRANSMIT },
-		{ "reset", SNOOP_EV_RESET }, { "error", SNOOP_EV_ERROR },
-		{ "close", SNOOP_EV_CLOSE },
-	};
+	uint32_t m = s ? names__kind_option_mask(s) : 0;
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (s && strcasecmp(s, kinds[i].name) == 0) {
-			*mask = kinds[i].mask;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (!m)
+		return -EINVAL;
+	*mask = m;
+	return 0;
 }
 
 int parse_size(const char *s, uint64_t *out)

@@ -31,7 +31,7 @@ int parse_state_name(const char *s, int *state);
 /* The kernel's name of a TCP state ("SYN_SENT"), NULL when out of range. */
 const char *parse_state_kernel_name(int state);
 
-/* An event kind name of --events: state, retransmit, reset, error, close. */
+/* An event kind name of --events (the option column of SNOOP_KINDS), any case. */
 int parse_event_kind(const char *s, uint32_t *mask);
 
 /* A size with an optional K, M or G suffix (powers of 1024). */

@@ -12,7 +12,6 @@
 #include "packets/cli.h"
 #include "lib/parse.h"
 
-#define PID_MAX_LIMIT 4194304
 #define INTERVAL_MAX 86400ull
 #define COUNT_MAX 1000000000ull
 
@@ -138,7 +137,7 @@ enum cli_action cli_tcpsnoop__parse(int argc, char **argv, struct tcpsnoop_confi
 			if (parse_u64(optarg, PID_MAX_LIMIT, &v) || v == 0) {
 				snprintf(err, err_len,
 					 "invalid value '%s' for -p: expected a process ID "
-					 "(1-4194304)",
+					 "(1-" PID_MAX_LIMIT_TEXT ")",
 					 parse_quote(q, optarg));
 				return CLI_ERROR;
 			}

@@ -19,7 +19,9 @@
 #include "common/caps.h"
 #include "packets/cli.h"
 #include "common/exitcode.h"
+#include "common/face.h"
 #include "common/faces.h"
+#include "packets/face.h"
 #include "packets/fmt.h"
 #include "common/loop.h"
 #include "packets/loader.h"
@@ -36,9 +38,6 @@ struct tcpsnoop_app {
 	bool out_gone;		   /* the reader of standard output went away */
 	char line[TCPSNOOP_LINE_MAX];
 };
-
-/* Diagnostics: "tcpsnoop: ..." lines on stderr (diag.h). */
-#define say(...) diag_warn(__VA_ARGS__)
 
 /* One record: a row per wire segment of the packet. */
 static int on_event(void *ctx, void *data, size_t len)
@@ -71,8 +70,8 @@ static void on_batch(void *ctx)
 		return;
 	}
 	if (app->write_errors++ == 0)
-		say("writing to standard output failed: %s (%llu bytes dropped so far)",
-		    strerror(-err), (unsigned long long)sink__dropped_bytes(app->out));
+		diag_warn("writing to standard output failed: %s (%llu bytes dropped so far)",
+			  strerror(-err), (unsigned long long)sink__dropped_bytes(app->out));
 }
 
 /* Packet lines the kernel could not deliver since the last check, on stderr. */
@@ -83,14 +82,14 @@ static void report_losses(struct tcpsnoop_app *app)
 
 	/* A reader too slow for the stream: its lines were dropped, not waited for. */
 	if (dropped > app->dropped_reported && !app->out_gone)
-		say("%llu lines could not be written to standard output (reader too slow)",
-		    (unsigned long long)(dropped - app->dropped_reported));
+		diag_warn("%llu lines could not be written to standard output (reader too slow)",
+			  (unsigned long long)(dropped - app->dropped_reported));
 	app->dropped_reported = dropped;
 	if (lost <= app->lost_reported)
 		return;
 	on_batch(app); /* the lines before the gap first */
-	say("%llu packet lines lost (ring buffer full or runs skipped)",
-	    (unsigned long long)(lost - app->lost_reported));
+	diag_warn("%llu packet lines lost (ring buffer full or runs skipped)",
+		  (unsigned long long)(lost - app->lost_reported));
 	app->lost_reported = lost;
 }
 
@@ -103,55 +102,34 @@ static int on_tick(void *ctx)
 	return app->out_gone;
 }
 
-static void on_hangup(void *ctx)
-{
-	(void)ctx; /* no file to reopen: standard output only */
-}
-
 int tcpsnoop_main(int argc, char **argv)
 {
 	static const struct loop_callbacks callbacks = {
-		.on_event = on_event,
-		.on_batch = on_batch,
-		.on_tick = on_tick,
-		.on_hangup = on_hangup,
+		.on_event = on_event, .on_batch = on_batch, .on_tick = on_tick,
+		/* No on_hangup: there is no file to reopen, standard output only. */
 	};
 	struct tcpsnoop_app *app = calloc(1, sizeof(*app));
 	char err[256] = "";
-	int rc = EXIT_FAILURE_RUNTIME;
+	int rc;
 
 	if (!app)
 		return EXIT_FAILURE_RUNTIME;
 	diag__setup("tcpsnoop", false);
-	if (packets_face__check_setid("tcpsnoop")) {
-		rc = EXIT_NOPERM;
+	rc = face__check_setid(true);
+	if (rc)
 		goto out;
-	}
-	switch (cli_tcpsnoop__parse(argc, argv, &app->cfg, err, sizeof(err))) {
-	case CLI_HELP:
-		/* The original printed its usage on stderr; asking for it is no error here. */
-		cli_tcpsnoop__usage(stderr);
-		rc = EXIT_OK;
+	rc = packets_face__cli("tcpsnoop",
+			       cli_tcpsnoop__parse(argc, argv, &app->cfg, err, sizeof(err)), err,
+			       cli_tcpsnoop__usage);
+	if (rc >= 0)
 		goto out;
-	case CLI_VERSION:
-		printf("tcpsnoop (socket-snoop %s, libbpf %s)\n", SNOOP_VERSION,
-		       libbpf_version_string());
-		rc = EXIT_OK;
-		goto out;
-	case CLI_ERROR:
-		say("%s", err);
-		cli_tcpsnoop__usage(stderr);
-		rc = EXIT_USAGE;
-		goto out;
-	case CLI_RUN:
-		break;
-	}
+	rc = EXIT_FAILURE_RUNTIME;
 	app->out = sink__new_fd(STDOUT_FILENO, "standard output");
 	if (!app->out) {
-		say("out of memory");
+		diag_error("out of memory");
 		goto out;
 	}
-	app->pl = packets_face__open("tcpsnoop", &app->cfg.pk, &rc);
+	app->pl = packets_face__open(&app->cfg.pk, &rc);
 	if (!app->pl)
 		goto out;
 	app->mono_to_wall_ns = clock__mono_to_wall();
@@ -159,18 +137,7 @@ int tcpsnoop_main(int argc, char **argv)
 	sink__write(app->out, app->line,
 		    fmt_tcpsnoop_header(app->line, sizeof(app->line), app->cfg.columns));
 	on_batch(app);
-
-	rc = loop__run(packets_loader__ringbuf_fd(app->pl), 0, &callbacks, app);
-	if (rc < 0) {
-		say("event loop failed: %s", strerror(-rc));
-		rc = EXIT_FAILURE_RUNTIME;
-	} else {
-		rc = EXIT_OK;
-	}
-	on_batch(app);
-	/* A reader that stopped reading gets a moment at exit, not the power to hang us. */
-	if (!app->out_gone && sink__drain(app->out, 2000) == -EPIPE)
-		app->out_gone = true;
+	rc = packets_face__run(app->pl, &callbacks, app, app->out, &app->out_gone);
 	report_losses(app);
 out:
 	packets_loader__free(app->pl);

@@ -20,7 +20,9 @@
 #include "common/caps.h"
 #include "packets/cli.h"
 #include "common/exitcode.h"
+#include "common/face.h"
 #include "common/faces.h"
+#include "packets/face.h"
 #include "packets/fmt.h"
 #include "common/loop.h"
 #include "packets/loader.h"
@@ -47,9 +49,6 @@ struct tcptop_app {
 	size_t n_rows, cap_rows;
 	char line[TCPSNOOP_LINE_MAX];
 };
-
-/* Diagnostics: "tcptop: ..." lines on stderr (diag.h). */
-#define say(...) diag_warn(__VA_ARGS__)
 
 /* The 1-minute load average in hundredths (0 when /proc/loadavg cannot be read). */
 static uint64_t load_centi(void)
@@ -120,8 +119,8 @@ static void report(struct tcptop_app *app)
 	app->drain_err = 0;
 	err = packets_loader__drain(app->pl, keep_row, app);
 	if (err || app->drain_err)
-		say("cannot read the connection counters: %s",
-		    strerror(-(err ? err : app->drain_err)));
+		diag_warn("cannot read the connection counters: %s",
+			  strerror(-(err ? err : app->drain_err)));
 	/* An interval with no traffic has no rows, and qsort() may not be given NULL. */
 	if (app->n_rows > 1)
 		qsort(app->rows, app->n_rows, sizeof(*app->rows), row_cmp);
@@ -145,8 +144,8 @@ static void report(struct tcptop_app *app)
 
 	full = packets_loader__conn_full(app->pl);
 	if (full > app->conn_full_reported) {
-		say("%llu packets not counted: the connection table was full",
-		    (unsigned long long)(full - app->conn_full_reported));
+		diag_warn("%llu packets not counted: the connection table was full",
+			  (unsigned long long)(full - app->conn_full_reported));
 		app->conn_full_reported = full;
 	}
 }
@@ -174,74 +173,44 @@ static int on_tick(void *ctx)
 	return app->out_gone || (app->cfg.count && app->reports >= app->cfg.count);
 }
 
-static void on_hangup(void *ctx)
-{
-	(void)ctx;
-}
-
 int tcptop_main(int argc, char **argv)
 {
 	static const struct loop_callbacks callbacks = {
-		.on_event = on_event,
-		.on_batch = on_batch,
-		.on_tick = on_tick,
-		.on_hangup = on_hangup,
+		.on_event = on_event, .on_batch = on_batch, .on_tick = on_tick,
+		/* No on_hangup: there is no file to reopen, standard output only. */
 	};
 	struct tcptop_app *app = calloc(1, sizeof(*app));
 	struct packets_config pk = { .count_mode = true };
 	char err[256] = "";
-	int rc = EXIT_FAILURE_RUNTIME;
+	int rc;
 
 	if (!app)
 		return EXIT_FAILURE_RUNTIME;
 	diag__setup("tcptop", false);
-	if (packets_face__check_setid("tcptop")) {
-		rc = EXIT_NOPERM;
+	rc = face__check_setid(true);
+	if (rc)
 		goto out;
-	}
-	switch (cli_tcptop__parse(argc, argv, &app->cfg, err, sizeof(err))) {
-	case CLI_HELP:
-		cli_tcptop__usage(stderr);
-		rc = EXIT_OK;
+	rc = packets_face__cli("tcptop", cli_tcptop__parse(argc, argv, &app->cfg, err, sizeof(err)),
+			       err, cli_tcptop__usage);
+	if (rc >= 0)
 		goto out;
-	case CLI_VERSION:
-		printf("tcptop (socket-snoop %s, libbpf %s)\n", SNOOP_VERSION,
-		       libbpf_version_string());
-		rc = EXIT_OK;
-		goto out;
-	case CLI_ERROR:
-		say("%s", err);
-		cli_tcptop__usage(stderr);
-		rc = EXIT_USAGE;
-		goto out;
-	case CLI_RUN:
-		break;
-	}
+	rc = EXIT_FAILURE_RUNTIME;
 	app->out = sink__new_fd(STDOUT_FILENO, "standard output");
 	if (!app->out) {
-		say("out of memory");
+		diag_error("out of memory");
 		goto out;
 	}
 	pk.want_netns = app->cfg.id == TCPTOP_ID_ZONE;
-	app->pl = packets_face__open("tcptop", &pk, &rc);
+	app->pl = packets_face__open(&pk, &rc);
 	if (!app->pl)
 		goto out;
 	packets_loader__payload(app->pl, &app->payload_in, &app->payload_out);
 	sink__write(app->out, "Tracing... Please wait.\n", 24);
 	sink__flush(app->out);
-
-	rc = loop__run(packets_loader__ringbuf_fd(app->pl), 0, &callbacks, app);
-	if (rc < 0) {
-		say("event loop failed: %s", strerror(-rc));
-		rc = EXIT_FAILURE_RUNTIME;
-	} else {
-		rc = EXIT_OK;
-	}
-	/* A reader that stopped reading gets a moment at exit, not the power to hang us. */
-	if (!app->out_gone && sink__drain(app->out, 2000) != -EPIPE &&
-	    sink__dropped_lines(app->out))
-		say("%llu lines could not be written to standard output (reader too slow)",
-		    (unsigned long long)sink__dropped_lines(app->out));
+	rc = packets_face__run(app->pl, &callbacks, app, app->out, &app->out_gone);
+	if (!app->out_gone && sink__dropped_lines(app->out))
+		diag_warn("%llu lines could not be written to standard output (reader too slow)",
+			  (unsigned long long)sink__dropped_lines(app->out));
 out:
 	packets_loader__free(app->pl);
 	sink__free(app->out);

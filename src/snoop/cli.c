@@ -6,11 +6,11 @@
 #include <sys/socket.h>
 
 #include "snoop/cli.h"
+#include "lib/names.h"
 #include "lib/parse.h"
 #include "common/target.h"
 
 #define DEFAULT_LOG_PATH "/var/log/socket_monitor.log"
-#define PID_MAX_LIMIT 4194304
 #define DURATION_MAX (10ull * 365 * 24 * 3600)
 #define RINGBUF_MIN_BYTES (64u << 10)
 #define RINGBUF_MAX_BYTES (1u << 30)
@@ -80,9 +80,10 @@ void cli_snoop__usage(FILE *out)
 	      "      --no-log-file       console only\n"
 	      "  -q, --quiet             no events on the console\n"
 	      "      --no-report         no lifecycle report at exit\n"
-	      " Events\n"
-	      "  -e, --events=LIST       event kinds: state,retransmit,reset,error,close\n"
-	      "                          (default: all)\n"
+	      " Events\n",
+	      out);
+	fprintf(out, "  -e, --events=LIST       event kinds: %s\n", names__kind_options(","));
+	fputs("                          (default: all)\n"
 	      " Filters (run in the kernel; options AND, values of one option OR)\n"
 	      "  -p, --pid=PID[,...]     sockets owned by these processes\n"
 	      "  -n, --comm=NAME[,...]   sockets owned by these command names\n"
@@ -126,6 +127,16 @@ void cli_snoop__usage(FILE *out)
 	      "74 an output cannot be opened, 77 not enough privilege, 1 other failure.\n"
 	      "Signals: SIGINT/SIGTERM stop and print the report, SIGHUP reopens the log file.\n",
 	      out);
+}
+
+bool cli_snoop__wants_json(int argc, char **argv)
+{
+	bool json = false;
+
+	/* Up to "--": after it every word is an operand (and a usage error). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		json |= !strcmp(argv[i], "-j") || !strcmp(argv[i], "--json");
+	return json;
 }
 
 /* True for "--NAME=VALUE" where --NAME is an option without a value (--quiet=1). */
@@ -232,9 +243,11 @@ static int item_event(const char *item, void *vctx)
 /* What a bad value of each list option should have been, for the error message. */
 static const char *expected(int opt)
 {
+	static char kinds[160];
+
 	switch (opt) {
 	case 'p':
-		return "a process ID (1-4194304)";
+		return "a process ID (1-" PID_MAX_LIMIT_TEXT ")";
 	case 'u':
 		return "a user ID";
 	case 'n':
@@ -252,7 +265,8 @@ static const char *expected(int opt)
 	case 's':
 		return "a TCP state name (ESTABLISHED, SYN_SENT, ...)";
 	case 'e':
-		return "an event kind (state, retransmit, reset, error, close)";
+		snprintf(kinds, sizeof(kinds), "an event kind (%s)", names__kind_options(", "));
+		return kinds;
 	case 'd':
 		return "a number of seconds greater than 0";
 	case 'b':
@@ -482,8 +496,7 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 	if (version)
 		return CLI_VERSION;
 	if (!f->kinds_mask)
-		f->kinds_mask = SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET |
-				SNOOP_EV_ERROR | SNOOP_EV_CLOSE;
+		f->kinds_mask = SNOOP_EV_ALL;
 	if (no_log) {
 		cfg->log_path = NULL;
 		cfg->log_path_explicit = false;

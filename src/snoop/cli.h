@@ -20,6 +20,12 @@ enum cli_action {
 enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 				 struct snoop_config *cfg, char *err, size_t err_len);
 
+/*
+ * Whether -j or --json stands on its own among @argv: looked at before
+ * parsing, so that even a usage error is written as JSON.
+ */
+bool cli_snoop__wants_json(int argc, char **argv);
+
 /* The --help text. */
 void cli_snoop__usage(FILE *out);
 

@@ -2,6 +2,7 @@
 /* fmt_json.c - JSON Lines, ECS-shaped (see fmt_json.h and docs/json-schema.md). */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "snoop/fmt_json.h"
@@ -116,22 +117,16 @@ void fmt_json_endpoints(struct json *j, const uint8_t laddr[SNOOP_ADDR_LEN], uin
 
 static struct json_word json_action(int kind)
 {
-	switch (kind) {
-	case SNOOP_KIND_STATE:
-		return JSON_WORD("state_change");
-	case SNOOP_KIND_RETRANSMIT:
-		return JSON_WORD("retransmit");
-	case SNOOP_KIND_RESET_SENT:
-		return JSON_WORD("reset_sent");
-	case SNOOP_KIND_RESET_RECV:
-		return JSON_WORD("reset_received");
-	case SNOOP_KIND_ERROR:
-		return JSON_WORD("connect_error");
-	case SNOOP_KIND_CLOSE:
-		return JSON_WORD("close");
-	default:
+	/* From the kinds table (snoop_abi.h), with lengths known at compile time. */
+	static const struct json_word actions[] = {
+#define KIND_ACTION(name, value, option, action, ...) [value] = JSON_WORD(action),
+		SNOOP_KINDS(KIND_ACTION)
+#undef KIND_ACTION
+	};
+
+	if (kind <= 0 || kind >= (int)(sizeof(actions) / sizeof(actions[0])) || !actions[kind].s)
 		return JSON_WORD("unknown");
-	}
+	return actions[kind];
 }
 
 /* The symbolic errno name for error.code ("ECONNREFUSED"); NULL when glibc has none. */
@@ -252,7 +247,7 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 	if (e->kind == SNOOP_KIND_CLOSE)
 		p = PUT_U64(p, ",\"duration\":", e->close.duration_ns);
 	p = JSON_PUT(p, "},\"network\":{\"transport\":\"tcp\",\"type\":");
-	p = e->family == 10 ? JSON_PUT(p, "\"ipv6\"") : JSON_PUT(p, "\"ipv4\"");
+	p = e->family == AF_INET6 ? JSON_PUT(p, "\"ipv6\"") : JSON_PUT(p, "\"ipv4\"");
 	if (e->flags & SNOOP_SF_ACTIVE)
 		p = JSON_PUT(p, ",\"direction\":\"egress\"");
 	else if (e->flags & SNOOP_SF_PASSIVE)
@@ -287,8 +282,8 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 		p = PUT_U64(p, ",\"cgroup_id\":", e->owner.cgroup_id);
 	switch (e->kind) {
 	case SNOOP_KIND_RETRANSMIT:
-		p = e->detail == 1 ? JSON_PUT(p, ",\"synack\":true") :
-				     JSON_PUT(p, ",\"synack\":false");
+		p = e->detail == SNOOP_RETRANSMIT_SYNACK ? JSON_PUT(p, ",\"synack\":true") :
+							   JSON_PUT(p, ",\"synack\":false");
 		break;
 	case SNOOP_KIND_RESET_SENT:
 		if (e->detail)

@@ -41,22 +41,9 @@ static void fmt_errno(struct strbuf *sb, int err)
 /* The label that starts each kind of event line. */
 static const char *fmt_log_label(int kind)
 {
-	switch (kind) {
-	case SNOOP_KIND_STATE:
-		return "State Change:";
-	case SNOOP_KIND_RETRANSMIT:
-		return "Retransmit:";
-	case SNOOP_KIND_RESET_SENT:
-		return "Reset Sent:";
-	case SNOOP_KIND_RESET_RECV:
-		return "Reset Received:";
-	case SNOOP_KIND_ERROR:
-		return "Connection Failed:";
-	case SNOOP_KIND_CLOSE:
-		return "Connection Summary:";
-	default:
-		return "Unknown Event:";
-	}
+	const char *label = names__kind_label(kind);
+
+	return label ? label : "Unknown Event:";
 }
 
 /* " SRC=... DST=... PID=... COMM=..." shared by every event line. */

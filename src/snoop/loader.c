@@ -55,9 +55,9 @@ static const struct prog_spec prog_specs[] = {
 	  SKIP_LOSES_EVENT },
 	{ "handle_retransmit_synack", "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false,
 	  false, SKIP_LOSES_EVENT },
-	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET, false, false,
+	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET_SENT, false, false,
 	  SKIP_LOSES_EVENT },
-	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET, false, false,
+	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET_RECV, false, false,
 	  SKIP_LOSES_EVENT },
 	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false,
 	  SKIP_LOSES_EVENT },
@@ -113,7 +113,8 @@ static int libbpf_verbose;
  * libbpf's own messages are noise unless -v was given (its debug messages
  * unless -v -v); then they are diagnostics like ours (JSON with --json).
  */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+static int __attribute__((format(printf, 2, 0)))
+libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (libbpf_verbose < (level == LIBBPF_DEBUG ? 2 : 1))
 		return 0;
@@ -124,7 +125,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-static void set_error(struct loader_error *err, int code, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+set_error(struct loader_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -259,15 +261,11 @@ static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, 
 	ro->kinds_mask = f->kinds_mask;
 	ro->states_mask = f->states_mask;
 	ro->all_addresses = f->all_addresses;
+	/* Each guard from its row of SNOOP_FILTERS, as the BPF side declares them. */
+#define SNOOP_FILTER_SET(name, scope, on) ro->filter_##name = (on);
+	SNOOP_FILTERS(SNOOP_FILTER_SET)
+#undef SNOOP_FILTER_SET
 	ro->family_only = f->family;
-	ro->filter_pid = f->n_pids > 0;
-	ro->filter_uid = f->n_uids > 0;
-	ro->filter_comm = f->n_comms > 0;
-	ro->filter_lport = f->lport;
-	ro->filter_rport = f->rport;
-	ro->filter_laddr = f->n_laddrs > 0;
-	ro->filter_raddr = f->n_raddrs > 0;
-	ro->filter_cgroup = f->cgroup_path != NULL;
 	ro->cgroup_id = f->cgroup_id;
 	ro->cgroup_level = f->cgroup_level;
 	ro->netns_only = f->netns;
@@ -499,8 +497,7 @@ static const char *build_works(enum attach_mode mode)
 	struct loader_error err;
 	struct loader *l;
 
-	cfg.filter.kinds_mask = SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET |
-				SNOOP_EV_ERROR | SNOOP_EV_CLOSE;
+	cfg.filter.kinds_mask = SNOOP_EV_ALL;
 	l = loader__new(&cfg, &err);
 	loader__free(l);
 	return l ? "yes" : "no";

@@ -19,9 +19,10 @@
 #include "snoop/cli.h"
 #include "common/diag.h"
 #include "common/exitcode.h"
+#include "common/face.h"
 #include "common/faces.h"
 #include "snoop/fmt_log.h"
-#include "snoop/fmt_json.h"
+#include "snoop/output.h"
 #include "snoop/lifecycle.h"
 #include "snoop/loader.h"
 #include "common/loop.h"
@@ -35,6 +36,7 @@
 
 struct snoop_app {
 	struct snoop_config cfg;
+	const struct output_format *fmt; /* chosen once from the options */
 	struct loader *loader;
 	struct sink *console; /* NULL with --quiet or once its reader is gone */
 	struct sink *logfile; /* NULL with --no-log-file */
@@ -78,11 +80,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	app->received++;
 	wall = e->ts_ns + (uint64_t)app->mono_to_wall_ns;
-	if (app->cfg.json)
-		emit(app, app->line,
-		     fmt_json_event(app->line, sizeof(app->line), e, wall, ++app->sequence));
-	else
-		emit(app, app->line, fmt_log_event(app->line, sizeof(app->line), e, wall));
+	emit(app, app->line,
+	     app->fmt->event(app->line, sizeof(app->line), e, wall, ++app->sequence));
 	/* The table serves the report and -v's gap count: no work per event without them. */
 	if (e->kind == SNOOP_KIND_STATE && (app->cfg.report || app->cfg.verbose)) {
 		int gap = lifecycle__add(app->lc, e, wall);
@@ -174,13 +173,9 @@ static void report_losses(struct snoop_app *app)
 	report_outputs_dropped(app);
 	if (lost <= app->lost_reported)
 		return;
-	if (app->cfg.json)
-		emit(app, app->line,
-		     fmt_json_lost(app->line, sizeof(app->line), count, clock__wall_ns(),
-				   ++app->sequence));
-	else
-		emit(app, app->line,
-		     fmt_log_lost(app->line, sizeof(app->line), count, clock__wall_ns()));
+	emit(app, app->line,
+	     app->fmt->lost(app->line, sizeof(app->line), count, clock__wall_ns(),
+			    ++app->sequence));
 	app->lost_reported = lost;
 	on_batch(app);
 }
@@ -296,10 +291,7 @@ static void print_report(struct snoop_app *app, uint64_t deadline_ns)
 		f = stdout;
 		fflush(stdout);
 	}
-	if (app->cfg.json)
-		lifecycle__report_json(app->lc, f, clock__wall_ns());
-	else
-		lifecycle__report(app->lc, f);
+	app->fmt->report(app->lc, f, clock__wall_ns());
 	if (f == stdout) {
 		fflush(stdout);
 		return;
@@ -316,80 +308,74 @@ static void print_version(int verbose)
 		loader__print_features(stdout);
 }
 
-int snoop_main(int argc, char **argv)
+/* Options into app->cfg, and the format they ask for.  -1 to run, else the exit status. */
+static int snoop_options(struct snoop_app *app, int argc, char **argv)
 {
-	static const struct loop_callbacks callbacks = {
-		.on_event = on_event,
-		.on_batch = on_batch,
-		.on_tick = on_tick,
-		.on_hangup = on_hangup,
-	};
-	struct snoop_app *app = calloc(1, sizeof(*app));
-	struct loader_error lerr = {};
 	char err[512];
-	int rc = EXIT_FAILURE_RUNTIME;
-	bool json = false;
+	enum cli_action action;
+	int rc;
 
-	if (!app)
-		return EXIT_FAILURE_RUNTIME;
 	/* Known before parsing so that even a usage error is reported as JSON. */
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		json |= !strcmp(argv[i], "-j") || !strcmp(argv[i], "--json");
-	diag__setup("socket-snoop", json);
-	/* Before anything is opened: a set-id copy must not lend its owner's rights. */
-	if (caps__check_setid()) {
-		error("refusing to run set-user-ID or set-group-ID (real uid %u, effective uid %u): "
-		      "run as root or grant CAP_BPF and CAP_PERFMON instead",
-		      (unsigned int)getuid(), (unsigned int)geteuid());
-		rc = EXIT_NOPERM;
-		goto out;
-	}
-	switch (cli_snoop__parse(argc, argv, getenv("SOCKET_SNOOP_LOG"), &app->cfg, err,
-				 sizeof(err))) {
+	diag__setup("socket-snoop", cli_snoop__wants_json(argc, argv));
+	rc = face__check_setid(false);
+	if (rc)
+		return rc;
+	action = cli_snoop__parse(argc, argv, getenv("SOCKET_SNOOP_LOG"), &app->cfg, err,
+				  sizeof(err));
+	app->fmt = output_format__get(app->cfg.json);
+	switch (action) {
 	case CLI_HELP:
 		cli_snoop__usage(stdout);
-		rc = EXIT_OK;
-		goto out;
+		return EXIT_OK;
 	case CLI_VERSION:
 		print_version(app->cfg.verbose);
-		rc = EXIT_OK;
-		goto out;
+		return EXIT_OK;
 	case CLI_ERROR:
 		/* -j may have come inside a cluster (-qj) before the bad value. */
-		diag__setup("socket-snoop", json || app->cfg.json);
+		if (app->cfg.json)
+			diag__setup("socket-snoop", true);
 		error("%s", err);
 		if (!diag__json())
 			fputs("Try 'socket-snoop --help' for more information.\n", stderr);
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	case CLI_RUN:
 		break;
 	}
-	if (caps__check_bpf(false, err, sizeof(err))) {
-		error("not enough privilege (missing %s): run as root, or grant CAP_BPF and "
-		      "CAP_PERFMON (CAP_SYS_ADMIN stands for both)",
-		      err);
-		rc = EXIT_NOPERM;
-		goto out;
-	}
+	diag__setup("socket-snoop", app->fmt->json_diagnostics);
+	return -1;
+}
+
+/* The log file, the console and the report's table.  0, or the exit status. */
+static int snoop_open_outputs(struct snoop_app *app)
+{
 	/* A reader that goes away must not kill us: write() reports EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
-	if (open_log_file(app)) {
-		rc = EXIT_CANTCREAT;
-		goto out;
-	}
+	if (open_log_file(app))
+		return EXIT_CANTCREAT;
 	if (!app->cfg.quiet)
 		app->console = sink__new_fd(STDOUT_FILENO, "standard output");
 	app->lc = lifecycle__new(REPORT_MAX_CONNS);
 	if (!app->lc || (!app->cfg.quiet && !app->console)) {
 		error("out of memory");
-		goto out;
+		return EXIT_FAILURE_RUNTIME;
 	}
+	return EXIT_OK;
+}
+
+/*
+ * Load and attach the programs, then (after attach: a socket created
+ * meanwhile is seen by the programs instead) find the connections open at
+ * start.  0, or the exit status.
+ */
+static int snoop_attach(struct snoop_app *app)
+{
+	struct loader_error lerr = {};
+	struct snapshot_stats st;
+
 	app->loader = loader__new(&app->cfg, &lerr);
 	if (!app->loader) {
 		error("%s", lerr.msg);
-		rc = lerr.exit_code;
-		goto out;
+		return lerr.exit_code;
 	}
 	for (int i = 0; loader__unavailable(app->loader, i); i++)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
@@ -397,93 +383,116 @@ int snoop_main(int argc, char **argv)
 	app->mono_to_wall_ns = clock__mono_to_wall();
 	if (loader__fallback_reason(app->loader))
 		warn("using raw tracepoints: %s", loader__fallback_reason(app->loader));
-	/* After attach: a socket created meanwhile is seen by the programs instead. */
 	if (loader__mode(app->loader) == ATTACH_RAW_TP) {
 		warn("raw tracepoints: connections open at start are not attributed");
-	} else {
-		struct snapshot_stats st;
-		int err = snapshot__run(loader__owner_map_fd(app->loader), &app->cfg.filter,
-					clock__mono_ns(), on_snapshot, app, &st);
+		return EXIT_OK;
+	}
+	face__snapshot_said(snapshot__run(loader__owner_map_fd(app->loader), &app->cfg.filter,
+					  clock__mono_ns(), on_snapshot, app, &st),
+			    &st, app->cfg.verbose);
+	return EXIT_OK;
+}
 
-		if (err)
-			warn("cannot look for connections open at start: %s", strerror(-err));
-		else if (st.denied && !caps__can_inspect_processes())
-			warn("could not take the sockets of %u processes (CAP_SYS_PTRACE and "
-			     "CAP_DAC_READ_SEARCH needed): "
-			     "their connections open at start are not attributed",
-			     st.denied);
-		if (app->cfg.verbose)
-			info("%u TCP sockets were open at start", st.sockets);
-	}
-	/*
-	 * Attached, outputs open, snapshot taken: nothing left needs a capability
-	 * (SIGHUP reopens the log file as the same uid, without CAP_DAC_OVERRIDE).
-	 */
-	rc = caps__drop(loader__ringbuf_fd(app->loader));
-	if (rc) {
-		error("cannot drop capabilities: %s", strerror(-rc));
-		rc = EXIT_FAILURE_RUNTIME;
-		goto out;
-	}
+/*
+ * After the loop: what is still queued, the report (a console reader that
+ * stopped reading must not keep us from exiting), what the outputs dropped.
+ */
+static void snoop_finish(struct snoop_app *app)
+{
+	uint64_t deadline = clock__mono_ns() + EXIT_DRAIN_MS * 1000000ull;
+
+	info("Stopping monitoring...");
+	report_losses(app);
+	on_batch(app);
+	console_put(app, "", 0, deadline);
+	if (app->cfg.report)
+		print_report(app, deadline);
+	/* Up to the end, before the statistics that close stderr. */
+	report_outputs_dropped(app);
+}
+
+/*
+ * -v: the loss count by cause, and a cross-check of it: transitions missing
+ * between two events of one connection that the report kept (with filters
+ * or evictions a lower bound, and a lost close can hide one).
+ */
+static void say_counts(const struct snoop_app *app)
+{
+	struct loader_counts c;
+
+	loader__counts(app->loader, &c);
+	info("Lost by cause: ring buffer full %llu, skipped runs not recovered %llu, "
+	     "transitions made without running the programs %llu",
+	     (unsigned long long)c.ring_full, (unsigned long long)c.skipped,
+	     (unsigned long long)c.undelivered);
+	info("Transitions recovered from nested runs: %llu", (unsigned long long)c.recovered);
+	info("Owner updates skipped in nested runs: %llu",
+	     (unsigned long long)c.owner_updates_skipped);
+	info("Gaps seen in connections: %llu", (unsigned long long)app->gaps);
+}
+
+/* The last line on stderr; lines an output dropped only when some were, so its old form stays. */
+static void say_summary(const struct snoop_app *app)
+{
+	char dropped[96] = "";
+	int n = 0;
+
+	if (console_dropped(app))
+		n = snprintf(dropped, sizeof(dropped), " DROPPED_CONSOLE=%llu",
+			     (unsigned long long)console_dropped(app));
+	if (logfile_dropped(app))
+		snprintf(dropped + n, sizeof(dropped) - (size_t)n, " DROPPED_LOGFILE=%llu",
+			 (unsigned long long)logfile_dropped(app));
+	info("Summary: RECEIVED=%llu LOST=%llu%s", (unsigned long long)app->received,
+	     (unsigned long long)app->lost_reported, dropped);
+}
+
+/* Monitor until stopped; the exit status. */
+static int snoop_run(struct snoop_app *app)
+{
+	static const struct loop_callbacks callbacks = {
+		.on_event = on_event,
+		.on_batch = on_batch,
+		.on_tick = on_tick,
+		.on_hangup = on_hangup,
+	};
+	int err;
+
 	if (app->logfile)
 		info("Monitoring socket connections. Logs will be written to %s",
 		     sink__name(app->logfile));
 	else
 		info("Monitoring socket connections. No log file.");
+	err = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app);
+	if (err < 0)
+		error("event loop failed: %s", strerror(-err));
+	snoop_finish(app);
+	if (app->cfg.verbose)
+		say_counts(app);
+	say_summary(app);
+	return err < 0 ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+}
 
-	rc = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app);
-	if (rc < 0) {
-		error("event loop failed: %s", strerror(-rc));
-		rc = EXIT_FAILURE_RUNTIME;
-	} else {
-		rc = EXIT_OK;
-	}
-	info("Stopping monitoring...");
-	report_losses(app);
-	on_batch(app);
-	{
-		/* A console reader that stopped reading must not keep us from exiting. */
-		uint64_t deadline = clock__mono_ns() + EXIT_DRAIN_MS * 1000000ull;
+int snoop_main(int argc, char **argv)
+{
+	struct snoop_app *app = calloc(1, sizeof(*app));
+	int rc;
 
-		console_put(app, "", 0, deadline);
-		if (app->cfg.report)
-			print_report(app, deadline);
-	}
-	/* What the outputs dropped up to the end, before the statistics that close stderr. */
-	report_outputs_dropped(app);
-	/*
-	 * A cross-check of the loss count: transitions missing between two
-	 * events of one connection that the report kept (-v only: with
-	 * filters or evictions it is a lower bound, and a lost close can hide one).
-	 */
-	if (app->cfg.verbose) {
-		struct loader_counts c;
-
-		loader__counts(app->loader, &c);
-		info("Lost by cause: ring buffer full %llu, skipped runs not recovered %llu, "
-		     "transitions made without running the programs %llu",
-		     (unsigned long long)c.ring_full, (unsigned long long)c.skipped,
-		     (unsigned long long)c.undelivered);
-		info("Transitions recovered from nested runs: %llu",
-		     (unsigned long long)c.recovered);
-		info("Owner updates skipped in nested runs: %llu",
-		     (unsigned long long)c.owner_updates_skipped);
-		info("Gaps seen in connections: %llu", (unsigned long long)app->gaps);
-	}
-	{
-		/* Lines an output dropped, only when some were: the summary's old form stays. */
-		char dropped[96] = "";
-		int n = 0;
-
-		if (console_dropped(app))
-			n = snprintf(dropped, sizeof(dropped), " DROPPED_CONSOLE=%llu",
-				     (unsigned long long)console_dropped(app));
-		if (logfile_dropped(app))
-			snprintf(dropped + n, sizeof(dropped) - (size_t)n, " DROPPED_LOGFILE=%llu",
-				 (unsigned long long)logfile_dropped(app));
-		info("Summary: RECEIVED=%llu LOST=%llu%s", (unsigned long long)app->received,
-		     (unsigned long long)app->lost_reported, dropped);
-	}
+	if (!app)
+		return EXIT_FAILURE_RUNTIME;
+	rc = snoop_options(app, argc, argv);
+	if (rc >= 0)
+		goto out; /* --help, --version, a usage error */
+	rc = face__check_bpf(false);
+	if (!rc)
+		rc = snoop_open_outputs(app);
+	if (!rc)
+		rc = snoop_attach(app);
+	/* Attached, outputs open, snapshot taken: nothing left needs a capability. */
+	if (!rc)
+		rc = face__drop_privileges(loader__ringbuf_fd(app->loader));
+	if (!rc)
+		rc = snoop_run(app);
 out:
 	loader__free(app->loader);
 	lifecycle__free(app->lc);

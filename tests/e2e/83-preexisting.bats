@@ -195,3 +195,44 @@ open_paused() {
 	assert_none " SRC=${S_EP[b]} "
 	assert_none "COMM=sshd"
 }
+
+@test "a namespace holding 2,000 TCP sockets (read through sock_diag): directions and owners of connections open at start, and of one accepted after start" {
+	# Over 1,000 TCP sockets in a namespace, the start-up snapshot reads them all with
+	# one sock_diag dump instead of asking each socket: the server's namespace gets
+	# 2,000 (bench/holdconns, loopback, outside the --laddr filter), the client's has
+	# only the conversation's, so each connection has one end found either way.
+	cc -O2 -o "$T/holdconns" "$E2E_ROOT/bench/holdconns.c" || e2e_fail "cannot build bench/holdconns"
+	ip netns exec "$NS_S" "$T/holdconns" -n 2000 -t 60 >"$T/hold.out" 2>&1 &
+	E2E_PIDS+=("$!")
+	wait_line "$T/hold.out" "$LINE_TIMEOUT" "ready sockets=2000 " || e2e_fail "holdconns not ready"
+	open_paused a 8836 --recv 300 --send 200 -- --send 300 --recv 200
+	srv_start b 4 8837 --recv 100 --send 50
+	snoop_start "${ISOLATE[@]}" "${MON[@]}"
+	release "${SPID[a]}"
+	release "${CPID[a]}"
+	cli_wait a
+	srv_wait a
+	await_closed a
+	cli_run b b --send 100 --recv 50
+	srv_wait b
+	await_closed b
+	settle
+	snoop_stop
+
+	assert_summary "${C_EP[a]}" "${S_EP[a]}" "${CPID[a]}" snoop-cli \
+		SENT=300 RECEIVED=200 RETRANS=0 DIRECTION=outbound CLOSED_BY=local
+	assert_summary "${S_EP[a]}" "${C_EP[a]}" "${SPID[a]}" snoop-srv \
+		SENT=200 RECEIVED=300 RETRANS=0 DIRECTION=inbound CLOSED_BY=remote
+	assert_summary "${S_EP[b]}" "${C_EP[b]}" "${SPID[b]}" snoop-srv \
+		SENT=50 RECEIVED=100 DIRECTION=inbound CLOSED_BY=remote
+	assert_conn "${S_EP[a]}" 0.0.0.0:0 "${SPID[a]}" snoop-srv CLOSE
+	# Found at start and marked: both ends of a and the two listeners, nothing else.
+	local end first
+	for end in "${C_EP[a]} ${S_EP[a]}" "${S_EP[a]} ${C_EP[a]}"; do
+		# shellcheck disable=SC2086 # two endpoints
+		first=$(report_block $end | head -n 1)
+		[[ $first =~ ^\ \ $TS_RE:\ Connection\ Established\ \(seen\ at\ start\)$ ]] ||
+			e2e_fail "first report line of $end: '$first'"
+	done
+	assert_eq "marked report lines" "$(grep -cF ' (seen at start)' "$T/mon.out")" 4
+}

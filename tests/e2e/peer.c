@@ -82,7 +82,7 @@ struct peer_opts {
 };
 
 /* Print one protocol line and flush it: the suite polls the output file. */
-static void say(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -52,8 +52,8 @@ static enum cli_action parse_env(struct run *r, const char *env, ...)
 	return cli_snoop__parse(argc, r->argv, env, &r->cfg, r->err, sizeof(r->err));
 }
 
-#define parse(r, ...) parse_env((r), NULL, __VA_ARGS__, NULL)
-#define parse_none(r) parse_env((r), NULL, NULL)
+#define parse(r, ...) parse_env((r), NULL, __VA_ARGS__, (char *)NULL)
+#define parse_none(r) parse_env((r), NULL, (char *)NULL)
 
 /* A usage error whose message is exactly @msg. */
 #define assert_usage_error(msg, ...)                                 \
@@ -370,8 +370,9 @@ static void test_defaults(void **state)
 	assert_int_equal(f->family, 0);
 	assert_int_equal(f->states_mask, 0);
 	/* DESIGN.md: --events defaults to all kinds. */
-	assert_int_equal(f->kinds_mask, SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET |
-						SNOOP_EV_ERROR | SNOOP_EV_CLOSE);
+	assert_int_equal(f->kinds_mask, SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET_SENT |
+						SNOOP_EV_RESET_RECV | SNOOP_EV_ERROR |
+						SNOOP_EV_CLOSE);
 	assert_null(f->cgroup_path);
 	assert_int_equal(f->cgroup_id, 0);
 	assert_int_equal(f->netns, 0);
@@ -522,8 +523,9 @@ static void test_family_duration_buffer_events(void **state)
 	assert_int_equal(r->cfg.ringbuf_bytes, 4u << 20);
 	assert_int_equal(r->cfg.filter.kinds_mask, SNOOP_EV_STATE);
 	assert_int_equal(parse(r, "--events=retransmit,CLOSE", "-e", "reset"), CLI_RUN);
-	assert_int_equal(r->cfg.filter.kinds_mask,
-			 SNOOP_EV_RETRANSMIT | SNOOP_EV_CLOSE | SNOOP_EV_RESET);
+	assert_int_equal(r->cfg.filter.kinds_mask, SNOOP_EV_RETRANSMIT | SNOOP_EV_CLOSE |
+							   SNOOP_EV_RESET_SENT |
+							   SNOOP_EV_RESET_RECV);
 	assert_int_equal(parse(r, "--ipv6", "--duration=315360000", "--buffer-size=64K"), CLI_RUN);
 	assert_int_equal(r->cfg.filter.family, AF_INET6);
 	assert_int_equal(r->cfg.duration_s, 315360000);
@@ -567,7 +569,7 @@ static void test_no_log_file_gives_null_path(void **state)
 	assert_int_equal(parse(r, "--no-log-file"), CLI_RUN);
 	assert_null(r->cfg.log_path);
 	assert_false(r->cfg.log_path_explicit);
-	assert_int_equal(parse_env(r, "/tmp/env.log", "--no-log-file", NULL), CLI_RUN);
+	assert_int_equal(parse_env(r, "/tmp/env.log", "--no-log-file", (char *)NULL), CLI_RUN);
 	assert_null(r->cfg.log_path);
 	assert_false(r->cfg.log_path_explicit);
 }
@@ -576,11 +578,11 @@ static void test_env_log_is_explicit(void **state)
 {
 	struct run *r = *state;
 
-	assert_int_equal(parse_env(r, "/tmp/env.log", NULL), CLI_RUN);
+	assert_int_equal(parse_env(r, "/tmp/env.log", (char *)NULL), CLI_RUN);
 	assert_string_equal(r->cfg.log_path, "/tmp/env.log");
 	assert_true(r->cfg.log_path_explicit);
 	/* An empty $SOCKET_SNOOP_LOG is unset. */
-	assert_int_equal(parse_env(r, "", NULL), CLI_RUN);
+	assert_int_equal(parse_env(r, "", (char *)NULL), CLI_RUN);
 	assert_string_equal(r->cfg.log_path, "/var/log/socket_monitor.log");
 	assert_false(r->cfg.log_path_explicit);
 }
@@ -589,10 +591,11 @@ static void test_log_file_option_wins_over_env(void **state)
 {
 	struct run *r = *state;
 
-	assert_int_equal(parse_env(r, "/tmp/env.log", "-o", "/tmp/opt.log", NULL), CLI_RUN);
+	assert_int_equal(parse_env(r, "/tmp/env.log", "-o", "/tmp/opt.log", (char *)NULL), CLI_RUN);
 	assert_string_equal(r->cfg.log_path, "/tmp/opt.log");
 	assert_true(r->cfg.log_path_explicit);
-	assert_int_equal(parse_env(r, "/tmp/env.log", "--log-file=/tmp/opt2.log", NULL), CLI_RUN);
+	assert_int_equal(parse_env(r, "/tmp/env.log", "--log-file=/tmp/opt2.log", (char *)NULL),
+			 CLI_RUN);
 	assert_string_equal(r->cfg.log_path, "/tmp/opt2.log");
 	assert_true(r->cfg.log_path_explicit);
 	assert_int_equal(parse(r, "--log-file", "/var/log/socket_monitor.log"), CLI_RUN);
@@ -629,13 +632,17 @@ static void test_packet_faces_take_long_help_and_version(void **state)
 	char err[256];
 
 	for (int top = 0; top <= 1; top++) {
-		assert_int_equal(parse_packets(top, err, sizeof(err), "--help", NULL), CLI_HELP);
-		assert_int_equal(parse_packets(top, err, sizeof(err), "-h", NULL), CLI_HELP);
-		assert_int_equal(parse_packets(top, err, sizeof(err), "--version", NULL),
+		assert_int_equal(parse_packets(top, err, sizeof(err), "--help", (char *)NULL),
+				 CLI_HELP);
+		assert_int_equal(parse_packets(top, err, sizeof(err), "-h", (char *)NULL),
+				 CLI_HELP);
+		assert_int_equal(parse_packets(top, err, sizeof(err), "--version", (char *)NULL),
 				 CLI_VERSION);
-		assert_int_equal(parse_packets(top, err, sizeof(err), "--bogus", NULL), CLI_ERROR);
+		assert_int_equal(parse_packets(top, err, sizeof(err), "--bogus", (char *)NULL),
+				 CLI_ERROR);
 		assert_string_equal(err, "unknown option '--bogus'");
-		assert_int_equal(parse_packets(top, err, sizeof(err), "-x", NULL), CLI_ERROR);
+		assert_int_equal(parse_packets(top, err, sizeof(err), "-x", (char *)NULL),
+				 CLI_ERROR);
 		assert_string_equal(err, "unknown option '-x'");
 	}
 }
@@ -648,24 +655,26 @@ static void test_tcpsnoop_bad_values_named_and_cut(void **state)
 	assert_non_null(big);
 	memset(big, '9', 100000);
 	big[100000] = '\0';
-	assert_int_equal(parse_packets(0, err, sizeof(err), "-p", big, NULL), CLI_ERROR);
+	assert_int_equal(parse_packets(0, err, sizeof(err), "-p", big, (char *)NULL), CLI_ERROR);
 	snprintf(want, sizeof(want),
 		 "invalid value '%.64s...' for -p: expected a process ID "
 		 "(1-4194304)",
 		 big);
 	assert_string_equal(err, want);
-	assert_int_equal(parse_packets(1, err, sizeof(err), big, NULL), CLI_ERROR);
+	assert_int_equal(parse_packets(1, err, sizeof(err), big, (char *)NULL), CLI_ERROR);
 	snprintf(want, sizeof(want),
 		 "invalid interval '%.64s...': expected seconds from 1 to "
 		 "86400",
 		 big);
 	assert_string_equal(err, want);
 	free(big);
-	assert_int_equal(parse_packets(0, err, sizeof(err), "-p", "1", "-p", "2", NULL), CLI_ERROR);
+	assert_int_equal(parse_packets(0, err, sizeof(err), "-p", "1", "-p", "2", (char *)NULL),
+			 CLI_ERROR);
 	assert_string_equal(err, "option '-p' given twice");
-	assert_int_equal(parse_packets(0, err, sizeof(err), "-n", "a", "-n", "b", NULL), CLI_ERROR);
+	assert_int_equal(parse_packets(0, err, sizeof(err), "-n", "a", "-n", "b", (char *)NULL),
+			 CLI_ERROR);
 	assert_string_equal(err, "option '-n' given twice");
-	assert_int_equal(parse_packets(1, err, sizeof(err), "-C", "1", "2", NULL), CLI_RUN);
+	assert_int_equal(parse_packets(1, err, sizeof(err), "-C", "1", "2", (char *)NULL), CLI_RUN);
 }
 
 /* ---- parser state ---------------------------------------------------------------------- */

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * owner.bpf.h - the owner store: what socket-snoop remembers about each
+ * socket (struct snoop_sock_info), behind one small API.
+ *
+ *   sock_info_get(sk, create)     the record of @sk (created empty if asked)
+ *   sock_info_drop(sk)            forget @sk's record: the socket is destroyed
+ *   sock_cookie(sk, si)           the connection id of @sk
+ *   owner_record(si, sk)          the current task owns @sk from now on
+ *   owner_hint_holds(sk, pid)     fast check: does process @pid own @sk?
+ *   owner_hint_set(sk, si, pid)   make that check true again after a slow one
+ *   listener_publish(sk, si)      @sk starts listening: its record is for its children
+ *   listener_inherit(sk, si)      @sk was just created by a listener: take its record
+ *   listener_forget(sk)           @sk stopped listening
+ *
+ * Two stores, chosen here.  The tp_btf build keeps records in socket storage:
+ * they live and die with the socket, and BPF_F_CLONE copies a listener's to
+ * the sockets it accepts.  The raw_tp build (SNOOP_RAW_TP) cannot use socket
+ * storage (raw_tp arguments are not typed pointers): records live in an LRU
+ * hash keyed by the socket's address, listeners' records in a hash by
+ * (netns, port), and the connection id is our own counter.
+ *
+ * A program that only reads owners (packets.bpf.c) defines
+ * OWNER_READER_ONLY: it gets owner_map (user space replaces it by
+ * socket-snoop's before load) and sock_info_get(), and none of the maps the
+ * writers need.
+ */
+#ifndef SNOOP_OWNER_BPF_H
+#define SNOOP_OWNER_BPF_H
+
+#include "common.bpf.h"
+
+#if defined(OWNER_READER_ONLY) && defined(SNOOP_RAW_TP)
+#error "readers share socket-snoop's socket storage: there is none in the raw_tp build"
+#endif
+
+#ifdef SNOOP_RAW_TP
+/* Each socket's record, by socket address; deleted when the socket is destroyed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct snoop_sock_info);
+} owner_map SEC(".maps");
+
+/* A listening socket's record by (netns, port), copied to the sockets it accepts. */
+struct listen_key {
+	__u32 netns;
+	__u32 port;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct listen_key);
+	__type(value, struct snoop_sock_info);
+} listener_map SEC(".maps");
+
+/* Per-CPU counter for connection ids (bit 63 set: never a kernel cookie). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} conn_ids SEC(".maps");
+
+/* Where a connection id keeps the CPU that made it: ids of two CPUs never meet. */
+#define CONN_ID_CPU_SHIFT 48
+#define CONN_ID_OURS (1ull << 63)
+#else
+/* Each socket's struct snoop_sock_info lives and dies with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	/* BPF_F_CLONE: a child socket created from a listener gets a copy. */
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct snoop_sock_info);
+} owner_map SEC(".maps");
+#endif
+
+/* The socket-snoop record of @sk, created empty when @create is set. */
+static __always_inline struct snoop_sock_info *sock_info_get(const struct sock *sk, bool create)
+{
+#ifdef SNOOP_RAW_TP
+	__u64 key = (__u64)sk;
+	struct snoop_sock_info *si = bpf_map_lookup_elem(&owner_map, &key);
+	struct snoop_sock_info fresh = {};
+	__u32 zero = 0;
+	__u64 *next;
+
+	if (si || !create)
+		return si;
+	next = bpf_map_lookup_elem(&conn_ids, &zero);
+	/*
+	 * Not atomic: the raw_tp build serves kernels without BPF atomics that
+	 * return a value.  A softirq run creating a record between this load and
+	 * store on the same CPU would repeat an id; ids only group the events of
+	 * one connection, which the tuple tells apart too.
+	 */
+	if (next)
+		fresh.conn_id = CONN_ID_OURS |
+				((__u64)bpf_get_smp_processor_id() << CONN_ID_CPU_SHIFT) | ++*next;
+	bpf_map_update_elem(&owner_map, &key, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&owner_map, &key);
+#else
+	/* The helper itself refuses request and time-wait sockets (not full sockets). */
+	return bpf_sk_storage_get(&owner_map, (struct sock *)sk, NULL,
+				  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+#endif
+}
+
+#ifndef OWNER_READER_ONLY
+
+/* Forget the record of @sk, which the kernel is destroying (socket storage does that itself). */
+static __always_inline void sock_info_drop(const struct sock *sk)
+{
+#ifdef SNOOP_RAW_TP
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&owner_map, &key);
+#endif
+}
+
+/* The connection id of @sk: the kernel's socket cookie (or our own id in the raw_tp build). */
+static __always_inline __u64 sock_cookie(const struct sock *sk, const struct snoop_sock_info *si)
+{
+#ifdef SNOOP_RAW_TP
+	/* Cookies are made on demand (ss, SO_COOKIE); most sockets never get one. */
+	__u64 cookie = RD(sk, __sk_common.skc_cookie.counter);
+
+	return cookie ? cookie : si ? si->conn_id : 0;
+#else
+	return bpf_get_socket_cookie((void *)sk);
+#endif
+}
+
+#ifdef SNOOP_RAW_TP
+/* The listener_map key of @sk. */
+static __always_inline struct listen_key listen_key_of(const struct sock *sk)
+{
+	struct listen_key lk = {
+		.netns = RD2(sk, __sk_common.skc_net.net, ns.inum),
+		.port = RD(sk, __sk_common.skc_num),
+	};
+
+	return lk;
+}
+#endif
+
+/* @sk, owned as @si says, starts listening: the sockets it accepts will inherit @si. */
+static __always_inline void listener_publish(const struct sock *sk,
+					     const struct snoop_sock_info *si)
+{
+#ifdef SNOOP_RAW_TP
+	struct listen_key lk = listen_key_of(sk);
+
+	bpf_map_update_elem(&listener_map, &lk, si, BPF_ANY);
+#endif
+}
+
+/* @sk stopped listening: sockets created later are not its children. */
+static __always_inline void listener_forget(const struct sock *sk)
+{
+#ifdef SNOOP_RAW_TP
+	struct listen_key lk = listen_key_of(sk);
+
+	bpf_map_delete_elem(&listener_map, &lk);
+#endif
+}
+
+/*
+ * @sk, whose record is @si, was just created by a listener: @si becomes a
+ * copy of the listener's (socket storage has copied it already).
+ */
+static __always_inline void listener_inherit(const struct sock *sk, struct snoop_sock_info *si)
+{
+#ifdef SNOOP_RAW_TP
+	struct listen_key lk = listen_key_of(sk);
+	struct snoop_sock_info *l = bpf_map_lookup_elem(&listener_map, &lk);
+	__u64 id = si->conn_id;
+
+	if (l) {
+		*si = *l;
+		si->conn_id = id;
+	}
+#endif
+}
+
+#ifndef SNOOP_RAW_TP
+/*
+ * The owner check that every recvmsg (and, with --owner-on-send, sendmsg)
+ * makes, with one helper call instead of two (bpf_sk_storage_get() was the
+ * larger part of the program's own time): slot cookie % OWNER_HINTS holds
+ * cookie << SNOOP_PID_BITS | pid while the record of the socket with that
+ * cookie says it is owned by process pid (every pid is below PID_MAX_LIMIT).
+ * Every write of an owner writes the slot (owner_record(), see
+ * owner_hint_set() for two writers at once), and cookies are never reused,
+ * so a slot cannot speak for another socket or an older owner.  One 64-bit
+ * word: CPUs never see half of one.  The raw_tp build has no cookies to
+ * key it by, and always takes the slow path.
+ */
+#define OWNER_HINTS 4096
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OWNER_HINTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} owner_hints SEC(".maps");
+
+/* The owner_hints word saying process @pid owns the socket of @cookie. */
+static __always_inline __u64 owner_hint_word(__u64 cookie, __u32 pid)
+{
+	return cookie << SNOOP_PID_BITS | pid;
+}
+#endif
+
+/* Say (see owner_hints) that process @pid, which @si names as owner, owns @sk now. */
+static __always_inline void owner_hint_set(const struct sock *sk, const struct snoop_sock_info *si,
+					   __u32 pid)
+{
+#ifndef SNOOP_RAW_TP
+	__u64 cookie = bpf_get_socket_cookie((void *)sk);
+	__u32 slot = cookie % OWNER_HINTS;
+	__u64 *hint = bpf_map_lookup_elem(&owner_hints, &slot);
+
+	if (!hint)
+		return;
+	/*
+	 * A full barrier, then the record again: another process that wrote
+	 * the record after us but its slot before ours would be left with our
+	 * slot over its record.  Every writer stores the record before its slot,
+	 * so the last to swap its slot in sees the last record, and clears the
+	 * slot (the next check takes the slow path) when it is not its own.
+	 */
+	__atomic_exchange_n(hint, owner_hint_word(cookie, pid), __ATOMIC_SEQ_CST);
+	if (*(const volatile __u32 *)&si->owner.pid != pid)
+		*hint = 0;
+#endif
+}
+
+/* True when owner_hints says process @pid owns @sk (never in the raw_tp build). */
+static __always_inline bool owner_hint_holds(const struct sock *sk, __u32 pid)
+{
+#ifndef SNOOP_RAW_TP
+	/* A plain load: a socket without a cookie yet has no hint either. */
+	__u64 cookie = sk->__sk_common.skc_cookie.counter;
+	__u32 slot = cookie % OWNER_HINTS;
+	__u64 *hint;
+
+	if (!cookie)
+		return false;
+	hint = bpf_map_lookup_elem(&owner_hints, &slot);
+	return hint && *hint == owner_hint_word(cookie, pid);
+#else
+	return false;
+#endif
+}
+
+/* Record the current task as the owner: only call in a system call on the socket. */
+static __always_inline void owner_record(struct snoop_sock_info *si, const struct sock *sk)
+{
+	struct task_struct *task = current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	si->owner.pid = id >> 32;
+	si->owner.tid = (__u32)id;
+	si->owner.uid = (__u32)bpf_get_current_uid_gid();
+	si->owner.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	si->owner.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
+	si->attribution = SNOOP_ATTR_OWNER;
+	owner_hint_set(sk, si, si->owner.pid);
+}
+
+#endif /* OWNER_READER_ONLY */
+
+#endif /* SNOOP_OWNER_BPF_H */

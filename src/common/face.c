@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* face.c - the start-up every face shares (see face.h). */
+#include <string.h>
+#include <unistd.h>
+
+#include "common/caps.h"
+#include "common/diag.h"
+#include "common/exitcode.h"
+#include "common/face.h"
+#include "common/snapshot.h"
+
+/* What to grant instead of running as root, for each kind of face. */
+static const char *caps_hint(bool packets)
+{
+	return packets ? "CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN" : "CAP_BPF and CAP_PERFMON";
+}
+
+int face__check_setid(bool packets)
+{
+	if (!caps__check_setid())
+		return EXIT_OK;
+	diag_error("refusing to run set-user-ID or set-group-ID (real uid %u, effective uid %u): "
+		   "run as root or grant %s instead",
+		   (unsigned int)getuid(), (unsigned int)geteuid(), caps_hint(packets));
+	return EXIT_NOPERM;
+}
+
+int face__check_bpf(bool packets)
+{
+	char missing[96];
+
+	if (!caps__check_bpf(packets, missing, sizeof(missing)))
+		return EXIT_OK;
+	diag_error("not enough privilege (missing %s): run as root, or grant %s "
+		   "(CAP_SYS_ADMIN stands for %s)",
+		   missing, caps_hint(packets), packets ? "all three" : "both");
+	return EXIT_NOPERM;
+}
+
+void face__snapshot_said(int err, const struct snapshot_stats *st, bool verbose)
+{
+	if (err)
+		diag_warn("cannot look for connections open at start: %s", strerror(-err));
+	else if (st->denied && !caps__can_inspect_processes())
+		diag_warn("could not take the sockets of %u processes (CAP_SYS_PTRACE and "
+			  "CAP_DAC_READ_SEARCH needed): "
+			  "their connections open at start are not attributed",
+			  st->denied);
+	if (!err && verbose)
+		diag_info("%u TCP sockets were open at start", st->sockets);
+}
+
+int face__drop_privileges(int bpf_fd)
+{
+	int err = caps__drop(bpf_fd);
+
+	if (!err)
+		return EXIT_OK;
+	diag_error("cannot drop capabilities: %s", strerror(-err));
+	return EXIT_FAILURE_RUNTIME;
+}
