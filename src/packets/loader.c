@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "lib/clock.h"
+#include "common/bpf_util.h"
 #include "common/exitcode.h"
 #include "packets/loader.h"
 #include "common/target.h"
@@ -32,19 +33,6 @@ struct packets_loader {
 	bool no_send_reset; /* kernel without tcp/tcp_send_reset: no "<closed>" lines */
 };
 
-static void set_error(struct loader_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_error(struct loader_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->exit_code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* Start owner tracking alone: socket-snoop's loader with no event kind selected. */
 static struct loader *owners_new(const struct packets_config *cfg, struct loader_error *err)
 {
@@ -52,7 +40,7 @@ static struct loader *owners_new(const struct packets_config *cfg, struct loader
 	struct loader *l;
 
 	if (!scfg) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
 	scfg->filter.kinds_mask = 0; /* no events: only the owner-keeping programs */
@@ -102,15 +90,16 @@ static int attach_cgroup(struct packets *skel, struct loader_error *err)
 	int fd, ret = target__cgroup2_mount(root, sizeof(root));
 
 	if (ret) {
-		set_error(err, EXIT_UNAVAILABLE,
-			  "no cgroup v2 hierarchy is mounted (none in /proc/mounts): "
-			  "the packet programs attach to its root");
+		loader_error__set(err, EXIT_UNAVAILABLE,
+				  "no cgroup v2 hierarchy is mounted (none in /proc/mounts): "
+				  "the packet programs attach to its root");
 		return ret;
 	}
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open %s: %s", root, strerror(errno));
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot open %s: %s", root,
+				  strerror(errno));
 		return ret;
 	}
 	skel->links.packet_egress = bpf_program__attach_cgroup(skel->progs.packet_egress, fd);
@@ -122,9 +111,9 @@ static int attach_cgroup(struct packets *skel, struct loader_error *err)
 	}
 	close(fd);
 	if (ret)
-		set_error(err, ret == -EPERM ? EXIT_NOPERM : EXIT_UNAVAILABLE,
-			  "cannot attach the packet programs to the cgroup v2 root %s: %s", root,
-			  strerror(-ret));
+		loader_error__set(err, ret == -EPERM ? EXIT_NOPERM : EXIT_UNAVAILABLE,
+				  "cannot attach the packet programs to the cgroup v2 root %s: %s",
+				  root, strerror(-ret));
 	return ret;
 }
 
@@ -145,7 +134,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 	int ret;
 
 	if (!p) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
 	p->owners = owners_new(cfg, err);
@@ -153,8 +142,8 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 		goto fail;
 	p->skel = packets__open_opts(&opts);
 	if (!p->skel) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open the packet BPF object: %s",
-			  strerror(errno));
+		loader_error__set(err, EXIT_FAILURE_RUNTIME,
+				  "cannot open the packet BPF object: %s", strerror(errno));
 		goto fail;
 	}
 	ring = loader__ringbuf_size(cfg->count_mode ? RINGBUF_COUNT_MODE : 0);
@@ -166,23 +155,24 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 	/* One owner map for everything: socket-snoop's. */
 	ret = bpf_map__reuse_fd(p->skel->maps.owner_map, loader__owner_map_fd(p->owners));
 	if (ret) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "cannot share the owner map: %s",
-			  strerror(-ret));
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot share the owner map: %s",
+				  strerror(-ret));
 		goto fail;
 	}
 	ret = packets__load(p->skel);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
-			set_error(
+			loader_error__set(
 				err, EXIT_NOPERM,
 				"the kernel refused to load the packet programs (%s): run as root "
 				"or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN",
 				strerror(-ret));
 		else
-			set_error(err, EXIT_UNAVAILABLE,
-				  "this kernel cannot load the packet programs (%s); -v shows the "
-				  "verifier's log",
-				  strerror(-ret));
+			loader_error__set(
+				err, EXIT_UNAVAILABLE,
+				"this kernel cannot load the packet programs (%s); -v shows the "
+				"verifier's log",
+				strerror(-ret));
 		goto fail;
 	}
 	if (attach_cgroup(p->skel, err))
@@ -190,16 +180,16 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 	if (bpf_program__autoload(p->skel->progs.packet_reset)) {
 		p->skel->links.packet_reset = bpf_program__attach(p->skel->progs.packet_reset);
 		if (!p->skel->links.packet_reset) {
-			set_error(err, EXIT_UNAVAILABLE,
-				  "cannot attach to tracepoint tcp/tcp_send_reset: %s",
-				  strerror(errno));
+			loader_error__set(err, EXIT_UNAVAILABLE,
+					  "cannot attach to tracepoint tcp/tcp_send_reset: %s",
+					  strerror(errno));
 			goto fail;
 		}
 	}
 	/* After attach: a socket created meanwhile is seen by the programs instead. */
 	none = calloc(1, sizeof(*none));
 	if (!none) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		goto fail;
 	}
 	p->snapshot_err = snapshot__run(loader__owner_map_fd(p->owners), none, clock__mono_ns(),
@@ -230,21 +220,7 @@ int packets_loader__ringbuf_fd(const struct packets_loader *p)
 /* Sum one per-CPU counter of pkt_stats. */
 static uint64_t stat_sum(const struct packets_loader *p, __u32 stat)
 {
-	int cpus = libbpf_num_possible_cpus();
-	uint64_t sum = 0;
-	__u64 *vals;
-
-	if (cpus <= 0)
-		return 0;
-	vals = calloc((size_t)cpus, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (!bpf_map__lookup_elem(p->skel->maps.pkt_stats, &stat, sizeof(stat), vals,
-				  sizeof(*vals) * (size_t)cpus, 0))
-		for (int i = 0; i < cpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
+	return bpf_util__percpu_sum(p->skel->maps.pkt_stats, stat);
 }
 
 uint64_t packets_loader__lost(const struct packets_loader *p)

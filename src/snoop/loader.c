@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/exitcode.h"
+#include "common/bpf_util.h"
 #include "common/diag.h"
 #include "snoop/loader.h"
 #include "lib/tcp_fsm.h"
@@ -125,17 +126,6 @@ libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 	return 0;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-set_error(struct loader_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->exit_code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* Kernel BTF must be there: CO-RE relocations and tp_btf attach points come from it. */
 static int check_btf(struct loader_error *err)
 {
@@ -143,9 +133,9 @@ static int check_btf(struct loader_error *err)
 
 	if (stat("/sys/kernel/btf/vmlinux", &st) == 0 && st.st_size > 0)
 		return 0;
-	set_error(err, EXIT_UNAVAILABLE,
-		  "kernel BTF is not available at /sys/kernel/btf/vmlinux: "
-		  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	loader_error__set(err, EXIT_UNAVAILABLE,
+			  "kernel BTF is not available at /sys/kernel/btf/vmlinux: "
+			  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 	return -ENOENT;
 }
 
@@ -164,10 +154,10 @@ static int drop_missing_tracepoints(struct loader *l, const struct snoop_config 
 	int dropped = 0;
 
 	if (!vmlinux) {
-		set_error(err, EXIT_UNAVAILABLE,
-			  "kernel BTF at /sys/kernel/btf/vmlinux cannot be read (%s): "
-			  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-			  strerror(errno));
+		loader_error__set(err, EXIT_UNAVAILABLE,
+				  "kernel BTF at /sys/kernel/btf/vmlinux cannot be read (%s): "
+				  "socket-snoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+				  strerror(errno));
 		return -ENOENT;
 	}
 	for (size_t i = 0; i < N_PROGS; i++) {
@@ -176,8 +166,8 @@ static int drop_missing_tracepoints(struct loader *l, const struct snoop_config 
 		if (!l->enabled[i] || tracepoint_btf_id(vmlinux, p->tracepoint) >= 0)
 			continue;
 		if (p->required || (cfg->events_explicit && p->kinds)) {
-			set_error(err, EXIT_UNAVAILABLE, "this kernel lacks the tracepoint %s",
-				  p->tracepoint);
+			loader_error__set(err, EXIT_UNAVAILABLE,
+					  "this kernel lacks the tracepoint %s", p->tracepoint);
 			btf__free(vmlinux);
 			return -ENOENT;
 		}
@@ -304,8 +294,8 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	}
 	if (!l->obj) {
 		ret = -errno;
-		set_error(err, EXIT_FAILURE_RUNTIME, "cannot open the BPF object: %s",
-			  strerror(errno));
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot open the BPF object: %s",
+				  strerror(errno));
 		return ret;
 	}
 	bpf_map__set_max_entries(map_of(l, "events"), (__u32)l->ringbuf_bytes);
@@ -325,26 +315,29 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	ret = bpf_object__load(l->obj);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
-			set_error(err, EXIT_NOPERM,
-				  "the kernel refused to load the BPF programs (%s): run as root "
-				  "or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
-				  strerror(-ret));
+			loader_error__set(
+				err, EXIT_NOPERM,
+				"the kernel refused to load the BPF programs (%s): run as root "
+				"or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
+				strerror(-ret));
 		else
-			set_error(err, EXIT_UNAVAILABLE,
-				  "this kernel cannot load socket-snoop's BPF programs (%s); "
-				  "-v shows the verifier's log",
-				  strerror(-ret));
+			loader_error__set(
+				err, EXIT_UNAVAILABLE,
+				"this kernel cannot load socket-snoop's BPF programs (%s); "
+				"-v shows the verifier's log",
+				strerror(-ret));
 		return ret;
 	}
 	ret = fill_filter_maps(l, &cfg->filter);
 	if (ret) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "cannot set the filters: %s", strerror(-ret));
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot set the filters: %s",
+				  strerror(-ret));
 		return ret;
 	}
 	ret = mode == ATTACH_TP_BTF ? snoop__attach(l->skel) : snoop_raw__attach(l->raw_skel);
 	if (ret) {
-		set_error(err, ret == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAILURE_RUNTIME,
-			  "cannot attach to the tracepoints: %s", strerror(-ret));
+		loader_error__set(err, ret == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAILURE_RUNTIME,
+				  "cannot attach to the tracepoints: %s", strerror(-ret));
 		return ret;
 	}
 	l->mode = mode;
@@ -360,7 +353,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	libbpf_set_print(libbpf_print);
 	l = calloc(1, sizeof(*l));
 	if (!l) {
-		set_error(err, EXIT_FAILURE_RUNTIME, "out of memory");
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
 	if (check_btf(err))
@@ -424,21 +417,7 @@ int loader__owner_map_fd(const struct loader *l)
 /* Sum one per-CPU counter of the stats map. */
 static uint64_t stat_sum(const struct loader *l, __u32 stat)
 {
-	int cpus = libbpf_num_possible_cpus();
-	uint64_t sum = 0;
-	__u64 *vals;
-
-	if (cpus <= 0)
-		return 0;
-	vals = calloc((size_t)cpus, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (!bpf_map__lookup_elem(map_of(l, "stats"), &stat, sizeof(stat), vals,
-				  sizeof(*vals) * (size_t)cpus, 0))
-		for (int i = 0; i < cpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
+	return bpf_util__percpu_sum(map_of(l, "stats"), stat);
 }
 
 /*

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "common/bpf_util.h"
 #include "common/config.h"
 
 struct loader;
@@ -19,12 +20,6 @@ struct loader;
  * needs CAP_SYS_ADMIN and would make CAP_BPF with CAP_PERFMON not enough.
  */
 #define LOADER_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-
-/* Why loading failed: the exit code to use and a sentence for the user. */
-struct loader_error {
-	int exit_code;
-	char msg[256];
-};
 
 /* Probe, load and attach.  NULL on failure with @err filled. */
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err);
