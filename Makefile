@@ -61,6 +61,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all clean deps run test unit e2e lint tidy format bench vmlinux install uninstall \
+	check-opt-levels \
 	check-linkage \
 	fuzz fuzz-bins fuzz-run test-sanitize sanitize-bins
 
@@ -149,8 +150,17 @@ check-linkage: all
 	$(call msg,CHECK,linkage)
 	$(Q)./tests/check-linkage.sh $(OUTPUT)/socket-snoop
 
+# Other optimisation levels must build warning-free too: -O0 for debugging, and
+# -O1, where gcc's format-truncation analysis sees differently than at -O2.
+OPT_CHECKS := O0 O1
+
+check-opt-levels:
+	$(Q)for o in $(OPT_CHECKS); do \
+		$(MAKE) --no-print-directory OUTPUT=build-$$o CFLAGS="-$$o -g" all || exit 1; \
+	done
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all check-linkage lint
+	$(Q)$(MAKE) --no-print-directory all check-linkage check-opt-levels lint
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 	$(Q)$(MAKE) --no-print-directory e2e

@@ -118,20 +118,32 @@ enum snoop_attribution {
 	SNOOP_ATTR_SNAPSHOT = 3, /* owner found at start-up (/proc/PID/fd) */
 };
 
-/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+/*
+ * TCP states as the kernel numbers them (include/net/tcp_states.h), one row
+ * each; the enum, the kernel's names (--state, docs), the lower-case names of
+ * the JSON and the seed's descriptions of the log lines are made from it:
+ *   X(NAME, value, json name, seed description)
+ */
+// clang-format off
+#define SNOOP_TCP_STATES(X) \
+	X(ESTABLISHED,  1,  "established",  "Connection Established") \
+	X(SYN_SENT,     2,  "syn_sent",     "Connection Opening (SYN_SENT)") \
+	X(SYN_RECV,     3,  "syn_recv",     "Connection Opening (SYN_RECV)") \
+	X(FIN_WAIT1,    4,  "fin_wait1",    "Connection Closing (FIN_WAIT1)") \
+	X(FIN_WAIT2,    5,  "fin_wait2",    "Connection Closing (FIN_WAIT2)") \
+	X(TIME_WAIT,    6,  "time_wait",    "Connection Closed (TIME_WAIT)") \
+	X(CLOSE,        7,  "close",        "Connection Closed") \
+	X(CLOSE_WAIT,   8,  "close_wait",   "Connection Closing (CLOSE_WAIT)") \
+	X(LAST_ACK,     9,  "last_ack",     "Connection Closing (LAST_ACK)") \
+	X(LISTEN,       10, "listen",       "Listening for Connections") \
+	X(CLOSING,      11, "closing",      "Connection Closing (CLOSING)") \
+	X(NEW_SYN_RECV, 12, "new_syn_recv", "UNKNOWN STATE")
+// clang-format on
+
 enum snoop_tcp_state {
-	SNOOP_TCP_ESTABLISHED = 1,
-	SNOOP_TCP_SYN_SENT = 2,
-	SNOOP_TCP_SYN_RECV = 3,
-	SNOOP_TCP_FIN_WAIT1 = 4,
-	SNOOP_TCP_FIN_WAIT2 = 5,
-	SNOOP_TCP_TIME_WAIT = 6,
-	SNOOP_TCP_CLOSE = 7,
-	SNOOP_TCP_CLOSE_WAIT = 8,
-	SNOOP_TCP_LAST_ACK = 9,
-	SNOOP_TCP_LISTEN = 10,
-	SNOOP_TCP_CLOSING = 11,
-	SNOOP_TCP_NEW_SYN_RECV = 12,
+#define SNOOP_TCP_STATE_ENUM(name, value, ...) SNOOP_TCP_##name = value,
+	SNOOP_TCP_STATES(SNOOP_TCP_STATE_ENUM)
+#undef SNOOP_TCP_STATE_ENUM
 	SNOOP_TCP_MAX_STATES = 13,
 };
 

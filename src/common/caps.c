@@ -98,6 +98,13 @@ int caps__check_bpf(bool packets, char *missing, size_t size)
 	return n ? -EPERM : 0;
 }
 
+int caps__can_walk_module_btf(void)
+{
+	struct cap_sets s = { 0 };
+
+	return !caps_get(&s) && (s.effective & CAP_BIT(CAP_SYS_ADMIN));
+}
+
 int caps__can_inspect_processes(void)
 {
 	struct cap_sets s = { 0 };

@@ -26,6 +26,12 @@ int caps__check_setid(void);
 int caps__check_bpf(bool packets, char *missing, size_t size);
 
 /*
+ * 1 when CAP_SYS_ADMIN is effective: what libbpf's walk of kernel-module BTF
+ * (BPF_BTF_GET_NEXT_ID) needs.
+ */
+int caps__can_walk_module_btf(void);
+
+/*
  * 1 when CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH are effective: what looking
  * into every process's descriptors at start-up needs.
  */

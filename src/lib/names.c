@@ -30,26 +30,35 @@ const char *names__reset_detail(int detail, long long *number)
 	return detail > 0 ? names__reset_reason(detail - 1) : NULL;
 }
 
-const char *names__state_desc(int state)
+/* One row of the states list (snoop_abi.h) by state; NULL out of range. */
+static const struct state_names {
+	const char *kernel, *json, *desc;
+} * state_row(int state)
 {
-	/* The seed README's descriptions, word for word. */
-	static const char *const desc[] = {
-		[SNOOP_TCP_ESTABLISHED] = "Connection Established",
-		[SNOOP_TCP_SYN_SENT] = "Connection Opening (SYN_SENT)",
-		[SNOOP_TCP_SYN_RECV] = "Connection Opening (SYN_RECV)",
-		[SNOOP_TCP_FIN_WAIT1] = "Connection Closing (FIN_WAIT1)",
-		[SNOOP_TCP_FIN_WAIT2] = "Connection Closing (FIN_WAIT2)",
-		[SNOOP_TCP_TIME_WAIT] = "Connection Closed (TIME_WAIT)",
-		[SNOOP_TCP_CLOSE] = "Connection Closed",
-		[SNOOP_TCP_CLOSE_WAIT] = "Connection Closing (CLOSE_WAIT)",
-		[SNOOP_TCP_LAST_ACK] = "Connection Closing (LAST_ACK)",
-		[SNOOP_TCP_LISTEN] = "Listening for Connections",
-		[SNOOP_TCP_CLOSING] = "Connection Closing (CLOSING)",
+	static const struct state_names rows[SNOOP_TCP_MAX_STATES] = {
+#define STATE_ROW(name, value, json, desc) [value] = { #name, json, desc },
+		SNOOP_TCP_STATES(STATE_ROW)
+#undef STATE_ROW
 	};
 
-	if (state <= 0 || state > SNOOP_TCP_CLOSING)
-		return "UNKNOWN STATE";
-	return desc[state];
+	if (state <= 0 || state >= SNOOP_TCP_MAX_STATES || !rows[state].kernel)
+		return NULL;
+	return &rows[state];
+}
+
+const char *names__state_desc(int state)
+{
+	return state_row(state) ? state_row(state)->desc : "UNKNOWN STATE";
+}
+
+const char *names__state_kernel(int state)
+{
+	return state_row(state) ? state_row(state)->kernel : NULL;
+}
+
+const char *names__state_json(int state)
+{
+	return state_row(state) ? state_row(state)->json : "unknown";
 }
 
 const char *names__attribution(int attribution)

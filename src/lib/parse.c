@@ -145,29 +145,6 @@ int parse_cidr(const char *s, struct cidr *out)
 	return 0;
 }
 
-/* Kernel state names, indexed by enum snoop_tcp_state. */
-static const char *const state_names[SNOOP_TCP_MAX_STATES] = {
-	[SNOOP_TCP_ESTABLISHED] = "ESTABLISHED",
-	[SNOOP_TCP_SYN_SENT] = "SYN_SENT",
-	[SNOOP_TCP_SYN_RECV] = "SYN_RECV",
-	[SNOOP_TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[SNOOP_TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[SNOOP_TCP_TIME_WAIT] = "TIME_WAIT",
-	[SNOOP_TCP_CLOSE] = "CLOSE",
-	[SNOOP_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[SNOOP_TCP_LAST_ACK] = "LAST_ACK",
-	[SNOOP_TCP_LISTEN] = "LISTEN",
-	[SNOOP_TCP_CLOSING] = "CLOSING",
-	[SNOOP_TCP_NEW_SYN_RECV] = "NEW_SYN_RECV",
-};
-
-const char *parse_state_kernel_name(int state)
-{
-	if (state <= 0 || state >= SNOOP_TCP_MAX_STATES)
-		return NULL;
-	return state_names[state];
-}
-
 int parse_state_name(const char *s, int *state)
 {
 	if (!s)
@@ -175,7 +152,7 @@ int parse_state_name(const char *s, int *state)
 	if (strncasecmp(s, "TCP_", 4) == 0)
 		s += 4;
 	for (int i = 1; i < SNOOP_TCP_MAX_STATES; i++) {
-		if (strcasecmp(s, state_names[i]) == 0) {
+		if (strcasecmp(s, names__state_kernel(i)) == 0) {
 			*state = i;
 			return 0;
 		}

@@ -28,9 +28,6 @@ int parse_cidr(const char *s, struct cidr *out);
 /* A TCP state name, any case, with or without "TCP_" ("established", "SYN_SENT"). */
 int parse_state_name(const char *s, int *state);
 
-/* The kernel's name of a TCP state ("SYN_SENT"), NULL when out of range. */
-const char *parse_state_kernel_name(int state);
-
 /* An event kind name of --events (the option column of SNOOP_KINDS), any case. */
 int parse_event_kind(const char *s, uint32_t *mask);
 

@@ -128,7 +128,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 					   struct loader_error *err)
 {
 	struct packets_loader *p = calloc(1, sizeof(*p));
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = LOADER_VMLINUX_BTF);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = loader__btf_custom_path());
 	struct filter_config *none;
 	uint64_t ring;
 	int ret;

@@ -11,14 +11,7 @@
 
 void fmt_state_name(struct strbuf *sb, int state)
 {
-	const char *name = parse_state_kernel_name(state);
-
-	if (!name) {
-		strbuf_str(sb, "unknown");
-		return;
-	}
-	for (; *name; name++)
-		strbuf_char(sb, (char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name));
+	strbuf_str(sb, names__state_json(state));
 }
 
 /* A string this program writes unescaped, with its length. */
@@ -37,18 +30,16 @@ static char *put_word(char *p, struct json_word w)
 /* The lower-case state name, built once per state: every event has one or two. */
 static struct json_word state_word(int state)
 {
-	static __thread char names[SNOOP_TCP_MAX_STATES + 1][24];
-	static __thread uint8_t lens[SNOOP_TCP_MAX_STATES + 1];
-	int i = state > 0 && state < SNOOP_TCP_MAX_STATES ? state : SNOOP_TCP_MAX_STATES;
+	/* From the states list (snoop_abi.h), with lengths known at compile time. */
+	static const struct json_word words[SNOOP_TCP_MAX_STATES] = {
+#define STATE_WORD(name, value, json, ...) [value] = JSON_WORD(json),
+		SNOOP_TCP_STATES(STATE_WORD)
+#undef STATE_WORD
+	};
 
-	if (!lens[i]) {
-		struct strbuf name;
-
-		strbuf_init(&name, names[i], sizeof(names[i]));
-		fmt_state_name(&name, state);
-		lens[i] = (uint8_t)(name.p - names[i]);
-	}
-	return (struct json_word){ names[i], lens[i] };
+	if (state <= 0 || state >= SNOOP_TCP_MAX_STATES)
+		return JSON_WORD("unknown");
+	return words[state];
 }
 
 /* One end of a connection, as ECS source or destination. */

@@ -12,6 +12,7 @@
 
 #include "common/exitcode.h"
 #include "common/bpf_util.h"
+#include "common/caps.h"
 #include "common/diag.h"
 #include "snoop/loader.h"
 #include "lib/tcp_fsm.h"
@@ -48,7 +49,7 @@ static const struct prog_spec prog_specs[] = {
 	/*
 	 * Every sendmsg and recvmsg of every socket runs these: on small-message
 	 * traffic here each adds ~100 ns a round trip, 1.2% of the workload's CPU
-	 * (issue 4), so only receives record by default.
+	 * (measured by make bench), so only receives record by default.
 	 */
 	{ "handle_send", "sock/sock_send_length", 0, false, false, SKIP_LOSES_OWNER_UPDATE, true },
 	{ "handle_recv", "sock/sock_recv_length", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
@@ -124,6 +125,11 @@ libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 						DIAG_DEBUG,
 			 fmt, args);
 	return 0;
+}
+
+const char *loader__btf_custom_path(void)
+{
+	return caps__can_walk_module_btf() ? NULL : LOADER_VMLINUX_BTF;
 }
 
 /* Kernel BTF must be there: CO-RE relocations and tp_btf attach points come from it. */
@@ -279,7 +285,7 @@ static void unload(struct loader *l)
 static int load_build(struct loader *l, const struct snoop_config *cfg, enum attach_mode mode,
 		      struct loader_error *err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = LOADER_VMLINUX_BTF);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = loader__btf_custom_path());
 	struct snoop__rodata *ro;
 	int ret;
 

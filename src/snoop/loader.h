@@ -15,11 +15,16 @@ struct loader;
 
 /*
  * The kernel BTF our CO-RE relocations resolve against, given to libbpf as
- * btf_custom_path: then a type absent from it (struct kasan_cache on a kernel
- * without KASAN) is not looked for in module BTF, whose walk (BPF_BTF_GET_NEXT_ID)
- * needs CAP_SYS_ADMIN and would make CAP_BPF with CAP_PERFMON not enough.
+ * btf_custom_path when CAP_SYS_ADMIN is missing: then a type absent from it
+ * (struct kasan_cache on a kernel without KASAN) is not looked for in module
+ * BTF, whose walk (BPF_BTF_GET_NEXT_ID) needs CAP_SYS_ADMIN and would make
+ * CAP_BPF with CAP_PERFMON not enough.  Only then: libbpf parses the file a
+ * second time for it (5.6 MiB more at start-up and about 50 ms, measured).
  */
 #define LOADER_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+/* LOADER_VMLINUX_BTF when module BTF cannot be walked, else NULL (libbpf's own choice). */
+const char *loader__btf_custom_path(void);
 
 /* Probe, load and attach.  NULL on failure with @err filled. */
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
+#include "lib/names.h"
 #include "lib/parse.h"
 
 static int count_one(const char *item, void *ctx)
@@ -64,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		rc = parse_state_name(s, &state);
 		check_rc(rc);
-		if (!rc && !parse_state_kernel_name(state))
+		if (!rc && !names__state_kernel(state))
 			abort();
 		break;
 	case 4:

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/names.h"
 #include "lib/parse.h"
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -341,15 +342,15 @@ static void test_state_bogus_names_rejected(void **state)
 
 static void test_state_kernel_names(void **state)
 {
-	assert_string_equal(parse_state_kernel_name(SNOOP_TCP_ESTABLISHED), "ESTABLISHED");
-	assert_string_equal(parse_state_kernel_name(SNOOP_TCP_SYN_SENT), "SYN_SENT");
-	assert_string_equal(parse_state_kernel_name(SNOOP_TCP_CLOSE), "CLOSE");
-	assert_string_equal(parse_state_kernel_name(SNOOP_TCP_CLOSING), "CLOSING");
-	assert_string_equal(parse_state_kernel_name(SNOOP_TCP_NEW_SYN_RECV), "NEW_SYN_RECV");
-	assert_null(parse_state_kernel_name(0));
-	assert_null(parse_state_kernel_name(SNOOP_TCP_MAX_STATES));
-	assert_null(parse_state_kernel_name(-1));
-	assert_null(parse_state_kernel_name(255));
+	assert_string_equal(names__state_kernel(SNOOP_TCP_ESTABLISHED), "ESTABLISHED");
+	assert_string_equal(names__state_kernel(SNOOP_TCP_SYN_SENT), "SYN_SENT");
+	assert_string_equal(names__state_kernel(SNOOP_TCP_CLOSE), "CLOSE");
+	assert_string_equal(names__state_kernel(SNOOP_TCP_CLOSING), "CLOSING");
+	assert_string_equal(names__state_kernel(SNOOP_TCP_NEW_SYN_RECV), "NEW_SYN_RECV");
+	assert_null(names__state_kernel(0));
+	assert_null(names__state_kernel(SNOOP_TCP_MAX_STATES));
+	assert_null(names__state_kernel(-1));
+	assert_null(names__state_kernel(255));
 }
 
 /* ---- event kinds ----------------------------------------------------------------------- */
