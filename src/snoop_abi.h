@@ -144,8 +144,10 @@ enum snoop_tcp_state {
 #define SNOOP_TCP_STATE_ENUM(name, value, ...) SNOOP_TCP_##name = value,
 	SNOOP_TCP_STATES(SNOOP_TCP_STATE_ENUM)
 #undef SNOOP_TCP_STATE_ENUM
-	SNOOP_TCP_MAX_STATES = 13,
 };
+
+/* One past the highest state: the size of the tables indexed by state. */
+#define SNOOP_TCP_MAX_STATES 13
 
 /* Who closed a connection first, for the close summary. */
 enum snoop_closed_by {

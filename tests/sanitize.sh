@@ -27,7 +27,7 @@ if ! grep -q __asan_init < <(nm "$bin"); then
 	exit 1
 fi
 
-logs=$(mktemp -d /tmp/snoop-san.XXXXXX)
+logs=$(mktemp -d)
 chmod 0755 "$logs"
 trap 'rm -rf "$logs"' EXIT
 common="halt_on_error=1:abort_on_error=1:log_path=$logs/report:log_exe_name=1"

@@ -142,20 +142,20 @@ static int open_last(int dirfd, const char *name)
  */
 static int open_log_path(const char *path)
 {
-	char *todo = NULL, *pos;
+	char *walk = NULL, *pos;
 	int dirfd, links = 0, err;
 
 	if (!*path)
 		return -ENOENT;
-	todo = strdup(path);
-	if (!todo)
+	walk = strdup(path);
+	if (!walk)
 		return -ENOMEM;
 	dirfd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		err = -errno;
 		goto out;
 	}
-	pos = todo;
+	pos = walk;
 	for (;;) {
 		char *comp, *slash, target[PATH_MAX];
 		struct stat st, dir;
@@ -234,8 +234,8 @@ static int open_log_path(const char *path)
 			memcpy(next, target, tlen);
 			next[tlen] = rlen ? '/' : '\0';
 			memcpy(next + tlen + 1, pos, rlen + 1);
-			free(todo);
-			todo = pos = next;
+			free(walk);
+			walk = pos = next;
 		}
 		if (*target == '/') {
 			nfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -250,7 +250,7 @@ static int open_log_path(const char *path)
 out:
 	if (dirfd >= 0)
 		close(dirfd);
-	free(todo);
+	free(walk);
 	return err;
 }
 

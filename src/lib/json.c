@@ -113,7 +113,7 @@ void json_escape(struct strbuf *sb, const char *str, size_t n)
 			uint32_t cp = utf8_controls_cp(s + i, len);
 
 			if (cp) {
-				/* A terminal tailing the log would obey it: written as \uXXXX. */
+				/* A terminal tailing the log would obey it: written as a \u escape of four hex digits. */
 				strbuf_str(sb, "\\u");
 				strbuf_char(sb, hex[cp >> 12]);
 				strbuf_char(sb, hex[(cp >> 8) & 15]);

@@ -4,7 +4,7 @@
  * completely: '"', '\\', every byte below 0x20 and DEL as \u00XX, the
  * characters a terminal or viewer would obey instead of showing (C1 controls,
  * bidirectional marks, overrides and isolates, line and paragraph
- * separators) as \uXXXX, and invalid UTF-8 replaced by U+FFFD, so any byte
+ * separators) as \u escapes, and invalid UTF-8 replaced by U+FFFD, so any byte
  * string makes valid JSON that is safe to tail on a terminal.
  */
 #ifndef JSON_H
