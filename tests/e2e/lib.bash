@@ -145,10 +145,31 @@ e2e_retry_if_loss_counted() {
 	[ "${BATS_TEST_TRY_NUMBER:-1}" -eq 1 ] || return 0
 	lost=$(grep -ohE 'Summary: RECEIVED=[0-9]+ LOST=[0-9]+' "$T/mon.err" "$T/run.err" 2>/dev/null |
 		sed 's/.*LOST=//' | awk '{ s += $1 } END { print s + 0 }')
-	[ "$lost" -gt 0 ] || return 0
+	if [ "$lost" -gt 0 ]; then
+		printf '# retrying "%s": its monitor counted %s lost event(s)\n' "$BATS_TEST_DESCRIPTION" "$lost" >&3
+	elif [ "${E2E_UNCOUNTED:-0}" -gt 0 ]; then
+		printf '# retrying "%s": %s transition(s) neither received nor counted lost\n' \
+			"$BATS_TEST_DESCRIPTION" "$E2E_UNCOUNTED" >&3
+	else
+		return 0
+	fi
 	# shellcheck disable=SC2034 # read by bats
 	BATS_TEST_RETRIES=1
-	printf '# retrying "%s": its monitor counted %s lost event(s)\n' "$BATS_TEST_DESCRIPTION" "$lost" >&3
+}
+
+# The accounting tests (60-loss.bats) note a shortfall of RECEIVED + LOST
+# against the transitions made before they assert it: under RPS this kernel
+# now and then makes a transition without running our programs and without
+# leaving a gap that could be counted (an open defect: seen here as 1 in
+# 16,000 to 15 in 10,000 transitions, in about one full run in three).  Such
+# a failure runs once more, announced; a second one fails.  An excess (a
+# transition twice) is never retried.
+# e2e_note_uncounted MADE ACCOUNTED
+e2e_note_uncounted() {
+	if [ "$2" -lt "$1" ]; then
+		E2E_UNCOUNTED=$(($1 - $2))
+	fi
+	return 0
 }
 
 # Kill what is still running, reap it, delete namespaces, cgroups and files.
