@@ -243,7 +243,7 @@ static size_t utf8_encode(char *out, unsigned int cp)
 	return n;
 }
 
-static void test_escape_bidi_controls_and_separators_as_uxxxx(void **state)
+static void test_escape_bidi_controls_and_separators_as_u_escapes(void **state)
 {
 	static const unsigned int escaped_cps[] = { 0x061c, 0x200e, 0x200f, 0x2028, 0x2029,
 						    0x202a, 0x202b, 0x202c, 0x202d, 0x202e,
@@ -875,7 +875,7 @@ int main(void)
 		cmocka_unit_test(test_escape_nul_inside_the_length_is_escaped),
 		cmocka_unit_test(test_escape_valid_utf8_kept),
 		cmocka_unit_test(test_escape_c1_controls_as_u00xx),
-		cmocka_unit_test(test_escape_bidi_controls_and_separators_as_uxxxx),
+		cmocka_unit_test(test_escape_bidi_controls_and_separators_as_u_escapes),
 		cmocka_unit_test(test_escape_lone_continuation_bytes),
 		cmocka_unit_test(test_escape_overlong_forms),
 		cmocka_unit_test(test_escape_surrogates),
