@@ -127,7 +127,7 @@ UNIT_MODS_test_json := snoop/fmt_json.o snoop/fmt_log.o common/diag.o lib/json.o
 UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o snoop/fmt_log.o lib/json.o \
 	lib/tcp_fsm.o $(TEXT_MODS)
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
-UNIT_MODS_test_sink := common/sink.o
+UNIT_MODS_test_sink := common/sink.o lib/clock.o
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 # snapshot.c is included (its static parts are tested); the map update is replaced.
 UNIT_MODS_test_snapshot :=

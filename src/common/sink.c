@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/sink.h"
+#include "lib/clock.h"
 
 /* A batch this large is written at once, not held until the end of the batch. */
 #define SINK_FLUSH_AT (64 * 1024)
@@ -489,21 +490,13 @@ int sink__write(struct sink *s, const char *buf, size_t len)
 	return err;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int sink__drain(struct sink *s, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = (int64_t)(clock__mono_ns() / 1000000) + timeout_ms;
 	int err = sink__flush(s);
 
 	while (!err && s->len) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)(clock__mono_ns() / 1000000);
 		struct pollfd p = { .fd = s->fd, .events = POLLOUT };
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)

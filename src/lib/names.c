@@ -100,12 +100,11 @@ const char *names__direction(int flags)
 
 /* One row of the kinds table (snoop_abi.h) by kind value; NULL past it. */
 static const struct kind_names {
-	const char *option, *action, *label, *what;
+	const char *option, *label;
 } * kind_row(int kind)
 {
 	static const struct kind_names rows[] = {
-#define KIND_ROW(name, value, option, action, label, what) \
-	[value] = { option, action, label, what },
+#define KIND_ROW(name, value, option, action, label, ...) [value] = { option, label },
 		SNOOP_KINDS(KIND_ROW)
 #undef KIND_ROW
 	};
@@ -120,19 +119,9 @@ const char *names__kind_option(int kind)
 	return kind_row(kind) ? kind_row(kind)->option : NULL;
 }
 
-const char *names__kind_action(int kind)
-{
-	return kind_row(kind) ? kind_row(kind)->action : NULL;
-}
-
 const char *names__kind_label(int kind)
 {
 	return kind_row(kind) ? kind_row(kind)->label : NULL;
-}
-
-const char *names__kind_what(int kind)
-{
-	return kind_row(kind) ? kind_row(kind)->what : NULL;
 }
 
 uint32_t names__kind_option_mask(const char *option)

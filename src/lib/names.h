@@ -37,11 +37,12 @@ const char *names__closed_by(int closed_by);
 /* "outbound" (connected from here), "inbound" (accepted here) or "unknown". */
 const char *names__direction(int flags);
 
-/* The kinds table's columns for @kind (snoop_abi.h); NULL for no such kind. */
+/*
+ * The kinds table's columns for @kind (snoop_abi.h); NULL for no such kind.
+ * (The JSON action has its own table in fmt_json.c, lengths known at compile time.)
+ */
 const char *names__kind_option(int kind);
-const char *names__kind_action(int kind);
 const char *names__kind_label(int kind);
-const char *names__kind_what(int kind);
 
 /* The kinds an --events name selects (any case); 0 for no such name. */
 uint32_t names__kind_option_mask(const char *option);

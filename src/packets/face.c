@@ -13,7 +13,6 @@
 #include "common/snapshot.h"
 #include "packets/face.h"
 #include "packets/loader.h"
-#include "snoop/loader.h"
 
 /* Time a slow reader of standard output is given at exit before the rest is dropped. */
 #define EXIT_DRAIN_MS 2000

@@ -15,7 +15,6 @@
 #include <bpf/libbpf.h>
 
 #include "lib/clock.h"
-#include "common/caps.h"
 #include "snoop/cli.h"
 #include "common/diag.h"
 #include "common/exitcode.h"

@@ -10,16 +10,11 @@
 #include "packets/fmt.h"
 #include "fuzz_util.h"
 
+/* What a line of this formatter must be (fuzz_check_line()). */
 static void check_line(const char *line, size_t n)
 {
-	if (n < 1 || n >= TCPSNOOP_LINE_MAX || line[n - 1] != '\n' || line[n] != '\0')
-		fuzz_fail("row without its newline", line, n);
-	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned char b = (unsigned char)line[i];
-
-		if (b < 0x20 || b > 0x7e)
-			fuzz_fail("raw control or non-ASCII byte in a row", line, n);
-	}
+	fuzz_check_line("row: newline missing, or a raw control or non-ASCII byte", line, n,
+			TCPSNOOP_LINE_MAX);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -24,6 +24,22 @@ static inline void fuzz_fail(const char *what, const char *text, size_t len)
 }
 
 /*
+ * A text line a formatter wrote into @size bytes: @n of them, ending in its
+ * newline and a NUL, every other byte printable ASCII.  @what names it.
+ */
+static inline void fuzz_check_line(const char *what, const char *line, size_t n, size_t size)
+{
+	if (n < 1 || n >= size || line[n - 1] != '\n' || line[n] != '\0')
+		fuzz_fail(what, line, n);
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned char b = (unsigned char)line[i];
+
+		if (b < 0x20 || b > 0x7e)
+			fuzz_fail(what, line, n);
+	}
+}
+
+/*
  * The input split on NUL bytes into a NULL-terminated argv, argv[0] = @prog.
  * Returns argc, or -1 (input ignored) when there are too many arguments.
  * The strings live in @store (freed by the caller), each its own allocation
