@@ -304,12 +304,17 @@ enum snoop_stat {
 	SNOOP_STAT_RECOVERED = 1, /* nested transitions handled by handle_set_state_nested */
 	/*
 	 * Transitions the kernel made without running the tracepoint's programs
-	 * and without counting a miss (seen on Linux 6.18 under RPS, about 1 in
-	 * 50,000): found as gaps in a socket's sequence, or a socket destroyed
-	 * before the CLOSE it must have entered.
+	 * and without counting a miss (common/hidden.h): found as gaps in a
+	 * socket's sequence, or a socket destroyed before the CLOSE it must
+	 * have entered.
 	 */
 	SNOOP_STAT_UNDELIVERED = 2,
-	SNOOP_STAT_MAX = 3,
+	/*
+	 * TCP transitions our programs saw while a thread of PID 1 was current:
+	 * what a kernel that hides those from BPF (common/hidden.h) counts apart.
+	 */
+	SNOOP_STAT_SEEN_INIT = 3,
+	SNOOP_STAT_MAX = 4,
 };
 
 /* Key of the LPM tries used by --laddr/--raddr: IPv4 is IPv4-mapped. */

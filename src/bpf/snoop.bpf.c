@@ -320,8 +320,13 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 	int verdict;
 	__u64 now;
 
+	if (!is_tcp(sk))
+		return;
+	/* Every call, as the kernel's count of them (common/hidden.h). */
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == 1)
+		stat_inc(SNOOP_STAT_SEEN_INIT);
 	/* shutdown() then close() sets FIN_WAIT1 twice: not a transition. */
-	if (oldstate == newstate || !is_tcp(sk))
+	if (oldstate == newstate)
 		return;
 	verdict = sock_verdict(sk, &e);
 	if (verdict == SOCK_EXCLUDED)

@@ -32,11 +32,11 @@ const char *names__reset_detail(int detail, long long *number)
 
 /* One row of the states list (snoop_abi.h) by state; NULL out of range. */
 static const struct state_names {
-	const char *kernel, *json, *desc;
+	const char *kernel, *desc; /* the JSON name: fmt_json.c, from the same list */
 } * state_row(int state)
 {
 	static const struct state_names rows[SNOOP_TCP_MAX_STATES] = {
-#define STATE_ROW(name, value, json, desc) [value] = { #name, json, desc },
+#define STATE_ROW(name, value, json, desc) [value] = { #name, desc },
 		SNOOP_TCP_STATES(STATE_ROW)
 #undef STATE_ROW
 	};
@@ -54,11 +54,6 @@ const char *names__state_desc(int state)
 const char *names__state_kernel(int state)
 {
 	return state_row(state) ? state_row(state)->kernel : NULL;
-}
-
-const char *names__state_json(int state)
-{
-	return state_row(state) ? state_row(state)->json : "unknown";
 }
 
 const char *names__attribution(int attribution)

@@ -25,9 +25,6 @@ const char *names__state_desc(int state);
 /* The kernel's name of a TCP state ("SYN_SENT"), NULL when out of range. */
 const char *names__state_kernel(int state);
 
-/* The JSON's lower-case name of a TCP state ("syn_sent"); "unknown" when out of range. */
-const char *names__state_json(int state);
-
 /* The attribution name of the JSON and the docs: owner, listener, snapshot, unknown. */
 const char *names__attribution(int attribution);
 

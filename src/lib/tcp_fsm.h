@@ -7,6 +7,7 @@
 #ifndef TCP_FSM_H
 #define TCP_FSM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "snoop_abi.h"
 
@@ -18,5 +19,16 @@
  * be reached.  The BPF side counts that many undelivered transitions per gap.
  */
 void tcp_fsm__path_lengths(uint8_t len[TCP_FSM_CELLS]);
+
+/*
+ * Whether the transition @old_state -> @new_state is a listening socket's
+ * (entering LISTEN, or leaving it for CLOSE): one with no remote end.  LISTEN
+ * -> SYN_RECV is a new connection's first, not the listener's.
+ */
+static inline bool tcp_fsm__listener(int old_state, int new_state)
+{
+	return new_state == SNOOP_TCP_LISTEN ||
+	       (old_state == SNOOP_TCP_LISTEN && new_state == SNOOP_TCP_CLOSE);
+}
 
 #endif

@@ -14,115 +14,290 @@
 #define DURATION_MAX (10ull * 365 * 24 * 3600)
 #define RINGBUF_MIN_BYTES (64u << 10)
 #define RINGBUF_MAX_BYTES (1u << 30)
+/* Where --help's descriptions start. */
+#define HELP_COLUMN 26
 
-enum long_only {
-	OPT_NO_LOG_FILE = 256,
-	OPT_NO_REPORT,
-	OPT_LADDR,
-	OPT_RADDR,
-	OPT_ALL_ADDRESSES,
-	OPT_SRC_IP,
-	OPT_DST_IP,
-	OPT_SRC_PORT,
-	OPT_DST_PORT,
-	OPT_ACTIVE_ONLY,
-	OPT_ATTACH,
-	OPT_OWNER_ON_SEND,
+/* The parser's state, shared by the option handlers. */
+struct cli_state {
+	struct snoop_config *cfg;
+	const struct cli_opt *opt; /* the option being read */
+	bool no_log, version, help;
+	char *err; /* set by a handler whose message is not "expected ..." */
+	size_t err_len;
+	char bad[128]; /* the bad item of a list, for the message */
 };
 
-static const struct option long_options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "log-file", required_argument, NULL, 'o' },
-	{ "no-log-file", no_argument, NULL, OPT_NO_LOG_FILE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "no-report", no_argument, NULL, OPT_NO_REPORT },
-	{ "events", required_argument, NULL, 'e' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "comm", required_argument, NULL, 'n' },
-	{ "uid", required_argument, NULL, 'u' },
-	{ "lport", required_argument, NULL, 'L' },
-	{ "rport", required_argument, NULL, 'D' },
-	{ "laddr", required_argument, NULL, OPT_LADDR },
-	{ "raddr", required_argument, NULL, OPT_RADDR },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
-	{ "state", required_argument, NULL, 's' },
-	{ "cgroup", required_argument, NULL, 'c' },
-	{ "netns", required_argument, NULL, 'N' },
-	{ "all-addresses", no_argument, NULL, OPT_ALL_ADDRESSES },
-	{ "src-ip", required_argument, NULL, OPT_SRC_IP },
-	{ "dst-ip", required_argument, NULL, OPT_DST_IP },
-	{ "src-port", required_argument, NULL, OPT_SRC_PORT },
-	{ "dst-port", required_argument, NULL, OPT_DST_PORT },
-	{ "active-only", no_argument, NULL, OPT_ACTIVE_ONLY },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "buffer-size", required_argument, NULL, 'b' },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
-	{ "owner-on-send", no_argument, NULL, OPT_OWNER_ON_SEND },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{},
+/* Read @arg (NULL for a switch) into st->cfg: 0, or a negative errno. */
+typedef int (*cli_fn)(struct cli_state *st, const char *arg);
+
+enum cli_section { SEC_OUTPUT, SEC_EVENTS, SEC_FILTERS, SEC_ALIASES, SEC_RUN };
+
+static const char *const section_titles[] = {
+	[SEC_OUTPUT] = " Output",
+	[SEC_EVENTS] = " Events",
+	[SEC_FILTERS] = " Filters (run in the kernel; options AND, values of one option OR)",
+	[SEC_ALIASES] = NULL, /* one paragraph at the end of the filters */
+	[SEC_RUN] = " Run",
 };
+
+/* Marks in help and expected texts, replaced by the event kinds' names. */
+#define KINDS_MARK "{kinds}"
+
+/*
+ * The options, one row each: getopt's tables, --help, the "expected ..."
+ * part of error messages, the options that may be given once, and which
+ * kernel filter (SNOOP_FILTERS) each one turns on are all generated from
+ * it.  Columns:
+ *   X(ID, long name, short letter or 0, value, once, handler, filter,
+ *     expected, section, help value, help)
+ *   value     no_argument or required_argument
+ *   once      given twice it is an error (which one was meant is a guess)
+ *   filter    the row of SNOOP_FILTERS it turns on, or none
+ *   expected  what a bad value should have been ("invalid value ... expected X")
+ *   help      the --help description, lines split with \n; for an alias
+ *             (section SEC_ALIASES) the option it stands for
+ * Adding an option: a row here and its handler.
+ */
+// clang-format off
+#define CLI_SNOOP_OPTIONS(X) \
+	X(JSON, "json", 'j', no_argument, false, opt_json, none, NULL, SEC_OUTPUT, "", \
+	  "JSON Lines (ECS fields, docs/json-schema.md) instead of\n" \
+	  "log lines, on the console and in the log file") \
+	X(LOG_FILE, "log-file", 'o', required_argument, true, opt_log_file, none, "a file path", \
+	  SEC_OUTPUT, "=PATH", \
+	  "append events to PATH; default $SOCKET_SNOOP_LOG, else\n" \
+	  DEFAULT_LOG_PATH " (falls back to\n" \
+	  "./socket_monitor.log with a warning when the default\n" \
+	  "cannot be created)") \
+	X(NO_LOG_FILE, "no-log-file", 0, no_argument, false, opt_no_log_file, none, NULL, \
+	  SEC_OUTPUT, "", "console only") \
+	X(QUIET, "quiet", 'q', no_argument, false, opt_quiet, none, NULL, SEC_OUTPUT, "", \
+	  "no events on the console") \
+	X(NO_REPORT, "no-report", 0, no_argument, false, opt_no_report, none, NULL, SEC_OUTPUT, "", \
+	  "no lifecycle report at exit") \
+	X(EVENTS, "events", 'e', required_argument, false, opt_events, none, \
+	  "an event kind (" KINDS_MARK ")", SEC_EVENTS, "=LIST", \
+	  "event kinds: " KINDS_MARK "\n(default: all)") \
+	X(PID, "pid", 'p', required_argument, false, opt_pid, pid, \
+	  "a process ID (1-" PID_MAX_LIMIT_TEXT ")", SEC_FILTERS, "=PID[,...]", \
+	  "sockets owned by these processes") \
+	X(COMM, "comm", 'n', required_argument, false, opt_comm, comm, \
+	  "a command name of at most 15 bytes", SEC_FILTERS, "=NAME[,...]", \
+	  "sockets owned by these command names") \
+	X(UID, "uid", 'u', required_argument, false, opt_uid, uid, "a user ID", SEC_FILTERS, \
+	  "=UID[,...]", "sockets owned by these users") \
+	X(LPORT, "lport", 'L', required_argument, false, opt_lport, lport, \
+	  "ports 0-65535 or ranges LO-HI", SEC_FILTERS, "=PORTS", \
+	  "local ports, e.g. 22,80,8000-8100") \
+	X(RPORT, "rport", 'D', required_argument, false, opt_rport, rport, \
+	  "ports 0-65535 or ranges LO-HI", SEC_FILTERS, "=PORTS", "remote ports") \
+	X(LADDR, "laddr", 0, required_argument, false, opt_laddr, laddr, \
+	  "an IPv4 or IPv6 address with an optional /prefix", SEC_FILTERS, "=CIDR[,...]", \
+	  "local addresses, IPv4 or IPv6 (10.0.0.0/8, fd00::/64)") \
+	X(RADDR, "raddr", 0, required_argument, false, opt_raddr, raddr, \
+	  "an IPv4 or IPv6 address with an optional /prefix", SEC_FILTERS, "=CIDR[,...]", \
+	  "remote addresses") \
+	X(IPV4, "ipv4", '4', no_argument, false, opt_ipv4, family, NULL, SEC_FILTERS, "", \
+	  "IPv4 only (IPv4-mapped IPv6 counts as IPv4)") \
+	X(IPV6, "ipv6", '6', no_argument, false, opt_ipv6, family, NULL, SEC_FILTERS, "", \
+	  "IPv6 only") \
+	X(STATE, "state", 's', required_argument, false, opt_state, none, \
+	  "a TCP state name (ESTABLISHED, SYN_SENT, ...)", SEC_FILTERS, "=LIST", \
+	  "state-change events by state entered:\n" \
+	  "ESTABLISHED,SYN_SENT,SYN_RECV,FIN_WAIT1,FIN_WAIT2,\n" \
+	  "TIME_WAIT,CLOSE,CLOSE_WAIT,LAST_ACK,LISTEN,CLOSING\n" \
+	  "(any case)") \
+	X(CGROUP, "cgroup", 'c', required_argument, true, opt_cgroup, cgroup, \
+	  "a cgroup v2 directory", SEC_FILTERS, "=PATH", \
+	  "processes in this cgroup v2 directory or below it") \
+	X(NETNS, "netns", 'N', required_argument, true, opt_netns, netns, \
+	  "a network namespace file or inode number", SEC_FILTERS, "=PATH|INODE", \
+	  "sockets of this network namespace") \
+	X(ALL_ADDRESSES, "all-addresses", 0, no_argument, false, opt_all_addresses, none, NULL, \
+	  SEC_FILTERS, "", \
+	  "also show sockets whose local address is the wildcard\n" \
+	  "(listeners on 0.0.0.0 or ::), skipped by default") \
+	X(SRC_IP, "src-ip", 0, required_argument, false, opt_laddr, laddr, \
+	  "an IPv4 or IPv6 address with an optional /prefix", SEC_ALIASES, "=CIDR", "--laddr") \
+	X(DST_IP, "dst-ip", 0, required_argument, false, opt_raddr, raddr, \
+	  "an IPv4 or IPv6 address with an optional /prefix", SEC_ALIASES, "=CIDR", "--raddr") \
+	X(SRC_PORT, "src-port", 0, required_argument, false, opt_lport, lport, \
+	  "ports 0-65535 or ranges LO-HI", SEC_ALIASES, "=PORTS", "--lport") \
+	X(DST_PORT, "dst-port", 0, required_argument, false, opt_rport, rport, \
+	  "ports 0-65535 or ranges LO-HI", SEC_ALIASES, "=PORTS", "--rport") \
+	X(ACTIVE_ONLY, "active-only", 0, no_argument, false, opt_active_only, none, NULL, \
+	  SEC_ALIASES, "", "--state=ESTABLISHED") \
+	X(DURATION, "duration", 'd', required_argument, true, opt_duration, none, \
+	  "a number of seconds greater than 0", SEC_RUN, "=SECS", \
+	  "stop after SECS, print the report, exit 0") \
+	X(BUFFER_SIZE, "buffer-size", 'b', required_argument, true, opt_buffer_size, none, \
+	  "a size between 64K and 1G", SEC_RUN, "=SIZE", \
+	  "kernel ring buffer size (K, M, G suffixes; rounded up\n" \
+	  "to a power of two; default 2M per CPU, at least 4M)") \
+	X(ATTACH, "attach", 0, required_argument, true, opt_attach, none, "auto, tp_btf or raw_tp", \
+	  SEC_RUN, "=MODE", \
+	  "auto (default: tp_btf, else raw tracepoints), tp_btf or\n" \
+	  "raw_tp (no sk_storage: connections open at start are\n" \
+	  "not attributed)") \
+	X(OWNER_ON_SEND, "owner-on-send", 0, no_argument, false, opt_owner_on_send, none, NULL, \
+	  SEC_RUN, "", \
+	  "sends record the socket's owner too, not only\n" \
+	  "connect, listen, close and receives: a process that\n" \
+	  "only sends on a socket it was handed is named at once\n" \
+	  "(costs about as much again on small-message traffic)") \
+	X(VERBOSE, "verbose", 'v', no_argument, false, opt_verbose, none, NULL, SEC_RUN, "", \
+	  "more diagnostics (libbpf messages, sockets found at\n" \
+	  "start; at exit losses by cause, transitions\n" \
+	  "recovered from nested runs, owner updates skipped,\n" \
+	  "gaps in connections); twice: libbpf's debug messages") \
+	X(VERSION, "version", 'V', no_argument, false, opt_version, none, NULL, SEC_RUN, "", \
+	  "version and libbpf version (-V -v: kernel features)") \
+	X(HELP, "help", 'h', no_argument, false, opt_help, none, NULL, SEC_RUN, "", "this help")
+// clang-format on
+
+/* Each option's handler, declared for the table. */
+#define CLI_DECLARE(id, name, letter, has, once, fn, filter, expect, sec, harg, help) \
+	static int fn(struct cli_state *st, const char *arg);
+CLI_SNOOP_OPTIONS(CLI_DECLARE)
+#undef CLI_DECLARE
+
+/* Rows of SNOOP_FILTERS as numbers (cli_snoop__filters_on's bits), and "none". */
+enum cli_filter {
+	CLI_FILTER_none = -1, /* then 0, 1, ...: the rows in order */
+#define CLI_FILTER_ID(name, scope, on) CLI_FILTER_##name,
+	SNOOP_FILTERS(CLI_FILTER_ID)
+#undef CLI_FILTER_ID
+};
+
+struct cli_opt {
+	const char *name;
+	int letter;
+	int has_arg;
+	bool once;
+	cli_fn fn;
+	int filter; /* enum cli_filter */
+	const char *expected;
+	enum cli_section section;
+	const char *help_arg;
+	const char *help;
+};
+
+/* The table's rows; getopt returns 256 + the row's index for every option. */
+static const struct cli_opt opts[] = {
+#define CLI_ROW(id, name, letter, has, once, fn, filter, expect, sec, harg, help) \
+	{ name, letter, has, once, fn, CLI_FILTER_##filter, expect, sec, harg, help },
+	CLI_SNOOP_OPTIONS(CLI_ROW)
+#undef CLI_ROW
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+#define OPT_VAL(i) (256 + (int)(i))
+
+static struct option long_options[N_OPTS + 1];
+static char short_options[2 + 2 * N_OPTS + 1];
+static int letter_row[256]; /* a short letter's row + 1, or 0 */
+
+/* Build getopt's tables from the rows (once: they never change). */
+static void build_getopt_tables(void)
+{
+	size_t n = 0;
+
+	if (long_options[0].name)
+		return;
+	short_options[n++] = ':'; /* a missing value is ':', not '?' */
+	for (size_t i = 0; i < N_OPTS; i++) {
+		long_options[i] =
+			(struct option){ opts[i].name, opts[i].has_arg, NULL, OPT_VAL(i) };
+		if (!opts[i].letter)
+			continue;
+		letter_row[opts[i].letter] = (int)i + 1;
+		short_options[n++] = (char)opts[i].letter;
+		if (opts[i].has_arg == required_argument)
+			short_options[n++] = ':';
+	}
+	short_options[n] = '\0';
+}
+
+/* @text with KINDS_MARK replaced by the event kinds' names joined with @sep, in @buf. */
+static const char *expand_kinds(const char *text, const char *sep, char *buf, size_t len)
+{
+	const char *mark = text ? strstr(text, KINDS_MARK) : NULL;
+
+	if (!mark)
+		return text;
+	snprintf(buf, len, "%.*s%s%s", (int)(mark - text), text, names__kind_options(sep),
+		 mark + strlen(KINDS_MARK));
+	return buf;
+}
+
+/* One option's lines of --help: its spelling, then its description in a column. */
+static void usage_option(FILE *out, const struct cli_opt *o)
+{
+	char spelling[48], text[512];
+	const char *help = expand_kinds(o->help, ",", text, sizeof(text));
+	int n;
+
+	if (o->letter)
+		n = snprintf(spelling, sizeof(spelling), "  -%c, --%s%s", o->letter, o->name,
+			     o->help_arg);
+	else
+		n = snprintf(spelling, sizeof(spelling), "      --%s%s", o->name, o->help_arg);
+	/* A spelling too wide for the column puts the description on the next line. */
+	fprintf(out, "%s", spelling);
+	for (const char *line = help; *line;) {
+		size_t len = strcspn(line, "\n");
+
+		fprintf(out, "%*s%.*s\n", n < HELP_COLUMN ? HELP_COLUMN - n : 1, "", (int)len,
+			line);
+		n = 0;
+		line += len + (line[len] == '\n');
+	}
+}
+
+/* The aliases' paragraph: "--src-ip=CIDR (--laddr), ...", wrapped. */
+static void usage_aliases(FILE *out)
+{
+	const char *lead = "  Seed-compatible aliases: ";
+	int col = fprintf(out, "%s", lead);
+	bool first = true;
+
+	for (size_t i = 0; i < N_OPTS; i++) {
+		char item[80];
+		int len;
+
+		if (opts[i].section != SEC_ALIASES)
+			continue;
+		len = snprintf(item, sizeof(item), "%s--%s%s (%s)", first ? "" : ", ", opts[i].name,
+			       opts[i].help_arg, opts[i].help);
+		if (!first && col + len > 80) {
+			/* The comma stays on the line it ends. */
+			fputs(",\n  ", out);
+			col = 2;
+			memmove(item, item + 2, strlen(item + 2) + 1);
+			len -= 2;
+		}
+		col += fprintf(out, "%s", item);
+		first = false;
+	}
+	fputs("\n", out);
+}
 
 void cli_snoop__usage(FILE *out)
 {
 	fputs("Usage: socket-snoop [OPTION...]\n"
 	      "Real-time, per-process TCP connection monitor (eBPF).\n"
-	      "\n"
-	      " Output\n"
-	      "  -j, --json              JSON Lines (ECS fields, docs/json-schema.md) instead of\n"
-	      "                          log lines, on the console and in the log file\n"
-	      "  -o, --log-file=PATH     append events to PATH; default $SOCKET_SNOOP_LOG, else\n"
-	      "                          " DEFAULT_LOG_PATH " (falls back to\n"
-	      "                          ./socket_monitor.log with a warning when the default\n"
-	      "                          cannot be created)\n"
-	      "      --no-log-file       console only\n"
-	      "  -q, --quiet             no events on the console\n"
-	      "      --no-report         no lifecycle report at exit\n"
-	      " Events\n",
+	      "\n",
 	      out);
-	fprintf(out, "  -e, --events=LIST       event kinds: %s\n", names__kind_options(","));
-	fputs("                          (default: all)\n"
-	      " Filters (run in the kernel; options AND, values of one option OR)\n"
-	      "  -p, --pid=PID[,...]     sockets owned by these processes\n"
-	      "  -n, --comm=NAME[,...]   sockets owned by these command names\n"
-	      "  -u, --uid=UID[,...]     sockets owned by these users\n"
-	      "  -L, --lport=PORTS       local ports, e.g. 22,80,8000-8100\n"
-	      "  -D, --rport=PORTS       remote ports\n"
-	      "      --laddr=CIDR[,...]  local addresses, IPv4 or IPv6 (10.0.0.0/8, fd00::/64)\n"
-	      "      --raddr=CIDR[,...]  remote addresses\n"
-	      "  -4, --ipv4              IPv4 only (IPv4-mapped IPv6 counts as IPv4)\n"
-	      "  -6, --ipv6              IPv6 only\n"
-	      "  -s, --state=LIST        state-change events by state entered:\n"
-	      "                          ESTABLISHED,SYN_SENT,SYN_RECV,FIN_WAIT1,FIN_WAIT2,\n"
-	      "                          TIME_WAIT,CLOSE,CLOSE_WAIT,LAST_ACK,LISTEN,CLOSING\n"
-	      "                          (any case)\n"
-	      "  -c, --cgroup=PATH       processes in this cgroup v2 directory or below it\n"
-	      "  -N, --netns=PATH|INODE  sockets of this network namespace\n"
-	      "      --all-addresses     also show sockets whose local address is the wildcard\n"
-	      "                          (listeners on 0.0.0.0 or ::), skipped by default\n"
-	      "  Seed-compatible aliases: --src-ip=CIDR (--laddr), --dst-ip=CIDR (--raddr),\n"
-	      "  --src-port=PORTS (--lport), --dst-port=PORTS (--rport),\n"
-	      "  --active-only (--state=ESTABLISHED)\n"
-	      " Run\n"
-	      "  -d, --duration=SECS     stop after SECS, print the report, exit 0\n"
-	      "  -b, --buffer-size=SIZE  kernel ring buffer size (K, M, G suffixes; rounded up\n"
-	      "                          to a power of two; default 2M per CPU, at least 4M)\n"
-	      "      --attach=MODE       auto (default: tp_btf, else raw tracepoints), tp_btf or\n"
-	      "                          raw_tp (no sk_storage: connections open at start are\n"
-	      "                          not attributed)\n"
-	      "      --owner-on-send     sends record the socket's owner too, not only\n"
-	      "                          connect, listen, close and receives: a process that\n"
-	      "                          only sends on a socket it was handed is named at once\n"
-	      "                          (costs about as much again on small-message traffic)\n"
-	      "  -v, --verbose           more diagnostics (libbpf messages, sockets found at\n"
-	      "                          start; at exit losses by cause, transitions\n"
-	      "                          recovered from nested runs, owner updates skipped,\n"
-	      "                          gaps in connections); twice: libbpf's debug messages\n"
-	      "  -V, --version           version and libbpf version (-V -v: kernel features)\n"
-	      "  -h, --help              this help\n"
-	      "\n"
+	for (int sec = SEC_OUTPUT; sec <= SEC_RUN; sec++) {
+		if (section_titles[sec])
+			fprintf(out, "%s\n", section_titles[sec]);
+		else
+			usage_aliases(out);
+		for (size_t i = 0; i < N_OPTS; i++)
+			if (opts[i].section == (enum cli_section)sec && sec != SEC_ALIASES)
+				usage_option(out, &opts[i]);
+	}
+	fputs("\n"
 	      "Exit status: 0 success, 64 usage error, 69 kernel lacks something required,\n"
 	      "74 an output cannot be opened, 77 not enough privilege, 1 other failure.\n"
 	      "Signals: SIGINT/SIGTERM stop and print the report, SIGHUP reopens the log file.\n",
@@ -146,18 +321,14 @@ static bool flag_given_value(const char *arg)
 
 	if (strncmp(arg, "--", 2) != 0 || !arg[n])
 		return false;
-	for (const struct option *o = long_options; o->name; o++)
-		if (o->has_arg == no_argument && strlen(o->name) == n - 2 &&
-		    !strncmp(o->name, arg + 2, n - 2))
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].has_arg == no_argument && strlen(opts[i].name) == n - 2 &&
+		    !strncmp(opts[i].name, arg + 2, n - 2))
 			return true;
 	return false;
 }
 
-/* Shared context of the list item parsers. */
-struct list_ctx {
-	struct snoop_config *cfg;
-	int opt;
-};
+/* ---------------------------------------------------------------- values */
 
 static int add_u32(uint32_t *arr, int *n, uint64_t v)
 {
@@ -170,9 +341,9 @@ static int add_u32(uint32_t *arr, int *n, uint64_t v)
 	return 0;
 }
 
-static int item_pid(const char *item, void *vctx)
+static int item_pid(const char *item, void *vst)
 {
-	struct filter_config *f = &((struct list_ctx *)vctx)->cfg->filter;
+	struct filter_config *f = &((struct cli_state *)vst)->cfg->filter;
 	uint64_t v;
 	int err = parse_u64(item, PID_MAX_LIMIT, &v);
 
@@ -181,18 +352,18 @@ static int item_pid(const char *item, void *vctx)
 	return err ? err : add_u32(f->pids, &f->n_pids, v);
 }
 
-static int item_uid(const char *item, void *vctx)
+static int item_uid(const char *item, void *vst)
 {
-	struct filter_config *f = &((struct list_ctx *)vctx)->cfg->filter;
+	struct filter_config *f = &((struct cli_state *)vst)->cfg->filter;
 	uint64_t v;
 	int err = parse_u64(item, UINT32_MAX - 1, &v);
 
 	return err ? err : add_u32(f->uids, &f->n_uids, v);
 }
 
-static int item_comm(const char *item, void *vctx)
+static int item_comm(const char *item, void *vst)
 {
-	struct filter_config *f = &((struct list_ctx *)vctx)->cfg->filter;
+	struct filter_config *f = &((struct cli_state *)vst)->cfg->filter;
 
 	/* The kernel keeps 15 bytes of a command name. */
 	if (strlen(item) >= SNOOP_COMM_LEN)
@@ -205,22 +376,27 @@ static int item_comm(const char *item, void *vctx)
 	return 0;
 }
 
-static int item_cidr(const char *item, void *vctx)
+static int item_laddr(const char *item, void *vst)
 {
-	struct list_ctx *ctx = vctx;
-	struct filter_config *f = &ctx->cfg->filter;
-	int local = ctx->opt == OPT_LADDR || ctx->opt == OPT_SRC_IP;
-	struct cidr *arr = local ? f->laddrs : f->raddrs;
-	int *n = local ? &f->n_laddrs : &f->n_raddrs;
+	struct filter_config *f = &((struct cli_state *)vst)->cfg->filter;
 
-	if (*n >= CONFIG_MAX_VALUES)
+	if (f->n_laddrs >= CONFIG_MAX_VALUES)
 		return -E2BIG;
-	return parse_cidr(item, &arr[(*n)++]);
+	return parse_cidr(item, &f->laddrs[f->n_laddrs++]);
 }
 
-static int item_state(const char *item, void *vctx)
+static int item_raddr(const char *item, void *vst)
 {
-	struct filter_config *f = &((struct list_ctx *)vctx)->cfg->filter;
+	struct filter_config *f = &((struct cli_state *)vst)->cfg->filter;
+
+	if (f->n_raddrs >= CONFIG_MAX_VALUES)
+		return -E2BIG;
+	return parse_cidr(item, &f->raddrs[f->n_raddrs++]);
+}
+
+static int item_state(const char *item, void *vst)
+{
+	struct filter_config *f = &((struct cli_state *)vst)->cfg->filter;
 	int state;
 	int err = parse_state_name(item, &state);
 
@@ -229,9 +405,9 @@ static int item_state(const char *item, void *vctx)
 	return err;
 }
 
-static int item_event(const char *item, void *vctx)
+static int item_event(const char *item, void *vst)
 {
-	struct filter_config *f = &((struct list_ctx *)vctx)->cfg->filter;
+	struct filter_config *f = &((struct cli_state *)vst)->cfg->filter;
 	uint32_t mask;
 	int err = parse_event_kind(item, &mask);
 
@@ -240,264 +416,316 @@ static int item_event(const char *item, void *vctx)
 	return err;
 }
 
-/* What a bad value of each list option should have been, for the error message. */
-static const char *expected(int opt)
+/* A comma-separated list, each item read by @one; the bad item goes to st->bad. */
+static int list(struct cli_state *st, const char *arg, int (*one)(const char *, void *))
 {
-	static char kinds[160];
+	return parse_list(arg, one, st, st->bad, sizeof(st->bad));
+}
 
-	switch (opt) {
-	case 'p':
-		return "a process ID (1-" PID_MAX_LIMIT_TEXT ")";
-	case 'u':
-		return "a user ID";
-	case 'n':
-		return "a command name of at most 15 bytes";
-	case 'L':
-	case 'D':
-	case OPT_SRC_PORT:
-	case OPT_DST_PORT:
-		return "ports 0-65535 or ranges LO-HI";
-	case OPT_LADDR:
-	case OPT_RADDR:
-	case OPT_SRC_IP:
-	case OPT_DST_IP:
-		return "an IPv4 or IPv6 address with an optional /prefix";
-	case 's':
-		return "a TCP state name (ESTABLISHED, SYN_SENT, ...)";
-	case 'e':
-		snprintf(kinds, sizeof(kinds), "an event kind (%s)", names__kind_options(", "));
-		return kinds;
-	case 'd':
-		return "a number of seconds greater than 0";
-	case 'b':
-		return "a size between 64K and 1G";
-	case OPT_ATTACH:
-		return "auto, tp_btf or raw_tp";
-	case 'o':
-		return "a file path";
-	case 'c':
-		return "a cgroup v2 directory";
-	case 'N':
-		return "a network namespace file or inode number";
-	default:
-		return "a valid value";
+/* ---------------------------------------------------------------- handlers */
+
+static int opt_json(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->json = true;
+	return 0;
+}
+
+static int opt_log_file(struct cli_state *st, const char *arg)
+{
+	st->cfg->log_path = arg;
+	st->cfg->log_path_explicit = true;
+	return 0;
+}
+
+static int opt_no_log_file(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->no_log = true;
+	return 0;
+}
+
+static int opt_quiet(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->quiet = true;
+	return 0;
+}
+
+static int opt_no_report(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->report = false;
+	return 0;
+}
+
+static int opt_events(struct cli_state *st, const char *arg)
+{
+	st->cfg->events_explicit = true;
+	return list(st, arg, item_event);
+}
+
+static int opt_pid(struct cli_state *st, const char *arg)
+{
+	return list(st, arg, item_pid);
+}
+
+static int opt_comm(struct cli_state *st, const char *arg)
+{
+	return list(st, arg, item_comm);
+}
+
+static int opt_uid(struct cli_state *st, const char *arg)
+{
+	return list(st, arg, item_uid);
+}
+
+static int opt_lport(struct cli_state *st, const char *arg)
+{
+	st->cfg->filter.lport = true;
+	return parse_ports(arg, st->cfg->filter.lport_bits);
+}
+
+static int opt_rport(struct cli_state *st, const char *arg)
+{
+	st->cfg->filter.rport = true;
+	return parse_ports(arg, st->cfg->filter.rport_bits);
+}
+
+static int opt_laddr(struct cli_state *st, const char *arg)
+{
+	return list(st, arg, item_laddr);
+}
+
+static int opt_raddr(struct cli_state *st, const char *arg)
+{
+	return list(st, arg, item_raddr);
+}
+
+static int set_family(struct cli_state *st, int family)
+{
+	if (st->cfg->filter.family && st->cfg->filter.family != family) {
+		snprintf(st->err, st->err_len, "options -4 and -6 exclude each other");
+		return -EINVAL;
 	}
+	st->cfg->filter.family = (uint16_t)family;
+	return 0;
 }
 
-/* The option as the user spelled it, for messages. */
-static const char *opt_name(int opt)
+static int opt_ipv4(struct cli_state *st, const char *arg)
 {
-	for (const struct option *o = long_options; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
+	(void)arg;
+	return set_family(st, AF_INET);
 }
 
-/* Options that take one value: given twice, which one was meant is a guess. */
-static bool single_valued(int opt)
+static int opt_ipv6(struct cli_state *st, const char *arg)
 {
-	return opt == 'o' || opt == 'c' || opt == 'N' || opt == 'd' || opt == 'b' ||
-	       opt == OPT_ATTACH;
+	(void)arg;
+	return set_family(st, AF_INET6);
 }
 
-enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
-				 struct snoop_config *cfg, char *err, size_t err_len)
+static int opt_state(struct cli_state *st, const char *arg)
 {
-	static int (*const list_item[256])(const char *, void *) = {
-		['p'] = item_pid,   ['u'] = item_uid,	['n'] = item_comm,
-		['s'] = item_state, ['e'] = item_event,
-	};
-	struct list_ctx ctx = { .cfg = cfg };
-	struct filter_config *f = &cfg->filter;
-	bool version = false, no_log = false;
-	bool seen[OPT_OWNER_ON_SEND + 1] = {};
-	char bad[128], q1[PARSE_QUOTE_SIZE], q2[PARSE_QUOTE_SIZE];
+	return list(st, arg, item_state);
+}
+
+static int opt_cgroup(struct cli_state *st, const char *arg)
+{
+	struct filter_config *f = &st->cfg->filter;
+	char q[PARSE_QUOTE_SIZE];
+	int rc;
+
+	f->cgroup_path = arg;
+	rc = target__cgroup(arg, &f->cgroup_id, &f->cgroup_level);
+	if (rc)
+		snprintf(st->err, st->err_len, "invalid value '%s' for --cgroup: %s",
+			 parse_quote(q, arg),
+			 rc == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-rc));
+	return rc;
+}
+
+static int opt_netns(struct cli_state *st, const char *arg)
+{
+	char q[PARSE_QUOTE_SIZE];
+	int rc = target__netns(arg, &st->cfg->filter.netns);
+
+	if (rc)
+		snprintf(st->err, st->err_len, "invalid value '%s' for --netns: %s",
+			 parse_quote(q, arg),
+			 rc == -ENOTDIR ? "not a network namespace file" :
+			 rc == -EINVAL	? "inode 0" :
+					  strerror(-rc));
+	return rc;
+}
+
+static int opt_all_addresses(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->filter.all_addresses = true;
+	return 0;
+}
+
+static int opt_active_only(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->filter.states_mask |= 1u << SNOOP_TCP_ESTABLISHED;
+	return 0;
+}
+
+static int opt_duration(struct cli_state *st, const char *arg)
+{
 	uint64_t v;
-	int opt, rc;
+	int rc = parse_u64(arg, DURATION_MAX, &v);
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->report = true;
-	f->kinds_mask = 0;
-	optind = 0; /* 0, not 1: also forget a half-read option cluster */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":jo:qe:p:n:u:L:D:46s:c:N:d:b:vVh", long_options,
-				  NULL)) != -1) {
-		ctx.opt = opt;
-		rc = 0;
-		snprintf(bad, sizeof(bad), "%s", optarg ? optarg : "");
-		/* No option takes an empty value ("--cgroup=" is not the root cgroup). */
-		if (optarg && !*optarg && opt != ':' && opt != '?') {
-			snprintf(err, err_len, "invalid value '' for --%s: expected %s",
-				 opt_name(opt), expected(opt));
-			return CLI_ERROR;
-		}
-		switch (opt) {
-		case 'o':
-			cfg->log_path = optarg;
-			cfg->log_path_explicit = true;
-			break;
-		case OPT_NO_LOG_FILE:
-			no_log = true;
-			break;
-		case 'q':
-			cfg->quiet = true;
-			break;
-		case OPT_NO_REPORT:
-			cfg->report = false;
-			break;
-		case 'p':
-		case 'u':
-		case 'n':
-		case 's':
-		case 'e':
-			cfg->events_explicit |= opt == 'e';
-			rc = parse_list(optarg, list_item[opt], &ctx, bad, sizeof(bad));
-			break;
-		case 'L':
-		case OPT_SRC_PORT:
-			rc = parse_ports(optarg, f->lport_bits);
-			f->lport = true;
-			break;
-		case 'D':
-		case OPT_DST_PORT:
-			rc = parse_ports(optarg, f->rport_bits);
-			f->rport = true;
-			break;
-		case OPT_LADDR:
-		case OPT_RADDR:
-		case OPT_SRC_IP:
-		case OPT_DST_IP:
-			rc = parse_list(optarg, item_cidr, &ctx, bad, sizeof(bad));
-			break;
-		case '4':
-		case '6':
-			if (f->family && f->family != (opt == '4' ? AF_INET : AF_INET6)) {
-				snprintf(err, err_len, "options -4 and -6 exclude each other");
-				return CLI_ERROR;
-			}
-			f->family = opt == '4' ? AF_INET : AF_INET6;
-			break;
-		case OPT_ACTIVE_ONLY:
-			f->states_mask |= 1u << SNOOP_TCP_ESTABLISHED;
-			break;
-		case OPT_ALL_ADDRESSES:
-			f->all_addresses = true;
-			break;
-		case 'c':
-			f->cgroup_path = optarg;
-			rc = target__cgroup(optarg, &f->cgroup_id, &f->cgroup_level);
-			if (rc) {
-				snprintf(err, err_len, "invalid value '%s' for --cgroup: %s",
-					 parse_quote(q1, optarg),
-					 rc == -ENOTDIR ? "not a cgroup v2 directory" :
-							  strerror(-rc));
-				return CLI_ERROR;
-			}
-			break;
-		case 'N':
-			rc = target__netns(optarg, &f->netns);
-			if (rc) {
-				snprintf(err, err_len, "invalid value '%s' for --netns: %s",
-					 parse_quote(q1, optarg),
-					 rc == -ENOTDIR ? "not a network namespace file" :
-					 rc == -EINVAL	? "inode 0" :
-							  strerror(-rc));
-				return CLI_ERROR;
-			}
-			break;
-		case 'd':
-			rc = parse_u64(optarg, DURATION_MAX, &v);
-			if (!rc && v == 0)
-				rc = -ERANGE;
-			cfg->duration_s = v;
-			break;
-		case 'b':
-			rc = parse_size(optarg, &v);
-			if (!rc && (v < RINGBUF_MIN_BYTES || v > RINGBUF_MAX_BYTES))
-				rc = -ERANGE;
-			cfg->ringbuf_bytes = v;
-			break;
-		case OPT_ATTACH:
-			if (!strcmp(optarg, "auto"))
-				cfg->attach_mode = ATTACH_AUTO;
-			else if (!strcmp(optarg, "tp_btf"))
-				cfg->attach_mode = ATTACH_TP_BTF;
-			else if (!strcmp(optarg, "raw_tp"))
-				cfg->attach_mode = ATTACH_RAW_TP;
-			else
-				rc = -EINVAL;
-			break;
-		case OPT_OWNER_ON_SEND:
-			cfg->owner_on_send = true;
-			break;
-		case 'v':
-			cfg->verbose++;
-			break;
-		case 'V':
-			version = true;
-			break;
-		case 'h':
-			return CLI_HELP;
-		case 'j':
-			cfg->json = true;
-			break;
-		case ':':
-		default:
-			/*
-			 * Name the option as written: "--pid", or "-x" inside a cluster
-			 * such as -xq, where argv[optind - 1] is not the bad option.
-			 */
-			if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt || optopt > 255)
-				snprintf(bad, sizeof(bad), "%s", argv[optind - 1]);
-			else
-				snprintf(bad, sizeof(bad), "-%c", optopt);
-			if (opt != ':' && flag_given_value(bad))
-				snprintf(err, err_len, "option '%.*s' takes no value, not '%s'",
-					 (int)strcspn(bad, "="), bad,
-					 parse_quote(q1, strchr(argv[optind - 1], '=') + 1));
-			else
-				snprintf(err, err_len,
-					 opt == ':' ? "option '%s' needs a value" :
-						      "unknown option '%s'",
-					 parse_quote(q1, bad));
-			return CLI_ERROR;
-		}
-		if (rc) {
-			if (!bad[0] || strncmp(bad, optarg, sizeof(bad) - 1) == 0)
-				snprintf(err, err_len, "invalid value '%s' for --%s: expected %s",
-					 parse_quote(q1, optarg), opt_name(opt), expected(opt));
-			else
-				snprintf(err, err_len,
-					 "invalid value '%s' for --%s: '%s' is not %s",
-					 parse_quote(q1, optarg), opt_name(opt),
-					 parse_quote(q2, bad), expected(opt));
-			if (rc == -E2BIG)
-				snprintf(err, err_len, "too many values for --%s (at most %d)",
-					 opt_name(opt), CONFIG_MAX_VALUES);
-			return CLI_ERROR;
-		}
-		/* After the value's own check: a bad value is the first thing to fix. */
-		if (single_valued(opt)) {
-			if (seen[opt]) {
-				snprintf(err, err_len, "option '--%s' given twice", opt_name(opt));
-				return CLI_ERROR;
-			}
-			seen[opt] = true;
-		}
+	if (!rc && v == 0)
+		rc = -ERANGE;
+	st->cfg->duration_s = v;
+	return rc;
+}
+
+static int opt_buffer_size(struct cli_state *st, const char *arg)
+{
+	uint64_t v;
+	int rc = parse_size(arg, &v);
+
+	if (!rc && (v < RINGBUF_MIN_BYTES || v > RINGBUF_MAX_BYTES))
+		rc = -ERANGE;
+	st->cfg->ringbuf_bytes = v;
+	return rc;
+}
+
+static int opt_attach(struct cli_state *st, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		st->cfg->attach_mode = ATTACH_AUTO;
+	else if (!strcmp(arg, "tp_btf"))
+		st->cfg->attach_mode = ATTACH_TP_BTF;
+	else if (!strcmp(arg, "raw_tp"))
+		st->cfg->attach_mode = ATTACH_RAW_TP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int opt_owner_on_send(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->owner_on_send = true;
+	return 0;
+}
+
+static int opt_verbose(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->verbose++;
+	return 0;
+}
+
+static int opt_version(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->version = true;
+	return 0;
+}
+
+static int opt_help(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->help = true;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- parser */
+
+/* The message for a bad value @arg of the current option (@rc from its handler). */
+static void value_error(struct cli_state *st, const char *arg, int rc)
+{
+	const struct cli_opt *o = st->opt;
+	char q1[PARSE_QUOTE_SIZE], q2[PARSE_QUOTE_SIZE], exp[256];
+	const char *expected = expand_kinds(o->expected, ", ", exp, sizeof(exp));
+
+	if (!expected)
+		expected = "a valid value";
+	if (rc == -E2BIG)
+		snprintf(st->err, st->err_len, "too many values for --%s (at most %d)", o->name,
+			 CONFIG_MAX_VALUES);
+	else if (!st->bad[0] || strncmp(st->bad, arg, sizeof(st->bad) - 1) == 0)
+		snprintf(st->err, st->err_len, "invalid value '%s' for --%s: expected %s",
+			 parse_quote(q1, arg), o->name, expected);
+	else
+		snprintf(st->err, st->err_len, "invalid value '%s' for --%s: '%s' is not %s",
+			 parse_quote(q1, arg), o->name, parse_quote(q2, st->bad), expected);
+}
+
+/*
+ * The message for what getopt could not take (@opt is ':' or '?'), naming
+ * the option as written: "--pid", or "-x" inside a cluster such as -xq,
+ * where argv[optind - 1] is not the bad option.
+ */
+static void getopt_error(struct cli_state *st, int opt, char **argv)
+{
+	const char *word = argv[optind - 1];
+	char bad[128], q[PARSE_QUOTE_SIZE];
+
+	if (strncmp(word, "--", 2) == 0 || !optopt || optopt > 255)
+		snprintf(bad, sizeof(bad), "%s", word);
+	else
+		snprintf(bad, sizeof(bad), "-%c", optopt);
+	if (opt != ':' && flag_given_value(bad))
+		snprintf(st->err, st->err_len, "option '%.*s' takes no value, not '%s'",
+			 (int)strcspn(bad, "="), bad, parse_quote(q, strchr(word, '=') + 1));
+	else
+		snprintf(st->err, st->err_len,
+			 opt == ':' ? "option '%s' needs a value" : "unknown option '%s'",
+			 parse_quote(q, bad));
+}
+
+/* Read one option of row @row with value @arg (NULL for a switch); false on error. */
+static bool take_option(struct cli_state *st, size_t row, const char *arg, bool seen[N_OPTS])
+{
+	int rc;
+
+	st->opt = &opts[row];
+	st->bad[0] = '\0';
+	/* No option takes an empty value ("--cgroup=" is not the root cgroup). */
+	if (arg && !*arg) {
+		value_error(st, arg, -EINVAL);
+		return false;
 	}
-	if (optind < argc) {
-		snprintf(err, err_len, "unexpected argument '%s'", parse_quote(q1, argv[optind]));
+	if (arg)
+		snprintf(st->bad, sizeof(st->bad), "%s", arg);
+	st->err[0] = '\0';
+	rc = opts[row].fn(st, arg);
+	if (rc) {
+		/* A handler with its own message has written it already. */
+		if (!st->err[0])
+			value_error(st, arg, rc);
+		return false;
+	}
+	/* After the value's own check: a bad value is the first thing to fix. */
+	if (opts[row].once && seen[row]) {
+		snprintf(st->err, st->err_len, "option '--%s' given twice", opts[row].name);
+		return false;
+	}
+	seen[row] = true;
+	return true;
+}
+
+/* After the options: what they mean together, and the defaults they leave. */
+static enum cli_action settle(struct cli_state *st, const char *env_log)
+{
+	struct snoop_config *cfg = st->cfg;
+
+	if (st->no_log && cfg->log_path) {
+		snprintf(st->err, st->err_len,
+			 "options --log-file and --no-log-file exclude each other");
 		return CLI_ERROR;
 	}
-	if (no_log && cfg->log_path) {
-		snprintf(err, err_len, "options --log-file and --no-log-file exclude each other");
-		return CLI_ERROR;
-	}
-	if (version)
+	if (st->version)
 		return CLI_VERSION;
-	if (!f->kinds_mask)
-		f->kinds_mask = SNOOP_EV_ALL;
-	if (no_log) {
+	if (!cfg->filter.kinds_mask)
+		cfg->filter.kinds_mask = SNOOP_EV_ALL;
+	if (st->no_log) {
 		cfg->log_path = NULL;
 		cfg->log_path_explicit = false;
 	} else if (!cfg->log_path && env_log && *env_log) {
@@ -507,4 +735,63 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 		cfg->log_path = DEFAULT_LOG_PATH;
 	}
 	return CLI_RUN;
+}
+
+enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
+				 struct snoop_config *cfg, char *err, size_t err_len)
+{
+	struct cli_state st = { .cfg = cfg, .err = err, .err_len = err_len };
+	bool seen[N_OPTS] = {};
+	char q[PARSE_QUOTE_SIZE];
+	int opt;
+
+	build_getopt_tables();
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->report = true;
+	optind = 0; /* 0, not 1: also forget a half-read option cluster */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		size_t row;
+
+		if (opt >= OPT_VAL(0) && opt < OPT_VAL(N_OPTS))
+			row = (size_t)(opt - OPT_VAL(0));
+		else if (opt > 0 && opt < 256 && letter_row[opt])
+			row = (size_t)letter_row[opt] - 1;
+		else {
+			getopt_error(&st, opt, argv);
+			return CLI_ERROR;
+		}
+		if (!take_option(&st, row, optarg, seen))
+			return CLI_ERROR;
+		if (st.help)
+			return CLI_HELP;
+	}
+	if (optind < argc) {
+		snprintf(err, err_len, "unexpected argument '%s'", parse_quote(q, argv[optind]));
+		return CLI_ERROR;
+	}
+	return settle(&st, env_log);
+}
+
+uint32_t cli_snoop__filters_on(const struct filter_config *f)
+{
+	uint32_t on = 0;
+
+#define CLI_FILTER_ON(name, scope, is_on) on |= (is_on) ? 1u << CLI_FILTER_##name : 0;
+	SNOOP_FILTERS(CLI_FILTER_ON)
+#undef CLI_FILTER_ON
+	return on;
+}
+
+int cli_snoop__option_filter(const char *name)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return opts[i].filter;
+	return -ENOENT;
+}
+
+const char *cli_snoop__option_name(size_t i)
+{
+	return i < N_OPTS ? opts[i].name : NULL;
 }

@@ -3,6 +3,8 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "common/config.h"
 
@@ -28,5 +30,19 @@ bool cli_snoop__wants_json(int argc, char **argv);
 
 /* The --help text. */
 void cli_snoop__usage(FILE *out);
+
+/*
+ * The kernel filters @f turns on, one bit per row of SNOOP_FILTERS (in its
+ * order), from the rows' own "is on" expressions: what the BPF guards get.
+ */
+uint32_t cli_snoop__filters_on(const struct filter_config *f);
+
+/*
+ * The @i-th option's long name (NULL past the last), and the row of
+ * SNOOP_FILTERS an option turns on (-1 for none, -ENOENT for no such
+ * option): so a test can check every filter option against the guards.
+ */
+const char *cli_snoop__option_name(size_t i);
+int cli_snoop__option_filter(const char *name);
 
 #endif

@@ -8,11 +8,7 @@
 #include "snoop/fmt_json.h"
 #include "lib/names.h"
 #include "lib/parse.h"
-
-void fmt_state_name(struct strbuf *sb, int state)
-{
-	strbuf_str(sb, names__state_json(state));
-}
+#include "lib/tcp_fsm.h"
 
 /* A string this program writes unescaped, with its length. */
 struct json_word {
@@ -47,64 +43,6 @@ struct json_end {
 	const uint8_t *addr;
 	uint16_t port;
 };
-
-/*
- * ECS: the source is the initiator, so the remote end of an accepted
- * connection.  A listener has no remote end.  Returns the number of ends.
- */
-static int json_ends(struct json_end end[2], const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
-		     const uint8_t raddr[SNOOP_ADDR_LEN], uint16_t rport, int flags,
-		     int is_listener)
-{
-	struct json_end local = { laddr, lport }, remote = { raddr, rport };
-
-	if (is_listener) {
-		end[0] = local;
-		return 1;
-	}
-	end[0] = flags & SNOOP_SF_PASSIVE ? remote : local;
-	end[1] = flags & SNOOP_SF_PASSIVE ? local : remote;
-	return 2;
-}
-
-/* An {"ip": ..., "port": ...} object under key fragment @kfrag (see JSON_K). */
-static void json_endpoint(struct json *j, const char *kfrag, size_t kn, const struct json_end *end)
-{
-	char text[FMT_ADDR_LEN];
-	struct strbuf ip;
-
-	strbuf_init(&ip, text, sizeof(text));
-	fmt_addr(&ip, end->addr);
-	json_open_(j, kfrag, kn, '{');
-	json_litn(j, "ip", text, (size_t)(ip.p - text));
-	json_u64(j, "port", end->port);
-	json_object_end(j);
-}
-
-void fmt_json_begin(struct json *j, uint64_t wall_ns, const char *action)
-{
-	char ts[40];
-	struct strbuf sb;
-
-	strbuf_init(&sb, ts, sizeof(ts));
-	fmt_rfc3339(&sb, wall_ns);
-	json_value_begin(j);
-	json_lit(j, "@timestamp", ts);
-	json_object_begin(j, "event");
-	json_lit(j, "action", action);
-}
-
-void fmt_json_endpoints(struct json *j, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
-			const uint8_t raddr[SNOOP_ADDR_LEN], uint16_t rport, int flags,
-			int is_listener)
-{
-	struct json_end end[2];
-	int n = json_ends(end, laddr, lport, raddr, rport, flags, is_listener);
-
-	json_endpoint(j, JSON_K("source"), &end[0]);
-	if (n > 1)
-		json_endpoint(j, JSON_K("destination"), &end[1]);
-}
 
 static struct json_word json_action(int kind)
 {
@@ -151,6 +89,40 @@ static char *put_endpoint(char *p, const struct json_end *end)
 static char *put_str(char *p, const char *s)
 {
 	return json_put(p, s, strlen(s));
+}
+
+char *fmt_json_put_head(char *p, uint64_t wall_ns, const char *action)
+{
+	struct strbuf ts;
+
+	p = JSON_PUT(p, "{\"@timestamp\":\"");
+	strbuf_init(&ts, p, 40);
+	fmt_rfc3339(&ts, wall_ns);
+	p = JSON_PUT(ts.p, "\",\"event\":{\"action\":\"");
+	p = put_str(p, action);
+	*p++ = '"';
+	return p;
+}
+
+char *fmt_json_put_ends(char *p, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
+			const uint8_t raddr[SNOOP_ADDR_LEN], uint16_t rport, int flags,
+			bool listener)
+{
+	/* ECS: the source is the initiator, so the remote end of an accepted connection. */
+	struct json_end local = { laddr, lport }, remote = { raddr, rport };
+	bool passive = flags & SNOOP_SF_PASSIVE;
+
+	p = JSON_PUT(p, ",\"source\":");
+	if (listener) /* no remote end */
+		return put_endpoint(p, &local);
+	p = put_endpoint(p, passive ? &remote : &local);
+	p = JSON_PUT(p, ",\"destination\":");
+	return put_endpoint(p, passive ? &local : &remote);
+}
+
+char *fmt_json_put_state(char *p, int state)
+{
+	return put_word(p, state_word(state));
 }
 
 /* The process and user objects of an event with a known owner. */
@@ -220,21 +192,13 @@ static char *put_close(char *p, const struct snoop_close_info *c)
  */
 static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, uint64_t seq)
 {
-	/* A listening socket has no remote end; LISTEN -> SYN_RECV is a new connection. */
-	int listener = e->kind == SNOOP_KIND_STATE &&
-		       (e->new_state == SNOOP_TCP_LISTEN ||
-			(e->old_state == SNOOP_TCP_LISTEN && e->new_state == SNOOP_TCP_CLOSE));
+	bool listener = e->kind == SNOOP_KIND_STATE &&
+			tcp_fsm__listener(e->old_state, e->new_state);
 	bool has_owner = e->attribution != SNOOP_ATTR_UNKNOWN;
-	struct json_end end[2];
-	struct strbuf ts;
-	int ends;
+	struct json_word action = json_action(e->kind);
 
-	p = JSON_PUT(p, "{\"@timestamp\":\"");
-	strbuf_init(&ts, p, 40);
-	fmt_rfc3339(&ts, wall_ns);
-	p = JSON_PUT(ts.p, "\",\"event\":{\"action\":\"");
-	p = put_word(p, json_action(e->kind));
-	p = PUT_U64(p, "\",\"kind\":\"event\",\"sequence\":", seq);
+	p = fmt_json_put_head(p, wall_ns, action.s);
+	p = PUT_U64(p, ",\"kind\":\"event\",\"sequence\":", seq);
 	if (e->kind == SNOOP_KIND_CLOSE)
 		p = PUT_U64(p, ",\"duration\":", e->close.duration_ns);
 	p = JSON_PUT(p, "},\"network\":{\"transport\":\"tcp\",\"type\":");
@@ -243,13 +207,8 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 		p = JSON_PUT(p, ",\"direction\":\"egress\"");
 	else if (e->flags & SNOOP_SF_PASSIVE)
 		p = JSON_PUT(p, ",\"direction\":\"ingress\"");
-	ends = json_ends(end, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener);
-	p = JSON_PUT(p, "},\"source\":");
-	p = put_endpoint(p, &end[0]);
-	if (ends > 1) {
-		p = JSON_PUT(p, ",\"destination\":");
-		p = put_endpoint(p, &end[1]);
-	}
+	*p++ = '}';
+	p = fmt_json_put_ends(p, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener);
 	if (has_owner)
 		p = put_owner(p, &e->owner);
 	if (e->kind == SNOOP_KIND_ERROR)
@@ -308,19 +267,14 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 
 size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq)
 {
+	char room[FMT_LINE_MAX];
 	struct strbuf sb;
-	struct json j;
+	char *p = fmt_json_put_head(room, wall_ns, "lost");
 
+	p = PUT_U64(p, ",\"sequence\":", seq);
+	p = PUT_U64(p, "},\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"lost\":", count);
+	p = JSON_PUT(p, "}}\n");
 	strbuf_init(&sb, buf, size);
-	json_init(&j, &sb);
-	fmt_json_begin(&j, wall_ns, "lost");
-	json_u64(&j, "sequence", seq);
-	json_object_end(&j);
-	json_object_begin(&j, "socket_snoop");
-	json_str(&j, "schema", SNOOP_JSON_SCHEMA);
-	json_u64(&j, "lost", count);
-	json_object_end(&j);
-	json_object_end(&j);
-	strbuf_char(&sb, '\n');
+	strbuf_mem(&sb, room, (size_t)(p - room));
 	return (size_t)(sb.p - buf);
 }

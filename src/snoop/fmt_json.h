@@ -6,6 +6,7 @@
 #ifndef FMT_JSON_H
 #define FMT_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/json.h"
@@ -13,9 +14,6 @@
 
 /* Version of the JSON schema, in every object as socket_snoop.schema. */
 #define SNOOP_JSON_SCHEMA "1"
-
-/* The kernel's lower-case name of a TCP state ("syn_sent"); "unknown" when out of range. */
-void fmt_state_name(struct strbuf *sb, int state);
 
 /* One event as a JSON object; @seq is event.sequence.  Returns its length. */
 size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns,
@@ -25,15 +23,24 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq);
 
 /*
- * Start an object with @timestamp and an "event" object holding
- * event.action, left open: the caller adds event members, closes "event"
- * and, after its own members, the object (json_object_end() twice).
+ * The ECS pieces every object is written from, at a cursor with room
+ * enough (FMT_LINE_MAX holds any object of ours); each returns the cursor
+ * after what it wrote.  One description of the shape for every object:
+ * events, losses and the lifecycle report.
  */
-void fmt_json_begin(struct json *j, uint64_t wall_ns, const char *action);
 
-/* source/destination members for a tuple: initiator and responder as ECS defines them. */
-void fmt_json_endpoints(struct json *j, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
+/* {"@timestamp":"TIME","event":{"action":"ACTION"  (the event object left open) */
+char *fmt_json_put_head(char *p, uint64_t wall_ns, const char *action);
+
+/*
+ * ,"source":{...},"destination":{...} for a tuple, the initiator as source
+ * (the remote end of an accepted connection); a listener has a source only.
+ */
+char *fmt_json_put_ends(char *p, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
 			const uint8_t raddr[SNOOP_ADDR_LEN], uint16_t rport, int flags,
-			int is_listener);
+			bool listener);
+
+/* A state's lower-case name, unquoted ("syn_sent"; "unknown" when out of range). */
+char *fmt_json_put_state(char *p, int state);
 
 #endif

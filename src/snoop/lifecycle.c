@@ -9,6 +9,7 @@
 #include "snoop/fmt_log.h"
 #include "snoop/fmt_json.h"
 #include "snoop/lifecycle.h"
+#include "lib/tcp_fsm.h"
 
 struct lc_transition {
 	uint64_t wall_ns;
@@ -205,7 +206,7 @@ int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t w
 	}
 	c->last_state = e->new_state;
 	c->flags |= e->flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE);
-	c->listener |= e->new_state == SNOOP_TCP_LISTEN;
+	c->listener |= tcp_fsm__listener(e->old_state, e->new_state);
 	if (c->n < LIFECYCLE_MAX_TRANSITIONS) {
 		c->t[c->n].wall_ns = wall_ns;
 		c->t[c->n].state = e->new_state;
@@ -247,57 +248,59 @@ void lifecycle__report(const struct lifecycle *lc, FILE *out)
 	}
 }
 
+/* The widest transition member: time, the longest state name and description. */
+#define LC_JSON_TRANSITION_MAX 160
+_Static_assert(512 + LIFECYCLE_MAX_TRANSITIONS * LC_JSON_TRANSITION_MAX <= FMT_LINE_MAX,
+	       "a lifecycle object fits a line");
+
+/* One connection's lifecycle object at @p (FMT_LINE_MAX of room). */
+static char *put_conn_json(char *p, const struct lc_conn *c, uint64_t now_ns)
+{
+	p = fmt_json_put_head(p, now_ns, "lifecycle");
+	*p++ = '}';
+	p = fmt_json_put_ends(p, c->saddr, c->sport, c->daddr, c->dport, c->flags, c->listener);
+	p = JSON_PUT(p, ",\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"cookie\":");
+	p = fmt_put_u64(p, c->cookie);
+	if (c->seen_at_start)
+		p = JSON_PUT(p, ",\"seen_at_start\":true");
+	p = JSON_PUT(p, ",\"transitions\":[");
+	for (int i = 0; i < c->n; i++) {
+		const char *desc = names__state_desc(c->t[i].state);
+		struct strbuf ts;
+
+		p = i ? JSON_PUT(p, ",{\"@timestamp\":\"") : JSON_PUT(p, "{\"@timestamp\":\"");
+		strbuf_init(&ts, p, 40);
+		fmt_rfc3339(&ts, c->t[i].wall_ns);
+		p = JSON_PUT(ts.p, "\",\"state\":\"");
+		p = fmt_json_put_state(p, c->t[i].state);
+		p = JSON_PUT(p, "\",\"description\":\"");
+		p = json_put_escaped(p, desc, strlen(desc));
+		p = JSON_PUT(p, "\"}");
+	}
+	*p++ = ']';
+	if (c->skipped) {
+		p = JSON_PUT(p, ",\"transitions_not_shown\":");
+		p = fmt_put_u64(p, c->skipped);
+	}
+	return JSON_PUT(p, "}}");
+}
+
 void lifecycle__report_json(const struct lifecycle *lc, FILE *out, uint64_t now_ns)
 {
-	char line[FMT_LINE_MAX * 2];
-	struct strbuf sb;
-	struct json j;
+	char line[FMT_LINE_MAX];
+	char *p;
 
 	if (lc->evicted) {
-		strbuf_init(&sb, line, sizeof(line));
-		json_init(&j, &sb);
-		fmt_json_begin(&j, now_ns, "lifecycle_truncated");
-		json_object_end(&j);
-		json_object_begin(&j, "socket_snoop");
-		json_str(&j, "schema", SNOOP_JSON_SCHEMA);
-		json_u64(&j, "connections_not_shown", lc->evicted);
-		json_object_end(&j);
-		json_object_end(&j);
-		fprintf(out, "%s\n", line);
+		p = fmt_json_put_head(line, now_ns, "lifecycle_truncated");
+		p = JSON_PUT(p, "},\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA
+				"\",\"connections_not_shown\":");
+		p = fmt_put_u64(p, lc->evicted);
+		p = JSON_PUT(p, "}}");
+		fprintf(out, "%.*s\n", (int)(p - line), line);
 	}
 	for (const struct lc_conn *c = lc->oldest; c; c = c->newer) {
-		strbuf_init(&sb, line, sizeof(line));
-		json_init(&j, &sb);
-		fmt_json_begin(&j, now_ns, "lifecycle");
-		json_object_end(&j);
-		fmt_json_endpoints(&j, c->saddr, c->sport, c->daddr, c->dport, c->flags,
-				   c->listener);
-		json_object_begin(&j, "socket_snoop");
-		json_str(&j, "schema", SNOOP_JSON_SCHEMA);
-		json_u64(&j, "cookie", c->cookie);
-		if (c->seen_at_start)
-			json_bool(&j, "seen_at_start", true);
-		json_array_begin(&j, "transitions");
-		for (int i = 0; i < c->n; i++) {
-			char ts[40], state[24];
-			struct strbuf t;
-
-			strbuf_init(&t, ts, sizeof(ts));
-			fmt_rfc3339(&t, c->t[i].wall_ns);
-			strbuf_init(&t, state, sizeof(state));
-			fmt_state_name(&t, c->t[i].state);
-			json_value_begin(&j);
-			json_str(&j, "@timestamp", ts);
-			json_str(&j, "state", state);
-			json_str(&j, "description", names__state_desc(c->t[i].state));
-			json_object_end(&j);
-		}
-		json_array_end(&j);
-		if (c->skipped)
-			json_u64(&j, "transitions_not_shown", c->skipped);
-		json_object_end(&j);
-		json_object_end(&j);
-		fprintf(out, "%s\n", line);
+		p = put_conn_json(line, c, now_ns);
+		fprintf(out, "%.*s\n", (int)(p - line), line);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include "common/bpf_util.h"
 #include "common/caps.h"
 #include "common/diag.h"
+#include "common/hidden.h"
 #include "snoop/loader.h"
 #include "lib/tcp_fsm.h"
 #include "snoop.skel.h"
@@ -79,6 +80,8 @@ struct loader {
 	bool enabled[N_PROGS];
 	const char *unavailable[N_PROGS];
 	int n_unavailable;
+	struct hidden *hidden; /* the kernel's count of what it hid, or NULL */
+	int hidden_err;	       /* why it is NULL */
 };
 
 static struct bpf_map *map_of(const struct loader *l, const char *name)
@@ -387,8 +390,11 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			if (dropped > 0)
 				ret = load_build(l, cfg, mode, err);
 		}
-		if (!ret)
+		if (!ret) {
+			/* After attaching: the counters' probe then runs after ours (common/hidden.h). */
+			l->hidden_err = hidden__new(&l->hidden);
 			return l;
+		}
 		unload(l);
 		/* No privilege: raw tracepoints would not do better. */
 		if (err->exit_code == EXIT_NOPERM)
@@ -460,6 +466,24 @@ void loader__counts(const struct loader *l, struct loader_counts *out)
 	out->skipped = misses > out->recovered ? misses - out->recovered : 0;
 	out->undelivered = stat_sum(l, SNOOP_STAT_UNDELIVERED);
 	out->owner_updates_skipped = recursion_misses(l, SKIP_LOSES_OWNER_UPDATE);
+	out->hidden = loader__hidden(l);
+}
+
+uint64_t loader__hidden(const struct loader *l)
+{
+	/*
+	 * The kernel's count first: a transition made between the two reads can
+	 * only raise ours, so the difference is never more than was hidden.
+	 */
+	uint64_t made = hidden__made(l->hidden);
+	uint64_t seen = stat_sum(l, SNOOP_STAT_SEEN_INIT);
+
+	return made > seen ? made - seen : 0;
+}
+
+int loader__hidden_error(const struct loader *l)
+{
+	return l->hidden_err;
 }
 
 uint64_t loader__lost(const struct loader *l)
@@ -542,6 +566,7 @@ void loader__free(struct loader *l)
 {
 	if (!l)
 		return;
+	hidden__free(l->hidden);
 	unload(l);
 	free(l);
 }

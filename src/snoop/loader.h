@@ -53,9 +53,22 @@ struct loader_counts {
 	 * stay credited to the previous owner until its next send or receive.
 	 */
 	uint64_t owner_updates_skipped;
+	/*
+	 * TCP transitions of any socket on the host the kernel made without
+	 * running BPF programs while a thread of PID 1 was current
+	 * (common/hidden.h): not in the three loss fields, as most belong to no
+	 * reported connection; those that do leave a gap, counted undelivered.
+	 */
+	uint64_t hidden;
 };
 
 void loader__counts(const struct loader *l, struct loader_counts *out);
+
+/* loader_counts.hidden alone: cheap enough to check every second. */
+uint64_t loader__hidden(const struct loader *l);
+
+/* 0, or why the hidden transitions cannot be counted (a negative errno of hidden__new()). */
+int loader__hidden_error(const struct loader *l);
 
 /* Events the kernel could not deliver: the three loss fields of loader__counts() summed. */
 uint64_t loader__lost(const struct loader *l);

@@ -50,6 +50,7 @@ struct snoop_app {
 	/* Lines each output could not take (full disk, slow reader), and as last reported. */
 	uint64_t console_dropped_closed; /* by a console sink closed when its reader went */
 	uint64_t console_dropped_reported, logfile_dropped_reported;
+	uint64_t hidden_reported; /* transitions the kernel hid from BPF, as last warned of */
 	int reopen_err; /* of the last reopen of the log file, not to repeat its warning */
 	char line[FMT_LINE_MAX];
 };
@@ -163,6 +164,23 @@ static void report_outputs_dropped(struct snoop_app *app)
 			       &app->logfile_dropped_reported);
 }
 
+/*
+ * Warn of the transitions the kernel made without running any BPF program
+ * since the last check (common/hidden.h): a separate diagnostic, as they are
+ * of any socket on the host, reported connection or not.
+ */
+static void report_hidden(struct snoop_app *app)
+{
+	uint64_t hidden = loader__hidden(app->loader);
+
+	if (hidden <= app->hidden_reported)
+		return;
+	warn("Hidden by the kernel: TRANSITIONS=%llu TOTAL=%llu (TCP state changes of any socket "
+	     "made while a thread of PID 1 ran: this kernel runs no BPF program then)",
+	     (unsigned long long)(hidden - app->hidden_reported), (unsigned long long)hidden);
+	app->hidden_reported = hidden;
+}
+
 /* Report events the kernel could not deliver, and lines the outputs dropped, since the last check. */
 static void report_losses(struct snoop_app *app)
 {
@@ -170,6 +188,7 @@ static void report_losses(struct snoop_app *app)
 	uint64_t count = lost - app->lost_reported;
 
 	report_outputs_dropped(app);
+	report_hidden(app);
 	if (lost <= app->lost_reported)
 		return;
 	emit(app, app->line,
@@ -425,6 +444,12 @@ static void say_counts(const struct snoop_app *app)
 	     (unsigned long long)c.ring_full, (unsigned long long)c.skipped,
 	     (unsigned long long)c.undelivered);
 	info("Transitions recovered from nested runs: %llu", (unsigned long long)c.recovered);
+	if (loader__hidden_error(app->loader))
+		info("Transitions hidden by the kernel (PID 1 current): not counted, %s",
+		     strerror(-loader__hidden_error(app->loader)));
+	else
+		info("Transitions hidden by the kernel (PID 1 current, any socket): %llu",
+		     (unsigned long long)c.hidden);
 	info("Owner updates skipped in nested runs: %llu",
 	     (unsigned long long)c.owner_updates_skipped);
 	info("Gaps seen in connections: %llu", (unsigned long long)app->gaps);
@@ -433,15 +458,18 @@ static void say_counts(const struct snoop_app *app)
 /* The last line on stderr; lines an output dropped only when some were, so its old form stays. */
 static void say_summary(const struct snoop_app *app)
 {
-	char dropped[96] = "";
+	char dropped[128] = "";
 	int n = 0;
 
 	if (console_dropped(app))
 		n = snprintf(dropped, sizeof(dropped), " DROPPED_CONSOLE=%llu",
 			     (unsigned long long)console_dropped(app));
 	if (logfile_dropped(app))
-		snprintf(dropped + n, sizeof(dropped) - (size_t)n, " DROPPED_LOGFILE=%llu",
-			 (unsigned long long)logfile_dropped(app));
+		n += snprintf(dropped + n, sizeof(dropped) - (size_t)n, " DROPPED_LOGFILE=%llu",
+			      (unsigned long long)logfile_dropped(app));
+	if (app->hidden_reported)
+		snprintf(dropped + n, sizeof(dropped) - (size_t)n, " HIDDEN=%llu",
+			 (unsigned long long)app->hidden_reported);
 	info("Summary: RECEIVED=%llu LOST=%llu%s", (unsigned long long)app->received,
 	     (unsigned long long)app->lost_reported, dropped);
 }
@@ -457,6 +485,10 @@ static int snoop_run(struct snoop_app *app)
 	};
 	int err;
 
+	if (loader__hidden_error(app->loader))
+		info("Cannot count the TCP transitions a kernel may hide from BPF programs while "
+		     "PID 1 runs: %s",
+		     strerror(-loader__hidden_error(app->loader)));
 	if (app->logfile)
 		info("Monitoring socket connections. Logs will be written to %s",
 		     sink__name(app->logfile));

@@ -21,7 +21,7 @@ assert_stop_messages() {
 	local file=$T/mon.err last
 	grep -qxF 'Stopping monitoring...' "$file" || e2e_fail "no 'Stopping monitoring...' on stderr"
 	last=$(tail -n 1 "$file")
-	[[ $last =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)$ ]] ||
+	[[ $last =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)( [A-Z_]+=[0-9]+)*$ ]] ||
 		e2e_fail "last stderr line is not the summary: '$last'"
 	SUMMARY_RECEIVED=${BASH_REMATCH[1]}
 	SUMMARY_LOST=${BASH_REMATCH[2]}

@@ -29,7 +29,7 @@ teardown() {
 	assert_eq "exit status" "$SNOOP_STATUS" 0
 	local last received lost
 	last=$(tail -n 1 "$T/mon.err")
-	[[ $last =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)$ ]] ||
+	[[ $last =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)( [A-Z_]+=[0-9]+)*$ ]] ||
 		e2e_fail "last stderr line is not the summary: '$last'"
 	received=${BASH_REMATCH[1]}
 	lost=${BASH_REMATCH[2]}
@@ -41,8 +41,7 @@ teardown() {
 	# "Connection Closed" 2n + 1, "Connection Established" 2n).
 	sed -n 's/^.* State Change: .* STATE=//p' "$T/mon.out" | sort | uniq -c >&2
 	assert_eq "state lines printed vs RECEIVED" "$printed" "$received"
-	e2e_note_uncounted "$made" "$((received + lost))"
-	assert_eq "RECEIVED ($received) + LOST ($lost) vs transitions made" "$((received + lost))" "$made"
+	assert_accounted "$made" "$received" "$lost"
 	# Losses are reported in the stream as they are seen.
 	local counted
 	counted=$(sed -n 's/^.* Events Lost: COUNT=\([0-9][0-9]*\)$/\1/p' "$T/mon.out" | awk '{ s += $1 } END { print s + 0 }')
@@ -50,7 +49,7 @@ teardown() {
 		[ "$counted" -gt 0 ] || e2e_fail "LOST=$lost but no Events Lost line in the stream"
 	fi
 	[ "$counted" -le "$lost" ] || e2e_fail "Events Lost lines add up to $counted, more than LOST=$lost"
-	echo "# made=$made received=$received lost=$lost in-stream=$counted" >&3
+	echo "# in-stream=$counted" >&3
 }
 
 # One storm of CLIENTS x PER connections (4 at once on the CPU where the
@@ -78,7 +77,7 @@ storm_round() {
 	assert_eq "exit status" "$SNOOP_STATUS" 0 || return 1
 	local summary recovered received lost
 	summary=$(jq -r 'select(.message? // "" | startswith("Summary: ")) | .message' "$T/mon.err")
-	[[ $summary =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)$ ]] ||
+	[[ $summary =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)( [A-Z_]+=[0-9]+)*$ ]] ||
 		{ e2e_fail "no summary on stderr: '$summary'"; return 1; }
 	received=${BASH_REMATCH[1]}
 	lost=${BASH_REMATCH[2]}
@@ -101,8 +100,7 @@ storm_round() {
 	echo "# port $port: made=$made received=$received lost=$lost (undelivered $undelivered) recovered=$recovered" >&3
 	assert_eq "distinct (cookie, old_state) vs objects (no transition twice)" "$distinct" "$objects" || return 1
 	assert_eq "RECEIVED vs objects" "$received" "$objects" || return 1
-	e2e_note_uncounted "$made" "$((received + lost))"
-	assert_eq "RECEIVED ($received) + LOST ($lost) vs transitions made" "$((received + lost))" "$made" || return 1
+	assert_accounted "$made" "$received" "$lost" "$port" || return 1
 	# socket-snoop's own losses are 0 at the default ring: every skipped run
 	# recovered.  What remains are transitions this kernel makes, rarely,
 	# without running any program on the tracepoint: counted from the gaps.
@@ -126,4 +124,65 @@ storm_round() {
 	done
 	[ "$STORM_RECOVERED" -ge 150 ] ||
 		e2e_fail "only $STORM_RECOVERED transitions recovered in $round storms: nested runs were not exercised enough"
+}
+
+# One storm of 4 x PER connections on PORT with both CPUs kept busy (which
+# makes the kernel's hiding, e2e_trace_start, likely), under a fresh monitor;
+# checks HIDDEN= against the kernel's record and adds this storm's hidden
+# transitions to STORM_HIDDEN.
+# hidden_round PORT PER
+hidden_round() {
+	local port=$1 per=$2 n=$((4 * $2)) c hog hogs=() last hidden ours all
+	snoop_start "${ISOLATE[@]}" --no-log-file --no-report --events=state
+	for c in 0 1; do
+		taskset -c "$c" sh -c 'while :; do :; done' &
+		hogs+=("$!")
+		E2E_PIDS+=("$!")
+	done
+	srv_start "h$port" 4 "$port" --accept "$n" --timeout 90
+	for ((c = 1; c <= 4; c++)); do
+		cli_start "h$port-$c" "h$port" --repeat "$per" --timeout 90
+	done
+	for ((c = 1; c <= 4; c++)); do
+		PEER_WAIT=80 cli_wait "h$port-$c" || return 1
+	done
+	PEER_WAIT=10 srv_wait "h$port" || return 1
+	for hog in "${hogs[@]}"; do
+		kill "$hog" 2>/dev/null
+		wait "$hog" 2>/dev/null || true
+	done
+	settle 1
+	snoop_stop || return 1
+	assert_eq "exit status" "$SNOOP_STATUS" 0 || return 1
+	last=$(tail -n 1 "$T/mon.err")
+	[[ $last =~ ^Summary:\ RECEIVED=[0-9]+\ LOST=[0-9]+ ]] ||
+		{ e2e_fail "last stderr line is not the summary: '$last'"; return 1; }
+	hidden=$(field_of "$last" HIDDEN)
+	hidden=${hidden:-0}
+	# The kernel's record: this storm's hidden transitions, and all the host's.
+	ours=$(e2e_kernel_hidden "$port") || return 1
+	all=$(e2e_kernel_transitions | grep -cE '^.{16}-[0-9]+ +\( +1\) ') || true
+	echo "# port $port: HIDDEN=$hidden, in the kernel's record: $ours of this storm (host: $all so far)" >&3
+	[ "$hidden" -ge "$ours" ] ||
+		{ e2e_fail "HIDDEN=$hidden, but the kernel hid $ours transitions of this storm"; return 1; }
+	[ "$hidden" -le "$all" ] ||
+		{ e2e_fail "HIDDEN=$hidden, more than the $all the kernel hid on the whole host"; return 1; }
+	if [ "$hidden" -gt 0 ]; then
+		grep -qE "^socket-snoop: Hidden by the kernel: TRANSITIONS=[0-9]+ TOTAL=$hidden " "$T/mon.err" ||
+			{ e2e_fail "no Hidden by the kernel warning with TOTAL=$hidden"; return 1; }
+	fi
+	STORM_HIDDEN=$((STORM_HIDDEN + ours))
+}
+
+@test "HIDDEN=: the transitions the kernel made without running BPF programs are counted, as its own record shows" {
+	# This kernel runs no BPF program while a thread of PID 1 is current
+	# (e2e_trace_start); a busy machine makes that likely in a storm, not
+	# certain.  Storms repeat until the kernel hid some (each checked on its
+	# own), at most 8; a kernel that hides nothing passes with HIDDEN=0.
+	local round
+	STORM_HIDDEN=0
+	for ((round = 0; round < 8 && STORM_HIDDEN == 0; round++)); do
+		hidden_round $((8611 + round)) 500
+	done
+	echo "# $STORM_HIDDEN hidden transitions in $round storms" >&3
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -704,9 +705,88 @@ static void test_parse_after_error_inside_a_cluster_starts_fresh(void **state)
 	assert_int_equal(r->cfg.filter.pids[0], 7);
 }
 
+/*
+ * The option table and the kernel's filter guards cannot disagree: each
+ * filter option, given alone, turns on exactly the guard of its row of
+ * SNOOP_FILTERS (by the row's own "is on" expression), every other option
+ * turns on none, and every row has an option.
+ */
+static void test_options_turn_on_their_filter_guard(void **state)
+{
+	static const struct {
+		const char *name, *value; /* value NULL: a switch */
+	} samples[] = {
+		{ "json", NULL },
+		{ "log-file", "x.log" },
+		{ "no-log-file", NULL },
+		{ "quiet", NULL },
+		{ "no-report", NULL },
+		{ "events", "state" },
+		{ "pid", "1" },
+		{ "comm", "x" },
+		{ "uid", "0" },
+		{ "lport", "22" },
+		{ "rport", "22" },
+		{ "laddr", "10.0.0.0/8" },
+		{ "raddr", "10.0.0.0/8" },
+		{ "ipv4", NULL },
+		{ "ipv6", NULL },
+		{ "state", "LISTEN" },
+		{ "cgroup", "/" },
+		{ "netns", "/proc/self/ns/net" },
+		{ "all-addresses", NULL },
+		{ "src-ip", "::1" },
+		{ "dst-ip", "::1" },
+		{ "src-port", "1-2" },
+		{ "dst-port", "1-2" },
+		{ "active-only", NULL },
+		{ "duration", "1" },
+		{ "buffer-size", "1M" },
+		{ "attach", "raw_tp" },
+		{ "owner-on-send", NULL },
+		{ "verbose", NULL },
+	};
+	struct run *r = *state;
+	uint32_t covered = 0, all = 0;
+	size_t i, j;
+
+#define COUNT_FILTER(name, scope, on) all = all << 1 | 1;
+	SNOOP_FILTERS(COUNT_FILTER)
+#undef COUNT_FILTER
+	for (i = 0; cli_snoop__option_name(i); i++) {
+		const char *name = cli_snoop__option_name(i);
+		int filter = cli_snoop__option_filter(name);
+		char arg[96];
+
+		if (!strcmp(name, "help") || !strcmp(name, "version"))
+			continue;
+		const char *value = NULL;
+		bool found = false;
+
+		for (j = 0; j < sizeof(samples) / sizeof(samples[0]) && !found; j++)
+			if (!strcmp(samples[j].name, name)) {
+				value = samples[j].value;
+				found = true;
+			}
+		/* A new option needs a sample here. */
+		assert_true(found);
+		snprintf(arg, sizeof(arg), "--%s%s%s", name, value ? "=" : "", value ? value : "");
+		assert_int_equal(parse(r, arg), CLI_RUN);
+		if (filter < 0) {
+			assert_int_equal(cli_snoop__filters_on(&r->cfg.filter), 0);
+			continue;
+		}
+		assert_int_equal(cli_snoop__filters_on(&r->cfg.filter), 1u << filter);
+		covered |= 1u << filter;
+	}
+	assert_int_equal(covered, all);
+	assert_int_equal(cli_snoop__option_filter("no-such-option"), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_options_turn_on_their_filter_guard),
 		cmocka_unit_test(test_unknown_state_name_is_usage_error),
 		cmocka_unit_test(test_cidr_prefix_33_is_usage_error),
 		cmocka_unit_test(test_port_70000_is_usage_error),

@@ -19,60 +19,25 @@
 
 #include "lib/names.h"
 #include "snoop/fmt_log.h"
+#include "helpers.h"
 
 /* Nanoseconds since the epoch of a UTC calendar time with milliseconds. */
 static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec, int ms)
 {
-	struct tm tm = {
-		.tm_year = year - 1900,
-		.tm_mon = mon - 1,
-		.tm_mday = mday,
-		.tm_hour = hour,
-		.tm_min = min,
-		.tm_sec = sec,
-	};
-	time_t t = timegm(&tm);
-
-	assert_true(t != (time_t)-1);
-	return (uint64_t)t * 1000000000ull + (uint64_t)ms * 1000000ull;
+	return test_utc_ns(year, mon, mday, hour, min, sec) + (uint64_t)ms * 1000000ull;
 }
 
 /* "Dec 30 2024 22:05:25.454" in UTC, the seed's first example line. */
 #define SEED_NS utc_ns(2024, 12, 30, 22, 5, 25, 454)
 
-/* An address as the BPF side stores it: IPv6, or IPv4 as ::ffff:a.b.c.d. */
-static uint16_t set_addr(uint8_t addr[SNOOP_ADDR_LEN], const char *text)
-{
-	struct in_addr v4;
-
-	memset(addr, 0, SNOOP_ADDR_LEN);
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		addr[10] = 0xff;
-		addr[11] = 0xff;
-		memcpy(&addr[12], &v4, 4);
-		return AF_INET;
-	}
-	assert_int_equal(inet_pton(AF_INET6, text, addr), 1);
-	return AF_INET6;
-}
-
 /* A state-change event attributed to its owner; ports in host order. */
 static struct snoop_event state_event(const char *src, uint16_t sport, const char *dst,
 				      uint16_t dport, uint32_t pid, const char *comm, int state)
 {
-	struct snoop_event e;
+	struct snoop_event e = test_event(SNOOP_KIND_STATE, src, sport, dst, dport);
 
-	memset(&e, 0, sizeof(e));
-	e.kind = SNOOP_KIND_STATE;
-	e.family = set_addr(e.saddr, src);
-	set_addr(e.daddr, dst);
-	e.sport = sport;
-	e.dport = dport;
 	e.new_state = (uint8_t)state;
-	e.attribution = SNOOP_ATTR_OWNER;
-	e.owner.pid = pid;
-	e.owner.tid = pid;
-	memcpy(e.owner.comm, comm, strnlen(comm, SNOOP_COMM_LEN));
+	test_set_owner(&e, SNOOP_ATTR_OWNER, pid, pid, comm);
 	return e;
 }
 
@@ -92,7 +57,7 @@ static const char *endpoint_text(char *buf, size_t size, const char *addr, uint1
 	uint8_t a[SNOOP_ADDR_LEN];
 	struct strbuf sb;
 
-	set_addr(a, addr);
+	test_set_addr(a, addr);
 	strbuf_init(&sb, buf, size);
 	fmt_endpoint(&sb, a, port);
 	return buf;

@@ -20,38 +20,12 @@
 #include <time.h>
 
 #include "packets/fmt.h"
+#include "helpers.h"
 
 /* Nanoseconds since the epoch of a UTC calendar time. */
 static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec)
 {
-	struct tm tm = {
-		.tm_year = year - 1900,
-		.tm_mon = mon - 1,
-		.tm_mday = mday,
-		.tm_hour = hour,
-		.tm_min = min,
-		.tm_sec = sec,
-	};
-	time_t t = timegm(&tm);
-
-	assert_true(t != (time_t)-1);
-	return (uint64_t)t * 1000000000ull;
-}
-
-/* An address as the BPF side stores it: IPv6, or IPv4 as ::ffff:a.b.c.d. */
-static uint16_t set_addr(uint8_t addr[SNOOP_ADDR_LEN], const char *text)
-{
-	struct in_addr v4;
-
-	memset(addr, 0, SNOOP_ADDR_LEN);
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		addr[10] = 0xff;
-		addr[11] = 0xff;
-		memcpy(&addr[12], &v4, 4);
-		return AF_INET;
-	}
-	assert_int_equal(inet_pton(AF_INET6, text, addr), 1);
-	return AF_INET6;
+	return test_utc_ns(year, mon, mday, hour, min, sec);
 }
 
 /*
@@ -69,8 +43,8 @@ static struct snoop_packet packet(uint32_t uid, uint32_t pid, const char *laddr,
 	p.owner.pid = pid;
 	p.owner.tid = pid;
 	memcpy(p.owner.comm, comm, strnlen(comm, SNOOP_COMM_LEN));
-	p.family = set_addr(p.laddr, laddr);
-	set_addr(p.raddr, raddr);
+	p.family = test_set_addr(p.laddr, laddr);
+	test_set_addr(p.raddr, raddr);
 	p.lport = lport;
 	p.rport = rport;
 	p.flags = strcmp(dir, "->") == 0 ? SNOOP_PKT_EGRESS : 0;
@@ -357,7 +331,7 @@ static void test_ipv6_default_width_overflows_like_printf(void **state)
 	/* %-15s of a 13-byte address pads; of a longer one it does not cut. */
 	assert_row(&p, 0, 0, 0,
 		   "    0      9 fd00:200:1::1     443 -> fd00:200:1::2   50000    74 x\n");
-	set_addr(p.laddr, "2001:db8:aaaa:bbbb::1");
+	test_set_addr(p.laddr, "2001:db8:aaaa:bbbb::1");
 	assert_row(&p, 0, 0, 0,
 		   "    0      9 2001:db8:aaaa:bbbb::1   443 -> fd00:200:1::2   50000    74 x\n");
 }
@@ -463,8 +437,8 @@ static void conn(struct snoop_conn_key *k, struct snoop_conn_bytes *v, uint8_t f
 {
 	memset(k, 0, sizeof(*k));
 	memset(v, 0, sizeof(*v));
-	set_addr(k->laddr, "192.168.1.5");
-	set_addr(k->raddr, "192.168.1.1");
+	test_set_addr(k->laddr, "192.168.1.5");
+	test_set_addr(k->raddr, "192.168.1.1");
 	k->lport = 36398;
 	k->rport = 79;
 	k->pid = 20892;

@@ -27,6 +27,7 @@
 #include "snoop/fmt_json.h"
 #include "lib/json.h"
 #include "lib/names.h"
+#include "helpers.h"
 
 /* U+FFFD REPLACEMENT CHARACTER as UTF-8. */
 #define FFFD "\xef\xbf\xbd"
@@ -34,18 +35,7 @@
 /* Nanoseconds since the epoch of a UTC calendar time, plus @ns. */
 static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec, uint64_t ns)
 {
-	struct tm tm = {
-		.tm_year = year - 1900,
-		.tm_mon = mon - 1,
-		.tm_mday = mday,
-		.tm_hour = hour,
-		.tm_min = min,
-		.tm_sec = sec,
-	};
-	time_t t = timegm(&tm);
-
-	assert_true(t != (time_t)-1);
-	return (uint64_t)t * 1000000000ull + ns;
+	return test_utc_ns(year, mon, mday, hour, min, sec) + ns;
 }
 
 /* 2024-12-30T22:05:25.454123456Z: the seed README's first line, with nanoseconds. */
@@ -78,22 +68,6 @@ static const char *escaped(char *buf, size_t size, const char *s, size_t n)
 		assert_string_equal(escaped(out_, sizeof(out_), (in), sizeof(in) - 1), (want)); \
 	} while (0)
 
-/* An address as the BPF side stores it: IPv6, or IPv4 as ::ffff:a.b.c.d. */
-static uint16_t set_addr(uint8_t addr[SNOOP_ADDR_LEN], const char *text)
-{
-	struct in_addr v4;
-
-	memset(addr, 0, SNOOP_ADDR_LEN);
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		addr[10] = 0xff;
-		addr[11] = 0xff;
-		memcpy(&addr[12], &v4, 4);
-		return AF_INET;
-	}
-	assert_int_equal(inet_pton(AF_INET6, text, addr), 1);
-	return AF_INET6;
-}
-
 /*
  * An event of @kind for the local end @src:@sport and the remote end
  * @dst:@dport, owned by "audacious" (pid 30512, thread 30513, parent 1,
@@ -103,14 +77,8 @@ static struct snoop_event event(int kind, const char *src, uint16_t sport, const
 				uint16_t dport, int flags, int attribution, int old_state,
 				int new_state)
 {
-	struct snoop_event e;
+	struct snoop_event e = test_event(kind, src, sport, dst, dport);
 
-	memset(&e, 0, sizeof(e));
-	e.kind = (uint8_t)kind;
-	e.family = set_addr(e.saddr, src);
-	set_addr(e.daddr, dst);
-	e.sport = sport;
-	e.dport = dport;
 	e.flags = (uint8_t)flags;
 	e.attribution = (uint8_t)attribution;
 	e.old_state = (uint8_t)old_state;
@@ -118,12 +86,10 @@ static struct snoop_event event(int kind, const char *src, uint16_t sport, const
 	e.cookie = 651758;
 	e.netns = 4026531840u;
 	if (attribution != SNOOP_ATTR_UNKNOWN) {
-		e.owner.pid = 30512;
-		e.owner.tid = 30513;
+		test_set_owner(&e, attribution, 30512, 30513, "audacious");
 		e.owner.ppid = 1;
 		e.owner.uid = 1000;
 		e.owner.cgroup_id = 7;
-		memcpy(e.owner.comm, "audacious", sizeof("audacious") - 1);
 	}
 	return e;
 }
@@ -426,10 +392,8 @@ static void test_state_names_are_lower_case_kernel_names(void **state)
 
 	for (int s = 0; s < (int)(sizeof(want) / sizeof(want[0])); s++) {
 		char buf[24];
-		struct strbuf sb;
 
-		strbuf_init(&sb, buf, sizeof(buf));
-		fmt_state_name(&sb, s);
+		*fmt_json_put_state(buf, s) = '\0';
 		assert_string_equal(buf, want[s]);
 	}
 }

@@ -20,21 +20,12 @@
 #include <time.h>
 
 #include "snoop/lifecycle.h"
+#include "helpers.h"
 
+/* Nanoseconds since the epoch of a UTC calendar time with milliseconds. */
 static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec, int ms)
 {
-	struct tm tm = {
-		.tm_year = year - 1900,
-		.tm_mon = mon - 1,
-		.tm_mday = mday,
-		.tm_hour = hour,
-		.tm_min = min,
-		.tm_sec = sec,
-	};
-	time_t t = timegm(&tm);
-
-	assert_true(t != (time_t)-1);
-	return (uint64_t)t * 1000000000ull + (uint64_t)ms * 1000000ull;
+	return test_utc_ns(year, mon, mday, hour, min, sec) + (uint64_t)ms * 1000000ull;
 }
 
 /* Milliseconds into Dec 30 2024 22:00:00 UTC. */
@@ -43,38 +34,15 @@ static uint64_t at_ms(uint64_t ms)
 	return utc_ns(2024, 12, 30, 22, 0, 0, 0) + ms * 1000000ull;
 }
 
-static void set_addr(uint8_t addr[SNOOP_ADDR_LEN], const char *text)
-{
-	struct in_addr v4;
-
-	memset(addr, 0, SNOOP_ADDR_LEN);
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		addr[10] = 0xff;
-		addr[11] = 0xff;
-		memcpy(&addr[12], &v4, 4);
-		return;
-	}
-	assert_int_equal(inet_pton(AF_INET6, text, addr), 1);
-}
-
 static struct snoop_event ev(uint64_t cookie, const char *src, uint16_t sport, const char *dst,
 			     uint16_t dport, int old_state, int new_state)
 {
-	struct snoop_event e;
+	struct snoop_event e = test_event(SNOOP_KIND_STATE, src, sport, dst, dport);
 
-	memset(&e, 0, sizeof(e));
-	e.kind = SNOOP_KIND_STATE;
 	e.cookie = cookie;
-	set_addr(e.saddr, src);
-	set_addr(e.daddr, dst);
-	e.family = strchr(src, ':') ? AF_INET6 : AF_INET;
-	e.sport = sport;
-	e.dport = dport;
 	e.old_state = (uint8_t)old_state;
 	e.new_state = (uint8_t)new_state;
-	e.attribution = SNOOP_ATTR_OWNER;
-	e.owner.pid = 1234;
-	memcpy(e.owner.comm, "test", 5);
+	test_set_owner(&e, SNOOP_ATTR_OWNER, 1234, 0, "test");
 	return e;
 }
 

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* hidden.c - perf counters of the transitions made while PID 1 runs (see hidden.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "common/hidden.h"
+
+#define TP_ID_PATH "events/sock/inet_sock_set_state/id"
+/* The tracepoint's own protocol field: what our programs' is_tcp() passes. */
+#define TP_FILTER "protocol == 6"
+/* Enough for any init; its threads beyond that go uncounted. */
+#define MAX_THREADS 256
+
+struct hidden {
+	int n;
+	int fds[MAX_THREADS];
+};
+
+/* Parse the decimal id in @fd's first bytes: the id, or a negative errno. */
+static long read_id(int fd)
+{
+	char buf[32];
+	ssize_t len = read(fd, buf, sizeof(buf) - 1);
+	char *end;
+	long id;
+
+	if (len <= 0)
+		return len < 0 ? -errno : -EINVAL;
+	buf[len] = '\0';
+	errno = 0;
+	id = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || id < 0)
+		return -EINVAL;
+	return id;
+}
+
+/* The id of the tracepoint in the tracefs whose root is @dirfd. */
+static long id_at(int dirfd)
+{
+	int fd = openat(dirfd, TP_ID_PATH, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	long id;
+
+	if (fd < 0)
+		return -errno;
+	id = read_id(fd);
+	close(fd);
+	return id;
+}
+
+/*
+ * The tracepoint's perf id: from a mounted tracefs, else from a tracefs
+ * mounted for us alone and never attached to a path (fsmount(2)), so the
+ * host's mounts do not change.  Both are kernel file systems at root-owned
+ * places: nothing a user could plant.
+ */
+static long tracepoint_id(void)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	long id = -ENOENT;
+	int fsfd, mntfd;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		int dirfd = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (dirfd < 0)
+			continue;
+		id = id_at(dirfd);
+		close(dirfd);
+		if (id >= 0)
+			return id;
+	}
+	fsfd = (int)syscall(SYS_fsopen, "tracefs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return id == -ENOENT ? -errno : id;
+	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		id = -errno;
+		close(fsfd);
+		return id;
+	}
+	mntfd = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+	id = mntfd < 0 ? -errno : id_at(mntfd);
+	if (mntfd >= 0)
+		close(mntfd);
+	close(fsfd);
+	return id;
+}
+
+/* A counting (never sampling) perf event of tracepoint @id on thread @tid. */
+static int open_counter(long id, int tid)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = (uint64_t)id,
+		.inherit = 1,
+		.exclude_guest = 1,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_FILTER, TP_FILTER) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int hidden__new(struct hidden **out)
+{
+	struct hidden *h;
+	struct dirent *de;
+	long id = tracepoint_id();
+	int err = 0;
+	DIR *dir;
+
+	*out = NULL;
+	if (id < 0)
+		return (int)id;
+	dir = opendir("/proc/1/task");
+	if (!dir)
+		return -errno;
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		closedir(dir);
+		return -ENOMEM;
+	}
+	while ((de = readdir(dir)) && h->n < MAX_THREADS) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+		int fd;
+
+		if (*end || tid <= 0 || end == de->d_name)
+			continue;
+		fd = open_counter(id, (int)tid);
+		if (fd == -ESRCH) /* the thread ended meanwhile */
+			continue;
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		h->fds[h->n++] = fd;
+	}
+	closedir(dir);
+	if (!err && !h->n)
+		err = -ESRCH;
+	if (err) {
+		hidden__free(h);
+		return err;
+	}
+	*out = h;
+	return 0;
+}
+
+uint64_t hidden__made(const struct hidden *h)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; h && i < h->n; i++) {
+		uint64_t count;
+
+		/* An inherited counter reads its children's counts too. */
+		if (read(h->fds[i], &count, sizeof(count)) == sizeof(count))
+			sum += count;
+	}
+	return sum;
+}
+
+void hidden__free(struct hidden *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; i < h->n; i++)
+		close(h->fds[i]);
+	free(h);
+}
