@@ -162,8 +162,11 @@ e2e_trace_start() {
 	E2E_TRACE="$tracing/instances/snoop-e2e-$$-${BATS_TEST_NUMBER:-0}"
 	mkdir "$E2E_TRACE" || { e2e_fail "cannot create tracefs instance $E2E_TRACE"; return 1; }
 	# About 80 bytes a transition: room for 100,000 per CPU.
+	# Reading the record must not pause it (pause-on-trace is on by default).
 	if ! { echo 8192 >"$E2E_TRACE/buffer_size_kb" &&
 		echo 1 >"$E2E_TRACE/options/record-tgid" &&
+		{ [ ! -e "$E2E_TRACE/options/pause-on-trace" ] ||
+			echo 0 >"$E2E_TRACE/options/pause-on-trace"; } &&
 		echo 'protocol == 6' >"$E2E_TRACE/events/sock/inet_sock_set_state/filter" &&
 		echo 1 >"$E2E_TRACE/events/sock/inet_sock_set_state/enable"; }; then
 		e2e_fail "cannot enable the trace event in $E2E_TRACE"
@@ -190,13 +193,15 @@ e2e_trace_start() {
 # was current: their packet programs did not run.
 e2e_kernel_hidden_packets() {
 	[ -n "${E2E_TRACE_PKT:-}" ] || { echo 0; return 0; }
-	grep -c ' netif_receive_skb: ' "$E2E_TRACE_PKT/trace" 2>/dev/null || true
+	LC_ALL=C grep -ac ' netif_receive_skb: ' "$E2E_TRACE_PKT/trace" 2>/dev/null || true
 }
 
 # Copy the record so far to $T/kernel.trace (and its overrun count).
 e2e_trace_save() {
 	[ -n "${E2E_TRACE:-}" ] && [ -n "${T:-}" ] && [ -d "$T" ] || return 0
-	grep -F ' inet_sock_set_state: ' "$E2E_TRACE/trace" >"$T/kernel.trace" 2>/dev/null
+	# Text whatever the bytes: a command name may be anything (grep would
+	# leave out lines that are not valid text in the locale).
+	LC_ALL=C grep -aF ' inet_sock_set_state: ' "$E2E_TRACE/trace" >"$T/kernel.trace" 2>/dev/null
 	grep -h '^overrun: ' "$E2E_TRACE"/per_cpu/cpu*/stats 2>/dev/null |
 		awk '{ s += $2 } END { print s + 0 }' >"$T/kernel.overrun"
 }
@@ -222,8 +227,8 @@ e2e_kernel_transitions() {
 	[ -f "$T/kernel.trace" ] || { e2e_fail "no kernel trace recorded"; return 1; }
 	[ "$(cat "$T/kernel.overrun")" = 0 ] ||
 		{ e2e_fail "the kernel trace overflowed: hidden transitions unknown"; return 1; }
-	grep -F -e "saddr=10.200.$NET_X." -e "saddrv6=fd00:200:$NET_X::" "$T/kernel.trace" |
-		if [ -n "$port" ]; then grep -E " [sd]port=$port "; else cat; fi
+	LC_ALL=C grep -aF -e "saddr=10.200.$NET_X." -e "saddrv6=fd00:200:$NET_X::" "$T/kernel.trace" |
+		if [ -n "$port" ]; then LC_ALL=C grep -aE " [sd]port=$port "; else cat; fi
 }
 
 # How many transitions of this test (of PORT) the kernel made while a task
@@ -232,14 +237,14 @@ e2e_kernel_hidden() {
 	local lines
 	lines=$(e2e_kernel_transitions "$@") || return 1
 	[ -n "$lines" ] || { echo 0; return 0; }
-	grep -cE '^.{16}-[0-9]+ +\( +1\) ' <<<"$lines" || true
+	LC_ALL=C grep -acE '^.{16}-[0-9]+ +\( +1\) ' <<<"$lines" || true
 }
 
 # Accounting that the kernel's hiding leaves exact: RECEIVED + LOST is at
 # most MADE, and short of it by no more than the transitions the kernel hid
 # (those in the middle of a connection are counted lost from the gap they
 # leave; the others cannot be seen by any BPF program).
-# The kernel's record must hold MADE transitions too.
+# The kernel's record must hold the MADE transitions too.
 # assert_accounted MADE RECEIVED LOST [PORT]
 assert_accounted() {
 	local made=$1 received=$2 lost=$3 port=${4:-} hidden recorded
