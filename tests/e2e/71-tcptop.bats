@@ -45,17 +45,33 @@ tt_await_end() {
 # + 8 for each of SYN and SYN-ACK (20 bytes of options instead of 12).
 # Sets BYTES[TAG].  transfer TAG PORT BYTES
 transfer() {
-	local tag=$1 port=$2 bytes=$3 out0 in0
+	local tag=$1 port=$2 bytes=$3 out0 in0 re0
 	out0=$(tcp_mib "$NS_C" OutSegs)
 	in0=$(tcp_mib "$NS_C" InSegs)
+	re0=$(($(tcp_mib "$NS_C" RetransSegs) + $(tcp_mib "$NS_S" RetransSegs)))
 	conv "$tag" 4 "$port" --recv "$bytes" --send 0 -- --send "$bytes" --recv 0 || return 1
 	await_quiet "$NS_C" && await_quiet "$NS_S" || return 1
 	local segs=$(($(tcp_mib "$NS_C" OutSegs) - out0 + $(tcp_mib "$NS_C" InSegs) - in0))
 	BYTES[$tag]=$((bytes + ACK4 * segs + 2 * (SYN4 - ACK4)))
+	RETRANS[$tag]=$(($(tcp_mib "$NS_C" RetransSegs) + $(tcp_mib "$NS_S" RetransSegs) - re0))
+}
+
+# A row short of what the exchange sent, when a segment was sent again: a
+# FIN sent again after the peer entered TIME_WAIT is answered by the
+# TIME_WAIT socket, whose segments no cgroup program sees as its
+# connection's.  Then the test runs once more, saying so (e2e_retry_why).
+retransmitted_note() {
+	local tag
+	for tag in "$@"; do
+		if [ "${RETRANS[$tag]:-0}" -gt 0 ]; then
+			E2E_RETRY_WHY="connection $tag had ${RETRANS[$tag]} segment(s) sent again (TIME_WAIT's answers are not the connection's)"
+			echo "# connection $tag: ${RETRANS[$tag]} segment(s) sent again" >&2
+		fi
+	done
 }
 
 @test "two connections: one interval's rows by bytes with exact totals, and count ends the run" {
-	declare -gA BYTES=()
+	declare -gA BYTES=() RETRANS=()
 	tt_start -C 4 1
 	CLI_UID=$TEST_UID transfer a 8150 20000
 	CLI_UID=$TEST_UID transfer b 8151 5000
@@ -72,6 +88,7 @@ transfer() {
 	[ "${BASH_REMATCH[1]}" -ge 24 ] && [ "${BASH_REMATCH[2]}" -ge 24 ] ||
 		e2e_fail "TCPin/TCPout below 24 KB: '${out[1]}'"
 	rows=$(grep -F -e " 10.200.$NET_X." "$T/mon.out")
+	retransmitted_note a b
 	local a1 a2 b1 b2
 	a1=$(tt_row "$TEST_UID" "${CPID[a]}" "$V4_C" "${CPORT[a]}" "$V4_S" 8150 "${BYTES[a]}" snoop-cli)
 	a2=$(tt_row 0 "${SPID[a]}" "$V4_S" 8150 "$V4_C" "${CPORT[a]}" "${BYTES[a]}" snoop-srv)
@@ -106,7 +123,7 @@ transfer() {
 }
 
 @test "-Z: ZONE is the network namespace inode, -j: PROJ the owner's cgroup id" {
-	declare -gA BYTES=()
+	declare -gA BYTES=() RETRANS=()
 	tt_start -C -Z 3 1
 	transfer a 8152 3000
 	tt_await_end 8

@@ -106,6 +106,7 @@ e2e_setup() {
 	T=
 	E2E_TRACE=
 	E2E_TRACE_PKT=
+	E2E_RETRY_WHY=
 	declare -gA SPID=() SPORT=() SADDR=() S_EP=() CPID=() CPORT=() C_EP=() C_EP0=()
 	declare -gA CSTATUS=() BGPID=()
 
@@ -267,11 +268,17 @@ e2e_retry_if_kernel_hid() {
 	[ "${BATS_TEST_TRY_NUMBER:-1}" -eq 1 ] || return 0
 	hidden=$(e2e_kernel_hidden 2>/dev/null) || hidden=0
 	packets=$(e2e_kernel_hidden_packets)
-	[ "${hidden:-0}" -gt 0 ] || [ "${packets:-0}" -gt 0 ] || return 0
-	# shellcheck disable=SC2034 # read by bats
-	BATS_TEST_RETRIES=1
-	printf '# retrying "%s": the kernel ran no BPF program for %s of its transitions and %s of its packets (made in a softirq on a thread of PID 1)\n' \
-		"$BATS_TEST_DESCRIPTION" "${hidden:-0}" "${packets:-0}" >&3
+	if [ "${hidden:-0}" -gt 0 ] || [ "${packets:-0}" -gt 0 ]; then
+		# shellcheck disable=SC2034 # read by bats
+		BATS_TEST_RETRIES=1
+		printf '# retrying "%s": the kernel ran no BPF program for %s of its transitions and %s of its packets (made in a softirq on a thread of PID 1)\n' \
+			"$BATS_TEST_DESCRIPTION" "${hidden:-0}" "${packets:-0}" >&3
+	elif [ -n "${E2E_RETRY_WHY:-}" ]; then
+		# A reason the test itself found and named (E2E_RETRY_WHY).
+		# shellcheck disable=SC2034 # read by bats
+		BATS_TEST_RETRIES=1
+		printf '# retrying "%s": %s\n' "$BATS_TEST_DESCRIPTION" "$E2E_RETRY_WHY" >&3
+	fi
 }
 
 # Kill what is still running, reap it, delete namespaces, cgroups and files.
