@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "common/hidden.h"
@@ -17,6 +18,8 @@
 #define TP_FILTER "protocol == 6"
 /* Enough for any init; its threads beyond that go uncounted. */
 #define MAX_THREADS 256
+/* The inode of the initial PID namespace (PROC_PID_INIT_INO), the same on every kernel. */
+#define INIT_PID_NS_INO 0xEFFFFFFCu
 
 struct hidden {
 	int n;
@@ -119,11 +122,19 @@ int hidden__new(struct hidden **out)
 {
 	struct hidden *h;
 	struct dirent *de;
+	struct stat st;
 	long id = tracepoint_id();
 	int err = 0;
 	DIR *dir;
 
 	*out = NULL;
+	/*
+	 * The kernel means the host's init (a global thread group id); in a
+	 * PID namespace of our own, /proc/1 is another process, and counting
+	 * its transitions would report ones our programs did see.
+	 */
+	if (stat("/proc/self/ns/pid", &st) || st.st_ino != INIT_PID_NS_INO)
+		return -EOPNOTSUPP;
 	if (id < 0)
 		return (int)id;
 	dir = opendir("/proc/1/task");
@@ -173,6 +184,13 @@ uint64_t hidden__made(const struct hidden *h)
 			sum += count;
 	}
 	return sum;
+}
+
+const char *hidden__strerror(int err)
+{
+	if (err == -EOPNOTSUPP)
+		return "in a PID namespace of its own, PID 1 is not the host's init";
+	return strerror(-err);
 }
 
 void hidden__free(struct hidden *h)

@@ -27,9 +27,13 @@ struct hidden;
  * Open the counters; call with the privileges of start-up (CAP_PERFMON, and
  * CAP_SYS_PTRACE or the same user as PID 1; CAP_SYS_ADMIN when tracefs is not
  * mounted).  0, or a negative errno: -ENOENT (no such tracepoint or no
- * tracefs), -EACCES/-EPERM (not allowed), -ENOMEM, -EMFILE.
+ * tracefs), -EACCES/-EPERM (not allowed), -EOPNOTSUPP (in a PID namespace
+ * of our own, where /proc/1 is not the host's init), -ENOMEM, -EMFILE.
  */
 int hidden__new(struct hidden **out);
+
+/* Why hidden__new() failed, for a message (@err negative). */
+const char *hidden__strerror(int err);
 
 /* TCP transitions made so far while a thread of PID 1 was current. */
 uint64_t hidden__made(const struct hidden *h);

@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "snoop/cli.h"
 #include "common/diag.h"
+#include "common/hidden.h"
 #include "common/exitcode.h"
 #include "common/face.h"
 #include "common/faces.h"
@@ -446,7 +447,7 @@ static void say_counts(const struct snoop_app *app)
 	info("Transitions recovered from nested runs: %llu", (unsigned long long)c.recovered);
 	if (loader__hidden_error(app->loader))
 		info("Transitions hidden by the kernel (PID 1 current): not counted, %s",
-		     strerror(-loader__hidden_error(app->loader)));
+		     hidden__strerror(loader__hidden_error(app->loader)));
 	else
 		info("Transitions hidden by the kernel (PID 1 current, any socket): %llu",
 		     (unsigned long long)c.hidden);
@@ -488,7 +489,7 @@ static int snoop_run(struct snoop_app *app)
 	if (loader__hidden_error(app->loader))
 		info("Cannot count the TCP transitions a kernel may hide from BPF programs while "
 		     "PID 1 runs: %s",
-		     strerror(-loader__hidden_error(app->loader)));
+		     hidden__strerror(loader__hidden_error(app->loader)));
 	if (app->logfile)
 		info("Monitoring socket connections. Logs will be written to %s",
 		     sink__name(app->logfile));

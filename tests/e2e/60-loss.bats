@@ -186,3 +186,13 @@ hidden_round() {
 	done
 	echo "# $STORM_HIDDEN hidden transitions in $round storms" >&3
 }
+
+@test "HIDDEN=: in a PID namespace of its own, socket-snoop says it cannot count them, and still monitors" {
+	# There PID 1 is not the host's init: counting its threads' transitions
+	# would report ones our programs did see.
+	snoop_run unshare --pid --fork --mount-proc "$SNOOP" "${ISOLATE[@]}" --no-log-file --no-report --duration=1
+	assert_eq "exit status" "$RUN_STATUS" 0
+	grep -qF "Cannot count the TCP transitions a kernel may hide from BPF programs while PID 1 runs: in a PID namespace of its own, PID 1 is not the host's init" "$T/run.err" ||
+		e2e_fail "no such line on stderr:" "$(cat "$T/run.err")"
+	grep -q '^Summary: RECEIVED=[0-9]* LOST=0$' "$T/run.err" || e2e_fail "no summary: $(tail -n 1 "$T/run.err")"
+}
