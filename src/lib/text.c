@@ -110,51 +110,63 @@ static int addr_is_v4_mapped(const uint8_t *a)
 	return memcmp(a, prefix, sizeof(prefix)) == 0;
 }
 
-void fmt_addr(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN])
+char *fmt_put_addr(char *p, const uint8_t addr[SNOOP_ADDR_LEN])
 {
-	char text[INET6_ADDRSTRLEN];
-
 	if (addr_is_v4_mapped(addr)) {
 		for (int i = 12; i < 16; i++) {
 			unsigned int v = addr[i];
-			char d[4];
-			size_t n = 0;
 
 			/* An octet: at most three digits, no general number formatting. */
 			if (i > 12)
-				d[n++] = '.';
+				*p++ = '.';
 			if (v >= 100)
-				d[n++] = (char)('0' + v / 100);
+				*p++ = (char)('0' + v / 100);
 			if (v >= 10)
-				d[n++] = (char)('0' + v / 10 % 10);
-			d[n++] = (char)('0' + v % 10);
-			strbuf_mem(sb, d, n);
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
 		}
-		return;
+		return p;
 	}
-	if (inet_ntop(AF_INET6, addr, text, sizeof(text)))
-		strbuf_str(sb, text);
+	/* INET6_ADDRSTRLEN (46) is within FMT_ADDR_LEN. */
+	if (!inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN))
+		return p;
+	return p + strlen(p);
 }
 
-void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port)
+char *fmt_put_endpoint(char *p, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port)
 {
 	int v6 = !addr_is_v4_mapped(addr);
 
 	if (v6)
-		strbuf_char(sb, '[');
-	fmt_addr(sb, addr);
+		*p++ = '[';
+	p = fmt_put_addr(p, addr);
 	if (v6)
-		strbuf_char(sb, ']');
-	strbuf_char(sb, ':');
-	strbuf_u64(sb, port);
+		*p++ = ']';
+	*p++ = ':';
+	return fmt_put_u64(p, port);
+}
+
+void fmt_addr(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN])
+{
+	char text[FMT_ADDR_LEN];
+
+	strbuf_mem(sb, text, (size_t)(fmt_put_addr(text, addr) - text));
+}
+
+void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port)
+{
+	char text[FMT_ADDR_LEN + FMT_U64_LEN];
+
+	strbuf_mem(sb, text, (size_t)(fmt_put_endpoint(text, addr, port) - text));
 }
 
 /*
- * Append @n bytes of @s, each byte that @plain does not mark written as
- * \xNN: one loop for command names and diagnostics, with their own tables.
+ * @n bytes of @s at @p (room for 4 bytes per byte), each byte that @plain
+ * does not mark written as \xNN: one loop for command names and
+ * diagnostics, with their own tables.
  */
-static inline __attribute__((always_inline)) void fmt_hex_escape(struct strbuf *sb, const char *s,
-								 size_t n, const bool plain[256])
+static inline __attribute__((always_inline)) char *put_hex_escape(char *p, const char *s, size_t n,
+								  const bool plain[256])
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -162,14 +174,15 @@ static inline __attribute__((always_inline)) void fmt_hex_escape(struct strbuf *
 		unsigned char c = (unsigned char)s[i];
 
 		if (plain[c]) {
-			strbuf_char(sb, (char)c);
+			*p++ = (char)c;
 			continue;
 		}
-		strbuf_char(sb, '\\');
-		strbuf_char(sb, 'x');
-		strbuf_char(sb, hex[c >> 4]);
-		strbuf_char(sb, hex[c & 15]);
+		*p++ = '\\';
+		*p++ = 'x';
+		*p++ = hex[c >> 4];
+		*p++ = hex[c & 15];
 	}
+	return p;
 }
 
 /* Printable ASCII but space, '\\' and '=': a name can never forge a field. */
@@ -179,9 +192,16 @@ static const bool comm_plain[256] = {
 	[0x5d ... 0x7e] = true,
 };
 
+char *fmt_put_comm(char *p, const char comm[SNOOP_COMM_LEN])
+{
+	return put_hex_escape(p, comm, strnlen(comm, SNOOP_COMM_LEN), comm_plain);
+}
+
 void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN])
 {
-	fmt_hex_escape(sb, comm, strnlen(comm, SNOOP_COMM_LEN), comm_plain);
+	char text[4 * SNOOP_COMM_LEN];
+
+	strbuf_mem(sb, text, (size_t)(fmt_put_comm(text, comm) - text));
 }
 
 /* Printable ASCII and space but '\\': no control byte reaches a terminal. */
@@ -192,7 +212,16 @@ static const bool text_plain[256] = {
 
 void fmt_text_escape(struct strbuf *sb, const char *s, size_t n)
 {
-	fmt_hex_escape(sb, s, n, text_plain);
+	char text[4 * 64];
+
+	/* In pieces: outside text may be long (a path), the buffer only so far. */
+	while (n && sb->p < sb->end) {
+		size_t k = n < 64 ? n : 64;
+
+		strbuf_mem(sb, text, (size_t)(put_hex_escape(text, s, k, text_plain) - text));
+		s += k;
+		n -= k;
+	}
 }
 
 void fmt_duration(struct strbuf *sb, uint64_t ns, unsigned int unit_ns, const char *unit)

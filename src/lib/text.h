@@ -88,6 +88,26 @@ void fmt_addr(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN]);
 void fmt_endpoint(struct strbuf *sb, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port);
 
 /*
+ * Cursor writers for formatters that made room for a whole line (fmt_log.c,
+ * fmt_json.c): @p has room for what they write (FMT_ADDR_LEN for an address
+ * or an endpoint, 4 bytes per byte of a command name); no NUL.  They return
+ * the end.  The strbuf functions above are these, bounded.
+ */
+char *fmt_put_addr(char *p, const uint8_t addr[SNOOP_ADDR_LEN]);
+char *fmt_put_endpoint(char *p, const uint8_t addr[SNOOP_ADDR_LEN], uint16_t port);
+char *fmt_put_comm(char *p, const char comm[SNOOP_COMM_LEN]);
+
+/* @n bytes of @s at @p; the end. */
+static inline __attribute__((always_inline)) char *fmt_put_mem(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* A string literal at @p, its length known at compile time. */
+#define FMT_PUT(p, lit) fmt_put_mem((p), "" lit, sizeof(lit) - 1)
+
+/*
  * A command name made safe for a log line: bytes outside printable ASCII,
  * space, '\\' and '=' become \xNN, so a process name cannot forge a line or a field.
  */

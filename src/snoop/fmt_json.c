@@ -67,20 +67,10 @@ static const char *errno_name(int err)
 /* Punctuation and key @frag (a literal), then the number @v. */
 #define PUT_U64(p, frag, v) fmt_put_u64(JSON_PUT((p), frag), (v))
 
-/* The cursor's helpers that take a strbuf get one over the room they may use. */
-static char *put_addr(char *p, const uint8_t addr[SNOOP_ADDR_LEN])
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb, p, FMT_ADDR_LEN);
-	fmt_addr(&sb, addr);
-	return sb.p;
-}
-
 static char *put_endpoint(char *p, const struct json_end *end)
 {
 	p = JSON_PUT(p, "{\"ip\":\"");
-	p = put_addr(p, end->addr);
+	p = fmt_put_addr(p, end->addr);
 	p = PUT_U64(p, "\",\"port\":", end->port);
 	*p++ = '}';
 	return p;

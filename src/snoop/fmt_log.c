@@ -7,7 +7,8 @@
 #include "snoop/fmt_log.h"
 #include "lib/names.h"
 
-void fmt_log_time(struct strbuf *sb, uint64_t wall_ns)
+/* "Dec 30 2024 22:05:25.454" at @p (FMT_TIME_LEN of room); the end. */
+static char *put_log_time(char *p, uint64_t wall_ns)
 {
 	/* localtime_r is slow; events come in bursts within one second. */
 	static __thread time_t cached_sec = -1;
@@ -23,11 +24,19 @@ void fmt_log_time(struct strbuf *sb, uint64_t wall_ns)
 		cached_len = strftime(cached, sizeof(cached), "%b %d %Y %H:%M:%S", &tm);
 		cached_sec = sec;
 	}
-	strbuf_mem(sb, cached, cached_len);
-	strbuf_char(sb, '.');
-	strbuf_char(sb, (char)('0' + ms / 100));
-	strbuf_char(sb, (char)('0' + ms / 10 % 10));
-	strbuf_char(sb, (char)('0' + ms % 10));
+	p = fmt_put_mem(p, cached, cached_len);
+	*p++ = '.';
+	*p++ = (char)('0' + ms / 100);
+	*p++ = (char)('0' + ms / 10 % 10);
+	*p++ = (char)('0' + ms % 10);
+	return p;
+}
+
+void fmt_log_time(struct strbuf *sb, uint64_t wall_ns)
+{
+	char text[FMT_TIME_LEN];
+
+	strbuf_mem(sb, text, (size_t)(put_log_time(text, wall_ns) - text));
 }
 
 /* The text of an errno value, as strerror(3) words it. */
@@ -46,86 +55,118 @@ static const char *fmt_log_label(int kind)
 	return label ? label : "Unknown Event:";
 }
 
-/* " SRC=... DST=... PID=... COMM=..." shared by every event line. */
-static void fmt_log_fields(struct strbuf *sb, const struct snoop_event *e)
+/* A string at @p. */
+static char *put_str(char *p, const char *s)
 {
-	strbuf_str(sb, " SRC=");
-	fmt_endpoint(sb, e->saddr, e->sport);
-	strbuf_str(sb, " DST=");
-	fmt_endpoint(sb, e->daddr, e->dport);
-	strbuf_str(sb, " PID=");
-	strbuf_u64(sb, e->owner.pid);
-	strbuf_str(sb, " COMM=");
+	return fmt_put_mem(p, s, strlen(s));
+}
+
+/* " SRC=... DST=... PID=... COMM=..." shared by every event line. */
+static char *put_log_fields(char *p, const struct snoop_event *e)
+{
+	p = FMT_PUT(p, " SRC=");
+	p = fmt_put_endpoint(p, e->saddr, e->sport);
+	p = FMT_PUT(p, " DST=");
+	p = fmt_put_endpoint(p, e->daddr, e->dport);
+	p = FMT_PUT(p, " PID=");
+	p = fmt_put_u64(p, e->owner.pid);
+	p = FMT_PUT(p, " COMM=");
 	if (e->flags & SNOOP_SF_NO_SOCKET)
-		strbuf_str(sb, "<closed>");
-	else if (e->attribution == SNOOP_ATTR_UNKNOWN)
-		strbuf_str(sb, "<unknown>");
-	else
-		fmt_comm(sb, e->owner.comm);
+		return FMT_PUT(p, "<closed>");
+	if (e->attribution == SNOOP_ATTR_UNKNOWN)
+		return FMT_PUT(p, "<unknown>");
+	return fmt_put_comm(p, e->owner.comm);
 }
 
 /* Close summary fields: DURATION=1.234s SENT=... (SENT/RECEIVED are payload bytes). */
-static void fmt_log_close(struct strbuf *sb, const struct snoop_event *e)
-{
-	strbuf_str(sb, " DURATION=");
-	fmt_duration(sb, e->close.duration_ns, 1000000000u, "s");
-	strbuf_str(sb, " SENT=");
-	strbuf_u64(sb, e->close.bytes_sent);
-	strbuf_str(sb, " RECEIVED=");
-	strbuf_u64(sb, e->close.bytes_received);
-	strbuf_str(sb, " SEGS_OUT=");
-	strbuf_u64(sb, e->close.segs_out);
-	strbuf_str(sb, " SEGS_IN=");
-	strbuf_u64(sb, e->close.segs_in);
-	strbuf_str(sb, " RETRANS=");
-	strbuf_u64(sb, e->close.total_retrans);
-	strbuf_str(sb, " RTT=");
-	fmt_duration(sb, (uint64_t)e->close.srtt_us * 1000, 1000000u, "ms");
-	strbuf_str(sb, " DIRECTION=");
-	strbuf_str(sb, names__direction(e->flags));
-	strbuf_str(sb, " CLOSED_BY=");
-	strbuf_str(sb, names__closed_by(e->close.closed_by));
-}
-
-size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns)
+static char *put_log_close(char *p, const struct snoop_event *e)
 {
 	struct strbuf sb;
 
-	strbuf_init(&sb, buf, size);
-	fmt_log_time(&sb, wall_ns);
-	strbuf_char(&sb, ' ');
-	strbuf_str(&sb, fmt_log_label(e->kind));
-	fmt_log_fields(&sb, e);
+	/* The durations have their strbuf writer; 64 bytes are room for either. */
+	strbuf_init(&sb, p, 64);
+	strbuf_str(&sb, " DURATION=");
+	fmt_duration(&sb, e->close.duration_ns, 1000000000u, "s");
+	p = FMT_PUT(sb.p, " SENT=");
+	p = fmt_put_u64(p, e->close.bytes_sent);
+	p = FMT_PUT(p, " RECEIVED=");
+	p = fmt_put_u64(p, e->close.bytes_received);
+	p = FMT_PUT(p, " SEGS_OUT=");
+	p = fmt_put_u64(p, e->close.segs_out);
+	p = FMT_PUT(p, " SEGS_IN=");
+	p = fmt_put_u64(p, e->close.segs_in);
+	p = FMT_PUT(p, " RETRANS=");
+	p = fmt_put_u64(p, e->close.total_retrans);
+	strbuf_init(&sb, p, 64);
+	strbuf_str(&sb, " RTT=");
+	fmt_duration(&sb, (uint64_t)e->close.srtt_us * 1000, 1000000u, "ms");
+	p = FMT_PUT(sb.p, " DIRECTION=");
+	p = put_str(p, names__direction(e->flags));
+	p = FMT_PUT(p, " CLOSED_BY=");
+	return put_str(p, names__closed_by(e->close.closed_by));
+}
+
+/*
+ * The whole line at the cursor @p, which has FMT_LINE_MAX bytes of room:
+ * several times the longest line (every field at its longest, the command
+ * name escaped at 4 bytes per byte, an error text of 128).
+ */
+static char *put_log_event(char *p, const struct snoop_event *e, uint64_t wall_ns)
+{
+	p = put_log_time(p, wall_ns);
+	*p++ = ' ';
+	p = put_str(p, fmt_log_label(e->kind));
+	p = put_log_fields(p, e);
 	switch (e->kind) {
 	case SNOOP_KIND_CLOSE:
-		fmt_log_close(&sb, e);
+		p = put_log_close(p, e);
 		break;
-	case SNOOP_KIND_ERROR:
-		strbuf_str(&sb, " STATE=");
-		strbuf_str(&sb, names__state_desc(e->new_state));
-		strbuf_str(&sb, " ERROR=");
+	case SNOOP_KIND_ERROR: {
+		struct strbuf sb;
+
+		p = FMT_PUT(p, " STATE=");
+		p = put_str(p, names__state_desc(e->new_state));
+		p = FMT_PUT(p, " ERROR=");
+		strbuf_init(&sb, p, 160);
 		fmt_errno(&sb, e->detail);
+		p = sb.p;
 		break;
+	}
 	case SNOOP_KIND_RESET_SENT:
-		strbuf_str(&sb, " STATE=");
-		strbuf_str(&sb, names__state_desc(e->new_state));
+		p = FMT_PUT(p, " STATE=");
+		p = put_str(p, names__state_desc(e->new_state));
 		if (e->detail) {
 			long long number;
 			const char *reason = names__reset_detail(e->detail, &number);
 
-			strbuf_str(&sb, " REASON=");
-			if (reason)
-				strbuf_str(&sb, reason);
-			else
-				strbuf_i64(&sb, number);
+			p = FMT_PUT(p, " REASON=");
+			p = reason ? put_str(p, reason) : fmt_put_i64(p, number);
 		}
 		break;
 	default:
-		strbuf_str(&sb, " STATE=");
-		strbuf_str(&sb, names__state_desc(e->new_state));
+		p = FMT_PUT(p, " STATE=");
+		p = put_str(p, names__state_desc(e->new_state));
 		break;
 	}
-	strbuf_char(&sb, '\n');
+	*p++ = '\n';
+	return p;
+}
+
+size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns)
+{
+	char room[FMT_LINE_MAX];
+	struct strbuf sb;
+	size_t len;
+
+	if (size >= sizeof(room)) {
+		len = (size_t)(put_log_event(buf, e, wall_ns) - buf);
+		buf[len] = '\0';
+		return len;
+	}
+	/* A smaller buffer gets the line cut short, as every strbuf writer does. */
+	len = (size_t)(put_log_event(room, e, wall_ns) - room);
+	strbuf_init(&sb, buf, size);
+	strbuf_mem(&sb, room, len);
 	return size ? (size_t)(sb.p - buf) : 0;
 }
 
