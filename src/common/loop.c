@@ -111,44 +111,129 @@ int loop__hold_signals(void)
 	return sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? -errno : 0;
 }
 
-int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx)
+/* The loop's descriptors and where it stands. */
+struct loop_state {
+	const struct loop_callbacks *cb;
+	void *ctx;
+	struct rb_ctx rctx;
+	struct ring_buffer *rb;
+	int epfd, sigfd, tickfd, deadfd;
+	uint64_t next_housekeeping;
+};
+
+/* The ring buffer, signalfd and timers, all in one epoll set.  0 or a negative errno. */
+static int loop_open(struct loop_state *st, int ringbuf_fd, uint64_t duration_s)
 {
-	struct rb_ctx rctx = { .cb = cb, .ctx = ctx };
-	int epfd = -1, sigfd = -1, tickfd = -1, deadfd = -1;
-	struct ring_buffer *rb = NULL;
 	sigset_t mask;
-	int err = 0;
-	int stop = 0;
-	uint64_t next_housekeeping = clock__mono_ns() + HOUSEKEEPING_NS;
+	int err;
 
 	loop_signal_set(&mask);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
-	rb = ring_buffer__new(ringbuf_fd, rb_sample, &rctx, NULL);
-	if (!rb)
+	st->rb = ring_buffer__new(ringbuf_fd, rb_sample, &st->rctx, NULL);
+	if (!st->rb)
 		return -errno;
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	tickfd = timer_new(POLL_IDLE_MS, 0);
-	if (epfd < 0 || sigfd < 0 || tickfd < 0) {
-		err = epfd < 0 || sigfd < 0 ? -errno : tickfd;
-		goto cleanup;
-	}
-	err = epoll_add(epfd, ring_buffer__epoll_fd(rb), SRC_RING);
+	st->epfd = epoll_create1(EPOLL_CLOEXEC);
+	st->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	st->tickfd = timer_new(POLL_IDLE_MS, 0);
+	if (st->epfd < 0 || st->sigfd < 0 || st->tickfd < 0)
+		return st->epfd < 0 || st->sigfd < 0 ? -errno : st->tickfd;
+	err = epoll_add(st->epfd, ring_buffer__epoll_fd(st->rb), SRC_RING);
 	if (!err)
-		err = epoll_add(epfd, sigfd, SRC_SIGNAL);
+		err = epoll_add(st->epfd, st->sigfd, SRC_SIGNAL);
 	if (!err)
-		err = epoll_add(epfd, tickfd, SRC_TICK);
+		err = epoll_add(st->epfd, st->tickfd, SRC_TICK);
 	if (!err && duration_s) {
-		deadfd = timer_new(duration_s * 1000, 0);
-		err = deadfd < 0 ? deadfd : epoll_add(epfd, deadfd, SRC_DEADLINE);
+		st->deadfd = timer_new(duration_s * 1000, 0);
+		err = st->deadfd < 0 ? st->deadfd : epoll_add(st->epfd, st->deadfd, SRC_DEADLINE);
 	}
-	if (err)
-		goto cleanup;
+	return err;
+}
+
+static void loop_close(struct loop_state *st)
+{
+	int *fds[] = { &st->deadfd, &st->tickfd, &st->sigfd, &st->epfd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	ring_buffer__free(st->rb);
+}
+
+/* SIGHUP reopens (on_hangup); any other signal of the set stops.  True to stop. */
+static bool on_signals(struct loop_state *st)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+
+	while (read(st->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP)
+			stop = true;
+		else if (st->cb->on_hangup)
+			st->cb->on_hangup(st->ctx);
+	}
+	return stop;
+}
+
+/* The poll timer: read what waits, re-arm by how busy it was, housekeeping once a second. */
+static bool on_timer(struct loop_state *st)
+{
+	uint64_t ticks;
+	int consumed;
+
+	if (read(st->tickfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return false;
+	consumed = ring_buffer__consume(st->rb);
+	st->cb->on_batch(st->ctx);
+	timer_arm(st->tickfd, consumed > 0 ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
+	if (clock__mono_ns() < st->next_housekeeping)
+		return false;
+	st->next_housekeeping += HOUSEKEEPING_NS;
+	return st->cb->on_tick ? st->cb->on_tick(st->ctx) : false;
+}
+
+/* One ready source; true to stop, with *err set when the ring buffer failed. */
+static bool on_source(struct loop_state *st, uint32_t src, int *err)
+{
+	int ret;
+
+	switch (src) {
+	case SRC_RING:
+		ret = ring_buffer__consume(st->rb);
+		st->cb->on_batch(st->ctx);
+		if (ret < 0) {
+			*err = ret;
+			return true;
+		}
+		return false;
+	case SRC_SIGNAL:
+		return on_signals(st);
+	case SRC_TICK:
+		return on_timer(st);
+	case SRC_DEADLINE:
+		return true;
+	}
+	return false;
+}
+
+int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx)
+{
+	struct loop_state st = {
+		.cb = cb,
+		.ctx = ctx,
+		.rctx = { .cb = cb, .ctx = ctx },
+		.epfd = -1,
+		.sigfd = -1,
+		.tickfd = -1,
+		.deadfd = -1,
+		.next_housekeeping = clock__mono_ns() + HOUSEKEEPING_NS,
+	};
+	int err = loop_open(&st, ringbuf_fd, duration_s);
+	bool opened = !err, stop = !opened;
 
 	while (!stop) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(epfd, evs, 4, -1);
+		int n = epoll_wait(st.epfd, evs, 4, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -156,60 +241,12 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 			err = -errno;
 			break;
 		}
-		for (int i = 0; i < n && !stop; i++) {
-			struct signalfd_siginfo si;
-			uint64_t ticks;
-
-			switch (evs[i].data.u32) {
-			case SRC_RING:
-				err = ring_buffer__consume(rb);
-				if (err < 0)
-					stop = 1;
-				else
-					err = 0;
-				cb->on_batch(ctx);
-				break;
-			case SRC_SIGNAL:
-				while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP) {
-						if (cb->on_hangup)
-							cb->on_hangup(ctx);
-					} else
-						stop = 1;
-				}
-				break;
-			case SRC_TICK: {
-				int consumed;
-
-				if (read(tickfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-					break;
-				consumed = ring_buffer__consume(rb);
-				cb->on_batch(ctx);
-				timer_arm(tickfd, consumed > 0 ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
-				if (clock__mono_ns() >= next_housekeeping) {
-					next_housekeeping += HOUSEKEEPING_NS;
-					stop = cb->on_tick ? cb->on_tick(ctx) : 0;
-				}
-				break;
-			}
-			case SRC_DEADLINE:
-				stop = 1;
-				break;
-			}
-		}
+		for (int i = 0; i < n && !stop; i++)
+			stop = on_source(&st, evs[i].data.u32, &err);
 	}
 	/* Whatever the kernel wrote before we stopped is still reported. */
-	if (ring_buffer__consume(rb) >= 0)
+	if (opened && ring_buffer__consume(st.rb) >= 0)
 		cb->on_batch(ctx);
-cleanup:
-	if (deadfd >= 0)
-		close(deadfd);
-	if (tickfd >= 0)
-		close(tickfd);
-	if (sigfd >= 0)
-		close(sigfd);
-	if (epfd >= 0)
-		close(epfd);
-	ring_buffer__free(rb);
+	loop_close(&st);
 	return err;
 }

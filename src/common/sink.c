@@ -141,118 +141,129 @@ static int open_last(int dirfd, const char *name)
  * and O_NOFOLLOW so that every symlink is seen and judged before it is
  * followed, and a component swapped for a link meanwhile fails instead.
  */
+/* Where the walk of a log path stands: the directory reached and what is left. */
+struct path_walk {
+	char *walk; /* the path still to walk, owned */
+	char *pos;  /* the next component in it */
+	int dirfd;  /* the directory reached, O_PATH */
+	int links;  /* symbolic links followed so far */
+};
+
+/* The next component of the walk, cut out of the path; -EISDIR when the path names a directory. */
+static int walk_next(struct path_walk *w, char **comp, bool *last)
+{
+	char *slash;
+
+	while (*w->pos == '/')
+		w->pos++;
+	if (!*w->pos)
+		return -EISDIR;
+	*comp = w->pos;
+	slash = strchr(w->pos, '/');
+	*last = !slash || !slash[strspn(slash, "/")];
+	if (slash && *last)
+		return -EISDIR; /* "dir/" */
+	if (slash) {
+		*slash = '\0';
+		w->pos = slash + 1;
+	} else {
+		w->pos += strlen(w->pos);
+	}
+	return 0;
+}
+
+/* Make @fd (or a fresh "/" when @fd is -1) the directory reached. */
+static int walk_set_dir(struct path_walk *w, int fd)
+{
+	if (fd < 0)
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	w->dirfd = fd;
+	return 0;
+}
+
+/* Step into directory @comp, never through a symbolic link. */
+static int walk_enter(struct path_walk *w, const char *comp)
+{
+	int fd = openat(w->dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -errno : walk_set_dir(w, fd);
+}
+
+/*
+ * Follow symbolic link @comp (@st its lstat) if its owner may be trusted in
+ * this directory: its target goes in front of what is left of the path.
+ */
+static int walk_follow(struct path_walk *w, const char *comp, const struct stat *st)
+{
+	char target[PATH_MAX], *next;
+	struct stat dir;
+	size_t rlen;
+	ssize_t n;
+
+	if (fstat(w->dirfd, &dir) < 0)
+		return -errno;
+	if (!owner_trusted(&dir, st))
+		return -SINK_EUNSAFE_LINK;
+	if (++w->links > SINK_MAX_LINKS)
+		return -ELOOP;
+	n = readlinkat(w->dirfd, comp, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	rlen = strlen(w->pos);
+	next = malloc((size_t)n + 1 + rlen + 1);
+	if (!next)
+		return -ENOMEM;
+	memcpy(next, target, (size_t)n);
+	next[n] = rlen ? '/' : '\0';
+	memcpy(next + n + 1, w->pos, rlen + 1);
+	free(w->walk);
+	w->walk = w->pos = next;
+	return *target == '/' ? walk_set_dir(w, -1) : 0;
+}
+
 static int open_log_path(const char *path)
 {
-	char *walk = NULL, *pos;
-	int dirfd, links = 0, err;
+	struct path_walk w = { .dirfd = -1 };
+	int ret;
 
 	if (!*path)
 		return -ENOENT;
-	walk = strdup(path);
-	if (!walk)
+	w.walk = w.pos = strdup(path);
+	if (!w.walk)
 		return -ENOMEM;
-	dirfd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		err = -errno;
-		goto out;
-	}
-	pos = walk;
-	for (;;) {
-		char *comp, *slash, target[PATH_MAX];
-		struct stat st, dir;
+	w.dirfd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ret = w.dirfd < 0 ? -errno : 0;
+	while (ret >= 0) {
+		struct stat st;
+		char *comp;
 		bool last;
-		ssize_t n;
-		int nfd;
 
-		while (*pos == '/')
-			pos++;
-		if (!*pos) {
-			err = -EISDIR; /* the path names a directory */
-			goto out;
+		ret = walk_next(&w, &comp, &last);
+		if (ret < 0)
+			break;
+		if (fstatat(w.dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			/* A missing last component is the file to create. */
+			ret = last && errno == ENOENT ? open_last(w.dirfd, comp) : -errno;
+			break;
 		}
-		comp = pos;
-		slash = strchr(pos, '/');
-		last = !slash || !slash[strspn(slash, "/")];
-		if (slash && last) {
-			err = -EISDIR; /* "dir/" */
-			goto out;
-		}
-		if (slash) {
-			*slash = '\0';
-			pos = slash + 1;
+		if (S_ISLNK(st.st_mode)) {
+			ret = walk_follow(&w, comp, &st);
+		} else if (last) {
+			ret = open_last(w.dirfd, comp);
+			break;
 		} else {
-			pos = comp + strlen(comp);
-		}
-		if (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (last && errno == ENOENT) {
-				err = open_last(dirfd, comp);
-				goto out;
-			}
-			err = -errno;
-			goto out;
-		}
-		if (!S_ISLNK(st.st_mode)) {
-			if (last) {
-				err = open_last(dirfd, comp);
-				goto out;
-			}
-			nfd = openat(dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (nfd < 0) {
-				err = -errno;
-				goto out;
-			}
-			close(dirfd);
-			dirfd = nfd;
-			continue;
-		}
-		if (fstat(dirfd, &dir) < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (!owner_trusted(&dir, &st)) {
-			err = -SINK_EUNSAFE_LINK;
-			goto out;
-		}
-		if (++links > SINK_MAX_LINKS) {
-			err = -ELOOP;
-			goto out;
-		}
-		n = readlinkat(dirfd, comp, target, sizeof(target) - 1);
-		if (n < 0) {
-			err = -errno;
-			goto out;
-		}
-		target[n] = '\0';
-		/* Continue with the link's target in front of what is left of the path. */
-		{
-			size_t tlen = (size_t)n, rlen = strlen(pos);
-			char *next = malloc(tlen + 1 + rlen + 1);
-
-			if (!next) {
-				err = -ENOMEM;
-				goto out;
-			}
-			memcpy(next, target, tlen);
-			next[tlen] = rlen ? '/' : '\0';
-			memcpy(next + tlen + 1, pos, rlen + 1);
-			free(walk);
-			walk = pos = next;
-		}
-		if (*target == '/') {
-			nfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (nfd < 0) {
-				err = -errno;
-				goto out;
-			}
-			close(dirfd);
-			dirfd = nfd;
+			ret = walk_enter(&w, comp);
 		}
 	}
-out:
-	if (dirfd >= 0)
-		close(dirfd);
-	free(walk);
-	return err;
+	if (w.dirfd >= 0)
+		close(w.dirfd);
+	free(w.walk);
+	return ret;
 }
 
 /* Open @path for appending and remember which file it is; the old file is kept on failure. */
