@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "common/hidden.h"
+#include "lib/parse.h"
 
 #define TP_ID_PATH "events/sock/inet_sock_set_state/id"
 /* The tracepoint's own protocol field: what our programs' is_tcp() passes. */
@@ -26,22 +27,20 @@ struct hidden {
 	int fds[MAX_THREADS];
 };
 
-/* Parse the decimal id in @fd's first bytes: the id, or a negative errno. */
+/* The decimal id in @fd (the kernel's text, one line): the id, or a negative errno. */
 static long read_id(int fd)
 {
 	char buf[32];
 	ssize_t len = read(fd, buf, sizeof(buf) - 1);
-	char *end;
-	long id;
+	uint64_t id;
+	int err;
 
 	if (len <= 0)
 		return len < 0 ? -errno : -EINVAL;
 	buf[len] = '\0';
-	errno = 0;
-	id = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || id < 0)
-		return -EINVAL;
-	return id;
+	buf[strcspn(buf, "\n")] = '\0';
+	err = parse_u64(buf, INT32_MAX, &id);
+	return err ? err : (long)id;
 }
 
 /* The id of the tracepoint in the tracefs whose root is @dirfd. */
@@ -146,12 +145,11 @@ int hidden__new(struct hidden **out)
 		return -ENOMEM;
 	}
 	while ((de = readdir(dir)) && h->n < MAX_THREADS) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
+		uint64_t tid;
 		int fd;
 
-		if (*end || tid <= 0 || end == de->d_name)
-			continue;
+		if (parse_u64(de->d_name, PID_MAX_LIMIT, &tid) || !tid)
+			continue; /* "." and ".." */
 		fd = open_counter(id, (int)tid);
 		if (fd == -ESRCH) /* the thread ended meanwhile */
 			continue;

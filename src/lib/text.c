@@ -20,6 +20,19 @@ void strbuf_init(struct strbuf *sb, char *buf, size_t size)
 	*sb->p = '\0';
 }
 
+size_t fmt_cursor_end(char *buf, size_t size, const char *at, size_t len)
+{
+	struct strbuf sb;
+
+	if (at == buf) {
+		buf[len] = '\0';
+		return len;
+	}
+	strbuf_init(&sb, buf, size);
+	strbuf_mem(&sb, at, len);
+	return size ? (size_t)(sb.p - buf) : 0;
+}
+
 char *fmt_put_u64(char *p, uint64_t v)
 {
 	/* Two digits per division: numbers are in every field of every event. */

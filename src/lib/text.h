@@ -108,6 +108,14 @@ static inline __attribute__((always_inline)) char *fmt_put_mem(char *p, const ch
 #define FMT_PUT(p, lit) fmt_put_mem((p), "" lit, sizeof(lit) - 1)
 
 /*
+ * The end of a cursor writer's run: the @len bytes it wrote at @at are
+ * NUL-terminated in @buf (@size bytes), copied there and cut short to fit,
+ * as every strbuf writer is, when @at is not @buf.  The length kept.  A
+ * writer runs at @buf when @size holds FMT_LINE_MAX, else at a room of that.
+ */
+size_t fmt_cursor_end(char *buf, size_t size, const char *at, size_t len);
+
+/*
  * A command name made safe for a log line: bytes outside printable ASCII,
  * space, '\\' and '=' become \xNN, so a process name cannot forge a line or a field.
  */

@@ -148,8 +148,9 @@ static const char *const section_titles[] = {
 	X(VERBOSE, "verbose", 'v', no_argument, false, opt_verbose, none, NULL, SEC_RUN, "", \
 	  "more diagnostics (libbpf messages, sockets found at\n" \
 	  "start; at exit losses by cause, transitions\n" \
-	  "recovered from nested runs, owner updates skipped,\n" \
-	  "gaps in connections); twice: libbpf's debug messages") \
+	  "recovered from nested runs, transitions hidden by the\n" \
+	  "kernel, owner updates skipped, gaps in connections);\n" \
+	  "twice: libbpf's debug messages") \
 	X(VERSION, "version", 'V', no_argument, false, opt_version, none, NULL, SEC_RUN, "", \
 	  "version and libbpf version (-V -v: kernel features)") \
 	X(HELP, "help", 'h', no_argument, false, opt_help, none, NULL, SEC_RUN, "", "this help")

@@ -240,31 +240,19 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 		      uint64_t seq)
 {
 	char room[FMT_LINE_MAX];
-	struct strbuf sb;
-	size_t len;
+	char *at = size >= sizeof(room) ? buf : room;
 
-	if (size >= sizeof(room)) {
-		len = (size_t)(put_event(buf, e, wall_ns, seq) - buf);
-		buf[len] = '\0';
-		return len;
-	}
-	/* A smaller buffer gets the object cut short, as every strbuf writer does. */
-	len = (size_t)(put_event(room, e, wall_ns, seq) - room);
-	strbuf_init(&sb, buf, size);
-	strbuf_mem(&sb, room, len);
-	return (size_t)(sb.p - buf);
+	return fmt_cursor_end(buf, size, at, (size_t)(put_event(at, e, wall_ns, seq) - at));
 }
 
 size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq)
 {
 	char room[FMT_LINE_MAX];
-	struct strbuf sb;
-	char *p = fmt_json_put_head(room, wall_ns, "lost");
+	char *at = size >= sizeof(room) ? buf : room;
+	char *p = fmt_json_put_head(at, wall_ns, "lost");
 
 	p = PUT_U64(p, ",\"sequence\":", seq);
 	p = PUT_U64(p, "},\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"lost\":", count);
 	p = JSON_PUT(p, "}}\n");
-	strbuf_init(&sb, buf, size);
-	strbuf_mem(&sb, room, (size_t)(p - room));
-	return (size_t)(sb.p - buf);
+	return fmt_cursor_end(buf, size, at, (size_t)(p - at));
 }

@@ -155,19 +155,9 @@ static char *put_log_event(char *p, const struct snoop_event *e, uint64_t wall_n
 size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns)
 {
 	char room[FMT_LINE_MAX];
-	struct strbuf sb;
-	size_t len;
+	char *at = size >= sizeof(room) ? buf : room;
 
-	if (size >= sizeof(room)) {
-		len = (size_t)(put_log_event(buf, e, wall_ns) - buf);
-		buf[len] = '\0';
-		return len;
-	}
-	/* A smaller buffer gets the line cut short, as every strbuf writer does. */
-	len = (size_t)(put_log_event(room, e, wall_ns) - room);
-	strbuf_init(&sb, buf, size);
-	strbuf_mem(&sb, room, len);
-	return size ? (size_t)(sb.p - buf) : 0;
+	return fmt_cursor_end(buf, size, at, (size_t)(put_log_event(at, e, wall_ns) - at));
 }
 
 size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns)

@@ -391,8 +391,13 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 				ret = load_build(l, cfg, mode, err);
 		}
 		if (!ret) {
-			/* After attaching: the counters' probe then runs after ours (common/hidden.h). */
-			l->hidden_err = hidden__new(&l->hidden);
+			/*
+			 * After attaching: the counters' probe then runs after ours
+			 * (common/hidden.h).  Only where state changes are reported:
+			 * the packet faces load this loader with no event kind.
+			 */
+			if (cfg->filter.kinds_mask & SNOOP_EV_STATE)
+				l->hidden_err = hidden__new(&l->hidden);
 			return l;
 		}
 		unload(l);

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "lib/clock.h"
+#include "lib/text.h"
 #include "snoop/cli.h"
 #include "common/diag.h"
 #include "common/hidden.h"
@@ -459,20 +460,24 @@ static void say_counts(const struct snoop_app *app)
 /* The last line on stderr; lines an output dropped only when some were, so its old form stays. */
 static void say_summary(const struct snoop_app *app)
 {
-	char dropped[128] = "";
-	int n = 0;
+	char extra[128];
+	struct strbuf sb;
 
-	if (console_dropped(app))
-		n = snprintf(dropped, sizeof(dropped), " DROPPED_CONSOLE=%llu",
-			     (unsigned long long)console_dropped(app));
-	if (logfile_dropped(app))
-		n += snprintf(dropped + n, sizeof(dropped) - (size_t)n, " DROPPED_LOGFILE=%llu",
-			      (unsigned long long)logfile_dropped(app));
-	if (app->hidden_reported)
-		snprintf(dropped + n, sizeof(dropped) - (size_t)n, " HIDDEN=%llu",
-			 (unsigned long long)app->hidden_reported);
+	strbuf_init(&sb, extra, sizeof(extra));
+	if (console_dropped(app)) {
+		strbuf_str(&sb, " DROPPED_CONSOLE=");
+		strbuf_u64(&sb, console_dropped(app));
+	}
+	if (logfile_dropped(app)) {
+		strbuf_str(&sb, " DROPPED_LOGFILE=");
+		strbuf_u64(&sb, logfile_dropped(app));
+	}
+	if (app->hidden_reported) {
+		strbuf_str(&sb, " HIDDEN=");
+		strbuf_u64(&sb, app->hidden_reported);
+	}
 	info("Summary: RECEIVED=%llu LOST=%llu%s", (unsigned long long)app->received,
-	     (unsigned long long)app->lost_reported, dropped);
+	     (unsigned long long)app->lost_reported, extra);
 }
 
 /* Monitor until stopped; the exit status. */

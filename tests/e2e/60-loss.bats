@@ -161,7 +161,7 @@ hidden_round() {
 	hidden=${hidden:-0}
 	# The kernel's record: this storm's hidden transitions, and all the host's.
 	ours=$(e2e_kernel_hidden "$port") || return 1
-	all=$(e2e_kernel_transitions | grep -cE '^.{16}-[0-9]+ +\( +1\) ') || true
+	all=$(e2e_kernel_transitions | e2e_count_hidden)
 	echo "# port $port: HIDDEN=$hidden, in the kernel's record: $ours of this storm (host: $all so far)" >&3
 	[ "$hidden" -ge "$ours" ] ||
 		{ e2e_fail "HIDDEN=$hidden, but the kernel hid $ours transitions of this storm"; return 1; }

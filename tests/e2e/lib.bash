@@ -233,26 +233,27 @@ e2e_kernel_transitions() {
 		if [ -n "$port" ]; then LC_ALL=C grep -aE " [sd]port=$port "; else cat; fi
 }
 
-# How many transitions of this test (of PORT) the kernel made while a task
-# of thread group 1 was current: made, but never shown to a BPF program.
-e2e_kernel_hidden() {
-	local lines
-	lines=$(e2e_kernel_transitions "$@") || return 1
-	[ -n "$lines" ] || { echo 0; return 0; }
-	LC_ALL=C grep -acE '^.{16}-[0-9]+ +\( +1\) ' <<<"$lines" || true
+# Of the record's lines on stdin, how many were made while a task of thread
+# group 1 was current: made, but never shown to a BPF program.
+e2e_count_hidden() {
+	LC_ALL=C grep -acE '^.{16}-[0-9]+ +\( +1\) ' || true
 }
 
-# Accounting that the kernel's hiding leaves exact: RECEIVED + LOST is at
-# most MADE, and short of it by no more than the transitions the kernel hid
-# (those in the middle of a connection are counted lost from the gap they
-# leave; the others cannot be seen by any BPF program).
+# How many transitions of this test of PORT the kernel hid that way.
+e2e_kernel_hidden() {
+	local port=$1 lines
+	lines=$(e2e_kernel_transitions "$port") || return 1
+	e2e_count_hidden <<<"$lines"
+}
+
 # The kernel's record must hold the MADE transitions too.
 # assert_accounted MADE RECEIVED LOST [PORT]
 assert_accounted() {
-	local made=$1 received=$2 lost=$3 port=${4:-} hidden recorded
-	recorded=$(e2e_kernel_transitions "$port" | grep -c .) || true
+	local made=$1 received=$2 lost=$3 port=${4:-} lines recorded hidden
+	lines=$(e2e_kernel_transitions "$port") || return 1
+	recorded=$(grep -c . <<<"$lines") || true
+	hidden=$(e2e_count_hidden <<<"$lines")
 	assert_eq "transitions in the kernel's record" "$recorded" "$made" || return 1
-	hidden=$(e2e_kernel_hidden "$port") || return 1
 	echo "# made=$made received=$received lost=$lost hidden by the kernel=$hidden" >&3
 	[ $((received + lost)) -le "$made" ] ||
 		{ e2e_fail "RECEIVED ($received) + LOST ($lost) exceeds the $made transitions made"; return 1; }
@@ -267,7 +268,7 @@ assert_accounted() {
 e2e_retry_if_kernel_hid() {
 	local hidden packets
 	[ "${BATS_TEST_TRY_NUMBER:-1}" -eq 1 ] || return 0
-	hidden=$(e2e_kernel_hidden 2>/dev/null) || hidden=0
+	hidden=$(e2e_kernel_transitions 2>/dev/null | e2e_count_hidden)
 	packets=0
 	[ -z "${E2E_PACKET_FACE:-}" ] || packets=$(e2e_kernel_hidden_packets)
 	if [ "${hidden:-0}" -gt 0 ] || [ "${packets:-0}" -gt 0 ]; then

@@ -22,12 +22,6 @@
 #include "packets/fmt.h"
 #include "helpers.h"
 
-/* Nanoseconds since the epoch of a UTC calendar time. */
-static uint64_t utc_ns(int year, int mon, int mday, int hour, int min, int sec)
-{
-	return test_utc_ns(year, mon, mday, hour, min, sec);
-}
-
 /*
  * A one-segment packet of the demo: owner, local and remote ends, direction
  * ("->" sent, "<-" received) and SIZE as printed (IP length + 14).
@@ -83,7 +77,7 @@ static int setup_utc(void **state)
 }
 
 /* The demo's -v time: "2005 Jul 11 21:21:19". */
-#define DEMO_NS utc_ns(2005, 7, 11, 21, 21, 19)
+#define DEMO_NS test_utc_ns(2005, 7, 11, 21, 21, 19)
 
 #define DEMO_HEADER "  UID    PID LADDR           LPORT DR RADDR           RPORT  SIZE CMD\n"
 
@@ -250,7 +244,7 @@ static void test_strtime_day_is_space_padded_like_ctime(void **state)
 {
 	struct snoop_packet p = packet(0, 1, "10.0.0.1", 1, "->", "10.0.0.2", 2, 54, "x");
 
-	assert_row(&p, 0, TCPSNOOP_COL_STRTIME, utc_ns(2024, 3, 5, 7, 8, 9),
+	assert_row(&p, 0, TCPSNOOP_COL_STRTIME, test_utc_ns(2024, 3, 5, 7, 8, 9),
 		   "2024 Mar  5 07:08:09     0      1 10.0.0.1            1 -> 10.0.0.2            "
 		   "2    54 x\n");
 }
