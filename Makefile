@@ -2,9 +2,11 @@
 # socket-snoop build.  `make V=1` shows the commands.
 #
 #   make            build build/socket-snoop (static libbpf, libelf, zlib)
+#   make STATIC=1   build build-static/socket-snoop, fully static (glibc too)
 #   sudo make run   install missing packages, build, run the monitor
 #   sudo make test  install missing packages, build, run the whole suite
 #   make test-sanitize  ASan+UBSan build in build-san: unit tests and an end-to-end run
+#   make test-deploy    service (systemd), logrotate, image (podman), Kubernetes: tests/deploy
 #   make fuzz       build the libFuzzer targets of tests/fuzz in build-fuzz
 #   make fuzz-run   run each for FUZZ_SECONDS (default 10); `make test` does too
 #   make lint       shellcheck, cppcheck, clang-tidy (.clang-tidy), clang-format over src/,
@@ -13,7 +15,10 @@
 #   make bench      measure overhead and loss, write docs/BENCHMARKS.md
 #   make vmlinux    regenerate src/vmlinux/<arch>/vmlinux.h from this kernel
 
-OUTPUT := build
+# STATIC=1: a fully static binary (glibc too), in its own directory: the
+# normal build is left as it is.  Nothing on its path uses NSS.
+STATIC ?=
+OUTPUT := $(if $(filter 1,$(STATIC)),build-static,build)
 CLANG ?= clang
 CC ?= cc
 BPFTOOL ?= bpftool
@@ -33,6 +38,9 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Werror \
 # Static libbpf/libelf/zlib so the binary runs on any host with BTF.
 LIBS_STATIC := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
 LDLIBS := $(LIBS_STATIC)
+ifeq ($(STATIC),1)
+LDLIBS := -static -lbpf -lelf -lz
+endif
 
 # Clang needs the system include dirs for BPF, after its own (libbpf-bootstrap's trick).
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -62,7 +70,7 @@ endif
 .SECONDARY:
 .PHONY: all clean deps run test unit e2e lint tidy format bench vmlinux install uninstall \
 	check-opt-levels \
-	check-linkage \
+	check-linkage test-deploy image \
 	fuzz fuzz-bins fuzz-run test-sanitize sanitize-bins
 
 all: $(OUTPUT)/socket-snoop
@@ -132,6 +140,8 @@ UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 # snapshot.c is included (its static parts are tested); the map update is replaced.
 UNIT_MODS_test_snapshot :=
 $(OUTPUT)/tests/test_snapshot: src/common/snapshot.c
+UNIT_MODS_test_snapshot_iter :=
+$(OUTPUT)/tests/test_snapshot_iter: src/common/snapshot_iter.c
 
 .SECONDEXPANSION:
 $(OUTPUT)/tests/%: tests/unit/%.c $$(addprefix $(OUTPUT)/,$$(UNIT_MODS_$$*)) | $(OUTPUT)
@@ -164,6 +174,14 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 	$(Q)$(MAKE) --no-print-directory e2e
+
+# ---- deployment --------------------------------------------------------
+# The service under a real systemd, logrotate, the container image with
+# podman, the Kubernetes manifest (tests/deploy/run.sh); .ci/run runs it too.
+test-deploy: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory STATIC=1 all
+	$(Q)./tests/deploy/run.sh
 
 # ---- sanitizers --------------------------------------------------------
 # The whole program and the unit tests built with ASan and UBSan in their own
@@ -202,7 +220,7 @@ FUZZ_MODS_fuzz_fmt_log := $(FUZZ_FMT)
 FUZZ_MODS_fuzz_fmt_tcpsnoop := packets/fmt.o $(FUZZ_FMT)
 FUZZ_MODS_fuzz_proc_loadavg := packets/fmt.o $(FUZZ_FMT)
 # snapshot.c is included (its /proc readers are static); it calls libbpf.
-FUZZ_MODS_fuzz_proc_owner := common/target.o $(FUZZ_PARSE)
+FUZZ_MODS_fuzz_proc_owner := common/target.o common/snapshot_iter.o $(FUZZ_PARSE)
 FUZZ_LIBS_fuzz_proc_owner := $(LIBS_STATIC)
 $(OUTPUT)/fuzz/fuzz_proc_owner: src/common/snapshot.c
 
@@ -236,7 +254,8 @@ TIDY_PENDING :=
 TEST_C_SRCS := $(wildcard tests/unit/*.c tests/fuzz/*.c bench/*.c) tests/e2e/peer.c
 CLANG_FORMAT_SRCS := src/main.c src/snoop_abi.h $(USER_SRCS) $(filter-out src/snoop_abi.h,$(USER_HDRS)) \
 	src/bpf/*.bpf.c $(wildcard src/bpf/*.bpf.h) $(TEST_C_SRCS) tests/fuzz/*.h
-SHELL_SRCS := scripts/*.sh tests/*.sh tests/e2e/*.bash tests/fuzz/*.sh bench/*.sh .ci/run
+SHELL_SRCS := scripts/*.sh tests/*.sh tests/e2e/*.bash tests/fuzz/*.sh tests/deploy/*.sh bench/*.sh \
+	.ci/run
 # bats files are bash with @test blocks, which shellcheck reads; in parallel (the slow part).
 BATS_SRCS := $(wildcard tests/e2e/*.bats tests/e2e/*/*.bats)
 

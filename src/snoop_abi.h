@@ -317,6 +317,49 @@ enum snoop_stat {
 	SNOOP_STAT_MAX = 4,
 };
 
+/*
+ * The start-up snapshot's records (src/bpf/snapshot.bpf.h): its iterators
+ * write them, user space reads them as a file (common/snapshot_iter.c).
+ */
+enum snoop_snapshot_rec_type {
+	/* snapshot_owners was shown process event.owner.pid: /proc need not be read for it. */
+	SNOOP_SNAP_PROCESS = 1,
+	/* A TCP socket recorded in owner_map, as found: tuple, state, owner, flags. */
+	SNOOP_SNAP_SOCKET = 2,
+	/*
+	 * No room: from snapshot_owners, for a socket of process event.owner.pid
+	 * (read it through /proc instead); from snapshot_sockets, for the record
+	 * of the socket in event.
+	 */
+	SNOOP_SNAP_NOMEM = 3,
+	/* Process event.owner.pid holds TCP sockets of network namespace event.netns. */
+	SNOOP_SNAP_NETNS = 4,
+};
+
+/*
+ * Keys of the snapshot's working map (a hash user space makes for one
+ * snapshot, sized for the sockets there are, and puts in snapshot_maps).
+ */
+enum snoop_snapshot_key_kind {
+	SNOOP_SNAP_KEY_OWNER = 1,  /* b: a socket's address; value: its owner found */
+	SNOOP_SNAP_KEY_LISTEN = 2, /* a: netns, b: port of a listener; value unused */
+	SNOOP_SNAP_KEY_NETNS = 3,  /* a: netns, b: a process said to have sockets there */
+};
+
+struct snoop_snapshot_key {
+	__u32 kind; /* enum snoop_snapshot_key_kind */
+	__u32 a;
+	__u64 b;
+};
+_Static_assert(sizeof(struct snoop_snapshot_key) == 16, "snoop_snapshot_key layout");
+
+struct snoop_snapshot_rec {
+	__u32 type; /* enum snoop_snapshot_rec_type */
+	__u32 pad;
+	struct snoop_event event;
+};
+_Static_assert(sizeof(struct snoop_snapshot_rec) == 168, "snoop_snapshot_rec layout");
+
 /* Key of the LPM tries used by --laddr/--raddr: IPv4 is IPv4-mapped. */
 struct snoop_lpm_key {
 	__u32 prefixlen;

@@ -34,6 +34,23 @@
 #error "readers share socket-snoop's socket storage: there is none in the raw_tp build"
 #endif
 
+/* A listening socket's (network namespace, port): what its accepted sockets share. */
+struct listen_key {
+	__u32 netns;
+	__u32 port;
+};
+
+/* The (netns, port) key of listener @sk. */
+static __always_inline struct listen_key listen_key_of(const struct sock *sk)
+{
+	struct listen_key lk = {
+		.netns = RD2(sk, __sk_common.skc_net.net, ns.inum),
+		.port = RD(sk, __sk_common.skc_num),
+	};
+
+	return lk;
+}
+
 #ifdef SNOOP_RAW_TP
 /* Each socket's record, by socket address; deleted when the socket is destroyed. */
 struct {
@@ -44,11 +61,6 @@ struct {
 } owner_map SEC(".maps");
 
 /* A listening socket's record by (netns, port), copied to the sockets it accepts. */
-struct listen_key {
-	__u32 netns;
-	__u32 port;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -133,19 +145,6 @@ static __always_inline __u64 sock_cookie(const struct sock *sk, const struct sno
 	return bpf_get_socket_cookie((void *)sk);
 #endif
 }
-
-#ifdef SNOOP_RAW_TP
-/* The listener_map key of @sk. */
-static __always_inline struct listen_key listen_key_of(const struct sock *sk)
-{
-	struct listen_key lk = {
-		.netns = RD2(sk, __sk_common.skc_net.net, ns.inum),
-		.port = RD(sk, __sk_common.skc_num),
-	};
-
-	return lk;
-}
-#endif
 
 /* @sk, owned as @si says, starts listening: the sockets it accepts will inherit @si. */
 static __always_inline void listener_publish(const struct sock *sk,

@@ -64,52 +64,6 @@ static __always_inline void gap_count(const struct snoop_sock_info *si, int stat
 	stat_add(&stats, SNOOP_STAT_UNDELIVERED, n ? n : 1);
 }
 
-/* Family for reports: an IPv6 socket talking IPv4-mapped addresses is IPv4. */
-static __always_inline void event_set_family(struct snoop_event *e, __u16 family)
-{
-	if (family == AF_INET6 && is_v4_mapped(e->saddr) && is_v4_mapped(e->daddr))
-		family = AF_INET;
-	e->family = family;
-}
-
-/*
- * The addresses, ports and family of @sk into @e (any socket kind: sock_common
- * only), not the netns: that is a pointer chase, left to event_fill_sock().
- */
-static __always_inline void event_fill_tuple(struct snoop_event *e, const struct sock *sk)
-{
-	__u16 family = RD(sk, __sk_common.skc_family);
-
-	if (family == AF_INET) {
-		addr_from_v4(e->saddr, RD(sk, __sk_common.skc_rcv_saddr));
-		addr_from_v4(e->daddr, RD(sk, __sk_common.skc_daddr));
-	} else {
-		RD_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		RD_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	}
-	event_set_family(e, family);
-	e->sport = RD(sk, __sk_common.skc_num);
-	/*
-	 * At CLOSE, tcp_set_state() releases the port (inet_num = 0) before the
-	 * tracepoint fires; inet_sport of a full socket still holds it.  At
-	 * SYN_SENT both are still 0, as the seed showed.
-	 */
-	if (!e->sport) {
-		struct tcp_sock *tp = tcp_sock_of(sk);
-
-		if (tp)
-			e->sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));
-	}
-	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
-}
-
-/* Fill tuple, family and netns of @e from @sk. */
-static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
-{
-	event_fill_tuple(e, sk);
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-}
-
 /* Fill the tuple from a received packet: its destination is the local end. */
 static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk_buff *skb)
 {
@@ -599,3 +553,11 @@ int BPF_PROG(handle_destroy, struct sock *sk)
 	sock_info_drop(sk);
 	return 0;
 }
+
+/*
+ * The start-up snapshot's iterators.  Not in the raw_tp build: it serves
+ * kernels without typed tracing programs, which have no iterators either.
+ */
+#ifndef SNOOP_RAW_TP
+#include "snapshot.bpf.h"
+#endif

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* bpf_util.c - helpers of both faces' BPF loaders (see bpf_util.h). */
+/* bpf_util.c - helpers of the BPF loaders (see bpf_util.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 
 #include "common/bpf_util.h"
+#include "common/caps.h"
+
+const char *bpf_util__btf_custom_path(void)
+{
+	return caps__can_walk_module_btf() ? NULL : BPF_UTIL_VMLINUX_BTF;
+}
 
 void loader_error__set(struct loader_error *err, int code, const char *fmt, ...)
 {

@@ -42,12 +42,18 @@ void face__snapshot_said(int err, const struct snapshot_stats *st, bool verbose)
 	if (err)
 		diag_warn("cannot look for connections open at start: %s", strerror(-err));
 	else if (st->denied && !caps__can_inspect_processes())
-		diag_warn("could not take the sockets of %u processes (CAP_SYS_PTRACE and "
+		diag_warn("could not take the sockets of %u process%s (CAP_SYS_PTRACE and "
 			  "CAP_DAC_READ_SEARCH needed): "
 			  "their connections open at start are not attributed",
-			  st->denied);
-	if (!err && verbose)
-		diag_info("%u TCP sockets were open at start", st->sockets);
+			  st->denied, st->denied == 1 ? "" : "es");
+	if (!err && verbose && !st->iter_err)
+		diag_info("%u TCP sockets were open at start (found by the kernel's iterators, "
+			  "%u process%s read through /proc)",
+			  st->sockets, st->scanned, st->scanned == 1 ? "" : "es");
+	else if (!err && verbose)
+		diag_info("%u TCP sockets were open at start (found through /proc: the kernel's "
+			  "iterators could not run: %s)",
+			  st->sockets, strerror(-st->iter_err));
 }
 
 int face__drop_privileges(int bpf_fd)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "common/hidden.h"
+#include "common/target.h"
 #include "lib/parse.h"
 
 #define TP_ID_PATH "events/sock/inet_sock_set_state/id"
@@ -19,8 +19,6 @@
 #define TP_FILTER "protocol == 6"
 /* Enough for any init; its threads beyond that go uncounted. */
 #define MAX_THREADS 256
-/* The inode of the initial PID namespace (PROC_PID_INIT_INO), the same on every kernel. */
-#define INIT_PID_NS_INO 0xEFFFFFFCu
 
 struct hidden {
 	int n;
@@ -121,7 +119,6 @@ int hidden__new(struct hidden **out)
 {
 	struct hidden *h;
 	struct dirent *de;
-	struct stat st;
 	long id = tracepoint_id();
 	int err = 0;
 	DIR *dir;
@@ -132,7 +129,7 @@ int hidden__new(struct hidden **out)
 	 * PID namespace of our own, /proc/1 is another process, and counting
 	 * its transitions would report ones our programs did see.
 	 */
-	if (stat("/proc/self/ns/pid", &st) || st.st_ino != INIT_PID_NS_INO)
+	if (!target__initial_pid_ns())
 		return -EOPNOTSUPP;
 	if (id < 0)
 		return (int)id;

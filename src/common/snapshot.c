@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 
 #include "common/snapshot.h"
+#include "common/snapshot_iter.h"
 #include "common/target.h"
 
 #ifndef SO_COOKIE
@@ -102,6 +103,34 @@ static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *
 		}
 	}
 	return 0;
+}
+
+/* The kernel's PF_KTHREAD (include/linux/sched.h): the same value since Linux 2.6. */
+#define PF_KTHREAD 0x00200000u
+
+/*
+ * Is @pid a kernel thread?  It holds no descriptors, and looking into one
+ * without CAP_SYS_PTRACE is refused: it would count as a process we could
+ * not look into.  Field 9 of /proc/PID/stat, after the name in parentheses
+ * (which may itself hold ") "): the flags.
+ */
+static bool is_kernel_thread(int pid)
+{
+	char path[64], buf[1024], *end;
+	const char *at;
+	unsigned long flags;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small(path, buf, sizeof(buf)) < 0)
+		return false;
+	at = strrchr(buf, ')');
+	for (int field = 2; at && field < 9; field++)
+		at = strchr(at + 1, ' ');
+	if (!at || at[1] < '0' || at[1] > '9')
+		return false;
+	errno = 0;
+	flags = strtoul(at + 1, &end, 10);
+	return !errno && *end == ' ' && (flags & PF_KTHREAD);
 }
 
 /* Tuple and state of a TCP socket we hold a descriptor of; -1 if it is not one. */
@@ -845,28 +874,75 @@ static int record_found(const struct found_list *list, const struct scan_ctx *c)
 	return err;
 }
 
-int snapshot__run(int owner_map_fd, const struct filter_config *filter, uint64_t now_mono_ns,
-		  snapshot_fn fn, void *ctx, struct snapshot_stats *stats)
+/* The iterators' results, for the /proc pass after them. */
+struct iter_state {
+	struct found_list *list; /* its listeners: for the directions of the /proc pass */
+	struct key_table shown;	 /* processes whose sockets are all recorded */
+	const struct scan_ctx *c;
+};
+
+static void iter_shown(void *ctx, uint32_t pid)
+{
+	struct iter_state *st = ctx;
+
+	/* Out of memory: /proc reads it again, its sockets are not recorded twice. */
+	key_add(&st->shown, pid, 1);
+}
+
+/* A socket recorded by the iterators.  0 or -ENOMEM. */
+static int iter_socket(void *ctx, const struct snoop_event *e)
+{
+	struct iter_state *st = ctx;
+
+	if (e->new_state == SNOOP_TCP_LISTEN &&
+	    key_add(&st->list->listeners, listen_key(e->netns, e->sport), 1))
+		return -ENOMEM;
+	st->c->stats->sockets++;
+	st->c->fn(st->c->fn_ctx, e);
+	return 0;
+}
+
+int snapshot__run(const struct snapshot_source *src, const struct filter_config *filter,
+		  uint64_t now_mono_ns, snapshot_fn fn, void *ctx, struct snapshot_stats *stats)
 {
 	char cgroup_root[PATH_MAX] = "";
 	struct scan_ctx c = {
 		.filter = filter,
 		.cgroup_root = cgroup_root,
-		.map_fd = owner_map_fd,
+		.map_fd = src->owner_map_fd,
 		.now = now_mono_ns,
 		.fn = fn,
 		.fn_ctx = ctx,
 		.stats = stats,
 	};
 	struct found_list list = { .own_netns_fd = -1 };
+	struct iter_state st = { .list = &list, .c = &c };
+	const struct snapshot_iter_cbs cbs = { iter_shown, iter_socket, &st };
+	bool shown_only;
 	struct dirent *de;
 	DIR *proc;
 	int err = 0;
 
 	memset(stats, 0, sizeof(*stats));
+	stats->iter_err = snapshot_iter__run(src, &cbs);
+	if (stats->iter_err == -ENOMEM || stats->iter_err == -ENOTRECOVERABLE) {
+		err = stats->iter_err;
+		goto out;
+	}
+	/*
+	 * After the iterators, /proc for the processes they were not shown.
+	 * Outside the initial PID namespace /proc numbers processes otherwise
+	 * than the iterator: it was shown every process of ours, and the
+	 * kernel hides none of them (only the host's init, common/hidden.h).
+	 */
+	shown_only = !stats->iter_err;
+	if (shown_only && !target__initial_pid_ns())
+		goto out;
 	proc = opendir("/proc");
-	if (!proc)
-		return -errno;
+	if (!proc) {
+		err = -errno;
+		goto out;
+	}
 	/* Without it no namespace is entered: every socket is described one by one. */
 	list.own_netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (list.own_netns_fd < 0 && own_failure(errno))
@@ -876,8 +952,10 @@ int snapshot__run(int owner_map_fd, const struct filter_config *filter, uint64_t
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 
-		if (*end || pid <= 0 || pid == getpid())
+		if (*end || pid <= 0 || pid == getpid() ||
+		    (shown_only && key_find(&st.shown, pid) >= 0) || is_kernel_thread((int)pid))
 			continue;
+		stats->scanned++;
 		err = scan_process((int)pid, &c, &list);
 	}
 	closedir(proc);
@@ -885,6 +963,8 @@ int snapshot__run(int owner_map_fd, const struct filter_config *filter, uint64_t
 		close(list.own_netns_fd);
 	if (!err)
 		err = record_found(&list, &c);
+out:
+	key_table_free(&st.shown);
 	found_list_free(&list);
 	return err;
 }

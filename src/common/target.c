@@ -14,6 +14,15 @@
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define NSFS_MAGIC 0x6e736673
+/* The inode of the initial PID namespace (PROC_PID_INIT_INO), the same on every kernel. */
+#define INIT_PID_NS_INO 0xEFFFFFFCu
+
+bool target__initial_pid_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == INIT_PID_NS_INO;
+}
 
 /* Where cgroup v2 is mounted: /sys/fs/cgroup on most systems, .../unified on hybrid ones. */
 int target__cgroup2_mount(char *out, size_t size)

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* target.h - resolve --cgroup and --netns arguments to the ids the kernel reports. */
+/*
+ * target.h - resolve --cgroup and --netns arguments to the ids the kernel
+ * reports, and tell whether we see the host's processes as the kernel numbers them.
+ */
 #ifndef TARGET_H
 #define TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,5 +21,11 @@ int target__cgroup(const char *path, uint64_t *id, uint32_t *level);
 
 /* A network namespace file (/proc/PID/ns/net, /run/netns/NAME) or an inode number. */
 int target__netns(const char *arg, uint32_t *inode);
+
+/*
+ * True in the initial PID namespace: there /proc's process ids are the ones
+ * the kernel (and BPF) reports, and /proc/1 is the host's init.
+ */
+bool target__initial_pid_ns(void);
 
 #endif

@@ -128,8 +128,9 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 					   struct loader_error *err)
 {
 	struct packets_loader *p = calloc(1, sizeof(*p));
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = loader__btf_custom_path());
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = bpf_util__btf_custom_path());
 	struct filter_config *none;
+	struct snapshot_source src;
 	uint64_t ring;
 	int ret;
 
@@ -192,8 +193,9 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 		loader_error__set(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		goto fail;
 	}
-	p->snapshot_err = snapshot__run(loader__owner_map_fd(p->owners), none, clock__mono_ns(),
-					snapshot_ignore, NULL, &p->snapshot);
+	loader__snapshot_source(p->owners, &src);
+	p->snapshot_err =
+		snapshot__run(&src, none, clock__mono_ns(), snapshot_ignore, NULL, &p->snapshot);
 	free(none);
 	return p;
 fail:

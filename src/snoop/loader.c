@@ -40,6 +40,12 @@ struct prog_spec {
 	bool raw_only; /* exists in the raw_tp build only */
 	enum skip_cost skip;
 	bool on_send; /* loaded only with --owner-on-send (snoop_config.owner_on_send) */
+	/*
+	 * An iterator ("iter/<target>"), run by the start-up snapshot, never
+	 * attached: optional (the snapshot reads /proc without it), and left
+	 * out without a word when this kernel cannot load it.
+	 */
+	bool iterator;
 };
 
 static const struct prog_spec prog_specs[] = {
@@ -66,6 +72,8 @@ static const struct prog_spec prog_specs[] = {
 	  SKIP_LOSES_EVENT },
 	/* A skipped destroy only misses a gap check (and, raw_tp, leaves a record to the LRU). */
 	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
+	{ "snapshot_owners", "iter/task_file", 0, false, false, SKIP_HARMLESS, .iterator = true },
+	{ "snapshot_sockets", "iter/tcp", 0, false, false, SKIP_HARMLESS, .iterator = true },
 };
 
 #define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
@@ -98,6 +106,21 @@ static int tracepoint_btf_id(const struct btf *vmlinux, const char *tracepoint)
 	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
 }
 
+/*
+ * The BTF id that program @p attaches to: a tracepoint's typedef, or an
+ * iterator target's "bpf_iter_<target>" function.  A negative errno when
+ * this kernel has none.
+ */
+static int attach_btf_id(const struct btf *vmlinux, const struct prog_spec *p)
+{
+	char name[96];
+
+	if (!p->iterator)
+		return tracepoint_btf_id(vmlinux, p->tracepoint);
+	snprintf(name, sizeof(name), "bpf_iter_%s", strchr(p->tracepoint, '/') + 1);
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
+}
+
 /* Number of arguments of a tracepoint (its typedef is a pointer to a function). */
 static int tracepoint_nargs(const struct btf *vmlinux, const char *tracepoint)
 {
@@ -128,11 +151,6 @@ libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 						DIAG_DEBUG,
 			 fmt, args);
 	return 0;
-}
-
-const char *loader__btf_custom_path(void)
-{
-	return caps__can_walk_module_btf() ? NULL : LOADER_VMLINUX_BTF;
 }
 
 /* Kernel BTF must be there: CO-RE relocations and tp_btf attach points come from it. */
@@ -172,7 +190,7 @@ static int drop_missing_tracepoints(struct loader *l, const struct snoop_config 
 	for (size_t i = 0; i < N_PROGS; i++) {
 		const struct prog_spec *p = &prog_specs[i];
 
-		if (!l->enabled[i] || tracepoint_btf_id(vmlinux, p->tracepoint) >= 0)
+		if (!l->enabled[i] || attach_btf_id(vmlinux, p) >= 0)
 			continue;
 		if (p->required || (cfg->events_explicit && p->kinds)) {
 			loader_error__set(err, EXIT_UNAVAILABLE,
@@ -181,11 +199,25 @@ static int drop_missing_tracepoints(struct loader *l, const struct snoop_config 
 			return -ENOENT;
 		}
 		l->enabled[i] = false;
-		if (!p->raw_only)
+		if (!p->raw_only && !p->iterator)
 			l->unavailable[l->n_unavailable++] = p->tracepoint;
 		dropped = 1;
 	}
 	btf__free(vmlinux);
+	return dropped;
+}
+
+/* Leave the iterators out: 1 if any was in, else 0. */
+static int drop_iterators(struct loader *l)
+{
+	int dropped = 0;
+
+	for (size_t i = 0; i < N_PROGS; i++) {
+		if (prog_specs[i].iterator && l->enabled[i]) {
+			l->enabled[i] = false;
+			dropped = 1;
+		}
+	}
 	return dropped;
 }
 
@@ -288,7 +320,7 @@ static void unload(struct loader *l)
 static int load_build(struct loader *l, const struct snoop_config *cfg, enum attach_mode mode,
 		      struct loader_error *err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = loader__btf_custom_path());
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = bpf_util__btf_custom_path());
 	struct snoop__rodata *ro;
 	int ret;
 
@@ -318,8 +350,11 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		struct bpf_program *prog =
 			bpf_object__find_program_by_name(l->obj, prog_specs[i].name);
 
-		if (prog)
-			bpf_program__set_autoload(prog, l->enabled[i]);
+		if (!prog)
+			continue;
+		bpf_program__set_autoload(prog, l->enabled[i]);
+		if (prog_specs[i].iterator)
+			bpf_program__set_autoattach(prog, false);
 	}
 	ret = bpf_object__load(l->obj);
 	if (ret) {
@@ -386,7 +421,13 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			dropped = drop_missing_tracepoints(l, cfg, err);
 			if (dropped < 0)
 				goto fail;
-			/* Nothing missing: the load failed for another reason, kept in @err. */
+			/*
+			 * Nothing missing: the load failed for another reason, kept in
+			 * @err.  Without the optional iterators, once, before giving up
+			 * the build: an older verifier may refuse only them.
+			 */
+			if (!dropped)
+				dropped = drop_iterators(l);
 			if (dropped > 0)
 				ret = load_build(l, cfg, mode, err);
 		}
@@ -429,6 +470,31 @@ int loader__ringbuf_fd(const struct loader *l)
 int loader__owner_map_fd(const struct loader *l)
 {
 	return bpf_map__fd(map_of(l, "owner_map"));
+}
+
+/* The descriptor of program @name if loaded, else -1. */
+static int prog_fd(const struct loader *l, const char *name)
+{
+	for (size_t i = 0; i < N_PROGS; i++) {
+		struct bpf_program *prog;
+
+		if (strcmp(prog_specs[i].name, name) != 0 || !l->enabled[i])
+			continue;
+		/* None in the raw_tp build. */
+		prog = bpf_object__find_program_by_name(l->obj, name);
+		return prog ? bpf_program__fd(prog) : -1;
+	}
+	return -1;
+}
+
+void loader__snapshot_source(const struct loader *l, struct snapshot_source *src)
+{
+	struct bpf_map *maps = map_of(l, "snapshot_maps");
+
+	src->owner_map_fd = loader__owner_map_fd(l);
+	src->owners_iter_fd = prog_fd(l, "snapshot_owners");
+	src->sockets_iter_fd = prog_fd(l, "snapshot_sockets");
+	src->maps_fd = maps ? bpf_map__fd(maps) : -1;
 }
 
 /* Sum one per-CPU counter of the stats map. */

@@ -10,21 +10,9 @@
 #include <stdio.h>
 #include "common/bpf_util.h"
 #include "common/config.h"
+#include "common/snapshot.h"
 
 struct loader;
-
-/*
- * The kernel BTF our CO-RE relocations resolve against, given to libbpf as
- * btf_custom_path when CAP_SYS_ADMIN is missing: then a type absent from it
- * (struct kasan_cache on a kernel without KASAN) is not looked for in module
- * BTF, whose walk (BPF_BTF_GET_NEXT_ID) needs CAP_SYS_ADMIN and would make
- * CAP_BPF with CAP_PERFMON not enough.  Only then: libbpf parses the file a
- * second time for it (5.6 MiB more at start-up and about 50 ms, measured).
- */
-#define LOADER_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-
-/* LOADER_VMLINUX_BTF when module BTF cannot be walked, else NULL (libbpf's own choice). */
-const char *loader__btf_custom_path(void);
 
 /* Probe, load and attach.  NULL on failure with @err filled. */
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err);
@@ -40,6 +28,9 @@ int loader__ringbuf_fd(const struct loader *l);
 
 /* The per-socket owner map: sk_storage keyed by socket fd from user space (tp_btf only). */
 int loader__owner_map_fd(const struct loader *l);
+
+/* What the start-up snapshot needs of the loaded programs (common/snapshot.h). */
+void loader__snapshot_source(const struct loader *l, struct snapshot_source *src);
 
 /* What the BPF side counted: losses by cause, and what nested runs cost. */
 struct loader_counts {

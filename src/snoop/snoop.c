@@ -390,6 +390,7 @@ static int snoop_open_outputs(struct snoop_app *app)
 static int snoop_attach(struct snoop_app *app)
 {
 	struct loader_error lerr = {};
+	struct snapshot_source src;
 	struct snapshot_stats st;
 
 	app->loader = loader__new(&app->cfg, &lerr);
@@ -407,8 +408,9 @@ static int snoop_attach(struct snoop_app *app)
 		warn("raw tracepoints: connections open at start are not attributed");
 		return EXIT_OK;
 	}
-	face__snapshot_said(snapshot__run(loader__owner_map_fd(app->loader), &app->cfg.filter,
-					  clock__mono_ns(), on_snapshot, app, &st),
+	loader__snapshot_source(app->loader, &src);
+	face__snapshot_said(snapshot__run(&src, &app->cfg.filter, clock__mono_ns(), on_snapshot,
+					  app, &st),
 			    &st, app->cfg.verbose);
 	return EXIT_OK;
 }

@@ -236,3 +236,27 @@ open_paused() {
 	done
 	assert_eq "marked report lines" "$(grep -cF ' (seen at start)' "$T/mon.out")" 4
 }
+
+@test "--cgroup with connections open at start: the kernel's iterators tell whose process is in the cgroup" {
+	# Both conversations connected before start, only a's server in the cgroup: the
+	# iterators mark each socket found with its owner's place (the programs can only
+	# ask the current task, and the server's CLOSE_WAIT comes in softirq).
+	cgroup_make "snoop-e2e-$$/leaf"
+	local leaf=$CGROUP_PATH parent=${CGROUP_PATH%/*}
+	SRV_CGROUP=$leaf open_paused a 8838
+	open_paused b 8839
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report -v "--cgroup=$parent"
+	release "${CPID[a]}"
+	release "${CPID[b]}"
+	cli_wait a
+	cli_wait b
+	await_state "${S_EP[a]}" "${C_EP[a]}" CLOSE_WAIT
+	settle
+	snoop_stop
+	grep -qE "^[0-9]+ TCP sockets were open at start \(found by the kernel's iterators, " "$T/mon.err" ||
+		e2e_fail "no start-up line naming the iterators:" "$(cat "$T/mon.err")"
+	assert_conn "${S_EP[a]}" "${C_EP[a]}" "${SPID[a]}" snoop-srv CLOSE_WAIT
+	assert_no_conn "${C_EP[a]}" "${S_EP[a]}"
+	assert_no_conn "${S_EP[b]}" "${C_EP[b]}"
+	assert_no_conn "${C_EP[b]}" "${S_EP[b]}"
+}

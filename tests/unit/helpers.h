@@ -8,6 +8,7 @@
 #define TEST_HELPERS_H
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -71,6 +72,20 @@ static inline void test_set_owner(struct snoop_event *e, int attribution, uint32
 	e->owner.pid = pid;
 	e->owner.tid = tid;
 	memcpy(e->owner.comm, comm, strnlen(comm, SNOOP_COMM_LEN));
+}
+
+/* Descriptors this process holds: the same before and after a test means nothing leaked. */
+static inline int test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
 }
 
 #endif

@@ -5,8 +5,9 @@
  * the client end of that connection; the snapshot finds all three with the right
  * direction, through sock_diag (root) and socket by socket; the listener table
  * finds what it holds after growing; every allocation failure comes back as
- * -ENOMEM, and no descriptor is left behind either way.  The BPF map update and
- * the cgroup mount look-up are stand-ins defined here: no libbpf, no BPF.
+ * -ENOMEM, and no descriptor is left behind either way; processes the kernel's
+ * iterators were shown are not read again.  The BPF map update, the cgroup
+ * mount look-up and the iterators are stand-ins defined here: no libbpf, no BPF.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -51,6 +53,7 @@ static void *snap_calloc(size_t n, size_t size)
 
 #define realloc snap_realloc
 #define calloc snap_calloc
+#include "helpers.h"
 #include "../../src/common/snapshot.c"
 #undef realloc
 #undef calloc
@@ -71,6 +74,53 @@ int target__cgroup2_mount(char *out, size_t size)
 		out[0] = '\0';
 	return -ENOENT;
 }
+
+/* Are we in the initial PID namespace (the real answer, for the tests that need it)? */
+static bool target_is_host(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCu;
+}
+
+/* Where the test runs, as far as snapshot.c is told. */
+static bool initial_pid_ns = true;
+
+bool target__initial_pid_ns(void)
+{
+	return initial_pid_ns;
+}
+
+/*
+ * The kernel's iterators, as each test wants them: none (-EOPNOTSUPP, every
+ * process is read through /proc), or shown process iter_shows, with one
+ * listener on iter_port reported for it, then iter_result.
+ */
+static int iter_result = -EOPNOTSUPP;
+static pid_t iter_shows;
+static uint16_t iter_port;
+
+int snapshot_iter__run(const struct snapshot_source *src, const struct snapshot_iter_cbs *cbs)
+{
+	struct snoop_event e = {
+		.sport = iter_port,
+		.new_state = SNOOP_TCP_LISTEN,
+		.kind = SNOOP_KIND_STATE,
+		.attribution = SNOOP_ATTR_SNAPSHOT,
+		.flags = SNOOP_SF_SNAPSHOT,
+		.owner.pid = (uint32_t)iter_shows,
+	};
+	int err;
+
+	(void)src;
+	if (!iter_shows)
+		return iter_result;
+	cbs->shown(cbs->ctx, (uint32_t)iter_shows);
+	err = cbs->socket(cbs->ctx, &e);
+	return err ? err : iter_result;
+}
+
+static const struct snapshot_source no_iterators = { -1, -1, -1, -1 };
 
 /* The child's three sockets as the snapshot reported them. */
 struct seen {
@@ -136,29 +186,16 @@ static void stop_child(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static void check_directions(long min_sockets)
 {
 	struct filter_config filter = { 0 };
 	struct snapshot_stats stats;
 	struct seen s = { 0 };
-	int fds = count_fds();
+	int fds = test_count_fds();
 
 	diag_min_sockets = min_sockets;
 	s.pid = hold_connection(&s.listen_port);
-	assert_int_equal(snapshot__run(-1, &filter, 1, on_socket, &s, &stats), 0);
+	assert_int_equal(snapshot__run(&no_iterators, &filter, 1, on_socket, &s, &stats), 0);
 	stop_child(s.pid);
 	diag_min_sockets = 1000;
 	assert_int_equal(s.n, 3);
@@ -166,7 +203,7 @@ static void check_directions(long min_sockets)
 	assert_int_equal(s.accepted_flags, SNOOP_SF_SNAPSHOT | SNOOP_SF_PASSIVE);
 	assert_int_equal(s.client_flags, SNOOP_SF_SNAPSHOT | SNOOP_SF_ACTIVE);
 	assert_true(stats.sockets >= 3);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(test_count_fds(), fds);
 }
 
 static void test_directions_socket_by_socket(void **state)
@@ -190,7 +227,7 @@ static void test_every_allocation_failure_is_enomem(void **state)
 	struct snapshot_stats stats;
 	uint16_t port;
 	pid_t pid;
-	int fds = count_fds();
+	int fds = test_count_fds();
 
 	(void)state;
 	pid = hold_connection(&port);
@@ -202,19 +239,73 @@ static void test_every_allocation_failure_is_enomem(void **state)
 			int err;
 
 			fail_in = i;
-			err = snapshot__run(-1, &filter, 1, on_socket, &s, &stats);
+			err = snapshot__run(&no_iterators, &filter, 1, on_socket, &s, &stats);
 			if (fail_in >= 0) {
 				/* Nothing failed: every allocation of a run has been tried. */
 				assert_int_equal(err, 0);
 				break;
 			}
 			assert_int_equal(err, -ENOMEM);
-			assert_int_equal(count_fds(), fds);
+			assert_int_equal(test_count_fds(), fds);
 		}
 	}
 	fail_in = -1;
 	diag_min_sockets = 1000;
 	stop_child(pid);
+}
+
+static void test_processes_the_iterators_were_shown_are_not_read_again(void **state)
+{
+	struct filter_config filter = { 0 };
+	struct snapshot_stats stats;
+	struct seen s = { 0 };
+	int fds = test_count_fds();
+
+	(void)state;
+	s.pid = hold_connection(&s.listen_port);
+	iter_shows = s.pid;
+	iter_port = s.listen_port;
+	iter_result = 0;
+	assert_int_equal(snapshot__run(&no_iterators, &filter, 1, on_socket, &s, &stats), 0);
+	/* Only what the iterators reported: /proc was not read for the child. */
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.listener_flags, SNOOP_SF_SNAPSHOT);
+	assert_int_equal(stats.iter_err, 0);
+	assert_true(stats.scanned > 0); /* every other process was */
+
+	/* Outside the initial PID namespace they were shown every process: /proc is not read. */
+	initial_pid_ns = false;
+	s.n = 0;
+	assert_int_equal(snapshot__run(&no_iterators, &filter, 1, on_socket, &s, &stats), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(stats.scanned, 0);
+	initial_pid_ns = true;
+
+	/* Out of room in the kernel: said, and nothing more is done. */
+	iter_result = -ENOMEM;
+	assert_int_equal(snapshot__run(&no_iterators, &filter, 1, on_socket, &s, &stats), -ENOMEM);
+	assert_int_equal(stats.scanned, 0);
+
+	/* Iterators that could not run: the child is read through /proc. */
+	iter_shows = 0;
+	iter_result = -EOPNOTSUPP;
+	s.n = 0;
+	assert_int_equal(snapshot__run(&no_iterators, &filter, 1, on_socket, &s, &stats), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(stats.iter_err, -EOPNOTSUPP);
+	stop_child(s.pid);
+	assert_int_equal(test_count_fds(), fds);
+}
+
+static void test_kernel_threads_are_not_looked_into(void **state)
+{
+	(void)state;
+	/* kthreadd, in the initial PID namespace; in another, PID 2 is a process or none. */
+	if (access("/proc/2/stat", R_OK) == 0 && target_is_host())
+		assert_true(is_kernel_thread(2));
+	assert_false(is_kernel_thread(getpid()));
+	assert_false(is_kernel_thread(1));
+	assert_false(is_kernel_thread(-1));
 }
 
 static void test_listener_table_grows(void **state)
@@ -249,6 +340,8 @@ int main(void)
 		cmocka_unit_test(test_directions_socket_by_socket),
 		cmocka_unit_test(test_directions_through_sock_diag),
 		cmocka_unit_test(test_every_allocation_failure_is_enomem),
+		cmocka_unit_test(test_processes_the_iterators_were_shown_are_not_read_again),
+		cmocka_unit_test(test_kernel_threads_are_not_looked_into),
 		cmocka_unit_test(test_listener_table_grows),
 	};
 
