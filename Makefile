@@ -26,9 +26,21 @@ LLVM_STRIP ?= llvm-strip
 ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
 VMLINUX_DIR := src/vmlinux/$(ARCH)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-PREFIX ?= /usr/local
-SBINDIR ?= $(PREFIX)/sbin
-MANDIR ?= $(PREFIX)/share/man
+# make install: DESTDIR stages, prefix (or PREFIX) places.  The unit goes where
+# systemd reads it (systemd-analyze unit-paths): $(PREFIX)/lib/systemd/system
+# for /usr and /usr/local, /etc/systemd/system for any other prefix; logrotate
+# reads only /etc/logrotate.d, so SYSCONFDIR stays /etc whatever the prefix.
+prefix ?= /usr/local
+# prefix= on the command line wins over a PREFIX in the environment.
+ifeq ($(origin prefix),command line)
+PREFIX := $(prefix)
+endif
+PREFIX ?= $(prefix)
+SBINDIR ?= $(PREFIX:%/=%)/sbin
+MANDIR ?= $(PREFIX:%/=%)/share/man
+BASHCOMPDIR ?= $(PREFIX:%/=%)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(if $(filter /usr /usr/local,$(PREFIX:%/=%)),$(PREFIX:%/=%)/lib/systemd/system,/etc/systemd/system)
+SYSCONFDIR ?= /etc
 
 CFLAGS ?= -O2 -g
 # override: `make CFLAGS='-O1 -g'` replaces the optimisation flags only; the
@@ -116,7 +128,8 @@ vmlinux:
 deps:
 	$(Q)./scripts/install-deps.sh
 
-run: deps
+run:
+	$(Q)./scripts/install-deps.sh build
 	$(Q)$(MAKE) --no-print-directory all
 	./$(OUTPUT)/socket-snoop $(ARGS)
 
@@ -130,13 +143,18 @@ TEXT_MODS := lib/text.o lib/names.o lib/parse.o
 UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o lib/names.o
 UNIT_MODS_test_fmt := snoop/fmt_log.o $(TEXT_MODS)
 UNIT_MODS_test_fmt_tcpsnoop := packets/fmt.o $(TEXT_MODS)
-UNIT_MODS_test_json := snoop/fmt_json.o snoop/fmt_log.o common/diag.o lib/json.o lib/clock.o \
-	$(TEXT_MODS)
+UNIT_MODS_test_diag := common/diag.o lib/json.o lib/clock.o $(TEXT_MODS)
+UNIT_MODS_test_json := snoop/fmt_json.o snoop/fmt_log.o snoop/lifecycle.o common/diag.o \
+	lib/json.o lib/clock.o lib/tcp_fsm.o $(TEXT_MODS)
 UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o snoop/fmt_log.o lib/json.o \
 	lib/tcp_fsm.o $(TEXT_MODS)
+UNIT_MODS_test_notify := common/notify.o lib/parse.o lib/names.o
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
 UNIT_MODS_test_sink := common/sink.o lib/clock.o
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
+UNIT_MODS_test_http := lib/http.o lib/text.o
+UNIT_MODS_test_prom := lib/prom.o lib/text.o
+UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)
 # snapshot.c is included (its static parts are tested); the map update is replaced.
 UNIT_MODS_test_snapshot :=
 $(OUTPUT)/tests/test_snapshot: src/common/snapshot.c
@@ -183,6 +201,11 @@ test-deploy: deps
 	$(Q)$(MAKE) --no-print-directory STATIC=1 all
 	$(Q)./tests/deploy/run.sh
 
+# The FROM scratch image socket-snoop:$(VERSION) (deploy/Containerfile), with podman:
+# builds build-static first; nothing is pulled.
+image: deps
+	$(Q)./scripts/build-image.sh
+
 # ---- sanitizers --------------------------------------------------------
 # The whole program and the unit tests built with ASan and UBSan in their own
 # directory, then tests/sanitize.sh: unit tests, command lines, end-to-end
@@ -215,10 +238,11 @@ FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_cli_packets := packets/cli.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_parse := $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_fmt_json := $(FUZZ_JSON)
-FUZZ_MODS_fuzz_json_message := common/diag.o lib/json.o lib/clock.o lib/text.o
+FUZZ_MODS_fuzz_json_message := common/diag.o lib/json.o lib/clock.o lib/text.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_fmt_log := $(FUZZ_FMT)
 FUZZ_MODS_fuzz_fmt_tcpsnoop := packets/fmt.o $(FUZZ_FMT)
 FUZZ_MODS_fuzz_proc_loadavg := packets/fmt.o $(FUZZ_FMT)
+FUZZ_MODS_fuzz_http := lib/http.o lib/text.o
 # snapshot.c is included (its /proc readers are static); it calls libbpf.
 FUZZ_MODS_fuzz_proc_owner := common/target.o common/snapshot_iter.o $(FUZZ_PARSE)
 FUZZ_LIBS_fuzz_proc_owner := $(LIBS_STATIC)
@@ -255,7 +279,7 @@ TEST_C_SRCS := $(wildcard tests/unit/*.c tests/fuzz/*.c bench/*.c) tests/e2e/pee
 CLANG_FORMAT_SRCS := src/main.c src/snoop_abi.h $(USER_SRCS) $(filter-out src/snoop_abi.h,$(USER_HDRS)) \
 	src/bpf/*.bpf.c $(wildcard src/bpf/*.bpf.h) $(TEST_C_SRCS) tests/fuzz/*.h
 SHELL_SRCS := scripts/*.sh tests/*.sh tests/e2e/*.bash tests/fuzz/*.sh tests/deploy/*.sh bench/*.sh \
-	.ci/run
+	completion/*.bash .ci/run
 # bats files are bash with @test blocks, which shellcheck reads; in parallel (the slow part).
 BATS_SRCS := $(wildcard tests/e2e/*.bats tests/e2e/*/*.bats)
 
@@ -281,19 +305,56 @@ bench: deps all
 	$(Q)$(MAKE) --no-print-directory -C bench
 	$(Q)./bench/run.sh
 
+# ---- installation ------------------------------------------------------
+# make [STATIC=1] install [DESTDIR=stage] [prefix=/usr]: the binary of the
+# build (build-static's with STATIC=1), the two faces as links, the man pages,
+# bash completion for the three names, the systemd unit (its ExecStart pointed
+# at $(SBINDIR)) and the logrotate snippet.  make uninstall with the same
+# variables removes exactly those, and the directories install created (listed
+# in build/install-dirs.*), never one that was there before.
+INSTALL_NAMES := socket-snoop tcpsnoop tcptop
+INSTALL_FILES = $(addprefix $(SBINDIR)/,$(INSTALL_NAMES)) \
+	$(patsubst %,$(MANDIR)/man8/%.8,$(INSTALL_NAMES)) \
+	$(addprefix $(BASHCOMPDIR)/,$(INSTALL_NAMES)) $(SYSTEMDUNITDIR)/socket-snoop.service \
+	$(SYSCONFDIR)/logrotate.d/socket-snoop
+INSTALL_DIRS = $(sort $(patsubst %/,%,$(dir $(INSTALL_FILES))))
+INSTALL_RECORD = build/install-dirs.$(firstword $(shell printf '%s\n' '$(abspath $(DESTDIR))' \
+	$(INSTALL_DIRS) | cksum))
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	@set -e; rec=$(INSTALL_RECORD); mkdir -p build; touch $$rec; \
+	for d in $(INSTALL_DIRS); do \
+		while [ "$$d" != / ] && [ ! -d "$(DESTDIR)$$d" ]; do \
+			echo "$$d" >>$$rec; d=$$(dirname "$$d"); \
+		done; \
+	done; \
+	sort -u -o $$rec $$rec
+	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
 	install -m 0755 $(OUTPUT)/socket-snoop $(DESTDIR)$(SBINDIR)/socket-snoop
 	ln -sf socket-snoop $(DESTDIR)$(SBINDIR)/tcpsnoop
 	ln -sf socket-snoop $(DESTDIR)$(SBINDIR)/tcptop
 	install -m 0644 docs/socket-snoop.8 $(DESTDIR)$(MANDIR)/man8/socket-snoop.8
 	install -m 0644 docs/tcpsnoop.8 $(DESTDIR)$(MANDIR)/man8/tcpsnoop.8
 	install -m 0644 docs/tcptop.8 $(DESTDIR)$(MANDIR)/man8/tcptop.8
+	install -m 0644 completion/socket-snoop.bash $(DESTDIR)$(BASHCOMPDIR)/socket-snoop
+	ln -sf socket-snoop $(DESTDIR)$(BASHCOMPDIR)/tcpsnoop
+	ln -sf socket-snoop $(DESTDIR)$(BASHCOMPDIR)/tcptop
+	sed -E 's#^ExecStart=/usr/local/sbin/socket-snoop([[:space:]]|$$)#ExecStart=$(SBINDIR)/socket-snoop\1#' \
+		deploy/socket-snoop.service >$(OUTPUT)/socket-snoop.service
+	@grep -Eq '^ExecStart=$(SBINDIR)/socket-snoop([[:space:]]|$$)' $(OUTPUT)/socket-snoop.service || \
+		{ echo "install: deploy/socket-snoop.service: no ExecStart=/usr/local/sbin/socket-snoop" \
+			"to point at $(SBINDIR)" >&2; exit 1; }
+	install -m 0644 $(OUTPUT)/socket-snoop.service $(DESTDIR)$(SYSTEMDUNITDIR)/socket-snoop.service
+	install -m 0644 deploy/socket-snoop.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/socket-snoop
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/socket-snoop $(DESTDIR)$(SBINDIR)/tcpsnoop \
-	      $(DESTDIR)$(SBINDIR)/tcptop $(DESTDIR)$(MANDIR)/man8/socket-snoop.8 \
-	      $(DESTDIR)$(MANDIR)/man8/tcpsnoop.8 $(DESTDIR)$(MANDIR)/man8/tcptop.8
+	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+	@rec=$(INSTALL_RECORD); if [ -f $$rec ]; then \
+		for d in $$(sort -r $$rec); do \
+			if rmdir "$(DESTDIR)$$d" 2>/dev/null; then echo "rmdir $(DESTDIR)$$d"; fi; \
+		done; \
+		rm -f $$rec; \
+	fi
 
 clean:
 	$(call msg,CLEAN)

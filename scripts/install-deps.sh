@@ -1,16 +1,40 @@
 #!/usr/bin/env bash
-# Install every Debian package socket-snoop's build, tests and benchmarks need.
+# Install the Debian packages socket-snoop's build needs (install-deps.sh build:
+# `make run`), or those of the build, tests and benchmarks (no argument: `make test`).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 
+build_packages=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config)
 packages=(
-	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+	"${build_packages[@]}"
 	libcmocka-dev bats jq iproute2 nftables shellcheck cppcheck clang-format
 	util-linux procps binutils
 	clang-tidy libclang-rt-14-dev
+	prometheus
+	bash-completion file locales
+	# tests/deploy 30, 40: podman with runc (crun 1.8 refuses cgroup v1/v2 hybrids;
+	# listed, runc also keeps apt from choosing crun) and catatonit (kube play's pause
+	# image); Node.js for the manifest validator (npm comes with NodeSource's nodejs;
+	# Debian's own npm package conflicts with it)
+	podman runc catatonit nodejs
+	# tests/deploy 20, 25: a Debian root file system (mmdebstrap) booted with
+	# systemd-nspawn; logrotate for checking the snippet on the host too
+	systemd-container mmdebstrap logrotate
 )
 
+if [ "${1:-}" = build ]; then
+	packages=("${build_packages[@]}")
+elif [ $# -gt 0 ]; then
+	echo "usage: install-deps.sh [build]" >&2
+	exit 64
+fi
+
 missing=()
+# npm comes with NodeSource's nodejs; Debian's nodejs needs Debian's npm.
+if [ "${1:-}" != build ] && ! command -v npm >/dev/null 2>&1 &&
+	! dpkg-query -W -f='${Version}' nodejs 2>/dev/null | grep -q nodesource; then
+	missing+=(npm)
+fi
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing+=("$p")
@@ -25,5 +49,19 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# promtool (tests) comes only with the Prometheus server: on a host where it was
+# not installed, the server is not started by the install nor enabled at boot.
+quiet_prometheus=0
+if [[ " ${missing[*]} " == *" prometheus "* && ! -e /usr/sbin/policy-rc.d ]]; then
+	quiet_prometheus=1
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 0755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "$quiet_prometheus" = 1 ] && [ -d /run/systemd/system ]; then
+	systemctl disable --quiet prometheus.service 2>/dev/null || true
+	echo "install-deps: the prometheus package's server is installed for promtool only:" \
+		"it was not started and is disabled (systemctl enable --now prometheus to use it)" >&2
+fi

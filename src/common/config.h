@@ -45,9 +45,14 @@ enum attach_mode {
 
 struct snoop_config {
 	struct filter_config filter;
-	const char *log_path;	/* NULL with --no-log-file */
-	bool log_path_explicit; /* --log-file or $SOCKET_SNOOP_LOG: no fallback */
-	bool events_explicit;	/* -e given: its kinds must all be available */
+	const char *log_path;		  /* NULL with --no-log-file */
+	bool log_path_explicit;		  /* --log-file or $SOCKET_SNOOP_LOG: no fallback */
+	uint64_t log_max_size;		  /* --log-max-size: rotate before this size; 0: never */
+	unsigned int log_max_files;	  /* --log-max-files: rotated files kept */
+	const char *host_name;		  /* --host-name, or NULL: the kernel's node name */
+	const char *heartbeat_path;	  /* --heartbeat: touched every tick */
+	const char *check_heartbeat_path; /* --check-heartbeat: check it and exit */
+	bool events_explicit;		  /* -e given: its kinds must all be available */
 	bool json;
 	bool quiet;
 	bool report;

@@ -1,16 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* diag.c - diagnostics on standard error (see diag.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
 #include "common/diag.h"
 #include "lib/text.h"
 #include "lib/json.h"
+#include "lib/parse.h"
 
 static const char *diag_face = "socket-snoop";
 static bool diag_json;
+/* stderr is the journal: each line starts with its syslog priority, "<4>". */
+static bool diag_journal;
+
+/* The syslog priority of each level (sd-daemon(3): LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG). */
+static const char level_priority[] = {
+	[DIAG_ERROR] = '3',
+	[DIAG_WARNING] = '4',
+	[DIAG_INFO] = '6',
+	[DIAG_DEBUG] = '7',
+};
 
 static const char *const level_names[] = {
 	[DIAG_ERROR] = "error",
@@ -19,10 +32,34 @@ static const char *const level_names[] = {
 	[DIAG_DEBUG] = "debug",
 };
 
+/*
+ * Is stderr connected to the journal?  systemd says so in $JOURNAL_STREAM
+ * ("DEVICE:INODE" of the stream it gave us); it must still be our stderr
+ * (not redirected since, not inherited by a child of a service).
+ */
+static bool stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	char dev[24];
+	const char *colon;
+	uint64_t d, i;
+	struct stat st;
+
+	if (!v || !(colon = strchr(v, ':')) || (size_t)(colon - v) >= sizeof(dev))
+		return false;
+	memcpy(dev, v, (size_t)(colon - v));
+	dev[colon - v] = '\0';
+	if (parse_u64(dev, UINT64_MAX, &d) || parse_u64(colon + 1, UINT64_MAX, &i))
+		return false;
+	return fstat(STDERR_FILENO, &st) == 0 && (uint64_t)st.st_dev == d &&
+	       (uint64_t)st.st_ino == i;
+}
+
 void diag__setup(const char *face, bool json)
 {
 	diag_face = face;
 	diag_json = json;
+	diag_journal = stderr_is_journal();
 }
 
 bool diag__json(void)
@@ -81,6 +118,11 @@ static void diag_text(enum diag_level level, const char *msg, size_t len)
 	struct strbuf sb;
 
 	strbuf_init(&sb, line, sizeof(line));
+	if (diag_journal) {
+		strbuf_char(&sb, '<');
+		strbuf_char(&sb, level_priority[level]);
+		strbuf_char(&sb, '>');
+	}
 	if (level < DIAG_INFO) {
 		strbuf_str(&sb, diag_face);
 		strbuf_str(&sb, ": ");
@@ -94,12 +136,21 @@ static void diag_text(enum diag_level level, const char *msg, size_t len)
 static void diag_line(enum diag_level level, const char *msg, size_t len)
 {
 	static char line[DIAG_MSG_MAX * 6 + 256];
+	size_t at = 0;
 
-	if (diag_json)
-		diag_write(line, diag__json_line(line, sizeof(line), level_names[level], diag_face,
-						 msg, len, clock__wall_ns()));
-	else
+	if (!diag_json) {
 		diag_text(level, msg, len);
+		return;
+	}
+	/* The journal takes the priority off the line and keeps the object as sent. */
+	if (diag_journal) {
+		line[0] = '<';
+		line[1] = level_priority[level];
+		line[2] = '>';
+		at = 3;
+	}
+	diag_write(line, at + diag__json_line(line + at, sizeof(line) - at, level_names[level],
+					      diag_face, msg, len, clock__wall_ns()));
 }
 
 /* Format into @msg (DIAG_MSG_MAX + 1 bytes): its length, cut with "..." when longer. */

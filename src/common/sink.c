@@ -30,6 +30,8 @@
 #define SINK_FLUSH_AT (64 * 1024)
 /* A terminal is written this much per poll: a blocking write() waits for all of it. */
 #define SINK_TTY_CHUNK 4096
+/* The pipe size asked for a console that is a pipe: fs.pipe-max-size's default. */
+#define SINK_PIPE_SIZE (1024 * 1024)
 /* As the kernel: more links than this in one path is a loop. */
 #define SINK_MAX_LINKS 40
 
@@ -46,7 +48,15 @@ struct sink {
 	char *name;
 	dev_t dev; /* identity of the open file, to notice it was moved */
 	ino_t ino;
-	char *buf; /* SINK_QUEUE_MAX bytes: the queue is buf[head, head + len) */
+	/* Rotation (sink__set_rotation): the file's directory and name in it, as opened. */
+	int dirfd;	   /* O_PATH, or -1 */
+	char *base;	   /* the last component of the path walked */
+	uint64_t size;	   /* bytes in the file, as we wrote them */
+	uint64_t max_size; /* 0: never rotated */
+	unsigned int max_files;
+	int rotate_err;	 /* a rotation failure not yet taken (sink__rotate_error()) */
+	int rotate_last; /* the last rotation's result: a new failure is said once */
+	char *buf;	 /* SINK_QUEUE_MAX bytes: the queue is buf[head, head + len) */
 	size_t head;
 	size_t len;
 	size_t partial; /* bytes of an unfinished line already written */
@@ -226,9 +236,15 @@ static int walk_follow(struct path_walk *w, const char *comp, const struct stat 
 	return *target == '/' ? walk_set_dir(w, -1) : 0;
 }
 
-static int open_log_path(const char *path)
+/*
+ * Open @path for appending; with @dirfd and @base, also the directory it
+ * was found in (O_PATH) and its name there, for renames that stay in the
+ * directory that was judged.
+ */
+static int open_log_path(const char *path, int *dirfd, char **base)
 {
 	struct path_walk w = { .dirfd = -1 };
+	const char *name = NULL; /* the last component, once reached */
 	int ret;
 
 	if (!*path)
@@ -249,15 +265,27 @@ static int open_log_path(const char *path)
 		if (fstatat(w.dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			/* A missing last component is the file to create. */
 			ret = last && errno == ENOENT ? open_last(w.dirfd, comp) : -errno;
+			name = comp;
 			break;
 		}
 		if (S_ISLNK(st.st_mode)) {
 			ret = walk_follow(&w, comp, &st);
 		} else if (last) {
 			ret = open_last(w.dirfd, comp);
+			name = comp;
 			break;
 		} else {
 			ret = walk_enter(&w, comp);
+		}
+	}
+	if (ret >= 0 && dirfd) {
+		*base = name ? strdup(name) : NULL;
+		if (!*base) {
+			close(ret);
+			ret = -ENOMEM;
+		} else {
+			*dirfd = w.dirfd;
+			w.dirfd = -1;
 		}
 	}
 	if (w.dirfd >= 0)
@@ -270,7 +298,9 @@ static int open_log_path(const char *path)
 static int sink_open_file(struct sink *s)
 {
 	struct stat st;
-	int fd = open_log_path(s->name);
+	char *base = NULL;
+	int dirfd = -1;
+	int fd = open_log_path(s->name, &dirfd, &base);
 
 	if (fd < 0)
 		return fd;
@@ -278,13 +308,21 @@ static int sink_open_file(struct sink *s)
 		int err = -errno;
 
 		close(fd);
+		close(dirfd);
+		free(base);
 		return err;
 	}
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->base);
 	s->fd = fd;
+	s->dirfd = dirfd;
+	s->base = base;
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
+	s->size = (uint64_t)st.st_size;
 	s->partial = 0;
 	return 0;
 }
@@ -316,6 +354,7 @@ static struct sink *sink_alloc(const char *name)
 	if (!s)
 		return NULL;
 	s->fd = -1;
+	s->dirfd = -1;
 	s->saved_flags = -1;
 	s->name = strdup(name);
 	/* Pages are touched only as the queue grows: a fast reader costs SINK_FLUSH_AT. */
@@ -355,6 +394,12 @@ struct sink *sink__new_fd(int fd, const char *name)
 	if (S_ISSOCK(st.st_mode)) {
 		s->use_send = !(flags & O_NONBLOCK);
 	} else if (S_ISFIFO(st.st_mode)) {
+		/*
+		 * A larger pipe rides out a reader that is busy for a moment (a
+		 * container runtime's log reader): 64 KiB is 6 ms of a storm's lines.
+		 * Up to fs.pipe-max-size (1 MiB by default); refused beyond it.
+		 */
+		fcntl(fd, F_SETPIPE_SZ, SINK_PIPE_SIZE);
 		/* Reopening a pipe through /proc gives a description of our own. */
 		char proc[32];
 		struct stat pst;
@@ -428,6 +473,7 @@ static int write_failed(struct sink *s, int err)
 		    (s->is_append || lseek(s->fd, keep, SEEK_SET) >= 0)) {
 			s->dropped += s->partial;
 			s->partial = 0;
+			s->size = (uint64_t)keep;
 		}
 	}
 	drop_queue(s);
@@ -442,13 +488,111 @@ static bool writable(const struct sink *s, int timeout_ms)
 	return poll(&p, 1, timeout_ms) != 0; /* -1: let write() tell */
 }
 
+/* "NAME.I" of the rotated file @i into @buf. */
+static void rotated_name(const struct sink *s, unsigned int i, char *buf, size_t size)
+{
+	if (i)
+		snprintf(buf, size, "%s.%u", s->base, i);
+	else
+		snprintf(buf, size, "%s", s->base);
+}
+
+/*
+ * Rotate the log file: NAME.(N-1) to NAME.N (the oldest is replaced), ...,
+ * NAME to NAME.1, then a new NAME.  The new file is made first, under a
+ * hidden name: when it cannot be (no descriptor, no space, no right),
+ * nothing is renamed and the current file is written on, so a rotation that
+ * keeps failing cannot push the kept files out one after the other.  All
+ * in the directory the file was opened in, never following a link: in a
+ * shared directory, a name another user planted is not ours to replace
+ * (sticky) and the rotation fails.  0 or a negative errno.
+ */
+static int rotate(struct sink *s)
+{
+	char from[NAME_MAX + 16], to[NAME_MAX + 16], fresh[NAME_MAX + 16];
+	const int flags = O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	struct stat st;
+	int fd, err = 0;
+
+	snprintf(fresh, sizeof(fresh), ".%s.new", s->base);
+	fd = openat(s->dirfd, fresh, flags, 0640);
+	/* Left by a rotation that did not finish: ours to replace, unless planted (sticky). */
+	if (fd < 0 && errno == EEXIST && unlinkat(s->dirfd, fresh, 0) == 0)
+		fd = openat(s->dirfd, fresh, flags, 0640);
+	if (fd < 0)
+		return -errno;
+	for (unsigned int i = s->max_files; i > 0 && !err; i--) {
+		rotated_name(s, i - 1, from, sizeof(from));
+		rotated_name(s, i, to, sizeof(to));
+		if (renameat(s->dirfd, from, s->dirfd, to) < 0 && (errno != ENOENT || i == 1))
+			err = -errno;
+	}
+	rotated_name(s, 0, to, sizeof(to));
+	if (!err && renameat(s->dirfd, fresh, s->dirfd, to) < 0)
+		err = -errno;
+	if (!err && fstat(fd, &st) < 0)
+		err = -errno;
+	if (err) {
+		unlinkat(s->dirfd, fresh, 0);
+		close(fd);
+		return err;
+	}
+	close(s->fd);
+	s->fd = fd;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = 0;
+	s->partial = 0;
+	return 0;
+}
+
+/*
+ * How much of the @len bytes at @p may be written before the file must be
+ * rotated: whole lines up to --log-max-size, or all of them when no
+ * rotation is due.  0: rotate first.  A line longer than the limit goes
+ * alone into a file of its own; a line begun is finished first.
+ */
+static size_t fits_before_rotation(const struct sink *s, const char *p, size_t len)
+{
+	uint64_t room = s->size < s->max_size ? s->max_size - s->size : 0;
+	const char *nl;
+
+	if (!s->max_size || s->partial || len <= room)
+		return len;
+	nl = room ? memrchr(p, '\n', (size_t)room) : NULL;
+	if (nl)
+		return (size_t)(nl - p) + 1;
+	if (s->size)
+		return 0;
+	nl = memchr(p, '\n', len);
+	return nl ? (size_t)(nl - p) + 1 : len;
+}
+
 int sink__flush(struct sink *s)
 {
 	s->stalled = false;
 	while (s->len) {
-		size_t chunk = s->len;
+		size_t chunk = fits_before_rotation(s, s->buf + s->head, s->len);
 		const char *p = s->buf + s->head, *nl;
 		ssize_t n;
+
+		if (!chunk) {
+			int err = rotate(s);
+
+			if (!err) {
+				s->rotate_last = 0;
+				continue;
+			}
+			/*
+			 * Said by the face (sink__rotate_error()) once, not at every
+			 * batch; tried again at the next: a failed try renamed
+			 * nothing (rotate()).
+			 */
+			if (err != s->rotate_last)
+				s->rotate_err = err;
+			s->rotate_last = err;
+			chunk = s->len;
+		}
 
 		if (s->use_poll) {
 			if (!writable(s, 0)) {
@@ -473,6 +617,7 @@ int sink__flush(struct sink *s)
 		/* Track the unfinished line written, to cut it if the rest cannot follow. */
 		nl = memrchr(p, '\n', (size_t)n);
 		s->partial = nl ? (size_t)(p + n - nl - 1) : s->partial + (size_t)n;
+		s->size += (size_t)n;
 		s->head += (size_t)n;
 		s->len -= (size_t)n;
 	}
@@ -542,6 +687,29 @@ int sink__file_moved(struct sink *s)
 	return st.st_dev != s->dev || st.st_ino != s->ino;
 }
 
+void sink__set_rotation(struct sink *s, uint64_t max_size, unsigned int max_files)
+{
+	if (!s->is_file)
+		return;
+	s->max_size = max_size;
+	s->max_files = max_files;
+}
+
+int sink__touch(struct sink *s)
+{
+	if (!s->is_file)
+		return -EINVAL;
+	return futimens(s->fd, NULL) ? -errno : 0;
+}
+
+int sink__rotate_error(struct sink *s)
+{
+	int err = s->rotate_err;
+
+	s->rotate_err = 0;
+	return err;
+}
+
 const char *sink__name(const struct sink *s)
 {
 	return s->name;
@@ -578,6 +746,9 @@ void sink__free(struct sink *s)
 		if (s->is_file || s->own_fd)
 			close(s->fd);
 	}
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->base);
 	free(s->buf);
 	free(s->name);
 	free(s);

@@ -67,6 +67,22 @@ int sink__reopen(struct sink *s);
 /* 1 when a file sink's file is gone from its path (deleted, renamed, replaced), else 0. */
 int sink__file_moved(struct sink *s);
 
+/*
+ * Rotate a file sink when it would grow past @max_size bytes (0: never):
+ * NAME.1 ... NAME.@max_files (@max_files >= 1, the oldest removed), a new
+ * NAME, whole lines in each.  Console sinks ignore it.
+ */
+void sink__set_rotation(struct sink *s, uint64_t max_size, unsigned int max_files);
+
+/* Set a file sink's modification time to now (a heartbeat).  0 or a negative errno. */
+int sink__touch(struct sink *s);
+
+/*
+ * A rotation failure since the last call (0: none), cleared: each failure is
+ * returned once, not again while the next tries fail the same way.
+ */
+int sink__rotate_error(struct sink *s);
+
 /* Path or name given at creation. */
 const char *sink__name(const struct sink *s);
 

@@ -11,69 +11,6 @@ void json_init(struct json *j, struct strbuf *sb)
 	j->sb = sb;
 }
 
-/*
- * Length of the valid UTF-8 sequence at @s (at most @n bytes), or 0 when it
- * is invalid: overlong forms, surrogates and code points above U+10FFFF are
- * invalid too (RFC 3629).
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/*
- * The code point of the valid sequence at @s (@len bytes) when a terminal or
- * a viewer would act on it rather than show it, else 0: the C1 controls
- * U+0080..U+009F (U+009B is a CSI), the bidirectional marks, embeddings,
- * overrides and isolates (U+061C, U+200E..U+200F, U+202A..U+202E,
- * U+2066..U+2069), which reorder what is shown around them, and the line and
- * paragraph separators U+2028..U+2029, which some readers take as newlines.
- */
-static uint32_t utf8_controls_cp(const unsigned char *s, size_t len)
-{
-	uint32_t cp;
-
-	if (len == 2) {
-		cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-		return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c ? cp : 0;
-	}
-	if (len != 3 || s[0] != 0xe2)
-		return 0;
-	cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-	if ((cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069))
-		return cp;
-	return 0;
-}
-
 /* Bytes copied as they are: printable ASCII but '"' and '\\'. */
 static const bool plain[256] = {
 	[0x20 ... 0x21] = true, /* '"' is 0x22 */
@@ -90,6 +27,7 @@ void json_escape(struct strbuf *sb, const char *str, size_t n)
 	while (i < n) {
 		size_t run = i, len;
 		unsigned char c;
+		uint32_t cp;
 
 		/* Copy runs of plain printable ASCII in one go: the common case. */
 		while (run < n && plain[s[run]])
@@ -109,23 +47,23 @@ void json_escape(struct strbuf *sb, const char *str, size_t n)
 			strbuf_char(sb, hex[c >> 4]);
 			strbuf_char(sb, hex[c & 15]);
 			i++;
-		} else if ((len = utf8_seq_len(s + i, n - i)) > 0) {
-			uint32_t cp = utf8_controls_cp(s + i, len);
-
-			if (cp) {
-				/* A terminal tailing the log would obey it: written as a \u escape of four hex digits. */
+		} else {
+			cp = fmt_utf8_decode(s + i, n - i, &len);
+			if (!len) {
+				strbuf_str(sb, "\xef\xbf\xbd"); /* U+FFFD for one invalid byte */
+				i++;
+			} else if (fmt_obeyed(cp)) {
+				/* A terminal tailing the log would obey it: a \u escape of four hex digits. */
 				strbuf_str(sb, "\\u");
 				strbuf_char(sb, hex[cp >> 12]);
 				strbuf_char(sb, hex[(cp >> 8) & 15]);
 				strbuf_char(sb, hex[(cp >> 4) & 15]);
 				strbuf_char(sb, hex[cp & 15]);
+				i += len;
 			} else {
 				strbuf_mem(sb, (const char *)s + i, len);
+				i += len;
 			}
-			i += len;
-		} else {
-			strbuf_str(sb, "\xef\xbf\xbd"); /* U+FFFD for one invalid byte */
-			i++;
 		}
 	}
 }

@@ -196,6 +196,9 @@ int parse_size(const char *s, uint64_t *out)
 	case 'G':
 		shift = 30;
 		break;
+	case 'T':
+		shift = 40;
+		break;
 	}
 	if (shift)
 		len--;

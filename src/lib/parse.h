@@ -31,7 +31,7 @@ int parse_state_name(const char *s, int *state);
 /* An event kind name of --events (the option column of SNOOP_KINDS), any case. */
 int parse_event_kind(const char *s, uint32_t *mask);
 
-/* A size with an optional K, M or G suffix (powers of 1024). */
+/* A size with an optional K, M, G or T suffix (powers of 1024). */
 int parse_size(const char *s, uint64_t *out);
 
 /*

@@ -276,3 +276,58 @@ void fmt_rfc3339(struct strbuf *sb, uint64_t wall_ns)
 	digits[9] = 'Z';
 	strbuf_mem(sb, digits, 10);
 }
+
+/*
+ * The code point of the UTF-8 sequence at @s (@n bytes left), its length in
+ * @len; @len is 0 when the sequence is not valid UTF-8: cut, overlong, a
+ * surrogate, above U+10FFFF (RFC 3629).
+ */
+uint32_t fmt_utf8_decode(const unsigned char *s, size_t n, size_t *len)
+{
+	static const uint32_t shortest[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	uint32_t cp;
+	size_t k;
+
+	*len = 0;
+	if (s[0] < 0x80) {
+		*len = 1;
+		return s[0];
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		k = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		k = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		k = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < shortest[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*len = k;
+	return cp;
+}
+
+/*
+ * A character a terminal or viewer obeys rather than shows: C0 and C1
+ * controls and DEL (an ESC starts a terminal sequence), the bidirectional
+ * marks, embeddings, overrides and isolates, which reorder the text around
+ * them, and the line and paragraph separators, which some readers break
+ * lines at.
+ */
+bool fmt_obeyed(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+	       (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}

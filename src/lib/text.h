@@ -127,6 +127,20 @@ void fmt_comm(struct strbuf *sb, const char comm[SNOOP_COMM_LEN]);
  */
 void fmt_text_escape(struct strbuf *sb, const char *s, size_t n);
 
+/*
+ * The code point of the UTF-8 sequence at @s (@n bytes left, at least 1),
+ * its length in *@len; *@len is 0 when the sequence is not valid UTF-8
+ * (cut, overlong, a surrogate, above U+10FFFF: RFC 3629).
+ */
+uint32_t fmt_utf8_decode(const unsigned char *s, size_t n, size_t *len);
+
+/*
+ * A character a terminal or viewer obeys rather than shows (C0 and C1
+ * controls, DEL, bidirectional controls, line and paragraph separators):
+ * what every writer of outside text (json.c, prom.c) escapes or replaces.
+ */
+bool fmt_obeyed(uint32_t cp);
+
 /* @ns in @unit (@unit_ns ns each, a multiple of 1000) with three decimals: "1.234s". */
 void fmt_duration(struct strbuf *sb, uint64_t ns, unsigned int unit_ns, const char *unit);
 

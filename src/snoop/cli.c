@@ -9,10 +9,15 @@
 #include "lib/names.h"
 #include "lib/parse.h"
 #include "common/target.h"
+#include "snoop/fmt_json.h"
 
 #define DEFAULT_LOG_PATH "/var/log/socket_monitor.log"
 #define DURATION_MAX (10ull * 365 * 24 * 3600)
 #define RINGBUF_MIN_BYTES (64u << 10)
+#define LOG_MAX_SIZE_MIN (4ull << 10)
+#define LOG_MAX_SIZE_MAX (1ull << 40)
+#define LOG_MAX_FILES_MAX 1000
+#define LOG_MAX_FILES_DEFAULT 5
 #define RINGBUF_MAX_BYTES (1u << 30)
 /* Where --help's descriptions start. */
 #define HELP_COLUMN 26
@@ -71,6 +76,27 @@ static const char *const section_titles[] = {
 	  "cannot be created)") \
 	X(NO_LOG_FILE, "no-log-file", 0, no_argument, false, opt_no_log_file, none, NULL, \
 	  SEC_OUTPUT, "", "console only") \
+	X(LOG_MAX_SIZE, "log-max-size", 0, required_argument, true, opt_log_max_size, none, \
+	  "a size between 4K and 1T", SEC_OUTPUT, "=SIZE", \
+	  "rotate the log file before it grows past SIZE (K, M, G,\n" \
+	  "T suffixes): PATH.1 ... PATH.N, whole lines in each") \
+	X(LOG_MAX_FILES, "log-max-files", 0, required_argument, true, opt_log_max_files, none, \
+	  "a number of files from 1 to 1000", SEC_OUTPUT, "=N", \
+	  "rotated files kept with --log-max-size (default 5;\n" \
+	  "the oldest is removed)") \
+	X(HEARTBEAT, "heartbeat", 0, required_argument, true, opt_heartbeat, none, "a file path", \
+	  SEC_OUTPUT, "=PATH", \
+	  "touch PATH about every second while monitoring, for a\n" \
+	  "liveness probe (--check-heartbeat)") \
+	X(CHECK_HEARTBEAT, "check-heartbeat", 0, required_argument, true, opt_check_heartbeat, \
+	  none, "a file path", SEC_RUN, "=PATH", \
+	  "exit 0 when PATH was touched by --heartbeat in the\n" \
+	  "last 10 seconds, else 1 saying how old it is; needs no\n" \
+	  "privilege (a container's liveness probe)") \
+	X(HOST_NAME, "host-name", 0, required_argument, true, opt_host_name, none, \
+	  "a host name of 1 to 253 bytes", SEC_OUTPUT, "=NAME", \
+	  "host.name of every JSON object (default: the kernel's\n" \
+	  "node name, as uname -n; on Kubernetes, the node's)") \
 	X(QUIET, "quiet", 'q', no_argument, false, opt_quiet, none, NULL, SEC_OUTPUT, "", \
 	  "no events on the console") \
 	X(NO_REPORT, "no-report", 0, no_argument, false, opt_no_report, none, NULL, SEC_OUTPUT, "", \
@@ -439,6 +465,55 @@ static int opt_log_file(struct cli_state *st, const char *arg)
 	return 0;
 }
 
+static int opt_log_max_size(struct cli_state *st, const char *arg)
+{
+	uint64_t v = 0;
+	int rc = parse_size(arg, &v);
+
+	if (!rc && (v < LOG_MAX_SIZE_MIN || v > LOG_MAX_SIZE_MAX))
+		rc = -ERANGE;
+	st->cfg->log_max_size = v;
+	return rc;
+}
+
+static int opt_log_max_files(struct cli_state *st, const char *arg)
+{
+	uint64_t v = 0;
+	int rc = parse_u64(arg, LOG_MAX_FILES_MAX, &v);
+
+	if (!rc && v == 0)
+		rc = -ERANGE;
+	st->cfg->log_max_files = (unsigned int)v;
+	return rc;
+}
+
+static int opt_heartbeat(struct cli_state *st, const char *arg)
+{
+	if (!*arg)
+		return -EINVAL;
+	st->cfg->heartbeat_path = arg;
+	return 0;
+}
+
+static int opt_check_heartbeat(struct cli_state *st, const char *arg)
+{
+	if (!*arg)
+		return -EINVAL;
+	st->cfg->check_heartbeat_path = arg;
+	return 0;
+}
+
+/* Any bytes (escaped where written), bounded as a DNS name: a Kubernetes node name fits. */
+static int opt_host_name(struct cli_state *st, const char *arg)
+{
+	size_t n = strlen(arg);
+
+	if (n == 0 || n > FMT_JSON_HOST_MAX)
+		return -ERANGE;
+	st->cfg->host_name = arg;
+	return 0;
+}
+
 static int opt_no_log_file(struct cli_state *st, const char *arg)
 {
 	(void)arg;
@@ -722,8 +797,19 @@ static enum cli_action settle(struct cli_state *st, const char *env_log)
 			 "options --log-file and --no-log-file exclude each other");
 		return CLI_ERROR;
 	}
+	if (cfg->log_max_files && !cfg->log_max_size) {
+		snprintf(st->err, st->err_len, "option --log-max-files needs --log-max-size");
+		return CLI_ERROR;
+	}
+	if (cfg->log_max_size && st->no_log) {
+		snprintf(st->err, st->err_len,
+			 "options --log-max-size and --no-log-file exclude each other");
+		return CLI_ERROR;
+	}
 	if (st->version)
 		return CLI_VERSION;
+	if (cfg->log_max_size && !cfg->log_max_files)
+		cfg->log_max_files = LOG_MAX_FILES_DEFAULT;
 	if (!cfg->filter.kinds_mask)
 		cfg->filter.kinds_mask = SNOOP_EV_ALL;
 	if (st->no_log) {

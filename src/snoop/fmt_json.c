@@ -115,6 +115,40 @@ char *fmt_json_put_state(char *p, int state)
 	return put_word(p, state_word(state));
 }
 
+/* Room for the member with every byte of the name escaped at its longest (\u00XX). */
+static char host_member[FMT_JSON_HOST_MEMBER_MAX];
+static size_t host_member_len;
+
+void fmt_json_set_host(const char *name)
+{
+	size_t n = name ? strnlen(name, FMT_JSON_HOST_MAX) : 0;
+	char *p = host_member;
+
+	host_member_len = 0;
+	for (size_t i = 0; i < n && n > FMT_JSON_HOST_ESCAPED_MAX; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+			/* Cut before a UTF-8 continuation byte: a character stays whole or goes. */
+			n = FMT_JSON_HOST_ESCAPED_MAX;
+			while (n && ((unsigned char)name[n] & 0xc0) == 0x80)
+				n--;
+		}
+	}
+	if (!n)
+		return;
+	p = JSON_PUT(p, ",\"host\":{\"name\":\"");
+	p = json_put_escaped(p, name, n);
+	p = JSON_PUT(p, "\"}");
+	host_member_len = (size_t)(p - host_member);
+}
+
+char *fmt_json_put_host(char *p)
+{
+	memcpy(p, host_member, host_member_len);
+	return p + host_member_len;
+}
+
 /* The process and user objects of an event with a known owner. */
 static char *put_owner(char *p, const struct snoop_owner *o)
 {
@@ -199,6 +233,7 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 		p = JSON_PUT(p, ",\"direction\":\"ingress\"");
 	*p++ = '}';
 	p = fmt_json_put_ends(p, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener);
+	p = fmt_json_put_host(p);
 	if (has_owner)
 		p = put_owner(p, &e->owner);
 	if (e->kind == SNOOP_KIND_ERROR)
@@ -252,7 +287,9 @@ size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, u
 	char *p = fmt_json_put_head(at, wall_ns, "lost");
 
 	p = PUT_U64(p, ",\"sequence\":", seq);
-	p = PUT_U64(p, "},\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"lost\":", count);
+	*p++ = '}';
+	p = fmt_json_put_host(p);
+	p = PUT_U64(p, ",\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"lost\":", count);
 	p = JSON_PUT(p, "}}\n");
 	return fmt_cursor_end(buf, size, at, (size_t)(p - at));
 }

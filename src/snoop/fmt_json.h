@@ -43,4 +43,27 @@ char *fmt_json_put_ends(char *p, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t l
 /* A state's lower-case name, unquoted ("syn_sent"; "unknown" when out of range). */
 char *fmt_json_put_state(char *p, int state);
 
+/* The longest host name fmt_json_set_host() takes, in bytes (a DNS name's limit). */
+#define FMT_JSON_HOST_MAX 253
+/*
+ * Of a name with bytes to escape (up to 6 each), the most kept: a hostile
+ * name costs no more room than a plain one (the objects' size bound,
+ * FMT_LINE_MAX / 2, allows for this much).
+ */
+#define FMT_JSON_HOST_ESCAPED_MAX 64
+/* The longest "host" member fmt_json_put_host() writes. */
+#define FMT_JSON_HOST_MEMBER_MAX \
+	(sizeof(",\"host\":{\"name\":\"\"}") + 6 * FMT_JSON_HOST_ESCAPED_MAX)
+
+/*
+ * ,"host":{"name":"NAME"} in every object from now on (escaped here, once);
+ * NULL or "" for none.  A name longer than FMT_JSON_HOST_MAX is cut, and one
+ * with a byte that needs escaping (not printable ASCII, or '"' and '\\') is
+ * cut at FMT_JSON_HOST_ESCAPED_MAX bytes, at a character's start.
+ */
+void fmt_json_set_host(const char *name);
+
+/* ,"host":{...} as set by fmt_json_set_host(), or nothing. */
+char *fmt_json_put_host(char *p);
+
 #endif

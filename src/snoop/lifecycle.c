@@ -250,7 +250,9 @@ void lifecycle__report(const struct lifecycle *lc, FILE *out)
 
 /* The widest transition member: time, the longest state name and description. */
 #define LC_JSON_TRANSITION_MAX 160
-_Static_assert(512 + LIFECYCLE_MAX_TRANSITIONS * LC_JSON_TRANSITION_MAX <= FMT_LINE_MAX,
+_Static_assert(512 + FMT_JSON_HOST_MEMBER_MAX +
+			       LIFECYCLE_MAX_TRANSITIONS * LC_JSON_TRANSITION_MAX <=
+		       FMT_LINE_MAX,
 	       "a lifecycle object fits a line");
 
 /* One connection's lifecycle object at @p (FMT_LINE_MAX of room). */
@@ -259,6 +261,7 @@ static char *put_conn_json(char *p, const struct lc_conn *c, uint64_t now_ns)
 	p = fmt_json_put_head(p, now_ns, "lifecycle");
 	*p++ = '}';
 	p = fmt_json_put_ends(p, c->saddr, c->sport, c->daddr, c->dport, c->flags, c->listener);
+	p = fmt_json_put_host(p);
 	p = JSON_PUT(p, ",\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"cookie\":");
 	p = fmt_put_u64(p, c->cookie);
 	if (c->seen_at_start)
@@ -292,7 +295,9 @@ void lifecycle__report_json(const struct lifecycle *lc, FILE *out, uint64_t now_
 
 	if (lc->evicted) {
 		p = fmt_json_put_head(line, now_ns, "lifecycle_truncated");
-		p = JSON_PUT(p, "},\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA
+		*p++ = '}';
+		p = fmt_json_put_host(p);
+		p = JSON_PUT(p, ",\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA
 				"\",\"connections_not_shown\":");
 		p = fmt_put_u64(p, lc->evicted);
 		p = JSON_PUT(p, "}}");

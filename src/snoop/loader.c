@@ -624,8 +624,9 @@ void loader__print_features(FILE *out)
 		/* Each tracepoint once: two programs share inet_sock_set_state. */
 		if (i > 0 && !strcmp(prog_specs[i].tracepoint, prog_specs[i - 1].tracepoint))
 			continue;
-		fprintf(out, "tracepoint %s: %s\n", prog_specs[i].tracepoint,
-			tracepoint_btf_id(vmlinux, prog_specs[i].tracepoint) >= 0 ? "yes" : "no");
+		fprintf(out, "%s %s: %s\n", prog_specs[i].iterator ? "iterator" : "tracepoint",
+			prog_specs[i].tracepoint,
+			attach_btf_id(vmlinux, &prog_specs[i]) >= 0 ? "yes" : "no");
 	}
 	if (vmlinux)
 		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -22,11 +24,13 @@
 #include "common/exitcode.h"
 #include "common/face.h"
 #include "common/faces.h"
+#include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
 #include "snoop/output.h"
 #include "snoop/lifecycle.h"
 #include "snoop/loader.h"
 #include "common/loop.h"
+#include "common/notify.h"
 #include "common/sink.h"
 #include "common/snapshot.h"
 
@@ -39,8 +43,12 @@ struct snoop_app {
 	struct snoop_config cfg;
 	const struct output_format *fmt; /* chosen once from the options */
 	struct loader *loader;
-	struct sink *console; /* NULL with --quiet or once its reader is gone */
-	struct sink *logfile; /* NULL with --no-log-file */
+	struct sink *console;	   /* NULL with --quiet or once its reader is gone */
+	struct sink *logfile;	   /* NULL with --no-log-file */
+	struct sink *heartbeat;	   /* --heartbeat, touched each tick, or NULL */
+	struct notify *notify;	   /* the service manager, or NULL */
+	uint64_t watchdog_next_ns; /* when the next WATCHDOG=1 is due (0: no watchdog) */
+	uint64_t status_received, status_lost; /* as last sent in STATUS= */
 	struct lifecycle *lc;
 	int64_t mono_to_wall_ns;
 	uint64_t received;
@@ -53,7 +61,8 @@ struct snoop_app {
 	uint64_t console_dropped_closed; /* by a console sink closed when its reader went */
 	uint64_t console_dropped_reported, logfile_dropped_reported;
 	uint64_t hidden_reported; /* transitions the kernel hid from BPF, as last warned of */
-	int reopen_err; /* of the last reopen of the log file, not to repeat its warning */
+	int reopen_err;	   /* of the last reopen of the log file, not to repeat its warning */
+	int heartbeat_err; /* of the last touch of the heartbeat file, warned of once */
 	char line[FMT_LINE_MAX];
 };
 
@@ -211,12 +220,73 @@ static void reopen_log(struct snoop_app *app, bool repeat_warning)
 	app->reopen_err = err;
 }
 
+/*
+ * Tell the service manager we are reloading (SIGHUP), then ready again:
+ * MONOTONIC_USEC lets it tell this reload from an earlier one.
+ */
 static void on_hangup(void *ctx)
 {
 	struct snoop_app *app = ctx;
+	char msg[64];
 
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)(clock__mono_ns() / 1000));
+	notify__send(app->notify, msg);
 	if (app->logfile)
 		reopen_log(app, true);
+	notify__send(app->notify, "READY=1");
+}
+
+/*
+ * The service manager's view, about once a second: STATUS= with what was
+ * received and lost when it changed, and WATCHDOG=1 at half the interval it
+ * asked for (the tick proves the loop runs; a WatchdogSec= under 2 s is
+ * pinged each tick).
+ */
+static void notify_tick(struct snoop_app *app)
+{
+	uint64_t now = clock__mono_ns();
+	char msg[128];
+
+	if (app->notify &&
+	    (app->received != app->status_received || app->lost_reported != app->status_lost)) {
+		snprintf(msg, sizeof(msg), "STATUS=Monitoring: RECEIVED=%llu LOST=%llu",
+			 (unsigned long long)app->received, (unsigned long long)app->lost_reported);
+		notify__send(app->notify, msg);
+		app->status_received = app->received;
+		app->status_lost = app->lost_reported;
+	}
+	if (app->watchdog_next_ns && now >= app->watchdog_next_ns) {
+		notify__send(app->notify, "WATCHDOG=1");
+		app->watchdog_next_ns = now + notify__watchdog_usec(app->notify) * 1000 / 2;
+	}
+}
+
+/* The heartbeat file, touched: a failure is said once until it works again. */
+static void heartbeat_tick(struct snoop_app *app)
+{
+	int err;
+
+	if (!app->heartbeat)
+		return;
+	/* Removed or replaced: the probe looks at the path, so touch what is there now. */
+	if (sink__file_moved(app->heartbeat))
+		sink__reopen(app->heartbeat);
+	err = sink__touch(app->heartbeat);
+	if (err && err != app->heartbeat_err)
+		warn("cannot touch the heartbeat file %s: %s", sink__name(app->heartbeat),
+		     strerror(-err));
+	app->heartbeat_err = err;
+}
+
+/* A rotation of the log file that failed (--log-max-size): said, and the file written on. */
+static void rotation_tick(struct snoop_app *app)
+{
+	int err = app->logfile ? sink__rotate_error(app->logfile) : 0;
+
+	if (err)
+		warn("cannot rotate the log file %s: %s (still writing to it)",
+		     sink__name(app->logfile), sink__strerror(err));
 }
 
 static int on_tick(void *ctx)
@@ -225,10 +295,17 @@ static int on_tick(void *ctx)
 
 	app->mono_to_wall_ns = clock__mono_to_wall();
 	report_losses(app);
+	notify_tick(app);
+	heartbeat_tick(app);
+	rotation_tick(app);
 	if (app->logfile && sink__file_moved(app->logfile)) {
-		/* Checked every second: a refused reopen is not warned of every second. */
+		/*
+		 * Checked every second: a refused reopen is not warned of every
+		 * second.  Information, not a warning: logrotate's rename lands
+		 * here when it comes a moment before its SIGHUP.
+		 */
 		if (!app->reopen_err)
-			warn("log file %s was moved or removed: reopening it",
+			info("log file %s was moved or removed: reopening it",
 			     sink__name(app->logfile));
 		reopen_log(app, false);
 	}
@@ -328,6 +405,48 @@ static void print_version(int verbose)
 		loader__print_features(stdout);
 }
 
+/* How old a heartbeat may be for --check-heartbeat: ten ticks of the loop. */
+#define HEARTBEAT_MAX_AGE_S 10
+
+/*
+ * --check-heartbeat: was @path touched by a running socket-snoop in the
+ * last HEARTBEAT_MAX_AGE_S seconds?  EXIT_OK, or EXIT_FAILURE_RUNTIME with
+ * the reason.  Only looks: no privilege, no BPF.
+ */
+static int check_heartbeat(const char *path)
+{
+	struct timespec now;
+	struct stat st;
+	int64_t age;
+
+	if (stat(path, &st)) {
+		error("heartbeat %s: %s", path, strerror(errno));
+		return EXIT_FAILURE_RUNTIME;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	age = (int64_t)now.tv_sec - (int64_t)st.st_mtim.tv_sec;
+	if (age > HEARTBEAT_MAX_AGE_S || age < -HEARTBEAT_MAX_AGE_S) {
+		error("heartbeat %s was last touched %lld seconds ago (more than %d): the monitor "
+		      "is not running its loop",
+		      path, (long long)age, HEARTBEAT_MAX_AGE_S);
+		return EXIT_FAILURE_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* host.name of the JSON objects: --host-name, else the kernel's node name (uname -n). */
+static void set_host_name(const char *name)
+{
+	struct utsname u;
+
+	if (name) {
+		fmt_json_set_host(name);
+		return;
+	}
+	if (uname(&u) == 0)
+		fmt_json_set_host(u.nodename);
+}
+
 /* Options into app->cfg, and the format they ask for.  -1 to run, else the exit status. */
 static int snoop_options(struct snoop_app *app, int argc, char **argv)
 {
@@ -355,14 +474,34 @@ static int snoop_options(struct snoop_app *app, int argc, char **argv)
 		if (app->cfg.json)
 			diag__setup("socket-snoop", true);
 		error("%s", err);
+		/* Through diag: under the journal it takes the priority prefix too. */
 		if (!diag__json())
-			fputs("Try 'socket-snoop --help' for more information.\n", stderr);
+			info("Try 'socket-snoop --help' for more information.");
 		return EXIT_USAGE;
 	case CLI_RUN:
 		break;
 	}
 	diag__setup("socket-snoop", app->fmt->json_diagnostics);
+	if (app->cfg.check_heartbeat_path)
+		return check_heartbeat(app->cfg.check_heartbeat_path);
+	if (app->cfg.json)
+		set_host_name(app->cfg.host_name);
 	return -1;
+}
+
+/*
+ * The service manager's socket ($NOTIFY_SOCKET, under a Type=notify unit).
+ * One that cannot be used is said and left: the manager then times out the
+ * start, which tells the administrator better than running unannounced.
+ */
+static int snoop_notify(struct snoop_app *app)
+{
+	int err = notify__new(&app->notify);
+
+	if (err)
+		warn("cannot notify the service manager through NOTIFY_SOCKET: %s",
+		     notify__strerror(err));
+	return EXIT_OK;
 }
 
 /* The log file, the console and the report's table.  0, or the exit status. */
@@ -372,6 +511,16 @@ static int snoop_open_outputs(struct snoop_app *app)
 	signal(SIGPIPE, SIG_IGN);
 	if (open_log_file(app))
 		return EXIT_CANTCREAT;
+	if (app->logfile && app->cfg.log_max_size)
+		sink__set_rotation(app->logfile, app->cfg.log_max_size, app->cfg.log_max_files);
+	if (app->cfg.heartbeat_path) {
+		app->heartbeat = sink__new_file(app->cfg.heartbeat_path);
+		if (!app->heartbeat) {
+			error("cannot open heartbeat file %s: %s", app->cfg.heartbeat_path,
+			      sink__strerror(-errno));
+			return EXIT_CANTCREAT;
+		}
+	}
 	if (!app->cfg.quiet)
 		app->console = sink__new_fd(STDOUT_FILENO, "standard output");
 	app->lc = lifecycle__new(REPORT_MAX_CONNS);
@@ -423,6 +572,7 @@ static void snoop_finish(struct snoop_app *app)
 {
 	uint64_t deadline = clock__mono_ns() + EXIT_DRAIN_MS * 1000000ull;
 
+	notify__send(app->notify, "STOPPING=1");
 	info("Stopping monitoring...");
 	report_losses(app);
 	on_batch(app);
@@ -502,6 +652,10 @@ static int snoop_run(struct snoop_app *app)
 		     sink__name(app->logfile));
 	else
 		info("Monitoring socket connections. No log file.");
+	/* Every program attached, the outputs open: what the manager waits for. */
+	notify__send(app->notify, "READY=1\nSTATUS=Monitoring: RECEIVED=0 LOST=0");
+	if (notify__watchdog_usec(app->notify))
+		app->watchdog_next_ns = clock__mono_ns() + 1;
 	err = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app);
 	if (err < 0)
 		error("event loop failed: %s", strerror(-err));
@@ -524,6 +678,8 @@ int snoop_main(int argc, char **argv)
 		goto out; /* --help, --version, a usage error */
 	rc = face__check_bpf(false);
 	if (!rc)
+		rc = snoop_notify(app);
+	if (!rc)
 		rc = snoop_open_outputs(app);
 	if (!rc)
 		rc = snoop_attach(app);
@@ -537,6 +693,8 @@ out:
 	lifecycle__free(app->lc);
 	sink__free(app->console);
 	sink__free(app->logfile);
+	sink__free(app->heartbeat);
+	notify__free(app->notify);
 	free(app);
 	return rc;
 }

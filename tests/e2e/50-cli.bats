@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # Command line: exit codes and their messages (DESIGN.md §3), --version, --help.
+# Each @test runs in its own process: the E2E_PIDS it adds to are its own.
+# shellcheck disable=SC2030,SC2031
 
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$BATS_TEST_DIRNAME/lib.bash"
@@ -114,6 +116,11 @@ assert_usage_error() {
 		if grep -qiwE 'no|unsupported|unavailable' <<<"$line"; then
 			e2e_fail "--version -v reports $m as unsupported: '$line'"
 		fi
+	done
+	# The start-up snapshot's iterators load here too, and are named as iterators.
+	for m in task_file tcp; do
+		grep -qxF "iterator iter/$m: yes" "$T/run.out" ||
+			e2e_fail "--version -v does not say iterator iter/$m works:" "$(cat "$T/run.out")"
 	done
 }
 
@@ -288,4 +295,300 @@ sig_blocked() {
 		e2e_fail "raw bytes on stderr:" "$(cat -v "$T/run.err")"
 	fi
 	grep -qF 'x\x0a\x1b]0;pwned\x07\xc2\x9b/x.log' "$T/run.err" || e2e_fail "stderr:" "$(cat -v "$T/run.err")"
+}
+
+@test "exit 64: bad --log-max-size, --log-max-files, --host-name, --heartbeat and --check-heartbeat values are named" {
+	local v
+	for v in 1K 4095 2T abc 4KB; do
+		assert_usage_error --log-max-size "'$v'" "--log-max-size=$v"
+	done
+	assert_usage_error --log-max-size "''" --log-max-size=
+	for v in 0 1001 x -1; do
+		assert_usage_error --log-max-files "'$v'" --log-max-size=64K "--log-max-files=$v"
+	done
+	assert_usage_error --host-name "''" --host-name=
+	v=$(printf 'h%.0s' {1..254})
+	assert_usage_error --host-name "'${v:0:64}...'" -j "--host-name=$v"
+	assert_usage_error --heartbeat "''" --heartbeat=
+	assert_usage_error --check-heartbeat "''" --check-heartbeat=
+}
+
+@test "exit 64: --log-max-files without --log-max-size, --log-max-size with --no-log-file, the new options given twice" {
+	snoop_run "$SNOOP" "--log-file=$T/a.log" --log-max-files=3 --duration=1
+	assert_eq "exit status" "$RUN_STATUS" 64
+	grep -qF -e "option --log-max-files needs --log-max-size" "$T/run.err" || e2e_fail "stderr:" "$(cat "$T/run.err")"
+	[ ! -e "$T/a.log" ] || e2e_fail "the log file was created"
+	# (assert_usage_error gives --no-log-file.)
+	assert_usage_error "--log-max-size and --no-log-file exclude each other" "" --log-max-size=64K
+	assert_usage_error --log-max-size "given twice" --log-max-size=64K --log-max-size=1M
+	assert_usage_error --host-name "given twice" --host-name=a --host-name=b
+	assert_usage_error --heartbeat "given twice" "--heartbeat=$T/a" "--heartbeat=$T/b"
+	assert_usage_error --check-heartbeat "given twice" "--check-heartbeat=$T/a" "--check-heartbeat=$T/b"
+	[ ! -e "$T/a" ] && [ ! -e "$T/b" ] || e2e_fail "a heartbeat file was created"
+}
+
+# --check-heartbeat=PATH as root: status in RUN_STATUS, stderr in $T/run.err.
+check_hb() {
+	snoop_run "$SNOOP" "--check-heartbeat=$1"
+}
+
+# Assert the last check failed with 1, naming PATH (and WHAT, when given, on stderr).
+assert_check_failed() {
+	assert_eq "exit status of the check of $1" "$RUN_STATUS" 1
+	grep -qF -e "$1" "$T/run.err" || e2e_fail "stderr does not name $1:" "$(cat "$T/run.err")"
+	[ -z "${2:-}" ] || grep -qF -e "$2" "$T/run.err" || e2e_fail "stderr does not say '$2':" "$(cat "$T/run.err")"
+	[ ! -s "$T/run.out" ] || e2e_fail "stdout:" "$(cat "$T/run.out")"
+}
+
+@test "--heartbeat: the running monitor touches the file every second; --check-heartbeat exits 0 then, 1 naming the path once it is over 10 s old, in the future, or missing" {
+	local hb=$T/hb i age=99
+	snoop_start --no-log-file --no-report --lport=1 "--heartbeat=$hb"
+	[ -f "$hb" ] || e2e_fail "no heartbeat file once monitoring"
+	# Made old while the monitor runs: a tick touches it again.
+	touch -d '-30 seconds' "$hb"
+	for ((i = 0; i < 50; i++)); do
+		age=$(($(date +%s) - $(stat -c %Y "$hb")))
+		[ "$age" -le 1 ] && break
+		sleep 0.1
+	done
+	[ "$age" -le 1 ] || e2e_fail "the heartbeat file was not touched within 5 s (age $age s)"
+	check_hb "$hb"
+	assert_eq "exit status of the check while running" "$RUN_STATUS" 0
+	[ ! -s "$T/run.out" ] && [ ! -s "$T/run.err" ] || e2e_fail "the check said something:" "$(cat "$T/run.out" "$T/run.err")"
+	# Still touched, a few ticks later.
+	touch -d '-30 seconds' "$hb"
+	sleep 2.5
+	check_hb "$hb"
+	assert_eq "exit status of the check 2.5 s after it was made old" "$RUN_STATUS" 0
+	snoop_stop
+	assert_eq "exit status" "$SNOOP_STATUS" 0
+	if grep -qF "$hb" "$T/mon.err"; then
+		e2e_fail "a warning about the heartbeat:" "$(cat "$T/mon.err")"
+	fi
+
+	# Nobody touches it now.
+	touch -d '-30 seconds' "$hb"
+	check_hb "$hb"
+	assert_check_failed "$hb" seconds
+	touch -d '-11 seconds' "$hb"
+	check_hb "$hb"
+	assert_check_failed "$hb"
+	touch -d '-8 seconds' "$hb"
+	check_hb "$hb"
+	assert_eq "exit status of the check of an 8 s old file" "$RUN_STATUS" 0
+	touch -d '+60 seconds' "$hb"
+	check_hb "$hb"
+	assert_check_failed "$hb"
+	check_hb "$T/missing"
+	assert_check_failed "$T/missing" "No such file or directory"
+}
+
+@test "--check-heartbeat needs no privilege: as nobody, 0 on a running monitor's heartbeat file, 1 on a stale one" {
+	local hb=$T/hb
+	cp "$SNOOP" "$T/socket-snoop"
+	chmod 0755 "$T/socket-snoop"
+	snoop_start --no-log-file --no-report --lport=1 "--heartbeat=$hb"
+	# The monitor's file (root's, 0640): looking at it needs no more than the directory.
+	snoop_run setpriv --reuid=65534 --regid=65534 --clear-groups "$T/socket-snoop" "--check-heartbeat=$hb"
+	assert_eq "exit status as nobody" "$RUN_STATUS" 0
+	snoop_stop
+	touch -d '-30 seconds' "$hb"
+	snoop_run setpriv --reuid=65534 --regid=65534 --clear-groups "$T/socket-snoop" "--check-heartbeat=$hb"
+	assert_check_failed "$hb"
+	if grep -qF CAP_BPF "$T/run.err"; then
+		e2e_fail "the check asked for privilege:" "$(cat "$T/run.err")"
+	fi
+	# A readable file of nobody's own, fresh.
+	touch "$T/hb2"
+	chmod 0644 "$T/hb2"
+	snoop_run setpriv --reuid=65534 --regid=65534 --clear-groups "$T/socket-snoop" "--check-heartbeat=$T/hb2"
+	assert_eq "exit status as nobody on a fresh file" "$RUN_STATUS" 0
+}
+
+@test "exit 74 when the --heartbeat file cannot be opened, naming it" {
+	snoop_run "$SNOOP" --no-log-file --duration=1 --heartbeat=/nonexistent-dir/hb
+	assert_eq "exit status" "$RUN_STATUS" 74
+	grep -qF /nonexistent-dir/hb "$T/run.err" || e2e_fail "stderr does not name the path:" "$(cat "$T/run.err")"
+	if grep -q '^Monitoring socket connections' "$T/run.err"; then
+		e2e_fail "capture started"
+	fi
+}
+
+# Build $T/notify-recv: bound at PATH (or @NAME, abstract), it prints each
+# datagram it gets as one line, newlines inside shown as '|', until killed.
+notify_recv_build() {
+	cat >"$T/notify-recv.c" <<'EOC'
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+int main(int argc, char **argv)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t len = strlen(argv[argc - 1]);
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	char buf[4096];
+	ssize_t n;
+
+	memcpy(a.sun_path, argv[argc - 1], len);
+	if (a.sun_path[0] == '@')
+		a.sun_path[0] = '\0';
+	else
+		len++;
+	if (bind(fd, (struct sockaddr *)&a, offsetof(struct sockaddr_un, sun_path) + len)) {
+		perror("bind");
+		return 1;
+	}
+	printf("BOUND\n");
+	fflush(stdout);
+	while ((n = recv(fd, buf, sizeof(buf), 0)) >= 0) {
+		for (ssize_t i = 0; i < n; i++)
+			putchar(buf[i] == '\n' ? '|' : buf[i]);
+		putchar('\n');
+		fflush(stdout);
+	}
+	return 0;
+}
+EOC
+	cc -O2 -Wall -Werror -o "$T/notify-recv" "$T/notify-recv.c"
+}
+
+# Start the receiver at NAME in the background (its pid in NOTIFY_RECV_PID, for
+# the test to put in E2E_PIDS); wait until it is bound.  Its output in $T/notify.out.
+notify_recv_start() {
+	"$T/notify-recv" "$1" >"$T/notify.out" 2>&1 </dev/null 3>&- &
+	NOTIFY_RECV_PID=$!
+	wait_line "$T/notify.out" "$LINE_TIMEOUT" BOUND || { e2e_fail "the receiver did not start:" "$(cat "$T/notify.out")"; return 1; }
+}
+
+@test "NOTIFY_SOCKET: READY=1 with STATUS= once monitoring, STATUS= as counts change, WATCHDOG=1 each tick, RELOADING=1 and READY=1 around SIGHUP, STOPPING=1 last" {
+	local n mono now i up
+	notify_recv_build || e2e_fail "cannot build the receiver"
+	notify_recv_start "$T/notify"
+	E2E_PIDS+=("$NOTIFY_RECV_PID")
+	NOTIFY_SOCKET=$T/notify WATCHDOG_USEC=1000000 snoop_start --no-log-file --no-report --lport=18873
+	assert_eq "first datagram" "$(sed -n 2p "$T/notify.out")" "READY=1|STATUS=Monitoring: RECEIVED=0 LOST=0"
+	# Half a second asked: one each tick.
+	wait_count "$T/notify.out" 4 2 "WATCHDOG=1" || e2e_fail "fewer than 2 WATCHDOG=1 in 4 s:" "$(cat "$T/notify.out")"
+	# A connection: events received, said in the next STATUS=.
+	"$PEER" server -4 127.0.0.1 18873 --accept 1 --timeout 10 >"$T/srv.peer" 2>&1 &
+	E2E_PIDS+=("$!")
+	wait_line "$T/srv.peer" "$LINE_TIMEOUT" READY || e2e_fail "server did not start"
+	"$PEER" client 127.0.0.1 18873 >"$T/cli.peer" 2>&1 || e2e_fail "client failed: $(cat "$T/cli.peer")"
+	for ((i = 0; i < 50; i++)); do
+		grep -qE '^STATUS=Monitoring: RECEIVED=[1-9][0-9]* LOST=0$' "$T/notify.out" && break
+		sleep 0.1
+	done
+	grep -qE '^STATUS=Monitoring: RECEIVED=[1-9][0-9]* LOST=0$' "$T/notify.out" ||
+		e2e_fail "no STATUS= with events received within 5 s:" "$(cat "$T/notify.out")"
+	# Said when the counts change, not every tick.
+	sleep 2
+	assert_eq "STATUS= datagrams with events received" \
+		"$(grep -cE '^STATUS=Monitoring: RECEIVED=[1-9][0-9]* LOST=0$' "$T/notify.out")" 1
+	# A reload: RELOADING=1 with the monotonic clock, then READY=1 again.
+	n=$(grep -c . "$T/notify.out")
+	kill -HUP "$SNOOP_PID"
+	wait_line "$T/notify.out" 5 "RELOADING=1|MONOTONIC_USEC=" || e2e_fail "no RELOADING=1:" "$(cat "$T/notify.out")"
+	wait_count "$T/notify.out" 5 2 "READY=1" || e2e_fail "no READY=1 after the reload:" "$(cat "$T/notify.out")"
+	tail -n +$((n + 1)) "$T/notify.out" | grep -v '^WATCHDOG=1$' | grep -v '^STATUS=' >"$T/reload"
+	assert_eq "datagrams of the reload" "$(sed 's/MONOTONIC_USEC=[0-9]*$/MONOTONIC_USEC=N/' "$T/reload")" \
+		"$(printf '%s\n' 'RELOADING=1|MONOTONIC_USEC=N' 'READY=1')"
+	mono=$(sed -n 's/^RELOADING=1|MONOTONIC_USEC=\([0-9]*\)$/\1/p' "$T/reload")
+	read -r up _ </proc/uptime
+	now=$((${up%.*} * 1000000 + 10#${up#*.} * 10000))
+	# CLOCK_MONOTONIC, in microseconds: about the uptime here (no suspend in a VM).
+	[ $((now - mono)) -ge -2000000 ] && [ $((now - mono)) -le 10000000 ] ||
+		e2e_fail "MONOTONIC_USEC=$mono, uptime $now us"
+	snoop_stop
+	assert_eq "exit status" "$SNOOP_STATUS" 0
+	assert_eq "last datagram" "$(tail -n 1 "$T/notify.out")" "STOPPING=1"
+	assert_eq "STOPPING=1 datagrams" "$(grep -c '^STOPPING=1$' "$T/notify.out")" 1
+	if grep -qF NOTIFY_SOCKET "$T/mon.err"; then
+		e2e_fail "a warning:" "$(cat "$T/mon.err")"
+	fi
+}
+
+@test "NOTIFY_SOCKET: an abstract @name works; a relative path is warned of and the monitor runs unannounced; no WATCHDOG=1 for another pid" {
+	local name=@socket-snoop-e2e-$$
+	notify_recv_build || e2e_fail "cannot build the receiver"
+	notify_recv_start "$name"
+	E2E_PIDS+=("$NOTIFY_RECV_PID")
+	NOTIFY_SOCKET=$name WATCHDOG_USEC=1000000 WATCHDOG_PID=1 snoop_start --no-log-file --no-report --lport=1
+	wait_line "$T/notify.out" 5 "READY=1|STATUS=Monitoring: RECEIVED=0 LOST=0" ||
+		e2e_fail "nothing at the abstract name:" "$(cat "$T/notify.out")"
+	sleep 2.5
+	snoop_stop
+	assert_eq "exit status" "$SNOOP_STATUS" 0
+	if grep -q WATCHDOG "$T/notify.out"; then
+		e2e_fail "WATCHDOG=1 although WATCHDOG_PID is another process's:" "$(cat "$T/notify.out")"
+	fi
+	assert_eq "last datagram" "$(tail -n 1 "$T/notify.out")" "STOPPING=1"
+
+	NOTIFY_SOCKET=run/notify snoop_start --no-log-file --no-report --lport=1
+	snoop_stop
+	assert_eq "exit status with a relative NOTIFY_SOCKET" "$SNOOP_STATUS" 0
+	grep -qE '^socket-snoop: cannot notify the service manager through NOTIFY_SOCKET: ' "$T/mon.err" ||
+		e2e_fail "no warning:" "$(cat "$T/mon.err")"
+}
+
+# The device and inode of FILE as systemd puts them in $JOURNAL_STREAM.
+stream_of() {
+	stat -c '%d:%i' "$1"
+}
+
+@test "JOURNAL_STREAM naming stderr: every diagnostic line starts with its syslog priority, text and JSON; naming another file: none" {
+	local err=$T/j.err line
+	: >"$err"
+	# Info lines and a warning (a NOTIFY_SOCKET that cannot be used).
+	# shellcheck disable=SC2094 # stderr's own device and inode, as systemd gives them
+	JOURNAL_STREAM=$(stream_of "$err") NOTIFY_SOCKET=relative timeout 20 "$SNOOP" --no-log-file --no-report \
+		--duration=1 --lport=1 >/dev/null 2>>"$err" </dev/null 3>&- || e2e_fail "run failed:" "$(cat "$err")"
+	grep -qxF '<6>Monitoring socket connections. No log file.' "$err" || e2e_fail "banner:" "$(cat "$err")"
+	grep -qE '^<4>socket-snoop: cannot notify the service manager' "$err" || e2e_fail "warning:" "$(cat "$err")"
+	grep -qE '^<6>Summary: RECEIVED=' "$err" || e2e_fail "summary:" "$(cat "$err")"
+	if grep -vqE '^<[3467]>' "$err"; then
+		e2e_fail "lines without a priority:" "$(grep -vE '^<[3467]>' "$err")"
+	fi
+	# An error.
+	: >"$err"
+	# shellcheck disable=SC2094 # stderr's own device and inode, as systemd gives them
+	if JOURNAL_STREAM=$(stream_of "$err") timeout 20 "$SNOOP" --log-file=/nonexistent-dir/x.log \
+		--duration=1 >/dev/null 2>>"$err" </dev/null 3>&-; then
+		e2e_fail "ran with a log file it cannot open"
+	fi
+	assert_eq "error line" "$(cat "$err")" "<3>socket-snoop: cannot open log file /nonexistent-dir/x.log: No such file or directory"
+	# JSON: the priority, then the whole object.
+	: >"$err"
+	# shellcheck disable=SC2094 # stderr's own device and inode, as systemd gives them
+	JOURNAL_STREAM=$(stream_of "$err") NOTIFY_SOCKET=relative timeout 20 "$SNOOP" -j --no-log-file --no-report \
+		--duration=1 --lport=1 >/dev/null 2>>"$err" </dev/null 3>&- || e2e_fail "JSON run failed:" "$(cat "$err")"
+	while IFS= read -r line; do
+		[[ $line =~ ^\<([3467])\>(\{.*)$ ]] || e2e_fail "JSON line without a priority: $line"
+		jq -e --arg p "${BASH_REMATCH[1]}" '.log.level == ({"3": "error", "4": "warning", "6": "info", "7": "debug"}[$p])' \
+			<<<"${BASH_REMATCH[2]}" >/dev/null || e2e_fail "priority and level disagree: $line"
+	done <"$err"
+	grep -q '^<4>{' "$err" || e2e_fail "no warning object:" "$(cat "$err")"
+	# Naming another file (stderr redirected since), or malformed: no priority.
+	: >"$T/other"
+	for v in "$(stream_of "$T/other")" "" "1" "$(stream_of "$err")x" "a:b"; do
+		: >"$err"
+		JOURNAL_STREAM=$v timeout 20 "$SNOOP" --no-log-file --no-report --duration=1 --lport=1 \
+			>/dev/null 2>>"$err" </dev/null 3>&- || e2e_fail "run failed:" "$(cat "$err")"
+		assert_eq "first line with JOURNAL_STREAM='$v'" "$(head -n 1 "$err")" "Monitoring socket connections. No log file."
+	done
+}
+
+@test "JOURNAL_STREAM naming stderr: a usage error's lines have a priority too" {
+	local err=$T/j.err
+	: >"$err"
+	# shellcheck disable=SC2094 # stderr's own device and inode, as systemd gives them
+	if JOURNAL_STREAM=$(stream_of "$err") timeout 20 "$SNOOP" --no-log-file --lport=70000 \
+		>/dev/null 2>>"$err" </dev/null 3>&-; then
+		e2e_fail "ran with --lport=70000"
+	fi
+	grep -qE "^<3>socket-snoop: invalid value '70000' for --lport" "$err" || e2e_fail "error line:" "$(cat "$err")"
+	if grep -vqE '^<[3467]>' "$err"; then
+		e2e_fail "lines without a priority:" "$(grep -vE '^<[3467]>' "$err")"
+	fi
 }

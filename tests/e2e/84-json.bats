@@ -33,8 +33,12 @@ def state: type == "string" and IN(states[]);
 def endpoint: type == "object" and (keys == ["ip", "port"]) and (.ip | type == "string")
 	and (.ip | test("^[0-9]+(\\.[0-9]+){3}$") or test(":")) and (.port | isint and . >= 0 and . <= 65535);
 def want(cond; field): if cond then empty else field end;
+# host.name, $host, right after the member NAME (the ends, or event).
+def host_after(name): name as $n | want(.host == {"name": $host}; "host.name"),
+	want((keys_unsorted | index("host")) == (keys_unsorted | index($n)) + 1; "host after \($n)");
 def event_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
+	host_after(if has("destination") then "destination" else "source" end),
 	want(.event.kind == "event"; "event.kind"),
 	want(.event.sequence | isint and . >= 1; "event.sequence"),
 	want(.network.transport == "tcp"; "network.transport"),
@@ -80,11 +84,13 @@ def event_problems:
 	want(.event.action == "close" or (.socket_snoop | has("closed_by") | not); "close fields outside close");
 def lost_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
+	host_after("event"),
 	want(.event.sequence | isint and . >= 1; "event.sequence"),
 	want(.socket_snoop.schema == "1"; "socket_snoop.schema"),
 	want(.socket_snoop.lost | isint and . > 0; "socket_snoop.lost");
 def lifecycle_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
+	host_after(if has("destination") then "destination" else "source" end),
 	want(.source | endpoint; "source"),
 	want((has("destination") | not) or (.destination | endpoint); "destination"),
 	want(.socket_snoop.schema == "1"; "socket_snoop.schema"),
@@ -98,16 +104,18 @@ def lifecycle_problems:
 (.event.action? // "?") as $a | (.event.sequence? // "-") as $seq |
 try (if $a == "lost" then lost_problems
 	elif $a == "lifecycle" then lifecycle_problems
-	elif $a == "lifecycle_truncated" then want(.socket_snoop.connections_not_shown | isint; "connections_not_shown")
+	elif $a == "lifecycle_truncated" then want(.socket_snoop.connections_not_shown | isint; "connections_not_shown"), host_after("event")
 	else event_problems end)
 catch "malformed (\(.))" | "\($a) #\($seq): \(.)"
 '
 
 # Assert every object of FILE conforms to the schema, and event.sequence runs
-# 1, 2, 3... over event and lost objects.  assert_schema FILE
+# 1, 2, 3... over event and lost objects.  host.name must be HOST (default
+# the kernel's node name, what socket-snoop uses without --host-name).
+# assert_schema FILE [HOST]
 assert_schema() {
-	local file=$1 bad
-	bad=$(jq -r "$SCHEMA_JQ" "$file" | head -n 20)
+	local file=$1 host=${2:-$(uname -n)} bad
+	bad=$(jq -r --arg host "$host" "$SCHEMA_JQ" "$file" | head -n 20)
 	if [ -n "$bad" ]; then
 		printf 'FAIL: objects not conforming to docs/json-schema.md:\n%s\n' "$bad" >&2
 		return 1
@@ -336,4 +344,59 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 	if LC_ALL=C grep -naP '\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]' "$T/mon.out" >"$T/raw"; then
 		e2e_fail "raw controls:" "$(cat -v "$T/raw")"
 	fi
+}
+
+@test "host.name: the kernel's node name by default, --host-name's value (any bytes, escaped) when given, in every object; none in text lines" {
+	local node name got
+	node=$(uname -n)
+	snoop_start "${ISOLATE[@]}" --json
+	conv a 4 8848
+	json_wait '.event.action == "close" and .network.direction == "egress" and .destination.port == 8848'
+	settle
+	snoop_stop
+	assert_eq "exit status" "$SNOOP_STATUS" 0
+	# Events and the report's lifecycle objects alike.
+	assert_schema "$T/mon.out"
+	got=$(jq -r '.event.action' "$T/mon.out" | sort -u | tr '\n' ' ')
+	[[ $got == *lifecycle* ]] || e2e_fail "no lifecycle objects: $got"
+	assert_eq "objects without host.name $node" "$(jq -c --arg n "$node" 'select(.host.name != $n)' "$T/mon.out")" ""
+
+	# Quote, brace, backslash, a control byte, C1 CSI, invalid UTF-8, é.
+	name=$'node"},{\\\x01\xc2\x9b\xff\xc3\xa9-1'
+	snoop_start "${ISOLATE[@]}" --json "--host-name=$name"
+	conv b 4 8849
+	json_wait '.event.action == "close" and .network.direction == "egress" and .destination.port == 8849'
+	settle
+	snoop_stop
+	assert_eq "exit status with --host-name" "$SNOOP_STATUS" 0
+	assert_schema "$T/mon.out" $'node"},{\\\x01\xc2\x9b\xef\xbf\xbd\xc3\xa9-1'
+	# As written: escapes, U+FFFD for the invalid byte, é as it is.
+	got=$(grep -cF -e $'"host":{"name":"node\\"},{\\\\\\u0001\\u009b\xef\xbf\xbd\xc3\xa9-1"}' "$T/mon.out") || true
+	assert_eq "objects with the name written escaped" "$got" "$(grep -c . "$T/mon.out")"
+
+	# Text lines carry no host.
+	snoop_start "${ISOLATE[@]}" --no-report --no-log-file "--host-name=text-host"
+	conv c 4 8850
+	await_closed c
+	snoop_stop
+	assert_conv c client
+	if grep -qF text-host "$T/mon.out"; then
+		e2e_fail "a text line has the host name:" "$(grep -F text-host "$T/mon.out" | head -n 3)"
+	fi
+}
+
+@test "host.name of lost objects: --host-name's value there too" {
+	local n=300 lost
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report --events=state --buffer-size=64K --host-name=node-lost
+	kill -STOP "$SNOOP_PID"
+	srv_start a 4 8851 --accept "$n" --timeout 60
+	PEER_WAIT=30 cli_run a a --repeat "$n" --timeout 60
+	srv_wait a
+	kill -CONT "$SNOOP_PID"
+	settle 1
+	snoop_stop
+	assert_eq "exit status" "$SNOOP_STATUS" 0
+	lost=$(json_select '.event.action == "lost"' | grep -c .) || true
+	[ "$lost" -gt 0 ] || e2e_fail "no lost object although the reader was stopped"
+	assert_schema "$T/mon.out" node-lost
 }

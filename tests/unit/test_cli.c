@@ -342,7 +342,151 @@ static void test_bad_netns_and_cgroup_are_usage_errors(void **state)
 			   "--cgroup=/nonexistent-socket-snoop");
 }
 
+static void test_bad_log_max_size_is_usage_error(void **state)
+{
+	static const char *const bad[] = { "1K",  "4095", "2T",	 "1025G",
+					   "abc", "",	  "-4K", "4KB",
+					   "4 K", "0",	  "K",	 "99999999999999999999K" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct run *r = *state;
+		char arg[64], want[160];
+
+		snprintf(arg, sizeof(arg), "--log-max-size=%s", bad[i]);
+		snprintf(want, sizeof(want),
+			 "invalid value '%s' for --log-max-size: expected a size between 4K and 1T",
+			 bad[i]);
+		assert_int_equal(parse(r, arg), CLI_ERROR);
+		assert_string_equal(r->err, want);
+	}
+	assert_usage_error("invalid value '1K' for --log-max-size: expected a size between 4K and "
+			   "1T",
+			   "--log-max-size", "1K");
+}
+
+static void test_bad_log_max_files_is_usage_error(void **state)
+{
+	static const char *const bad[] = { "0", "1001", "x", "", "-1", "5x", "4294967297" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct run *r = *state;
+		char arg[64], want[160];
+
+		snprintf(arg, sizeof(arg), "--log-max-files=%s", bad[i]);
+		snprintf(want, sizeof(want),
+			 "invalid value '%s' for --log-max-files: expected a number of files from "
+			 "1 to 1000",
+			 bad[i]);
+		/* With --log-max-size: the value is what is wrong. */
+		assert_int_equal(parse(r, "--log-max-size=1M", arg), CLI_ERROR);
+		assert_string_equal(r->err, want);
+	}
+}
+
+static void test_log_rotation_options_need_a_log_file(void **state)
+{
+	assert_usage_error("option --log-max-files needs --log-max-size", "--log-max-files=3");
+	assert_usage_error("option --log-max-files needs --log-max-size", "-o", "/tmp/a.log",
+			   "--log-max-files", "3");
+	assert_usage_error("options --log-max-size and --no-log-file exclude each other",
+			   "--log-max-size=1M", "--no-log-file");
+	assert_usage_error("options --log-max-size and --no-log-file exclude each other",
+			   "--no-log-file", "--log-max-size=1M", "--log-max-files=2");
+}
+
+static void test_bad_host_name_is_usage_error(void **state)
+{
+	struct run *r = *state;
+	char name[256], want[256];
+
+	assert_usage_error("invalid value '' for --host-name: expected a host name of 1 to 253 "
+			   "bytes",
+			   "--host-name=");
+	memset(name, 'h', 254);
+	name[254] = '\0';
+	assert_int_equal(parse(r, "-j", "--host-name", name), CLI_ERROR);
+	snprintf(want, sizeof(want),
+		 "invalid value '%.64s...' for --host-name: expected a host name of 1 to 253 "
+		 "bytes",
+		 name);
+	assert_string_equal(r->err, want);
+}
+
+static void test_empty_heartbeat_paths_are_usage_errors(void **state)
+{
+	assert_usage_error("invalid value '' for --heartbeat: expected a file path",
+			   "--heartbeat=");
+	assert_usage_error("invalid value '' for --check-heartbeat: expected a file path",
+			   "--check-heartbeat=");
+	assert_usage_error("option '--heartbeat' needs a value", "--heartbeat");
+	assert_usage_error("option '--check-heartbeat' needs a value", "--check-heartbeat");
+}
+
+static void test_new_options_given_twice_are_usage_errors(void **state)
+{
+	assert_usage_error("option '--log-max-size' given twice", "--log-max-size=1M",
+			   "--log-max-size=2M");
+	assert_usage_error("option '--log-max-files' given twice", "--log-max-size=1M",
+			   "--log-max-files=2", "--log-max-files=3");
+	assert_usage_error("option '--host-name' given twice", "--host-name=a", "--host-name=a");
+	assert_usage_error("option '--heartbeat' given twice", "--heartbeat=/tmp/a",
+			   "--heartbeat=/tmp/b");
+	assert_usage_error("option '--check-heartbeat' given twice", "--check-heartbeat=/tmp/a",
+			   "--check-heartbeat", "/tmp/b");
+}
+
 /* ---- good values fill the config exactly ---------------------------------------------- */
+
+static void test_log_rotation_values(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "--log-max-size=4K"), CLI_RUN);
+	assert_int_equal(r->cfg.log_max_size, 4096);
+	/* Five rotated files unless told. */
+	assert_int_equal(r->cfg.log_max_files, 5);
+	assert_string_equal(r->cfg.log_path, "/var/log/socket_monitor.log");
+	assert_int_equal(parse(r, "--log-max-size=4096", "--log-max-files=1"), CLI_RUN);
+	assert_int_equal(r->cfg.log_max_size, 4096);
+	assert_int_equal(r->cfg.log_max_files, 1);
+	assert_int_equal(parse(r, "--log-max-files", "1000", "--log-max-size", "1T"), CLI_RUN);
+	assert_int_equal(r->cfg.log_max_size, 1ull << 40);
+	assert_int_equal(r->cfg.log_max_files, 1000);
+	assert_int_equal(parse(r, "--log-max-size=10m", "-o", "/tmp/x.log"), CLI_RUN);
+	assert_int_equal(r->cfg.log_max_size, 10ull << 20);
+	assert_string_equal(r->cfg.log_path, "/tmp/x.log");
+	assert_int_equal(parse(r, "--log-max-size=1024G"), CLI_RUN);
+	assert_int_equal(r->cfg.log_max_size, 1ull << 40);
+	/* With $SOCKET_SNOOP_LOG: that file is rotated. */
+	assert_int_equal(parse_env(r, "/tmp/env.log", "--log-max-size=64K", (char *)NULL), CLI_RUN);
+	assert_int_equal(r->cfg.log_max_size, 64 << 10);
+	assert_string_equal(r->cfg.log_path, "/tmp/env.log");
+}
+
+static void test_host_name_and_heartbeat_values(void **state)
+{
+	struct run *r = *state;
+	static char name[254];
+
+	memset(name, 0x01, 253);
+	name[0] = '"';
+	assert_int_equal(parse(r, "-j", "--host-name=node-1.example", "--heartbeat=/run/x.hb"),
+			 CLI_RUN);
+	assert_string_equal(r->cfg.host_name, "node-1.example");
+	assert_string_equal(r->cfg.heartbeat_path, "/run/x.hb");
+	assert_null(r->cfg.check_heartbeat_path);
+	/* Any bytes, up to 253: escaped where they are written. */
+	assert_int_equal(parse(r, "--host-name", name), CLI_RUN);
+	assert_ptr_equal(r->cfg.host_name, name);
+	assert_int_equal(parse(r, "--host-name=x"), CLI_RUN);
+	assert_string_equal(r->cfg.host_name, "x");
+	assert_int_equal(parse(r, "--check-heartbeat", "/run/x.hb"), CLI_RUN);
+	assert_string_equal(r->cfg.check_heartbeat_path, "/run/x.hb");
+	assert_null(r->cfg.heartbeat_path);
+	/* A check needs nothing else and takes no log file of its own. */
+	assert_int_equal(parse(r, "--check-heartbeat=relative.hb", "--no-log-file"), CLI_RUN);
+	assert_string_equal(r->cfg.check_heartbeat_path, "relative.hb");
+}
 
 static void test_defaults(void **state)
 {
@@ -380,6 +524,12 @@ static void test_defaults(void **state)
 	assert_false(f->all_addresses);
 	/* Sends record the owner only when asked (their cost, issue 4). */
 	assert_false(r->cfg.owner_on_send);
+	/* No rotation, no heartbeat, the kernel's node name. */
+	assert_int_equal(r->cfg.log_max_size, 0);
+	assert_int_equal(r->cfg.log_max_files, 0);
+	assert_null(r->cfg.host_name);
+	assert_null(r->cfg.heartbeat_path);
+	assert_null(r->cfg.check_heartbeat_path);
 }
 
 static void test_pids_list_deduplicated_and_accumulated(void **state)
@@ -715,6 +865,7 @@ static void test_options_turn_on_their_filter_guard(void **state)
 {
 	static const struct {
 		const char *name, *value; /* value NULL: a switch */
+		const char *with;	  /* another option it needs, or NULL */
 	} samples[] = {
 		{ "json", NULL },
 		{ "log-file", "x.log" },
@@ -745,6 +896,11 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "attach", "raw_tp" },
 		{ "owner-on-send", NULL },
 		{ "verbose", NULL },
+		{ "log-max-size", "1M" },
+		{ "log-max-files", "3", "--log-max-size=1M" },
+		{ "heartbeat", "/run/socket-snoop.hb" },
+		{ "check-heartbeat", "/run/socket-snoop.hb" },
+		{ "host-name", "node-1" },
 	};
 	struct run *r = *state;
 	uint32_t covered = 0, all = 0;
@@ -760,18 +916,23 @@ static void test_options_turn_on_their_filter_guard(void **state)
 
 		if (!strcmp(name, "help") || !strcmp(name, "version"))
 			continue;
-		const char *value = NULL;
+		const char *value = NULL, *with = NULL;
 		bool found = false;
 
 		for (j = 0; j < sizeof(samples) / sizeof(samples[0]) && !found; j++)
 			if (!strcmp(samples[j].name, name)) {
 				value = samples[j].value;
+				with = samples[j].with;
 				found = true;
 			}
 		/* A new option needs a sample here. */
-		assert_true(found);
+		if (!found)
+			fail_msg("no sample for option --%s", name);
 		snprintf(arg, sizeof(arg), "--%s%s%s", name, value ? "=" : "", value ? value : "");
-		assert_int_equal(parse(r, arg), CLI_RUN);
+		if (with)
+			assert_int_equal(parse(r, with, arg), CLI_RUN);
+		else
+			assert_int_equal(parse(r, arg), CLI_RUN);
 		if (filter < 0) {
 			assert_int_equal(cli_snoop__filters_on(&r->cfg.filter), 0);
 			continue;
@@ -807,6 +968,14 @@ int main(void)
 		cmocka_unit_test(test_bad_buffer_size_is_usage_error),
 		cmocka_unit_test(test_bad_events_is_usage_error),
 		cmocka_unit_test(test_bad_netns_and_cgroup_are_usage_errors),
+		cmocka_unit_test(test_bad_log_max_size_is_usage_error),
+		cmocka_unit_test(test_bad_log_max_files_is_usage_error),
+		cmocka_unit_test(test_log_rotation_options_need_a_log_file),
+		cmocka_unit_test(test_bad_host_name_is_usage_error),
+		cmocka_unit_test(test_empty_heartbeat_paths_are_usage_errors),
+		cmocka_unit_test(test_new_options_given_twice_are_usage_errors),
+		cmocka_unit_test(test_log_rotation_values),
+		cmocka_unit_test(test_host_name_and_heartbeat_values),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_pids_list_deduplicated_and_accumulated),
 		cmocka_unit_test(test_uids_and_comms),

@@ -25,6 +25,7 @@
 
 #include "common/diag.h"
 #include "snoop/fmt_json.h"
+#include "snoop/lifecycle.h"
 #include "lib/json.h"
 #include "lib/names.h"
 #include "helpers.h"
@@ -745,7 +746,10 @@ static void assert_largest_fits(struct snoop_event *e)
 
 	memset(fast, 'Z', sizeof(fast));
 	len = fmt_json_event(fast, FMT_LINE_MAX, e, UINT64_MAX / 4, UINT64_MAX);
-	assert_true(len < FMT_LINE_MAX / 2);
+	if (len >= FMT_LINE_MAX / 2)
+		fail_msg("the largest object of kind %d is %zu bytes: not under half of "
+			 "FMT_LINE_MAX (%d)",
+			 e->kind, len, FMT_LINE_MAX);
 	assert_memory_equal(fast + len - 3, "}}\n", 4);
 	for (size_t i = len + 1; i < sizeof(fast); i++)
 		assert_int_equal(fast[i], 'Z');
@@ -783,6 +787,300 @@ static void test_largest_objects_fit_the_unchecked_writer(void **state)
 	e.kind = SNOOP_KIND_RESET_SENT;
 	e.detail = INT32_MIN;
 	assert_largest_fits(&e);
+}
+
+/* ---- host.name (fmt_json_set_host) ------------------------------------------------------ */
+
+#define HOST(name) ",\"host\":{\"name\":\"" name "\"}"
+
+/* Every test that sets a host name leaves none for the next, whatever its outcome. */
+static int reset_host(void **state)
+{
+	fmt_json_set_host(NULL);
+	return 0;
+}
+
+static void test_host_follows_source_and_destination_in_events(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.150", 0, "10.100.10.202", 8000,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE,
+				     SNOOP_TCP_SYN_SENT);
+
+	fmt_json_set_host("node-1.example");
+	assert_json(
+		&e, 1,
+		HEAD("state_change", 1) "," NET4(EGRESS) "," EP(
+			"source", "10.100.10.150", 0) "," EP("destination", "10.100.10.202", 8000)
+			HOST("node-1.example") "," PROCESS "," SS_HEAD(
+				"owner") ",\"state\":\"syn_sent\",\"old_state\":\"close\"" NETNS_CG
+					 "}}\n");
+	/* A listener has only a source: the host follows it. */
+	e = event(SNOOP_KIND_STATE, "10.100.10.202", 8000, "0.0.0.0", 0, 0, SNOOP_ATTR_OWNER,
+		  SNOOP_TCP_CLOSE, SNOOP_TCP_LISTEN);
+	assert_json(
+		&e, 4,
+		HEAD("state_change", 4) "," NET4("") "," EP("source", "10.100.10.202", 8000)
+			HOST("node-1.example") "," PROCESS "," SS_HEAD(
+				"owner") ",\"state\":\"listen\",\"old_state\":\"close\"" NETNS_CG
+					 "}}\n");
+	/* No owner: socket_snoop follows the host. */
+	e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80, SNOOP_SF_ACTIVE,
+		  SNOOP_ATTR_UNKNOWN, SNOOP_TCP_ESTABLISHED, SNOOP_TCP_FIN_WAIT1);
+	assert_json(
+		&e, 18,
+		HEAD("state_change", 18) "," NET4(EGRESS) "," EP(
+			"source", "10.1.1.2", 50000) "," EP("destination", "10.1.1.1", 80)
+			HOST("node-1.example") "," SS_HEAD(
+				"unknown") ",\"state\":\"fin_wait1\",\"old_state\":\"established\","
+					   "\"netns\":4026531840}}\n");
+	/* A connect error: host, process, then error. */
+	e = event(SNOOP_KIND_ERROR, "10.1.1.2", 50000, "10.1.1.1", 9, SNOOP_SF_ACTIVE,
+		  SNOOP_ATTR_OWNER, 0, SNOOP_TCP_CLOSE);
+	e.detail = ECONNREFUSED;
+	assert_json(
+		&e, 14,
+		HEAD("connect_error", 14) "," NET4(EGRESS) "," EP(
+			"source", "10.1.1.2", 50000) "," EP("destination", "10.1.1.1", 9)
+			HOST("node-1.example") "," PROCESS
+					       ",\"error\":{\"code\":\"ECONNREFUSED\",\"message\":"
+					       "\"Connection refused\"}," SS_HEAD(
+						       "owner") ",\"state\":\"close\"" NETNS_CG
+								"}}\n");
+}
+
+static void test_host_in_every_kind_of_event(void **state)
+{
+	static const int kinds[] = { SNOOP_KIND_STATE,	    SNOOP_KIND_RETRANSMIT,
+				     SNOOP_KIND_RESET_SENT, SNOOP_KIND_RESET_RECV,
+				     SNOOP_KIND_ERROR,	    SNOOP_KIND_CLOSE };
+	const char *after_dest = "\"destination\":{\"ip\":\"10.1.1.1\",\"port\":80}" HOST("h");
+
+	fmt_json_set_host("h");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct snoop_event e = event(kinds[i], "10.1.1.2", 50000, "10.1.1.1", 80,
+					     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, 0,
+					     SNOOP_TCP_ESTABLISHED);
+		char buf[FMT_LINE_MAX];
+
+		fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+		assert_non_null(strstr(buf, after_dest));
+		/* Once. */
+		assert_null(strstr(strstr(buf, "\"host\"") + 1, "\"host\""));
+	}
+}
+
+static void test_host_in_lost_objects(void **state)
+{
+	char buf[FMT_LINE_MAX];
+	const char *want = "{\"@timestamp\":\"" TS
+			   "\",\"event\":{\"action\":\"lost\",\"sequence\":547}" HOST(
+				   "node-1") ",\"socket_snoop\":{\"schema\":\"1\",\"lost\":12}}\n";
+	size_t len;
+
+	fmt_json_set_host("node-1");
+	len = fmt_json_lost(buf, sizeof(buf), 12, TS_NS, 547);
+	assert_string_equal(buf, want);
+	assert_int_equal(len, strlen(want));
+}
+
+/* lifecycle__report_json() of @lc at TS_NS, as a string the caller frees. */
+static char *lifecycle_json(const struct lifecycle *lc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	lifecycle__report_json(lc, f, TS_NS);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void test_host_in_lifecycle_and_lifecycle_truncated_objects(void **state)
+{
+	struct lifecycle *lc = lifecycle__new(1);
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE,
+				     SNOOP_TCP_SYN_SENT);
+	char *got;
+
+	assert_non_null(lc);
+	e.cookie = 7;
+	lifecycle__add(lc, &e, TS_NS);
+	fmt_json_set_host("node-1");
+	got = lifecycle_json(lc);
+	assert_string_equal(
+		got, "{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"lifecycle\"}," EP(
+			     "source", "10.1.1.2", 50000) "," EP("destination", "10.1.1.1", 80)
+			     HOST("node-1") ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":7,"
+					    "\"transitions\":[{\"@timestamp\":\"" TS "\",\"state\":"
+					    "\"syn_sent\",\"description\":\"Connection Opening "
+					    "(SYN_SENT)\"}]}}\n");
+	free(got);
+	/* A second connection evicts the first: the truncation object carries it too. */
+	e.cookie = 8;
+	lifecycle__add(lc, &e, TS_NS);
+	got = lifecycle_json(lc);
+	assert_memory_equal(got,
+			    "{\"@timestamp\":\"" TS
+			    "\",\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
+				    "node-1") ",\"socket_snoop\":{\"schema\":\"1\","
+					      "\"connections_not_shown\":1}}\n",
+			    strlen("{\"@timestamp\":\"" TS
+				   "\",\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
+					   "node-1") ",\"socket_snoop\":{\"schema\":\"1\","
+						     "\"connections_not_shown\":1}}\n"));
+	assert_non_null(strstr(got, "\"port\":80}" HOST("node-1") ",\"socket_snoop\":{\"schema\":"
+								  "\"1\",\"cookie\":8,"));
+	free(got);
+	/* None set: none in either. */
+	fmt_json_set_host(NULL);
+	got = lifecycle_json(lc);
+	assert_null(strstr(got, "\"host\""));
+	free(got);
+	lifecycle__free(lc);
+}
+
+static void test_host_name_hostile_bytes_escaped(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_UNKNOWN, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	char buf[FMT_LINE_MAX];
+
+	/* A quote and a brace that would end the object, controls, C1 CSI, invalid UTF-8. */
+	fmt_json_set_host("n\"},\"x\":{\"y\\\n\x01\x7f\xc2\x9b\xff\xc3\xa9");
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	assert_non_null(strstr(buf, "\"port\":80},\"host\":{\"name\":\"n\\\"},\\\"x\\\":{\\\"y\\\\"
+				    "\\u000a\\u0001\\u007f\\u009b" FFFD "\xc3\xa9\"},"
+				    "\"socket_snoop\":"));
+	fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	assert_non_null(strstr(buf, "\"sequence\":2},\"host\":{\"name\":\"n\\\"},\\\"x"));
+}
+
+static void test_host_name_of_253_bytes_and_longer_is_cut_at_253(void **state)
+{
+	char name[300], want[6 * 300 + 64], buf[FMT_LINE_MAX], *p;
+	size_t len;
+
+	/* Plain bytes: 253 of them kept, whatever the length given. */
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	for (int n = 253; n <= 254; n++) {
+		char saved = name[n];
+
+		name[n] = '\0';
+		fmt_json_set_host(name);
+		name[n] = saved;
+		p = want + sprintf(want, "},\"host\":{\"name\":\"");
+		memset(p, 'a', 253);
+		strcpy(p + 253, "\"},\"socket_snoop\":{");
+		len = fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+		assert_non_null(strstr(buf, want));
+		assert_int_equal(len, strlen(buf));
+		assert_string_equal(buf + len - 3, "}}\n");
+	}
+	/* Bytes to escape (6 each): FMT_JSON_HOST_ESCAPED_MAX of them kept. */
+	memset(name, 0x01, sizeof(name) - 1);
+	fmt_json_set_host(name);
+	p = want + sprintf(want, "},\"host\":{\"name\":\"");
+	for (int i = 0; i < FMT_JSON_HOST_ESCAPED_MAX; i++)
+		p += sprintf(p, "\\u0001");
+	strcpy(p, "\"},\"socket_snoop\":{");
+	len = fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	assert_non_null(strstr(buf, want));
+	/* Never inside a character: a 2-byte one straddling the cut goes whole. */
+	memset(name, 'a', sizeof(name) - 1);
+	name[FMT_JSON_HOST_ESCAPED_MAX - 1] = (char)0xc3;
+	name[FMT_JSON_HOST_ESCAPED_MAX] = (char)0xa9;
+	fmt_json_set_host(name);
+	p = want + sprintf(want, "\"host\":{\"name\":\"");
+	memset(p, 'a', FMT_JSON_HOST_ESCAPED_MAX - 1);
+	strcpy(p + FMT_JSON_HOST_ESCAPED_MAX - 1, "\"}");
+	fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	assert_non_null(strstr(buf, want));
+	/* A name of exactly one byte. */
+	fmt_json_set_host("a");
+	fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	assert_non_null(strstr(buf, "}" HOST("a") ",\"socket_snoop\""));
+}
+
+static void test_host_null_or_empty_removes_it(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.150", 0, "10.100.10.202", 8000,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE,
+				     SNOOP_TCP_SYN_SENT);
+	const char *plain = HEAD("state_change", 1) "," NET4(EGRESS) "," EP(
+		"source", "10.100.10.150",
+		0) "," EP("destination", "10.100.10.202",
+			  8000) "," PROCESS "," SS_HEAD("owner") ",\"state\":\"syn_sent\","
+								 "\"old_state\":\"close\"" NETNS_CG
+								 "}}\n";
+	char buf[FMT_LINE_MAX];
+
+	fmt_json_set_host("node-1");
+	fmt_json_set_host(NULL);
+	assert_json(&e, 1, plain);
+	fmt_json_set_host("node-1");
+	fmt_json_set_host("");
+	assert_json(&e, 1, plain);
+	fmt_json_lost(buf, sizeof(buf), 12, TS_NS, 547);
+	assert_null(strstr(buf, "host"));
+	/* Replaced, not added to. */
+	fmt_json_set_host("first-name");
+	fmt_json_set_host("b");
+	fmt_json_lost(buf, sizeof(buf), 12, TS_NS, 547);
+	assert_non_null(strstr(buf, "}" HOST("b") ",\"socket_snoop\""));
+	assert_null(strstr(buf, "first"));
+}
+
+/* A host name of 253 bytes that each take 6 escaped: the largest objects still fit. */
+static void test_largest_objects_with_the_longest_host_name_fit(void **state)
+{
+	char name[FMT_JSON_HOST_MAX + 1], buf[FMT_LINE_MAX];
+	size_t len;
+
+	memset(name, 0x01, FMT_JSON_HOST_MAX);
+	name[FMT_JSON_HOST_MAX] = '\0';
+	fmt_json_set_host(name);
+	test_largest_objects_fit_the_unchecked_writer(state);
+	len = fmt_json_lost(buf, sizeof(buf), UINT64_MAX, UINT64_MAX / 4, UINT64_MAX);
+	assert_true(len > 6 * FMT_JSON_HOST_ESCAPED_MAX);
+	assert_true(len < FMT_LINE_MAX / 2);
+	assert_string_equal(buf + len - 3, "}}\n");
+}
+
+/* The widest lifecycle object: every transition kept, IPv6 ends, the longest host name. */
+static void test_largest_lifecycle_object_with_the_longest_host_name_fits(void **state)
+{
+	const char *v6 = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe";
+	struct lifecycle *lc = lifecycle__new(4);
+	struct snoop_event e = event(SNOOP_KIND_STATE, v6, 65535, v6, 65535, SNOOP_SF_ACTIVE,
+				     SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE, SNOOP_TCP_NEW_SYN_RECV);
+	char name[FMT_JSON_HOST_MAX + 1], *got;
+	size_t len;
+
+	assert_non_null(lc);
+	memset(name, 0x01, FMT_JSON_HOST_MAX);
+	name[FMT_JSON_HOST_MAX] = '\0';
+	fmt_json_set_host(name);
+	e.cookie = UINT64_MAX;
+	for (int i = 0; i < 2 * LIFECYCLE_MAX_TRANSITIONS; i++) {
+		e.old_state = e.new_state;
+		e.new_state = (uint8_t)(i % 2 ? SNOOP_TCP_NEW_SYN_RECV : SNOOP_TCP_CLOSE_WAIT);
+		lifecycle__add(lc, &e, UINT64_MAX / 4);
+	}
+	got = lifecycle_json(lc);
+	len = strlen(got);
+	assert_true(len < FMT_LINE_MAX);
+	assert_int_equal(strchr(got, '\n') - got + 1, len);
+	/* Twice as many transitions as kept: the rest counted. */
+	assert_string_equal(got + len - strlen("],\"transitions_not_shown\":12}}\n"),
+			    "],\"transitions_not_shown\":12}}\n");
+	assert_non_null(strstr(got, "\\u0001\"},\"socket_snoop\""));
+	free(got);
+	lifecycle__free(lc);
 }
 
 /* ---- lost objects and diagnostics ------------------------------------------------------- */
@@ -871,6 +1169,23 @@ int main(void)
 		cmocka_unit_test(test_lost_object),
 		cmocka_unit_test(test_diagnostic_message_escaped),
 		cmocka_unit_test(test_diagnostic_too_long_is_cut_never_the_object),
+		cmocka_unit_test_teardown(test_host_follows_source_and_destination_in_events,
+					  reset_host),
+		cmocka_unit_test_teardown(test_host_in_every_kind_of_event, reset_host),
+		cmocka_unit_test_teardown(test_host_in_lost_objects, reset_host),
+		cmocka_unit_test_teardown(test_host_in_lifecycle_and_lifecycle_truncated_objects,
+					  reset_host),
+		cmocka_unit_test_teardown(test_host_name_hostile_bytes_escaped, reset_host),
+		cmocka_unit_test_teardown(test_host_name_of_253_bytes_and_longer_is_cut_at_253,
+					  reset_host),
+		cmocka_unit_test_teardown(test_host_null_or_empty_removes_it, reset_host),
+		cmocka_unit_test_teardown(test_largest_objects_with_the_longest_host_name_fit,
+					  reset_host),
+		cmocka_unit_test_teardown(
+			test_largest_lifecycle_object_with_the_longest_host_name_fits, reset_host),
+		/* The objects of the tests above, again: none kept a host name. */
+		cmocka_unit_test(test_state_change_egress_syn_sent),
+		cmocka_unit_test(test_lost_object),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tz_east, NULL);

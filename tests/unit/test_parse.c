@@ -394,13 +394,15 @@ static void test_size_suffixes_are_powers_of_1024(void **state)
 	assert_int_equal(v, 2097152);
 	assert_int_equal(parse_size("1G", &v), 0);
 	assert_int_equal(v, 1073741824);
+	assert_int_equal(parse_size("3t", &v), 0);
+	assert_int_equal(v, 3ull << 40);
 	assert_int_equal(parse_size("0", &v), 0);
 	assert_int_equal(v, 0);
 }
 
 static void test_size_bad_values_rejected(void **state)
 {
-	const char *bad[] = { "", "K", "1T", "1KB", "-1", "1.5M", " 1M", "M1", "1 M", "0x10" };
+	const char *bad[] = { "", "K", "1P", "1KB", "-1", "1.5M", " 1M", "M1", "1 M", "0x10", "T" };
 	uint64_t v = 7;
 
 	assert_int_equal(parse_size(NULL, &v), -EINVAL);
@@ -418,6 +420,9 @@ static void test_size_overflow_is_erange(void **state)
 	assert_true(v == 17179869183ull << 30);
 	assert_int_equal(parse_size("17179869184G", &v), -ERANGE);
 	assert_int_equal(parse_size("18014398509481984K", &v), -ERANGE);
+	/* UINT64_MAX >> 40 is 16777215. */
+	assert_int_equal(parse_size("16777215T", &v), 0);
+	assert_int_equal(parse_size("16777216T", &v), -ERANGE);
 }
 
 /* ---- parse_list ------------------------------------------------------------------------ */

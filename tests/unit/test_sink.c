@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,10 +24,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/sink.h"
+#include "helpers.h"
 
 /* A private directory per test, removed with everything in it by the teardown. */
 struct tmp {
@@ -54,14 +58,24 @@ static int setup_tmp(void **state)
 	return 0;
 }
 
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Everything a test left in its directory goes (rotated files, directories in their place). */
 static int teardown_tmp(void **state)
 {
 	struct tmp *t = *state;
 
-	unlink(t->log);
-	unlink(t->moved);
-	unlink(t->other);
-	rmdir(t->dir);
+	chmod(t->dir, 0700);
+	nftw(t->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(t);
 	return 0;
 }
@@ -403,10 +417,12 @@ static void test_slow_pipe_reader_keeps_the_rest_queued_without_blocking(void **
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	/* One page: a pipe that takes 4096 bytes and then would block. */
-	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
 	assert_int_equal(fcntl(p[1], F_GETFL) & O_NONBLOCK, 0);
 	s = sink__new_fd(p[1], "pipe");
 	assert_non_null(s);
+	/* The sink asks for a 1 MiB pipe (a busy reader's margin): shrink it back after. */
+	assert_int_equal(fcntl(p[1], F_GETPIPE_SZ), 1024 * 1024);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
 	assert_int_equal(write_lines(s, 0, 1000), 0);
 	/* Returns at once with the rest queued (a blocking write would hang here). */
 	assert_int_equal(sink__flush(s), 0);
@@ -482,9 +498,9 @@ static void test_full_queue_drops_whole_lines_and_counts_them(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
 	s = sink__new_fd(p[1], "pipe");
 	assert_non_null(s);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
 	/* Nobody reads: the pipe takes 4096 bytes, the queue SINK_QUEUE_MAX, the rest is dropped. */
 	for (int i = 0; i < queued_lines + extra; i++) {
 		char line[16];
@@ -528,9 +544,9 @@ static void test_drain_gives_a_stuck_reader_a_bounded_time_then_drops(void **sta
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
 	s = sink__new_fd(p[1], "pipe");
 	assert_non_null(s);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
 	assert_int_equal(write_lines(s, 0, 1000), 0);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	assert_int_equal(sink__drain(s, 100), 0);
@@ -691,6 +707,601 @@ static void test_reopen_refuses_a_planted_symlink_and_keeps_the_old_file(void **
 	assert_string_equal(slurp(t->other), "");
 }
 
+/* ---- rotation (--log-max-size) ------------------------------------------------------- */
+
+/* Every line a rotation test wrote, in order. */
+struct written {
+	char *buf;
+	size_t len;
+};
+
+/* Line @i: "line NNNNN " and 0..60 x's, newline: 12 to 72 bytes, of varying length. */
+static size_t make_line(char *out, int i)
+{
+	int pad = (i * 37) % 61;
+	int n = snprintf(out, 96, "line %05d ", i);
+
+	memset(out + n, 'x', (size_t)pad);
+	out[n + pad] = '\n';
+	return (size_t)n + (size_t)pad + 1;
+}
+
+/* @p grown to @n bytes (the test fails without memory). */
+static void *grow(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+
+	if (!q)
+		free(p);
+	assert_non_null(q);
+	return q;
+}
+
+static void put(struct sink *s, struct written *w, const char *line, size_t len)
+{
+	assert_int_equal(sink__write(s, line, len), 0);
+	w->buf = grow(w->buf, w->len + len);
+	memcpy(w->buf + w->len, line, len);
+	w->len += len;
+}
+
+/* Lines @first..@last, flushed after every @every (0: once at the end). */
+static void put_lines(struct sink *s, struct written *w, int first, int last, int every)
+{
+	char line[96];
+
+	for (int i = first; i <= last; i++) {
+		put(s, w, line, make_line(line, i));
+		if (every && (i - first) % every == every - 1)
+			assert_int_equal(sink__flush(s), 0);
+	}
+	assert_int_equal(sink__flush(s), 0);
+}
+
+/* "LOG" (@i 0) or "LOG.I" of the test's log file. */
+static const char *rot(const struct tmp *t, int i)
+{
+	static char name[4][400];
+	static int next;
+	char *p = name[next++ % 4];
+
+	if (i)
+		snprintf(p, 400, "%s.%d", t->log, i);
+	else
+		snprintf(p, 400, "%s", t->log);
+	return p;
+}
+
+/* The whole content of @path (malloc'd, NUL-terminated), its length in *@len; NULL if missing. */
+static char *read_all(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	buf[st.st_size] = '\0';
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * The rotated set of the test's log file: LOG.1 ... LOG.@n exist and no
+ * LOG.(@n+1); each file holds whole lines (ends with a newline) and at most
+ * @max bytes, unless it is a single line longer than that; a rotated file
+ * was full (its next line would not have fitted).  Their concatenation,
+ * oldest first, is returned (malloc'd) with its length in *@len.
+ */
+static char *assert_rotated_set(const struct tmp *t, int n, size_t max, size_t *len)
+{
+	char *all = NULL, *prev = NULL;
+	size_t total = 0, prev_len = 0;
+
+	assert_true(exists(rot(t, 0)));
+	for (int i = 1; i <= n; i++)
+		if (!exists(rot(t, i)))
+			fail_msg("%s missing", rot(t, i));
+	if (exists(rot(t, n + 1)))
+		fail_msg("%s exists: more than %d rotated files", rot(t, n + 1), n);
+	for (int i = n; i >= 0; i--) {
+		size_t flen;
+		char *f = read_all(rot(t, i), &flen);
+		char *first_nl;
+
+		assert_non_null(f);
+		if (i > 0 || flen > 0) {
+			if (flen == 0 || f[flen - 1] != '\n')
+				fail_msg("%s does not end with a newline (%zu bytes)", rot(t, i),
+					 flen);
+			first_nl = memchr(f, '\n', flen);
+			/* Over the limit only as one line alone. */
+			if (flen > max && first_nl != f + flen - 1)
+				fail_msg("%s: %zu bytes, more than %zu, in several lines",
+					 rot(t, i), flen, max);
+			/* The previous (older) file was rotated only when this first line did not fit. */
+			if (prev && prev_len + (size_t)(first_nl - f + 1) <= max)
+				fail_msg("%s rotated at %zu bytes, yet the next line (%zu bytes) "
+					 "fitted under %zu",
+					 rot(t, i + 1), prev_len, (size_t)(first_nl - f + 1), max);
+		}
+		all = grow(all, total + flen + 1);
+		memcpy(all + total, f, flen);
+		total += flen;
+		all[total] = '\0';
+		free(prev);
+		prev = f;
+		prev_len = flen;
+	}
+	free(prev);
+	*len = total;
+	return all;
+}
+
+static void test_rotation_whole_lines_under_the_limit_nothing_lost(void **state)
+{
+	struct tmp *t = *state;
+	struct written w = { 0 };
+	struct sink *s = sink__new_file(t->log);
+	size_t len, files = 0;
+	char *all;
+
+	assert_non_null(s);
+	sink__set_rotation(s, 200, 1000);
+	/* Batches of every size: one line, a few, many lines in one write. */
+	put_lines(s, &w, 0, 99, 1);
+	put_lines(s, &w, 100, 299, 7);
+	put_lines(s, &w, 300, 499, 0);
+	sink__free(s);
+	while (exists(rot(t, (int)files + 1)))
+		files++;
+	/* 500 lines of 42 bytes on average: about 110 files of 200 bytes. */
+	assert_true(files > 90);
+	all = assert_rotated_set(t, (int)files, 200, &len);
+	assert_int_equal(len, w.len);
+	assert_memory_equal(all, w.buf, w.len);
+	free(all);
+	free(w.buf);
+}
+
+static void test_rotation_keeps_max_files_the_newest_lines(void **state)
+{
+	struct tmp *t = *state;
+	struct written w = { 0 };
+	struct sink *s = sink__new_file(t->log);
+	size_t len;
+	char *all;
+
+	assert_non_null(s);
+	sink__set_rotation(s, 200, 3);
+	put_lines(s, &w, 0, 199, 3);
+	put_lines(s, &w, 200, 499, 0);
+	sink__free(s);
+	all = assert_rotated_set(t, 3, 200, &len);
+	/* The newest lines, from the start of one. */
+	assert_true(len > 3 * 130 && len <= 4 * 200);
+	assert_memory_equal(all, w.buf + w.len - len, len);
+	assert_int_equal(w.buf[w.len - len - 1], '\n');
+	free(all);
+	free(w.buf);
+}
+
+static void test_rotation_a_line_longer_than_the_limit_goes_alone(void **state)
+{
+	struct tmp *t = *state;
+	struct sink *s = sink__new_file(t->log);
+	char big[251], *f;
+	size_t len;
+
+	memset(big, 'L', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\n';
+	assert_non_null(s);
+	sink__set_rotation(s, 100, 10);
+	/* Into an empty file: alone there, no empty file rotated before it. */
+	assert_int_equal(sink__write(s, big, sizeof(big)), 0);
+	assert_int_equal(write_str(s, "after\n"), 0);
+	assert_int_equal(sink__flush(s), 0);
+	/* After a short line, in one batch: the short line, the long one, the next. */
+	assert_int_equal(write_str(s, "c\n"), 0);
+	assert_int_equal(sink__write(s, big, sizeof(big)), 0);
+	assert_int_equal(write_str(s, "d\n"), 0);
+	assert_int_equal(sink__flush(s), 0);
+	sink__free(s);
+	f = assert_rotated_set(t, 3, 100, &len);
+	free(f);
+	f = read_all(rot(t, 3), &len);
+	assert_int_equal(len, sizeof(big));
+	assert_memory_equal(f, big, sizeof(big));
+	free(f);
+	assert_string_equal(slurp(rot(t, 2)), "after\nc\n");
+	f = read_all(rot(t, 1), &len);
+	assert_int_equal(len, sizeof(big));
+	free(f);
+	assert_string_equal(slurp(rot(t, 0)), "d\n");
+}
+
+static void test_rotation_a_file_may_reach_the_limit_exactly(void **state)
+{
+	struct tmp *t = *state;
+	struct sink *s = sink__new_file(t->log);
+	char l60[60], l40[40];
+
+	memset(l60, '6', sizeof(l60));
+	memset(l40, '4', sizeof(l40));
+	l60[59] = l40[39] = '\n';
+	assert_non_null(s);
+	sink__set_rotation(s, 100, 2);
+	assert_int_equal(sink__write(s, l60, 60), 0);
+	assert_int_equal(sink__flush(s), 0);
+	assert_int_equal(sink__write(s, l40, 40), 0);
+	assert_int_equal(sink__flush(s), 0);
+	/* 100 bytes, the limit: not rotated yet. */
+	assert_false(exists(rot(t, 1)));
+	assert_int_equal(write_str(s, "\n"), 0);
+	assert_int_equal(sink__flush(s), 0);
+	assert_true(exists(rot(t, 1)));
+	assert_string_equal(slurp(rot(t, 0)), "\n");
+	assert_int_equal(strlen(slurp(rot(t, 1))), 100);
+	assert_int_equal(sink__rotate_error(s), 0);
+	sink__free(s);
+}
+
+static void test_rotation_counts_what_the_file_held_before(void **state)
+{
+	struct tmp *t = *state;
+	struct sink *s;
+	char old[91];
+	int fd = open(t->log, O_WRONLY | O_CREAT | O_EXCL, 0640);
+
+	memset(old, 'o', sizeof(old) - 1);
+	old[89] = '\n';
+	old[90] = '\0';
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, old, 90), 90);
+	close(fd);
+	s = sink__new_file(t->log);
+	assert_non_null(s);
+	sink__set_rotation(s, 100, 5);
+	assert_int_equal(write_str(s, "twenty bytes line..\n"), 0);
+	assert_int_equal(sink__flush(s), 0);
+	sink__free(s);
+	assert_string_equal(slurp(rot(t, 1)), old);
+	assert_string_equal(slurp(rot(t, 0)), "twenty bytes line..\n");
+	assert_false(exists(rot(t, 2)));
+}
+
+static void test_rotation_the_oldest_is_replaced_and_new_files_are_0640(void **state)
+{
+	struct tmp *t = *state;
+	struct sink *s = sink__new_file(t->log);
+	struct stat st;
+	char line[4096];
+
+	assert_non_null(s);
+	sink__set_rotation(s, 4096, 1);
+	/* One rotated file: LOG.1 is replaced at each rotation. */
+	for (int i = 0; i < 3; i++) {
+		char want[16];
+
+		memset(line, 'a' + i, 4095);
+		line[4095] = '\n';
+		assert_int_equal(sink__write(s, line, 4096), 0);
+		assert_int_equal(sink__flush(s), 0);
+		if (i) {
+			snprintf(want, sizeof(want), "%c", 'a' + i - 1);
+			assert_memory_equal(slurp(rot(t, 1)), want, 1);
+		}
+	}
+	sink__free(s);
+	assert_false(exists(rot(t, 2)));
+	assert_int_equal(stat(rot(t, 0), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+static void test_rotation_refused_keeps_writing_to_the_file_and_says_so_once(void **state)
+{
+	struct tmp *t = *state;
+	struct written w = { 0 };
+	struct sink *s = sink__new_file(t->log);
+	char inside[420];
+	size_t len;
+	char *f;
+	int err;
+
+	/* LOG.1 is a directory with something in it: LOG cannot be renamed over it. */
+	assert_int_equal(mkdir(rot(t, 1), 0755), 0);
+	snprintf(inside, sizeof(inside), "%s/keep", rot(t, 1));
+	assert_int_equal(close(open(inside, O_WRONLY | O_CREAT, 0600)), 0);
+	assert_non_null(s);
+	sink__set_rotation(s, 200, 1);
+	assert_int_equal(sink__rotate_error(s), 0);
+	put_lines(s, &w, 0, 9, 0); /* about 400 bytes: a rotation was due */
+	err = sink__rotate_error(s);
+	assert_true(err < 0);
+	assert_non_null(sink__strerror(err));
+	/* Taken: said once. */
+	assert_int_equal(sink__rotate_error(s), 0);
+	/* Lines keep going to the file, none lost, none dropped. */
+	put_lines(s, &w, 10, 59, 5);
+	f = read_all(rot(t, 0), &len);
+	assert_non_null(f);
+	assert_int_equal(len, w.len);
+	assert_memory_equal(f, w.buf, w.len);
+	free(f);
+	assert_int_equal(sink__errors(s), 0);
+	assert_int_equal(sink__dropped_lines(s), 0);
+	assert_true(exists(inside));
+	/* Once the way is clear, the next batch rotates: the whole file, then the new lines. */
+	(void)sink__rotate_error(s);
+	assert_int_equal(unlink(inside), 0);
+	assert_int_equal(rmdir(rot(t, 1)), 0);
+	put_lines(s, &w, 60, 60, 0);
+	assert_int_equal(sink__rotate_error(s), 0);
+	f = read_all(rot(t, 1), &len);
+	assert_non_null(f);
+	assert_memory_equal(f, w.buf, len);
+	free(f);
+	f = read_all(rot(t, 0), &len);
+	assert_non_null(f);
+	assert_memory_equal(f, w.buf + w.len - len, len);
+	assert_true(len < 100);
+	free(f);
+	sink__free(s);
+	free(w.buf);
+}
+
+static void test_rotation_refused_by_every_rotated_name(void **state)
+{
+	struct tmp *t = *state;
+	struct written w = { 0 };
+	struct sink *s;
+	size_t len;
+	char *f;
+
+	/* LOG.1 ... LOG.3 are directories, each holding something. */
+	for (int i = 1; i <= 3; i++) {
+		char inside[420];
+
+		assert_int_equal(mkdir(rot(t, i), 0755), 0);
+		snprintf(inside, sizeof(inside), "%s/keep", rot(t, i));
+		assert_int_equal(close(open(inside, O_WRONLY | O_CREAT, 0600)), 0);
+	}
+	s = sink__new_file(t->log);
+	assert_non_null(s);
+	sink__set_rotation(s, 200, 3);
+	put_lines(s, &w, 0, 99, 4);
+	assert_true(sink__rotate_error(s) < 0);
+	sink__free(s);
+	f = read_all(rot(t, 0), &len);
+	assert_non_null(f);
+	assert_int_equal(len, w.len);
+	assert_memory_equal(f, w.buf, w.len);
+	free(f);
+	free(w.buf);
+}
+
+/*
+ * In a read-only directory, as whoever runs it: 0, or the first check that
+ * failed (no assertions: it may run in a child).
+ */
+static int rotate_in_read_only_directory(struct tmp *t)
+{
+	struct sink *s = sink__new_file(t->log);
+	size_t total = 0;
+	struct stat st;
+	char line[96];
+
+	if (!s)
+		return 10;
+	if (chmod(t->dir, 0555))
+		return 11;
+	sink__set_rotation(s, 200, 2);
+	for (int i = 0; i < 50; i++) {
+		size_t n = make_line(line, i);
+
+		if (sink__write(s, line, n))
+			return 12;
+		total += n;
+		if (i % 3 == 2 && sink__flush(s))
+			return 13;
+	}
+	if (sink__flush(s))
+		return 14;
+	if (sink__rotate_error(s) != -EACCES)
+		return 15;
+	if (sink__rotate_error(s) != 0)
+		return 16;
+	/* Everything in the file, nothing renamed. */
+	if (stat(t->log, &st) || (size_t)st.st_size != total)
+		return 17;
+	if (exists(rot(t, 1)))
+		return 18;
+	sink__free(s);
+	return 0;
+}
+
+static void test_rotation_refused_in_a_read_only_directory(void **state)
+{
+	struct tmp *t = *state;
+	int status;
+	pid_t pid;
+
+	/* Root may rename in any directory: the test runs as nobody then, in a child. */
+	if (geteuid() != 0) {
+		assert_int_equal(rotate_in_read_only_directory(t), 0);
+		return;
+	}
+	assert_int_equal(chown(t->dir, NOBODY, NOBODY), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+			_exit(9);
+		_exit(rotate_in_read_only_directory(t));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	/* The number of the check that failed (see rotate_in_read_only_directory()). */
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * A rotation that cannot make the new file (no descriptor left here; a full
+ * inode table, or a name planted in a shared directory) renames nothing: the
+ * files rotated before stay as they are while it keeps failing, the current
+ * file takes every line meanwhile, the error is said, and once a file can be
+ * made the rotations resume, with nothing written lost or repeated.
+ */
+static void test_rotation_that_cannot_make_the_new_file_renames_nothing(void **state)
+{
+	struct tmp *t = *state;
+	struct written w = { 0 };
+	struct sink *s = sink__new_file(t->log);
+	struct rlimit lim, few;
+	int fds[64], nfds = 0, err;
+	char *before[4], *after;
+	size_t before_len[4], after_len, len, log_from;
+	bool in_order;
+	char *all;
+
+	assert_non_null(s);
+	sink__set_rotation(s, 200, 3);
+	put_lines(s, &w, 0, 39, 2);
+	assert_true(exists(rot(t, 3)));
+	for (int i = 0; i < 4; i++)
+		before[i] = read_all(rot(t, i), &before_len[i]);
+	log_from = w.len - before_len[0];
+	/* No descriptor can be opened: the new file cannot be made. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	few = lim;
+	few.rlim_cur = (rlim_t)test_count_fds() + 8;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &few), 0);
+	while (nfds < 64 && (fds[nfds] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		nfds++;
+	assert_true(nfds < 64);
+	put_lines(s, &w, 40, 49, 0);
+	err = sink__rotate_error(s);
+	put_lines(s, &w, 50, 59, 0);
+	put_lines(s, &w, 60, 79, 1);
+	while (nfds)
+		close(fds[--nfds]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	assert_int_equal(err, -EMFILE);
+	/* The rotated files are untouched; LOG holds what it had and every line since. */
+	for (int i = 1; i < 4; i++) {
+		after = read_all(rot(t, i), &after_len);
+		assert_non_null(after);
+		assert_int_equal(after_len, before_len[i]);
+		assert_memory_equal(after, before[i], after_len);
+		free(after);
+	}
+	after = read_all(rot(t, 0), &after_len);
+	assert_int_equal(after_len, w.len - log_from);
+	assert_memory_equal(after, w.buf + log_from, after_len);
+	free(after);
+	/* The new file, made under a hidden name first, was not left behind. */
+	{
+		char fresh[400];
+
+		snprintf(fresh, sizeof(fresh), "%s/.%s.new", t->dir, strrchr(t->log, '/') + 1);
+		assert_false(exists(fresh));
+	}
+	/* Said once: the tries that failed the same way since are not said again. */
+	assert_int_equal(sink__rotate_error(s), 0);
+	/* Then it can again: rotated at the next batch, then within the limit. */
+	put_lines(s, &w, 80, 89, 1);
+	assert_int_equal(sink__rotate_error(s), 0);
+	sink__free(s);
+	after = read_all(rot(t, 0), &after_len);
+	assert_true(after_len <= 200);
+	free(after);
+	/* What remains is the end of what was written, in order, nothing repeated. */
+	all = NULL;
+	len = 0;
+	for (int i = 3; i >= 0; i--) {
+		size_t flen;
+		char *f = read_all(rot(t, i), &flen);
+
+		if (!f)
+			continue;
+		all = grow(all, len + flen + 1);
+		memcpy(all + len, f, flen);
+		len += flen;
+		free(f);
+	}
+	in_order = len <= w.len && !memcmp(all, w.buf + w.len - len, len);
+	free(all);
+	free(w.buf);
+	for (int i = 0; i < 4; i++)
+		free(before[i]);
+	assert_true(in_order);
+}
+
+static void test_rotation_is_ignored_by_a_console_sink(void **state)
+{
+	char buf[64] = "";
+	struct sink *s;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	s = sink__new_fd(p[1], "pipe");
+	assert_non_null(s);
+	sink__set_rotation(s, 10, 1);
+	assert_int_equal(write_str(s, "longer than ten bytes\nand more\n"), 0);
+	assert_int_equal(sink__flush(s), 0);
+	assert_int_equal(sink__rotate_error(s), 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf) - 1), 31);
+	assert_string_equal(buf, "longer than ten bytes\nand more\n");
+	sink__free(s);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* ---- touch (--heartbeat) ----------------------------------------------------------------- */
+
+static void test_touch_sets_the_modification_time_to_now(void **state)
+{
+	struct tmp *t = *state;
+	struct sink *s = sink__new_file(t->log);
+	struct timespec old[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+	struct timespec now;
+	struct stat st;
+	int p[2];
+
+	assert_non_null(s);
+	assert_int_equal(utimensat(AT_FDCWD, t->log, old, 0), 0);
+	assert_int_equal(stat(t->log, &st), 0);
+	assert_int_equal(st.st_mtim.tv_sec, 1000000000);
+	assert_int_equal(sink__touch(s), 0);
+	clock_gettime(CLOCK_REALTIME, &now);
+	assert_int_equal(stat(t->log, &st), 0);
+	assert_true(st.st_mtim.tv_sec >= now.tv_sec - 2 && st.st_mtim.tv_sec <= now.tv_sec);
+	/* Nothing written. */
+	assert_int_equal(st.st_size, 0);
+	sink__free(s);
+	/* Only a file sink can be touched. */
+	assert_int_equal(pipe(p), 0);
+	s = sink__new_fd(p[1], "pipe");
+	assert_non_null(s);
+	assert_int_equal(sink__touch(s), -EINVAL);
+	sink__free(s);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_free_null_is_fine(void **state)
 {
 	sink__free(NULL);
@@ -743,6 +1354,34 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_reopen_refuses_a_planted_symlink_and_keeps_the_old_file, setup_tmp,
 			teardown_tmp),
+		cmocka_unit_test_setup_teardown(
+			test_rotation_whole_lines_under_the_limit_nothing_lost, setup_tmp,
+			teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_rotation_keeps_max_files_the_newest_lines,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(
+			test_rotation_a_line_longer_than_the_limit_goes_alone, setup_tmp,
+			teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_rotation_a_file_may_reach_the_limit_exactly,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_rotation_counts_what_the_file_held_before,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(
+			test_rotation_the_oldest_is_replaced_and_new_files_are_0640, setup_tmp,
+			teardown_tmp),
+		cmocka_unit_test_setup_teardown(
+			test_rotation_refused_keeps_writing_to_the_file_and_says_so_once, setup_tmp,
+			teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_rotation_refused_by_every_rotated_name,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_rotation_refused_in_a_read_only_directory,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(
+			test_rotation_that_cannot_make_the_new_file_renames_nothing, setup_tmp,
+			teardown_tmp),
+		cmocka_unit_test(test_rotation_is_ignored_by_a_console_sink),
+		cmocka_unit_test_setup_teardown(test_touch_sets_the_modification_time_to_now,
+						setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_free_null_is_fine),
 	};
 

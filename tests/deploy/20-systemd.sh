@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# 20-systemd.sh - deploy/socket-snoop.service under a real systemd as PID 1:
+# a Debian 12 container (tests/deploy/rootfs.sh) with socket-snoop, its unit
+# and its logrotate snippet installed by "make install DESTDIR=".
+#
+#   the unit: systemd-analyze verify prints nothing, security --offline=yes
+#   is at most MAX_EXPOSURE;
+#   a log path the unit may not write: "systemctl start" fails, status 74,
+#   no restart; the system call filter without bpf: fails, status 77 (the
+#   filter is enforced, and what it refuses gets a clear message);
+#   systemctl start: returns once READY=1 came (a connection made right
+#   after is logged), active (running), Type=notify, watchdog armed;
+#   connections inside the container: their lines, with the host's PID of
+#   the client and its name;
+#   systemctl reload with the log file renamed first: the same process, the
+#   next lines in a new file, none in the old one;
+#   systemctl status: Status: "Monitoring: RECEIVED=n LOST=0", n > 0;
+#   the journal: a warning of priority 4 (JOURNAL_STREAM), no "<N>" left;
+#   the watchdog pinged again meanwhile;
+#   systemctl stop: exit status 0, the report and summary in the journal.
+#
+# Exit 0 when all of this held; else 1 with the reason on stderr.
+set -euo pipefail
+
+# rootfs.sh, and lib.sh through it: fail, say, wait_until... (see their headers)
+# shellcheck source=tests/deploy/rootfs.sh
+. "$(dirname "$0")/rootfs.sh"
+
+MAX_EXPOSURE=3.0
+PORT=9100
+PRE_PORT=9101
+
+logfile() { tail -n 20 "$CT_ROOT$LOG" 2>/dev/null; }
+
+ct_setup ss-systemd
+
+say "make install DESTDIR=$CT_ROOT"
+# shellcheck disable=SC2119 # the normal build: no make arguments
+ct_install || fail "cannot install socket-snoop into the container"
+# The test's client and server under names of their own (COMM= in the log).
+ln -s /bin/bash "$CT_ROOT/usr/local/bin/ssclient"
+ln -s /usr/bin/socat "$CT_ROOT/usr/local/bin/sssrv"
+
+say "booting the container"
+ct_boot || fail "the container did not boot"
+ct test -r /sys/kernel/btf/vmlinux || fail "/sys/kernel/btf/vmlinux is not readable in the container"
+# At debug level PID 1 logs every notify message it gets, and each state change.
+ct systemd-analyze log-level debug
+
+say "systemd-analyze verify and security --offline=yes"
+unit_file=$(ct_show FragmentPath)
+[ -n "$unit_file" ] || fail "systemd does not find $UNIT"
+out=$(ct systemd-analyze verify "$unit_file" 2>&1) ||
+	fail "systemd-analyze verify failed: $out"
+[ -z "$out" ] || fail "systemd-analyze verify is not clean: $out"
+out=$(ct systemd-analyze security --offline=yes --no-pager "$unit_file" 2>&1) || true
+exposure=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
+[ -n "$exposure" ] || fail "systemd-analyze security printed no exposure: $out"
+awk -v e="$exposure" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(e <= m) }' ||
+	fail "exposure $exposure is above $MAX_EXPOSURE"
+say "$unit_file: exposure $exposure (at most $MAX_EXPOSURE)"
+
+# socket-snoop itself (not PID 1, nor systemd's code before the exec) said
+# $2 (a regular expression) after cursor $1, at priority $3 (any when not
+# given).  (Read whole, then searched: grep -q leaving a pipe early would
+# fail it.)
+journal_says() {
+	local text
+	text=$(ct_said "$1" "${3:-}") && grep -E -q -- "$2" <<<"$text"
+}
+# The first lines of $1, for a message.
+head20() { head -n 20 <<<"$1"; }
+client_ended() { [ "$(ct_show ActiveState ss-client.service)" != active ]; }
+
+# A start that fails must fail "systemctl start" (Type=notify: no READY=1),
+# with socket-snoop's status, and not be retried.
+# $1: drop-in text, $2: the exit status expected, $3: what the journal says.
+start_fails() {
+	local at status
+	mkdir -p "$CT_ROOT/etc/systemd/system/$UNIT.d"
+	printf '%s\n' "$1" >"$CT_ROOT/etc/systemd/system/$UNIT.d/test.conf"
+	ct systemctl daemon-reload
+	at=$(ct_cursor) || fail "no journal cursor"
+	if ct systemctl start "$UNIT" 2>/dev/null; then
+		fail "systemctl start succeeded with $1"
+	fi
+	status=$(ct_show ExecMainStatus)
+	[ "$status" = "$2" ] || fail "with $1: exit status '$status', not $2"
+	[ "$(ct_show Result)" = exit-code ] || fail "with $1: result '$(ct_show Result)', not exit-code"
+	[ "$(ct_show NRestarts)" = 0 ] || fail "with $1: restarted (RestartPreventExitStatus)"
+	wait_until 10 "the journal to say '$3' at priority 3" journal_says "$at" "$3" 3
+	rm -r "$CT_ROOT/etc/systemd/system/$UNIT.d"
+	ct systemctl daemon-reload
+	ct systemctl reset-failed "$UNIT"
+}
+
+say "a log file the unit may not write: start fails with 74"
+start_fails $'[Service]\nExecStart=\nExecStart=/usr/local/sbin/socket-snoop --quiet --log-file=/var/lib/socket_monitor.log' \
+	74 "^socket-snoop: cannot open log file /var/lib/socket_monitor.log: Read-only file system$"
+say "the system call filter without bpf: start fails with 77"
+start_fails $'[Service]\nSystemCallFilter=~bpf' 77 \
+	"^socket-snoop: the kernel refused to load the BPF programs \\(Operation not permitted\\)"
+# (The refused start had opened, so created, the log file: start afresh.)
+rm -f "$CT_ROOT$LOG"
+
+# A connection already open when the service starts, of another user's
+# processes: attributed by the start-up snapshot, under the sandbox
+# (ProtectProc=invisible, the capabilities, the system call filter).
+say "a connection of user nobody, open before the start"
+ct systemd-run -q --unit=ss-pre-server -p User=nobody -p Type=exec /usr/local/bin/sssrv \
+	"TCP-LISTEN:$PRE_PORT,bind=127.0.0.1,reuseaddr,fork" EXEC:/bin/cat ||
+	fail "cannot start the server of the early connection"
+ct mkfifo -m 0666 /run/ss-pregate
+pre_listening() { [ -n "$(ct ss -Htln "sport = :$PRE_PORT")" ]; }
+wait_until 10 "the early server to listen" pre_listening
+ct systemd-run -q --unit=ss-pre-client -p User=nobody -p Type=exec /usr/local/bin/ssclient -c \
+	"exec 3<>/dev/tcp/127.0.0.1/$PRE_PORT && echo ping >&3 && read -r -t 10 _ <&3 &&
+	 exec 4<>/run/ss-pregate && read -r -t 60 _ <&4; exec 3>&-" ||
+	fail "cannot start the client of the early connection"
+pre_connected() { [ -n "$(ct ss -Htn state established "dport = :$PRE_PORT")" ]; }
+wait_until 10 "the early connection" pre_connected
+pre_pid=$(ct_host_pid "$(ct_show MainPID ss-pre-client.service)") ||
+	fail "no host PID for the early client"
+# The server's side is held by the child socat forked for it.
+pre_child=$(ct pgrep -P "$(ct_show MainPID ss-pre-server.service)" -x sssrv) ||
+	fail "no child of the early server"
+pre_srv=$(ct_host_pid "$pre_child") || fail "no host PID for the early server's child"
+
+say "systemctl enable --now $UNIT"
+cursor=$(ct_cursor) || fail "no journal cursor"
+ct systemctl enable --now "$UNIT" || fail "systemctl enable --now failed"
+# READY=1 was sent once the programs were attached: a connection made now is
+# logged.  A listener right away, with a PID and name to find.
+ct systemd-run -q --unit=ss-server -p Type=exec /usr/local/bin/sssrv \
+	"TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" EXEC:/bin/cat ||
+	fail "cannot start the test server"
+[ "$(ct_show ActiveState)/$(ct_show SubState)" = active/running ] ||
+	fail "not active (running) after start: $(ct_show ActiveState)/$(ct_show SubState)"
+[ "$(ct_show Type)" = notify ] || fail "Type is $(ct_show Type)"
+[ "$(ct_show NotifyAccess)" = main ] || fail "NotifyAccess is $(ct_show NotifyAccess)"
+case $(ct_show WatchdogUSec) in
+0 | infinity | '') fail "no watchdog: WatchdogUSec=$(ct_show WatchdogUSec)" ;;
+esac
+main_pid=$(ct_show MainPID)
+[ "$main_pid" -gt 0 ] || fail "no MainPID"
+ready_ms=$((($(ct_show ActiveEnterTimestampMonotonic) - $(ct_show ExecMainStartTimestampMonotonic)) / 1000))
+say "active (running) ${ready_ms} ms after exec (READY=1)"
+wd0=$(ct_show WatchdogTimestampMonotonic)
+
+srv_pid=$(ct_host_pid "$(ct_show MainPID ss-server.service)") || fail "no host PID for the test server"
+wait_until 10 "the server's Listening line (PID=$srv_pid COMM=sssrv)" \
+	ct_log_has "State Change: SRC=127\.0\.0\.1:$PORT DST=0\.0\.0\.0:0 PID=$srv_pid COMM=sssrv STATE=Listening for Connections$"
+
+# A client connection with its host PID: the client waits on a FIFO until
+# its PID has been read, then closes.  $1: the log file its lines go to.
+connect_once() {
+	local file=$1 cpid hpid
+	ct rm -f /run/ss-gate
+	ct mkfifo /run/ss-gate
+	ct systemd-run -q --unit=ss-client -p Type=exec /usr/local/bin/ssclient -c \
+		"exec 3<>/dev/tcp/127.0.0.1/$PORT && echo ping >&3 && read -r -t 10 _ <&3 &&
+		 exec 4<>/run/ss-gate && read -r -t 30 _ <&4; exec 3>&-" ||
+		fail "cannot start the test client"
+	cpid=$(ct_show MainPID ss-client.service)
+	hpid=$(ct_host_pid "$cpid") || fail "no host PID for the client (container PID $cpid)"
+	wait_until 10 "the client's Established line (PID=$hpid COMM=ssclient) in $file" \
+		ct_log_has "State Change: SRC=127\.0\.0\.1:[0-9]+ DST=127\.0\.0\.1:$PORT PID=$hpid COMM=ssclient STATE=Connection Established$" "$file"
+	ct sh -c 'echo go >/run/ss-gate'
+	wait_until 10 "the client to end" client_ended
+	wait_until 10 "the client's Connection Summary (PID=$hpid) in $file" \
+		ct_log_has "Connection Summary: SRC=127\.0\.0\.1:[0-9]+ DST=127\.0\.0\.1:$PORT PID=$hpid COMM=ssclient DURATION=" "$file"
+	CLIENT_PID=$hpid
+}
+
+# The server's CLOSE_WAIT is the first event of its socket, made when the
+# client's FIN arrives (in the client's context on loopback): only the
+# start-up snapshot can name its owner.
+say "the early connection closes: its owners known from the start-up snapshot"
+ct sh -c 'echo go >/run/ss-pregate'
+wait_until 10 "the early server's CLOSE_WAIT with PID=$pre_srv COMM=sssrv" \
+	ct_log_has "State Change: SRC=127\.0\.0\.1:$PRE_PORT DST=127\.0\.0\.1:[0-9]+ PID=$pre_srv COMM=sssrv STATE=Connection Closing \(CLOSE_WAIT\)$"
+wait_until 10 "the early connection's Connection Summary with PID=$pre_pid COMM=ssclient" \
+	ct_log_has "Connection Summary: SRC=127\.0\.0\.1:[0-9]+ DST=127\.0\.0\.1:$PRE_PORT PID=$pre_pid COMM=ssclient DURATION="
+
+say "connections in the container"
+connect_once "$LOG"
+first_client=$CLIENT_PID
+grep -E -q "State Change: SRC=127\.0\.0\.1:$PORT DST=127\.0\.0\.1:[0-9]+ PID=[0-9]+ COMM=(sssrv|cat) STATE=Connection Established$" "$CT_ROOT$LOG" ||
+	fail "no Established line for the server's side; the log ends: $(logfile)"
+connect_once "$LOG"
+
+say "systemctl reload with the log file renamed"
+ct mv "$LOG" "$LOG.old"
+ct systemctl reload "$UNIT" || fail "systemctl reload failed"
+wait_until 10 "$LOG to be created again" test -e "$CT_ROOT$LOG"
+[ "$(ct_show MainPID)" = "$main_pid" ] || fail "reload changed the main PID ($main_pid -> $(ct_show MainPID))"
+[ "$(ct_show NRestarts)" = 0 ] || fail "the service restarted"
+[ "$(ct_show ActiveState)/$(ct_show SubState)" = active/running ] ||
+	fail "not active (running) after reload: $(ct_show ActiveState)/$(ct_show SubState)"
+[ "$(stat -c %a "$CT_ROOT$LOG")" = 640 ] || fail "the new log file is mode $(stat -c %a "$CT_ROOT$LOG"), not 640"
+old_lines=$(wc -l <"$CT_ROOT$LOG.old")
+connect_once "$LOG"
+grep -q "PID=$CLIENT_PID " "$CT_ROOT$LOG.old" && fail "the old log file got lines after the reload"
+[ "$(wc -l <"$CT_ROOT$LOG.old")" = "$old_lines" ] || fail "the old log file grew after the reload"
+grep -q "PID=$first_client " "$CT_ROOT$LOG.old" || fail "the first connection is not in the renamed file"
+
+say "systemctl status shows the counts"
+status_ok() {
+	local text
+	text=$(ct_show StatusText)
+	[[ $text =~ ^Monitoring:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)$ ]] &&
+		[ "${BASH_REMATCH[1]}" -ge 10 ] && [ "${BASH_REMATCH[2]}" = 0 ]
+}
+wait_until 5 "STATUS= with RECEIVED >= 10 and LOST=0 (now '$(ct_show StatusText)')" status_ok
+out=$(ct systemctl status --no-pager "$UNIT" 2>&1) || fail "systemctl status failed: $out"
+grep -E -q '^ +Status: "Monitoring: RECEIVED=[0-9]+ LOST=0"$' <<<"$out" ||
+	fail "systemctl status shows no Status: line: $out"
+grep -E -q '^ +Active: active \(running\)' <<<"$out" || fail "systemctl status: not active (running): $out"
+
+say "a reload that cannot reopen: a warning of priority 4, the old file kept"
+ct mv "$LOG" "$LOG.2"
+ct mkdir "$LOG"
+ct systemctl reload "$UNIT" || fail "systemctl reload failed"
+wait_until 10 "the priority 4 warning that $LOG cannot be reopened" \
+	journal_says "$cursor" "^socket-snoop: cannot reopen $LOG: .* \\(still writing to the old file\\)$" 4
+connect_once "$LOG.2"
+ct rmdir "$LOG"
+ct systemctl reload "$UNIT" || fail "systemctl reload failed"
+wait_until 10 "$LOG to be created again" test -f "$CT_ROOT$LOG"
+connect_once "$LOG"
+if grep -q '^<[0-7]>' <<<"$(ct_said "$cursor")"; then
+	fail "a journal entry kept its <N> prefix"
+fi
+
+say "the watchdog pinged again"
+watchdog_moved() { [ "$(ct_show WatchdogTimestampMonotonic)" != "$wd0" ]; }
+wait_until 15 "WATCHDOG=1 (WatchdogTimestamp still $wd0)" watchdog_moved
+
+say "systemctl stop $UNIT"
+ct systemctl stop "$UNIT" || fail "systemctl stop failed"
+# PID 1's own account, in order: READY=1 (with the first STATUS=) before
+# start -> running, RELOADING=1 then READY=1 around a reload, STOPPING=1,
+# exit status 0; and WATCHDOG=1 and a later STATUS= somewhere.
+pid1_done() {
+	pid1=$(ct_journal "$cursor" "._PID == \"1\" and .UNIT == \"$UNIT\"") &&
+		grep -q "^$UNIT: Main process exited" <<<"$pid1"
+}
+wait_until 10 "PID 1's account of the exit in the journal" pid1_done
+in_order() {
+	local text=$1 at=0 n re
+	shift
+	for re in "$@"; do
+		n=$(RE=$re awk -v at="$at" 'NR > at && $0 ~ ENVIRON["RE"] { print NR; exit }' <<<"$text")
+		[ -n "$n" ] ||
+			fail "PID 1 did not log /$re/ (after line $at of its messages about the unit):
+$(grep -n -E 'Changed|notification|exited' <<<"$text" | head -n 40)"
+		at=$n
+	done
+}
+msg="$UNIT: Got notification message from PID $main_pid"
+in_order "$pid1" \
+	"^$msg \(READY=1, STATUS=Monitoring: RECEIVED=0 LOST=0\)$" \
+	"^$UNIT: Changed start -> running$" \
+	"^$UNIT: Changed running -> reload$" \
+	"^$msg \(RELOADING=1, MONOTONIC_USEC=[0-9]+\)$" \
+	"^$msg \(READY=1\)$" \
+	"^$UNIT: Changed reload -> running$" \
+	"^$UNIT: Changed running -> stop-sigterm$" \
+	"^$msg \(STOPPING=1\)$" \
+	"^$UNIT: Main process exited, code=exited, status=0/SUCCESS"
+in_order "$pid1" "^$msg \(WATCHDOG=1\)$"
+in_order "$pid1" "^$msg \(STATUS=Monitoring: RECEIVED=[1-9][0-9]* LOST=0\)$"
+[ "$(ct_show ExecMainCode)/$(ct_show ExecMainStatus)" = 1/0 ] ||
+	fail "did not exit with status 0: code $(ct_show ExecMainCode) status $(ct_show ExecMainStatus)"
+[ "$(ct_show Result)" = success ] || fail "result '$(ct_show Result)'"
+ct_wait_summary "$cursor"
+journal=$CT_SAID
+grep -q '^Connection Lifecycles:$' <<<"$journal" || fail "no report in the journal: $(head20 "$journal")"
+grep -E -q "^Connection: 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$PORT$" <<<"$journal" ||
+	fail "the report has no client connection"
+grep -E -q '^Summary: RECEIVED=[0-9]+ LOST=0$' <<<"$journal" ||
+	fail "events lost: $(grep '^Summary:' <<<"$journal")"
+if grep -q -i 'operation not permitted' <<<"$journal"; then
+	fail "something was refused under the unit's sandbox: $(grep -i 'operation not permitted' <<<"$journal" | head -n 5)"
+fi
+say "passed"
