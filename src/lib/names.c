@@ -95,11 +95,11 @@ const char *names__direction(int flags)
 
 /* One row of the kinds table (snoop_abi.h) by kind value; NULL past it. */
 static const struct kind_names {
-	const char *option, *label;
+	const char *option, *action, *label;
 } * kind_row(int kind)
 {
 	static const struct kind_names rows[] = {
-#define KIND_ROW(name, value, option, action, label, ...) [value] = { option, label },
+#define KIND_ROW(name, value, option, action, label, ...) [value] = { option, action, label },
 		SNOOP_KINDS(KIND_ROW)
 #undef KIND_ROW
 	};
@@ -112,6 +112,11 @@ static const struct kind_names {
 const char *names__kind_option(int kind)
 {
 	return kind_row(kind) ? kind_row(kind)->option : NULL;
+}
+
+const char *names__kind_action(int kind)
+{
+	return kind_row(kind) ? kind_row(kind)->action : NULL;
 }
 
 const char *names__kind_label(int kind)

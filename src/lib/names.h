@@ -40,6 +40,8 @@ const char *names__direction(int flags);
  */
 const char *names__kind_option(int kind);
 const char *names__kind_label(int kind);
+/* Its JSON event.action ("state_change"), also the kind label of the metrics. */
+const char *names__kind_action(int kind);
 
 /* The kinds an --events name selects (any case); 0 for no such name. */
 uint32_t names__kind_option_mask(const char *option);
