@@ -15,9 +15,7 @@ enum { RETRANS_DATA, RETRANS_SYN, RETRANS_SYNACK, RETRANS_N };
 
 /* One past the highest kind value (snoop_abi.h): the size of a table indexed by kind. */
 #define KIND_SLOT(name, value, ...) [value] = 1,
-static const char kind_slots[] = { SNOOP_KINDS(KIND_SLOT) };
-#undef KIND_SLOT
-#define SNOOP_KIND_N ((int)sizeof(kind_slots))
+#define SNOOP_KIND_N ((int)sizeof((const char[]){ SNOOP_KINDS(KIND_SLOT) }))
 
 static const char *const dir_names[DIR_N] = { "outbound", "inbound", "unknown" };
 static const char *const fam_names[FAM_N] = { "ipv4", "ipv6" };
