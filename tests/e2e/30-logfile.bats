@@ -95,15 +95,7 @@ teardown() {
 	await_closed a
 	wait_line "$T/a.log" "$LINE_TIMEOUT" " SRC=${S_EP[a]} DST=${C_EP[a]} " "STATE=${STATE_DESC[CLOSE]}" ||
 		e2e_fail "first connection not in the log file"
-	mv "$T/a.log" "$T/a.log.1"
-	kill -HUP "$SNOOP_PID"
-	# The reopen creates the file again: then it is safe to make traffic.
-	local i
-	for ((i = 0; i < LINE_TIMEOUT * 20; i++)); do
-		[ -e "$T/a.log" ] && break
-		sleep 0.05
-	done
-	[ -e "$T/a.log" ] || e2e_fail "no new log file after SIGHUP"
+	rotate_log "$T/a.log" "$T/a.log.1"
 	conv b 4 8204
 	await_closed b
 	wait_line "$T/a.log" "$LINE_TIMEOUT" " SRC=${S_EP[b]} DST=${C_EP[b]} " "STATE=${STATE_DESC[CLOSE]}" || true
@@ -276,14 +268,7 @@ summary_received() {
 	await_closed a
 	wait_line "$log" "$LINE_TIMEOUT" " SRC=${S_EP[a]} DST=${C_EP[a]} " || e2e_fail "conversation a not in the log"
 	# An outside rotation, then our own ones.
-	mv "$log" "$T/moved.log"
-	kill -HUP "$SNOOP_PID"
-	local i
-	for ((i = 0; i < LINE_TIMEOUT * 20; i++)); do
-		[ -e "$log" ] && break
-		sleep 0.05
-	done
-	[ -e "$log" ] || e2e_fail "no new log file after SIGHUP"
+	rotate_log "$log" "$T/moved.log"
 	storm 60 8209
 	settle 1
 	snoop_stop

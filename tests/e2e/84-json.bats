@@ -291,17 +291,25 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 	done
 }
 
-@test "lost events: a stalled reader loses events; lost objects carry the count; RECEIVED + LOST = transitions made" {
-	local n=300
-	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report --events=state --buffer-size=64K
-	# The reader stops; the smallest ring buffer fills: losses are certain.
+# N connections on PORT while the monitor (the smallest ring, state events,
+# any extra ARGs) is stopped: the ring fills, losses are certain.  Stopped
+# after.  stalled_storm N PORT [ARG...]
+stalled_storm() {
+	local n=$1 port=$2
+	shift 2
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report --events=state --buffer-size=64K "$@"
 	kill -STOP "$SNOOP_PID"
-	srv_start a 4 8846 --accept "$n" --timeout 60
+	srv_start a 4 "$port" --accept "$n" --timeout 60
 	PEER_WAIT=30 cli_run a a --repeat "$n" --timeout 60
 	srv_wait a
 	kill -CONT "$SNOOP_PID"
 	settle 1
 	snoop_stop
+}
+
+@test "lost events: a stalled reader loses events; lost objects carry the count; RECEIVED + LOST = transitions made" {
+	local n=300
+	stalled_storm "$n" 8846
 
 	assert_eq "exit status" "$SNOOP_STATUS" 0
 	assert_schema "$T/mon.out"
@@ -387,14 +395,7 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 
 @test "host.name of lost objects: --host-name's value there too" {
 	local n=300 lost
-	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report --events=state --buffer-size=64K --host-name=node-lost
-	kill -STOP "$SNOOP_PID"
-	srv_start a 4 8851 --accept "$n" --timeout 60
-	PEER_WAIT=30 cli_run a a --repeat "$n" --timeout 60
-	srv_wait a
-	kill -CONT "$SNOOP_PID"
-	settle 1
-	snoop_stop
+	stalled_storm "$n" 8851 --host-name=node-lost
 	assert_eq "exit status" "$SNOOP_STATUS" 0
 	lost=$(json_select '.event.action == "lost"' | grep -c .) || true
 	[ "$lost" -gt 0 ] || e2e_fail "no lost object although the reader was stopped"

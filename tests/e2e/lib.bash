@@ -367,6 +367,20 @@ grep_all() {
 	fi
 }
 
+# What logrotate does: move the monitor's log file LOG to MOVED and send
+# SIGHUP; returns once the reopen has created LOG again (then traffic may
+# start), fails the test if it never does.  rotate_log LOG MOVED
+rotate_log() {
+	local log=$1 moved=$2 i
+	mv "$log" "$moved"
+	kill -HUP "$SNOOP_PID"
+	for ((i = 0; i < LINE_TIMEOUT * 20; i++)); do
+		[ -e "$log" ] && return 0
+		sleep 0.05
+	done
+	e2e_fail "no new log file $log after SIGHUP"
+}
+
 # Wait until FILE has a line containing every fixed STRING (all on one line).
 # wait_line FILE TIMEOUT STRING...
 wait_line() {

@@ -58,14 +58,7 @@ log_comm() {
 	await_closed long
 	wait_line "$T/a.log" "$LINE_TIMEOUT" " SRC=${S_EP[long]} DST=${C_EP[long]} " "STATE=${STATE_DESC[CLOSE]}" ||
 		e2e_fail "conversation before SIGHUP not in the log file"
-	mv "$T/a.log" "$T/a.log.1"
-	kill -HUP "$SNOOP_PID"
-	# The reopen creates the file again: then the storm may start.
-	local i
-	for ((i = 0; i < LINE_TIMEOUT * 20; i++)); do
-		[ -e "$T/a.log" ] && break
-		sleep 0.05
-	done
+	rotate_log "$T/a.log" "$T/a.log.1"
 	srv_start s 4 8954 --accept "$n" --timeout 90
 	PEER_WAIT=80 cli_run s s --repeat "$n" --timeout 90
 	PEER_WAIT=10 srv_wait s
