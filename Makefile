@@ -156,7 +156,7 @@ UNIT_MODS_test_http := lib/http.o lib/text.o
 UNIT_MODS_test_prom := lib/prom.o lib/text.o
 UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)
 # snapshot.c is included (its static parts are tested); the map update is replaced.
-UNIT_MODS_test_snapshot :=
+UNIT_MODS_test_snapshot := common/procfs.o common/sock_diag.o
 $(OUTPUT)/tests/test_snapshot: src/common/snapshot.c
 UNIT_MODS_test_snapshot_iter :=
 $(OUTPUT)/tests/test_snapshot_iter: src/common/snapshot_iter.c

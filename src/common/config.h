@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "snoop_abi.h"
 #include "lib/parse.h"
 
@@ -28,7 +29,7 @@ struct filter_config {
 	int n_raddrs;
 	uint16_t family;      /* 0, AF_INET or AF_INET6 */
 	uint32_t states_mask; /* bit per state entered; 0: all */
-	uint32_t kinds_mask;  /* enum snoop_kind_mask */
+	uint32_t kinds_mask;  /* enum snoop_kind_mask: what the kernel reports */
 	const char *cgroup_path;
 	uint64_t cgroup_id;
 	uint32_t cgroup_level;
@@ -53,6 +54,12 @@ struct snoop_config {
 	const char *heartbeat_path;	  /* --heartbeat: touched every tick */
 	const char *check_heartbeat_path; /* --check-heartbeat: check it and exit */
 	bool events_explicit;		  /* -e given: its kinds must all be available */
+	uint32_t output_kinds;	  /* kinds the outputs show (-e); the kernel may report more */
+	bool metrics;		  /* --metrics: serve Prometheus metrics */
+	const char *metrics_spec; /* its value as given, for messages */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addrlen;
+	unsigned int metrics_comm_top; /* --metrics-labels=comm[:N]: N; 0 without comm labels */
 	bool json;
 	bool quiet;
 	bool report;

@@ -14,7 +14,7 @@
 #include "lib/clock.h"
 #include "common/loop.h"
 
-enum loop_source { SRC_RING, SRC_SIGNAL, SRC_TICK, SRC_DEADLINE };
+enum loop_source { SRC_RING, SRC_SIGNAL, SRC_TICK, SRC_DEADLINE, SRC_EXTRA };
 
 /*
  * The reader polls the ring instead of being woken per event: a wake-up is an
@@ -115,6 +115,7 @@ int loop__hold_signals(void)
 struct loop_state {
 	const struct loop_callbacks *cb;
 	void *ctx;
+	const struct loop_fd *extra;
 	struct rb_ctx rctx;
 	struct ring_buffer *rb;
 	int epfd, sigfd, tickfd, deadfd;
@@ -143,6 +144,8 @@ static int loop_open(struct loop_state *st, int ringbuf_fd, uint64_t duration_s)
 		err = epoll_add(st->epfd, st->sigfd, SRC_SIGNAL);
 	if (!err)
 		err = epoll_add(st->epfd, st->tickfd, SRC_TICK);
+	if (!err && st->extra)
+		err = epoll_add(st->epfd, st->extra->fd, SRC_EXTRA);
 	if (!err && duration_s) {
 		st->deadfd = timer_new(duration_s * 1000, 0);
 		err = st->deadfd < 0 ? st->deadfd : epoll_add(st->epfd, st->deadfd, SRC_DEADLINE);
@@ -212,15 +215,20 @@ static bool on_source(struct loop_state *st, uint32_t src, int *err)
 		return on_timer(st);
 	case SRC_DEADLINE:
 		return true;
+	case SRC_EXTRA:
+		st->extra->on_ready(st->extra->ctx);
+		return false;
 	}
 	return false;
 }
 
-int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx)
+int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx,
+	      const struct loop_fd *extra)
 {
 	struct loop_state st = {
 		.cb = cb,
 		.ctx = ctx,
+		.extra = extra,
 		.rctx = { .cb = cb, .ctx = ctx },
 		.epfd = -1,
 		.sigfd = -1,
@@ -232,8 +240,8 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 	bool opened = !err, stop = !opened;
 
 	while (!stop) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(st.epfd, evs, 4, -1);
+		struct epoll_event evs[5];
+		int n = epoll_wait(st.epfd, evs, 5, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -20,6 +20,13 @@ struct loop_callbacks {
 	void (*on_hangup)(void *ctx);
 };
 
+/* A descriptor of the face's own in the loop: @on_ready(@ctx) each time it is readable. */
+struct loop_fd {
+	int fd;
+	void (*on_ready)(void *ctx);
+	void *ctx;
+};
+
 /*
  * Hold SIGINT, SIGTERM and SIGHUP from the very start, for the loop's
  * signalfd: a signal that comes while the programs load (a SIGHUP from
@@ -36,9 +43,12 @@ void loop__raise_priority(void);
 
 /*
  * Run until SIGINT, SIGTERM, @duration_s seconds (0: no limit) or a
- * callback asks to stop.  Drains the ring buffer before returning.
- * Returns 0 or a negative errno.
+ * callback asks to stop.  @extra (or NULL) is watched too: an epoll fd of
+ * its own, so that however many clients it serves it is one source here
+ * and the ring buffer is read between its turns.  Drains the ring buffer
+ * before returning.  Returns 0 or a negative errno.
  */
-int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx);
+int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx,
+	      const struct loop_fd *extra);
 
 #endif

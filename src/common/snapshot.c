@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "common/procfs.h"
+#include "common/sock_diag.h"
 #include "common/snapshot.h"
 #include "common/snapshot_iter.h"
 #include "common/target.h"
@@ -37,22 +39,6 @@ struct proc_owner {
 	char cgroup_path[PATH_MAX]; /* relative to the cgroup v2 mount */
 };
 
-/* Read a small /proc file into @buf (NUL-terminated); bytes read or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *p)
 {
 	char path[64], buf[4096], path_buf[PATH_MAX];
@@ -64,7 +50,7 @@ static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *
 	p->owner.pid = (uint32_t)pid;
 	p->owner.tid = (uint32_t)pid;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	n = read_small(path, buf, sizeof(buf));
+	n = procfs__read(path, buf, sizeof(buf));
 	if (n < 0)
 		return -ESRCH;
 	/*
@@ -76,7 +62,7 @@ static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *
 		n--;
 	memcpy(p->owner.comm, buf, (size_t)n < SNOOP_COMM_LEN - 1 ? (size_t)n : SNOOP_COMM_LEN - 1);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_small(path, buf, sizeof(buf)) < 0)
+	if (procfs__read(path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
 	line = strstr(buf, "\nPPid:");
 	if (line)
@@ -85,7 +71,7 @@ static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *
 	if (line)
 		p->owner.uid = (uint32_t)strtoul(line + 5, NULL, 10); /* real uid, as BPF reports */
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_small(path, buf, sizeof(buf)) >= 0) {
+	if (procfs__read(path, buf, sizeof(buf)) >= 0) {
 		line = strncmp(buf, "0::", 3) == 0 ? buf : strstr(buf, "\n0::");
 		if (line) {
 			line += line == buf ? 3 : 4;
@@ -116,21 +102,13 @@ static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *
  */
 static bool is_kernel_thread(int pid)
 {
-	char path[64], buf[1024], *end;
-	const char *at;
-	unsigned long flags;
+	char path[64], buf[1024];
+	uint64_t flags;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small(path, buf, sizeof(buf)) < 0)
+	if (procfs__read(path, buf, sizeof(buf)) < 0)
 		return false;
-	at = strrchr(buf, ')');
-	for (int field = 2; at && field < 9; field++)
-		at = strchr(at + 1, ' ');
-	if (!at || at[1] < '0' || at[1] > '9')
-		return false;
-	errno = 0;
-	flags = strtoul(at + 1, &end, 10);
-	return !errno && *end == ' ' && (flags & PF_KTHREAD);
+	return !procfs__stat_field(buf, 9, &flags) && (flags & PF_KTHREAD);
 }
 
 /* Tuple and state of a TCP socket we hold a descriptor of; -1 if it is not one. */
@@ -433,6 +411,35 @@ static void diag_to_found(const struct inet_diag_msg *m, uint32_t netns, struct 
  */
 #define DIAG_STATES (~((1U << SNOOP_TCP_TIME_WAIT) | (1U << SNOOP_TCP_NEW_SYN_RECV)))
 
+/* Where diag_add() puts what a dump of one namespace finds. */
+struct diag_ctx {
+	struct found_list *l;
+	uint32_t netns;
+};
+
+/* One socket of a dump into the list (sock_diag_fn). */
+static int diag_add(const struct inet_diag_msg *m, void *ctx)
+{
+	struct diag_ctx *d = ctx;
+	struct found_list *l = d->l;
+	struct found f;
+	int err;
+
+	/* Request and TIME_WAIT sockets have no inode: no descriptor holds them. */
+	if (!m->idiag_inode)
+		return 0;
+	diag_to_found(m, d->netns, &f);
+	if (l->ndiag == l->diag_cap && grow((void **)&l->diag, &l->diag_cap, 256, sizeof(*l->diag)))
+		return -ENOMEM;
+	err = key_add(&l->diag_by_ino, f.ino, (uint32_t)l->ndiag);
+	if (!err && f.state == SNOOP_TCP_LISTEN)
+		err = key_add(&l->listeners, listen_key(d->netns, f.sport), 1);
+	if (err)
+		return err;
+	l->diag[l->ndiag++] = f;
+	return 0;
+}
+
 /* Every TCP socket of one family in the namespace of netlink socket @nl.  0 or -errno. */
 static int diag_dump(struct found_list *l, int nl, uint8_t family, uint32_t netns)
 {
@@ -447,45 +454,9 @@ static int diag_dump(struct found_list *l, int nl, uint8_t family, uint32_t netn
 			 .sdiag_protocol = IPPROTO_TCP,
 			 .idiag_states = DIAG_STATES },
 	};
-	static char buf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int err;
+	struct diag_ctx d = { l, netns };
 
-	if (send(nl, &rq, sizeof(rq), 0) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(nl, buf, sizeof(buf), 0);
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-		if (n < 0)
-			return errno == EINTR ? -EAGAIN : -errno;
-		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			const struct inet_diag_msg *m = NLMSG_DATA(h);
-			struct found f;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error ? e->error : -EPROTO;
-			}
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-				return -EPROTO;
-			/* Request and TIME_WAIT sockets have no inode: no descriptor holds them. */
-			if (!m->idiag_inode)
-				continue;
-			diag_to_found(m, netns, &f);
-			if (l->ndiag == l->diag_cap &&
-			    grow((void **)&l->diag, &l->diag_cap, 256, sizeof(*l->diag)))
-				return -ENOMEM;
-			err = key_add(&l->diag_by_ino, f.ino, (uint32_t)l->ndiag);
-			if (!err && f.state == SNOOP_TCP_LISTEN)
-				err = key_add(&l->listeners, listen_key(netns, f.sport), 1);
-			if (err)
-				return err;
-			l->diag[l->ndiag++] = f;
-		}
-	}
+	return sock_diag__dump(nl, &rq, sizeof(rq), diag_add, &d);
 }
 
 /*
@@ -508,7 +479,7 @@ static void netns_tcp_sockets(int pid, long inuse[2])
 		snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, files[i]);
 		/* A leading newline so that the first line matches like the others. */
 		buf[0] = '\n';
-		if (read_small(path, buf + 1, sizeof(buf) - 1) >= 0)
+		if (procfs__read(path, buf + 1, sizeof(buf) - 1) >= 0)
 			at = strstr(buf, keys[i]);
 		inuse[i] = at ? strtol(at + strlen(keys[i]), NULL, 10) : 0;
 	}

@@ -99,6 +99,59 @@ int parse_ports(const char *s, uint64_t bits[SNOOP_PORT_WORDS])
 	return parse_list(s, parse_port_item, bits, bad, sizeof(bad));
 }
 
+int parse_listen_addr(const char *s, struct sockaddr_storage *out, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *h = s;
+	size_t hlen;
+	uint64_t port;
+	int err;
+
+	if (!s)
+		return -EINVAL;
+	colon = strrchr(s, ':');
+	if (!colon)
+		return -EINVAL;
+	hlen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		/* "[v6]:port": the colon must follow the bracket. */
+		if (hlen < 2 || s[hlen - 1] != ']')
+			return -EINVAL;
+		h = s + 1;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	err = parse_u64(colon + 1, 65535, &port);
+	if (err)
+		return err;
+	if (port == 0)
+		return -ERANGE;
+	memset(out, 0, sizeof(*out));
+	if (h == s && !strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	if (h == s) {
+		struct sockaddr_in *in = (struct sockaddr_in *)out;
+
+		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			return -EINVAL;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			return -EINVAL;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+	}
+	return 0;
+}
+
 int parse_cidr(const char *s, struct cidr *out)
 {
 	char host[INET6_ADDRSTRLEN + 1];

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "snoop_abi.h"
 
 /* One CIDR, IPv4 stored IPv4-mapped with its prefix counted from 128. */
@@ -24,6 +25,14 @@ int parse_ports(const char *s, uint64_t bits[SNOOP_PORT_WORDS]);
 
 /* One address with an optional /prefix, IPv4 or IPv6 ("10.0.0.0/8", "fd00::/64"). */
 int parse_cidr(const char *s, struct cidr *out);
+
+/*
+ * A listening address "ADDR:PORT": an IPv4 address, an IPv6 address in
+ * brackets ("[::1]:9580") or "localhost" (127.0.0.1; no name is looked up),
+ * and a port from 1 to 65535.  Into @out (a struct sockaddr_in or _in6) and
+ * its length into @len.
+ */
+int parse_listen_addr(const char *s, struct sockaddr_storage *out, socklen_t *len);
 
 /* A TCP state name, any case, with or without "TCP_" ("established", "SYN_SENT"). */
 int parse_state_name(const char *s, int *state);

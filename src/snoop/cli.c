@@ -10,6 +10,7 @@
 #include "lib/parse.h"
 #include "common/target.h"
 #include "snoop/fmt_json.h"
+#include "snoop/metrics.h"
 
 #define DEFAULT_LOG_PATH "/var/log/socket_monitor.log"
 #define DURATION_MAX (10ull * 365 * 24 * 3600)
@@ -18,6 +19,9 @@
 #define LOG_MAX_SIZE_MAX (1ull << 40)
 #define LOG_MAX_FILES_MAX 1000
 #define LOG_MAX_FILES_DEFAULT 5
+#define METRICS_COMM_TOP_DEFAULT 20
+#define METRICS_COMM_TOP_MAX_TEXT "100"
+_Static_assert(METRICS_COMM_TOP_MAX == 100, "METRICS_COMM_TOP_MAX_TEXT is its value");
 #define RINGBUF_MAX_BYTES (1u << 30)
 /* Where --help's descriptions start. */
 #define HELP_COLUMN 26
@@ -97,6 +101,15 @@ static const char *const section_titles[] = {
 	  "a host name of 1 to 253 bytes", SEC_OUTPUT, "=NAME", \
 	  "host.name of every JSON object (default: the kernel's\n" \
 	  "node name, as uname -n; on Kubernetes, the node's)") \
+	X(METRICS, "metrics", 0, required_argument, true, opt_metrics, none, \
+	  "ADDR:PORT (127.0.0.1:9580, [::1]:9580, localhost:9580)", SEC_OUTPUT, "=ADDR:PORT", \
+	  "serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
+	  "(and /healthz): counted from every event the kernel\n" \
+	  "filters keep, whatever -e and -q show") \
+	X(METRICS_LABELS, "metrics-labels", 0, required_argument, true, opt_metrics_labels, none, \
+	  "comm or comm:N, N from 1 to " METRICS_COMM_TOP_MAX_TEXT, SEC_OUTPUT, "=comm[:N]", \
+	  "a comm label on the connection metrics: the N (default\n" \
+	  "20) commands with most events, the rest as \"other\"") \
 	X(QUIET, "quiet", 'q', no_argument, false, opt_quiet, none, NULL, SEC_OUTPUT, "", \
 	  "no events on the console") \
 	X(NO_REPORT, "no-report", 0, no_argument, false, opt_no_report, none, NULL, SEC_OUTPUT, "", \
@@ -326,7 +339,8 @@ void cli_snoop__usage(FILE *out)
 	}
 	fputs("\n"
 	      "Exit status: 0 success, 64 usage error, 69 kernel lacks something required,\n"
-	      "74 an output cannot be opened, 77 not enough privilege, 1 other failure.\n"
+	      "74 an output cannot be opened (or the --metrics address bound), 77 not\n"
+	      "enough privilege, 1 other failure.\n"
 	      "Signals: SIGINT/SIGTERM stop and print the report, SIGHUP reopens the log file.\n",
 	      out);
 }
@@ -511,6 +525,31 @@ static int opt_host_name(struct cli_state *st, const char *arg)
 	if (n == 0 || n > FMT_JSON_HOST_MAX)
 		return -ERANGE;
 	st->cfg->host_name = arg;
+	return 0;
+}
+
+static int opt_metrics(struct cli_state *st, const char *arg)
+{
+	st->cfg->metrics = true;
+	st->cfg->metrics_spec = arg;
+	return parse_listen_addr(arg, &st->cfg->metrics_addr, &st->cfg->metrics_addrlen);
+}
+
+static int opt_metrics_labels(struct cli_state *st, const char *arg)
+{
+	uint64_t n = METRICS_COMM_TOP_DEFAULT;
+
+	if (strncmp(arg, "comm", 4) != 0 || (arg[4] && arg[4] != ':'))
+		return -EINVAL;
+	if (arg[4] == ':') {
+		int rc = parse_u64(arg + 5, METRICS_COMM_TOP_MAX, &n);
+
+		if (rc)
+			return rc;
+		if (n == 0)
+			return -ERANGE;
+	}
+	st->cfg->metrics_comm_top = (unsigned int)n;
 	return 0;
 }
 
@@ -806,11 +845,19 @@ static enum cli_action settle(struct cli_state *st, const char *env_log)
 			 "options --log-max-size and --no-log-file exclude each other");
 		return CLI_ERROR;
 	}
+	if (cfg->metrics_comm_top && !cfg->metrics) {
+		snprintf(st->err, st->err_len, "option --metrics-labels needs --metrics");
+		return CLI_ERROR;
+	}
 	if (st->version)
 		return CLI_VERSION;
 	if (cfg->log_max_size && !cfg->log_max_files)
 		cfg->log_max_files = LOG_MAX_FILES_DEFAULT;
 	if (!cfg->filter.kinds_mask)
+		cfg->filter.kinds_mask = SNOOP_EV_ALL;
+	/* -e chooses what is shown; the metrics count every kind. */
+	cfg->output_kinds = cfg->filter.kinds_mask;
+	if (cfg->metrics)
 		cfg->filter.kinds_mask = SNOOP_EV_ALL;
 	if (st->no_log) {
 		cfg->log_path = NULL;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -15,10 +16,12 @@
 #include "common/caps.h"
 #include "common/diag.h"
 #include "common/hidden.h"
+#include "common/procfs.h"
 #include "snoop/loader.h"
 #include "lib/tcp_fsm.h"
 #include "snoop.skel.h"
 #include "snoop_raw.skel.h"
+#include "owner_count.skel.h"
 
 /* The ring is mapped twice (for wrap-around) and all of it is resident: RSS is 2x this. */
 #define RINGBUF_PER_CPU (2u << 20)
@@ -90,6 +93,13 @@ struct loader {
 	int n_unavailable;
 	struct hidden *hidden; /* the kernel's count of what it hid, or NULL */
 	int hidden_err;	       /* why it is NULL */
+	/* count_owners over owner_map, made while privileged (loader__owner_records()), or NULL. */
+	struct owner_count *count_skel;
+	struct bpf_link *count_link;
+	int count_err; /* why there is none (with --metrics) */
+	/* The ring's consumer and producer positions, mapped read-only; MAP_FAILED if not. */
+	void *ring_pos;
+	size_t page_size;
 };
 
 static struct bpf_map *map_of(const struct loader *l, const char *name)
@@ -192,7 +202,7 @@ static int drop_missing_tracepoints(struct loader *l, const struct snoop_config 
 
 		if (!l->enabled[i] || attach_btf_id(vmlinux, p) >= 0)
 			continue;
-		if (p->required || (cfg->events_explicit && p->kinds)) {
+		if (p->required || (cfg->events_explicit && (p->kinds & cfg->output_kinds))) {
 			loader_error__set(err, EXIT_UNAVAILABLE,
 					  "this kernel lacks the tracepoint %s", p->tracepoint);
 			btf__free(vmlinux);
@@ -309,6 +319,13 @@ static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, 
 
 static void unload(struct loader *l)
 {
+	bpf_link__destroy(l->count_link);
+	l->count_link = NULL;
+	owner_count__destroy(l->count_skel);
+	l->count_skel = NULL;
+	if (l->ring_pos != MAP_FAILED && l->ring_pos)
+		munmap(l->ring_pos, 2 * l->page_size);
+	l->ring_pos = MAP_FAILED;
 	snoop__destroy(l->skel);
 	snoop_raw__destroy(l->raw_skel);
 	l->skel = NULL;
@@ -388,6 +405,50 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	return 0;
 }
 
+/*
+ * With --metrics, what they read later, made now while every capability is
+ * held: a read-only view of the ring's positions, and the owner-counting
+ * iterator over owner_map (owner_count.bpf.c).  Without either, that metric
+ * is left out: not an error.
+ */
+static void loader_metrics_setup(struct loader *l, const struct snoop_config *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = bpf_util__btf_custom_path());
+	union bpf_iter_link_info info = {};
+	int fd = loader__ringbuf_fd(l);
+
+	if (!cfg->metrics)
+		return;
+	l->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	/* Page 0 holds the consumer position, page 1 the producer's. */
+	l->ring_pos = mmap(NULL, 2 * l->page_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (l->mode != ATTACH_TP_BTF) {
+		l->count_err = -ENOTSUP;
+		return;
+	}
+	l->count_skel = owner_count__open_opts(&opts);
+	if (!l->count_skel) {
+		l->count_err = -errno;
+		return;
+	}
+	l->count_err = bpf_map__reuse_fd(l->count_skel->maps.owner_map, loader__owner_map_fd(l));
+	if (!l->count_err)
+		l->count_err = owner_count__load(l->count_skel);
+	if (!l->count_err) {
+		LIBBPF_OPTS(bpf_iter_attach_opts, iopts, .link_info = &info,
+			    .link_info_len = sizeof(info));
+
+		info.map.map_fd = (__u32)loader__owner_map_fd(l);
+		l->count_link = bpf_program__attach_iter(l->count_skel->progs.count_owners, &iopts);
+		if (!l->count_link)
+			l->count_err = -errno;
+	}
+	if (l->count_err) {
+		owner_count__destroy(l->count_skel);
+		l->count_skel = NULL;
+	}
+}
+
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err)
 {
 	struct loader *l;
@@ -400,6 +461,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 		loader_error__set(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
+	l->ring_pos = MAP_FAILED;
 	if (check_btf(err))
 		goto fail;
 	for (size_t i = 0; i < N_PROGS; i++)
@@ -432,6 +494,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 				ret = load_build(l, cfg, mode, err);
 		}
 		if (!ret) {
+			loader_metrics_setup(l, cfg);
 			/*
 			 * After attaching: the counters' probe then runs after ours
 			 * (common/hidden.h).  Only where state changes are reported:
@@ -563,6 +626,112 @@ uint64_t loader__lost(const struct loader *l)
 
 	loader__counts(l, &c);
 	return c.ring_full + c.skipped + c.undelivered;
+}
+
+int loader__prog_stats(const struct loader *l, size_t i, struct loader_prog_stats *out)
+{
+	for (size_t k = 0; k < N_PROGS; k++) {
+		struct bpf_program *prog;
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (!l->enabled[k])
+			continue;
+		prog = bpf_object__find_program_by_name(l->obj, prog_specs[k].name);
+		fd = prog ? bpf_program__fd(prog) : -1;
+		if (fd < 0)
+			continue;
+		if (i--)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->name = prog_specs[k].name;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			out->runs = info.run_cnt;
+			out->run_ns = info.run_time_ns;
+			out->recursion_misses = info.recursion_misses;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* "memlock:" of /proc/self/fdinfo/@fd: what the kernel charges the map, in bytes. */
+static uint64_t map_memlock(int fd)
+{
+	char path[64], buf[1024];
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (procfs__read(path, buf, sizeof(buf)) < 0 || procfs__key_u64(buf, "memlock:", &v))
+		return 0;
+	return v;
+}
+
+int loader__map_stats(const struct loader *l, size_t i, struct loader_map_stats *out)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map (map, l->obj) {
+		if (bpf_map__fd(map) < 0 || i--)
+			continue;
+		out->name = bpf_map__name(map);
+		out->memory_bytes = map_memlock(bpf_map__fd(map));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void loader__ring_usage(const struct loader *l, uint64_t *size, uint64_t *used)
+{
+	*size = l->ringbuf_bytes;
+	*used = 0;
+	if (l->ring_pos != MAP_FAILED) {
+		const volatile unsigned long *cons = l->ring_pos;
+		const volatile unsigned long *prod =
+			(const void *)((const char *)l->ring_pos + l->page_size);
+		unsigned long c = *cons, p = *prod;
+
+		*used = p > c ? p - c : 0;
+	}
+}
+
+int loader__owner_records(const struct loader *l, uint64_t *tracked, uint64_t *capacity)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	*tracked = 0;
+	*capacity = 0;
+	if (l->mode == ATTACH_RAW_TP) {
+		/* The raw_tp build's table is an LRU hash: full, it forgets the oldest. */
+		struct bpf_map *map = map_of(l, "owner_map");
+		__u64 key, next;
+		const void *prev = NULL;
+
+		*capacity = bpf_map__max_entries(map);
+		while (!bpf_map_get_next_key(bpf_map__fd(map), prev, &next)) {
+			key = next;
+			prev = &key;
+			++*tracked;
+		}
+		return 0;
+	}
+	if (!l->count_link)
+		return l->count_err ? l->count_err : -ENOTSUP;
+	l->count_skel->bss->owners_counted = 0;
+	fd = bpf_iter_create(bpf_link__fd(l->count_link));
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	*tracked = l->count_skel->bss->owners_counted;
+	return 0;
 }
 
 const char *loader__unavailable(const struct loader *l, int i)

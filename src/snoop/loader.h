@@ -64,6 +64,38 @@ int loader__hidden_error(const struct loader *l);
 /* Events the kernel could not deliver: the three loss fields of loader__counts() summed. */
 uint64_t loader__lost(const struct loader *l);
 
+/* One loaded program's cost, as the kernel counts it (struct bpf_prog_info). */
+struct loader_prog_stats {
+	const char *name;
+	/* Only while kernel.bpf_stats_enabled is 1: the kernel counts nothing else. */
+	uint64_t runs, run_ns;
+	uint64_t recursion_misses; /* runs skipped: the program was running on that CPU */
+};
+
+/* The @i-th loaded program's (0, 1, ...): 0, or -ENOENT past the last. */
+int loader__prog_stats(const struct loader *l, size_t i, struct loader_prog_stats *out);
+
+/* One map and the memory the kernel charges for it (its fdinfo's "memlock"). */
+struct loader_map_stats {
+	const char *name;
+	uint64_t memory_bytes;
+};
+
+/* The @i-th map (0, 1, ...): 0, or -ENOENT past the last. */
+int loader__map_stats(const struct loader *l, size_t i, struct loader_map_stats *out);
+
+/* The ring buffer's size, and the bytes written to it not read yet. */
+void loader__ring_usage(const struct loader *l, uint64_t *size, uint64_t *used);
+
+/*
+ * The owner records (one per socket whose owner is known) there are now,
+ * and how many there can be: 0 for the tp_btf build's sk_storage, which
+ * has one per socket and no limit.  Counted by the kernel (an iterator);
+ * for the raw_tp build's LRU table, key by key.  0 or a negative errno:
+ * why the kernel cannot count them (it refused the iterator: -EPERM).
+ */
+int loader__owner_records(const struct loader *l, uint64_t *tracked, uint64_t *capacity);
+
 /* The @i-th tracepoint this kernel lacks whose events are therefore not reported, or NULL. */
 const char *loader__unavailable(const struct loader *l, int i);
 

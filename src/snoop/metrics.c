@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* metrics.c - Prometheus counters and histograms from the events (see metrics.h). */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,8 +19,6 @@ enum { RETRANS_DATA, RETRANS_SYN, RETRANS_SYNACK, RETRANS_N };
 #define KIND_SLOT(name, value, ...) [value] = 1,
 #define SNOOP_KIND_N ((int)sizeof((const char[]){ SNOOP_KINDS(KIND_SLOT) }))
 
-static const char *const dir_names[DIR_N] = { "outbound", "inbound", "unknown" };
-static const char *const fam_names[FAM_N] = { "ipv4", "ipv6" };
 static const char *const side_names[SIDE_N] = { "client", "server" };
 static const char *const retrans_names[RETRANS_N] = { "data", "syn", "synack" };
 
@@ -76,25 +76,141 @@ struct histogram {
 	double sum;
 };
 
-struct metrics {
-	uint64_t events[SNOOP_KIND_N];
+/* The counters that take a comm label with --metrics-labels=comm: one set per command shown. */
+struct by_command {
 	uint64_t opened[DIR_N][FAM_N], closed[DIR_N][FAM_N];
 	uint64_t connect_failures[CF_N];
 	uint64_t retransmits[RETRANS_N];
-	uint64_t resets_sent[RST_N], resets_received;
+	uint64_t resets_sent[RST_N];
+};
+
+/*
+ * Commands seen, for choosing which get a series of their own: an open
+ * addressing table of COMMANDS_MAX names, each with its events so far and
+ * its slot of struct by_command once shown (0: in "other").  Full, a new
+ * name goes to "other" without an entry: bounded memory whatever a hostile
+ * user names their processes.
+ */
+#define COMMANDS_MAX 1024
+
+struct command {
+	char comm[SNOOP_COMM_LEN]; /* "" for a free entry */
+	uint64_t events;
+	uint32_t slot;
+};
+
+struct metrics {
+	uint64_t events[SNOOP_KIND_N];
+	uint64_t resets_received;
 	uint64_t bytes_sent, bytes_received, segs_out, segs_in;
 	struct histogram duration, latency[SIDE_N];
+	/* Slot 0: every command (without comm labels) or those not shown ("other"). */
+	struct by_command *cmd;
+	unsigned int top;	       /* commands shown at most (0: no comm label) */
+	unsigned int shown;	       /* slots given so far, 1..top */
+	char (*names)[SNOOP_COMM_LEN]; /* of each slot shown, from 1 */
+	struct command *commands;
+	unsigned int n_commands;
 	struct pending pending[PENDING_SLOTS];
 };
 
-struct metrics *metrics__new(void)
+struct metrics *metrics__new(unsigned int comm_top)
 {
-	return calloc(1, sizeof(struct metrics));
+	struct metrics *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->top = comm_top > METRICS_COMM_TOP_MAX ? METRICS_COMM_TOP_MAX : comm_top;
+	m->cmd = calloc(m->top + 1, sizeof(*m->cmd));
+	m->names = calloc(m->top + 1, sizeof(*m->names));
+	m->commands = m->top ? calloc(COMMANDS_MAX, sizeof(*m->commands)) : NULL;
+	if (!m->cmd || !m->names || (m->top && !m->commands)) {
+		metrics__free(m);
+		return NULL;
+	}
+	return m;
 }
 
 void metrics__free(struct metrics *m)
 {
+	if (!m)
+		return;
+	free(m->cmd);
+	free(m->names);
+	free(m->commands);
 	free(m);
+}
+
+/* FNV-1a of a command name, up to its NUL. */
+static uint32_t comm_hash(const char *comm)
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < SNOOP_COMM_LEN && comm[i]; i++)
+		h = (h ^ (uint8_t)comm[i]) * 16777619u;
+	return h;
+}
+
+/* The counters of @e's command: its own once shown, else "other" (slot 0). */
+static struct by_command *command_of(struct metrics *m, const struct snoop_event *e)
+{
+	char comm[SNOOP_COMM_LEN];
+	uint32_t i;
+
+	if (!m->top)
+		return &m->cmd[0];
+	/* The kernel's name is NUL-padded but may fill all 16 bytes: bounded here. */
+	memcpy(comm, e->owner.comm, SNOOP_COMM_LEN - 1);
+	comm[SNOOP_COMM_LEN - 1] = '\0';
+	if (!comm[0])
+		return &m->cmd[0];
+	for (i = comm_hash(comm) % COMMANDS_MAX;; i = (i + 1) % COMMANDS_MAX) {
+		struct command *c = &m->commands[i];
+
+		if (!c->comm[0]) {
+			/* Kept below three quarters full, so that a probe ends soon. */
+			if (m->n_commands >= COMMANDS_MAX * 3 / 4)
+				return &m->cmd[0];
+			memcpy(c->comm, comm, sizeof(comm));
+			m->n_commands++;
+		} else if (memcmp(c->comm, comm, sizeof(comm)) != 0) {
+			continue;
+		}
+		c->events++;
+		return &m->cmd[c->slot];
+	}
+}
+
+/*
+ * A name that may be a comm label value of its own: printable ASCII and not
+ * "other".  Escaping makes any other name one that two commands could share
+ * (invalid UTF-8 becomes U+FFFD), and two series of one name fail a scrape.
+ */
+static bool showable(const char *comm)
+{
+	for (int i = 0; i < SNOOP_COMM_LEN && comm[i]; i++)
+		if ((unsigned char)comm[i] < 0x20 || (unsigned char)comm[i] >= 0x7f)
+			return false;
+	return strcmp(comm, "other") != 0;
+}
+
+void metrics__show_commands(struct metrics *m)
+{
+	while (m->shown < m->top) {
+		struct command *best = NULL;
+
+		for (unsigned int i = 0; i < COMMANDS_MAX; i++) {
+			struct command *c = &m->commands[i];
+
+			if (c->comm[0] && !c->slot && showable(c->comm) &&
+			    (!best || c->events > best->events))
+				best = c;
+		}
+		if (!best)
+			return;
+		best->slot = ++m->shown;
+		memcpy(m->names[best->slot], best->comm, SNOOP_COMM_LEN);
+	}
 }
 
 static void observe(struct histogram *h, const double *bounds, size_t n, double v)
@@ -122,7 +238,7 @@ static int family_of(const struct snoop_event *e)
 }
 
 /* A state change: handshakes begun, connections opened (and how long their handshake took). */
-static void state_change(struct metrics *m, const struct snoop_event *e)
+static void state_change(struct metrics *m, struct by_command *bc, const struct snoop_event *e)
 {
 	struct pending *p = &m->pending[e->cookie % PENDING_SLOTS];
 
@@ -136,7 +252,7 @@ static void state_change(struct metrics *m, const struct snoop_event *e)
 	if (e->new_state != SNOOP_TCP_ESTABLISHED ||
 	    (e->old_state != SNOOP_TCP_SYN_SENT && e->old_state != SNOOP_TCP_SYN_RECV))
 		return;
-	m->opened[e->old_state == SNOOP_TCP_SYN_SENT ? DIR_OUTBOUND : DIR_INBOUND][family_of(e)]++;
+	bc->opened[e->old_state == SNOOP_TCP_SYN_SENT ? DIR_OUTBOUND : DIR_INBOUND][family_of(e)]++;
 	if (p->cookie == e->cookie && e->ts_ns >= p->ts_ns) {
 		int side = e->old_state == SNOOP_TCP_SYN_SENT ? SIDE_CLIENT : SIDE_SERVER;
 
@@ -169,28 +285,30 @@ static int reset_reason(int detail)
 
 void metrics__event(struct metrics *m, const struct snoop_event *e)
 {
+	struct by_command *bc = command_of(m, e);
+
 	if (e->kind < SNOOP_KIND_N)
 		m->events[e->kind]++;
 	switch (e->kind) {
 	case SNOOP_KIND_STATE:
-		state_change(m, e);
+		state_change(m, bc, e);
 		break;
 	case SNOOP_KIND_RETRANSMIT:
-		m->retransmits[e->detail == SNOOP_RETRANSMIT_SYNACK ? RETRANS_SYNACK :
-			       e->new_state == SNOOP_TCP_SYN_SENT   ? RETRANS_SYN :
-								      RETRANS_DATA]++;
+		bc->retransmits[e->detail == SNOOP_RETRANSMIT_SYNACK ? RETRANS_SYNACK :
+				e->new_state == SNOOP_TCP_SYN_SENT   ? RETRANS_SYN :
+								       RETRANS_DATA]++;
 		break;
 	case SNOOP_KIND_RESET_SENT:
-		m->resets_sent[reset_reason(e->detail)]++;
+		bc->resets_sent[reset_reason(e->detail)]++;
 		break;
 	case SNOOP_KIND_RESET_RECV:
 		m->resets_received++;
 		break;
 	case SNOOP_KIND_ERROR:
-		m->connect_failures[connect_failure(e->detail)]++;
+		bc->connect_failures[connect_failure(e->detail)]++;
 		break;
 	case SNOOP_KIND_CLOSE:
-		m->closed[direction_of(e->flags)][family_of(e)]++;
+		bc->closed[direction_of(e->flags)][family_of(e)]++;
 		m->bytes_sent += e->close.bytes_sent;
 		m->bytes_received += e->close.bytes_received;
 		m->segs_out += e->close.segs_out;
@@ -203,69 +321,107 @@ void metrics__event(struct metrics *m, const struct snoop_event *e)
 
 /* ---- the families ------------------------------------------------------------------------ */
 
-static int by_dir_family(struct prom *p, const char *name, const uint64_t v[DIR_N][FAM_N])
+/*
+ * The labels of one sample of a per-command family: the command's (with
+ * --metrics-labels=comm) then @l's, in @out (room for 3).  Their number.
+ */
+static size_t with_command(const struct metrics *m, unsigned int slot, const struct prom_label *l,
+			   size_t n, struct prom_label *out)
+{
+	size_t k = 0;
+
+	if (m->top)
+		out[k++] = (struct prom_label){ "comm", slot ? m->names[slot] : "other" };
+	for (size_t i = 0; i < n; i++)
+		out[k++] = l[i];
+	return k;
+}
+
+/* The value of one counter of struct by_command, by its place in it (offsetof). */
+static uint64_t counter_at(const struct by_command *bc, size_t offset)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)bc + offset, sizeof(v));
+	return v;
+}
+
+/* Samples of an array of struct by_command at @offset, labelled @label = @names[i], per command. */
+static int by_label(const struct metrics *m, struct prom *p, const char *name, const char *label,
+		    const char *const *names, size_t offset, size_t n)
 {
 	int err = 0;
 
-	for (int d = 0; d < DIR_N && !err; d++)
-		for (int f = 0; f < FAM_N && !err; f++) {
-			struct prom_label l[] = { { "direction", dir_names[d] },
-						  { "family", fam_names[f] } };
+	for (unsigned int s = 0; s <= m->shown && !err; s++)
+		for (size_t i = 0; i < n && !err; i++) {
+			struct prom_label l = { label, names[i] }, all[3];
+			size_t k = with_command(m, s, &l, 1, all);
 
-			err = prom_sample_u64(p, name, l, 2, v[d][f]);
+			err = prom_sample_u64(p, name, all, k,
+					      counter_at(&m->cmd[s],
+							 offset + i * sizeof(uint64_t)));
 		}
 	return err;
 }
 
-/* One sample per label value @names[i] of label @label. */
-static int by_label(struct prom *p, const char *name, const char *label, const char *const *names,
-		    const uint64_t *v, size_t n)
+/* The same, labelled by direction and address family. */
+static int by_dir_family(const struct metrics *m, struct prom *p, const char *name, size_t offset)
 {
+	static const char *const pairs[DIR_N * FAM_N][2] = {
+		{ "outbound", "ipv4" }, { "outbound", "ipv6" }, { "inbound", "ipv4" },
+		{ "inbound", "ipv6" },	{ "unknown", "ipv4" },	{ "unknown", "ipv6" },
+	};
 	int err = 0;
 
-	for (size_t i = 0; i < n && !err; i++) {
-		struct prom_label l = { label, names[i] };
+	_Static_assert(DIR_OUTBOUND == 0 && DIR_INBOUND == 1 && DIR_UNKNOWN == 2 && FAM_IPV4 == 0 &&
+			       FAM_IPV6 == 1,
+		       "pairs[] is in the order of opened[][]");
+	for (unsigned int s = 0; s <= m->shown && !err; s++)
+		for (size_t i = 0; i < DIR_N * FAM_N && !err; i++) {
+			struct prom_label l[] = { { "direction", pairs[i][0] },
+						  { "family", pairs[i][1] } },
+					  all[3];
+			size_t k = with_command(m, s, l, 2, all);
 
-		err = prom_sample_u64(p, name, &l, 1, v[i]);
-	}
+			err = prom_sample_u64(p, name, all, k,
+					      counter_at(&m->cmd[s],
+							 offset + i * sizeof(uint64_t)));
+		}
 	return err;
 }
 
 static int opened(const void *ctx, struct prom *p, const char *name)
 {
-	return by_dir_family(p, name, ((const struct metrics *)ctx)->opened);
+	return by_dir_family(ctx, p, name, offsetof(struct by_command, opened));
 }
 
 static int closed(const void *ctx, struct prom *p, const char *name)
 {
-	return by_dir_family(p, name, ((const struct metrics *)ctx)->closed);
+	return by_dir_family(ctx, p, name, offsetof(struct by_command, closed));
 }
 
 static int connect_failures(const void *ctx, struct prom *p, const char *name)
 {
-	return by_label(p, name, "reason", cf_names,
-			((const struct metrics *)ctx)->connect_failures, CF_N);
+	return by_label(ctx, p, name, "reason", cf_names,
+			offsetof(struct by_command, connect_failures), CF_N);
 }
 
 static int retransmits(const void *ctx, struct prom *p, const char *name)
 {
-	return by_label(p, name, "kind", retrans_names, ((const struct metrics *)ctx)->retransmits,
-			RETRANS_N);
+	return by_label(ctx, p, name, "kind", retrans_names,
+			offsetof(struct by_command, retransmits), RETRANS_N);
 }
 
 static int resets_sent(const void *ctx, struct prom *p, const char *name)
 {
-	const struct metrics *m = ctx;
-	int err = 0;
+	const char *reasons[RST_N];
 
-	for (int r = 0; r < RST_N && !err; r++) {
-		struct prom_label l = { "reason", r == RST_NONE	 ? "none" :
-						  r == RST_OTHER ? "other" :
-								   names__reset_reason(r) };
-
-		err = prom_sample_u64(p, name, &l, 1, m->resets_sent[r]);
-	}
-	return err;
+	for (int r = 0; r < RST_N; r++)
+		reasons[r] = r == RST_NONE  ? "none" :
+			     r == RST_OTHER ? "other" :
+					      names__reset_reason(r);
+	return by_label(ctx, p, name, "reason", reasons, offsetof(struct by_command, resets_sent),
+			RST_N);
 }
 
 static int resets_received(const void *ctx, struct prom *p, const char *name)

@@ -31,11 +31,30 @@ struct metrics_family {
 
 struct metrics;
 
-struct metrics *metrics__new(void);
+/* The most commands --metrics-labels=comm may show. */
+#define METRICS_COMM_TOP_MAX 100
+
+/*
+ * @comm_top: 0 for no comm label; else connections opened and closed,
+ * connect failures, retransmits and resets sent get a comm label, with a
+ * series for each of at most @comm_top commands and "other" for the rest
+ * (see metrics__show_commands()).  NULL without memory.
+ */
+struct metrics *metrics__new(unsigned int comm_top);
 void metrics__free(struct metrics *m);
 
 /* Count one event (any kind). */
 void metrics__event(struct metrics *m, const struct snoop_event *e);
+
+/*
+ * Give the commands with the most events so far a series of their own,
+ * until @comm_top have one; called before each scrape.  A command keeps its
+ * series once given (a counter must not go down, and "other" is one too), so
+ * it counts from then on: what it did before is in "other".  Commands that
+ * first appear after 768 others, and those whose names are not printable
+ * ASCII or are "other", are counted in "other" only.
+ */
+void metrics__show_commands(struct metrics *m);
 
 /* The families of @m, in name order, in @out (room for METRICS_FAMILIES); their number. */
 #define METRICS_FAMILIES 16

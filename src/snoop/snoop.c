@@ -24,6 +24,7 @@
 #include "common/exitcode.h"
 #include "common/face.h"
 #include "common/faces.h"
+#include "snoop/exporter.h"
 #include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
 #include "snoop/output.h"
@@ -50,6 +51,7 @@ struct snoop_app {
 	uint64_t watchdog_next_ns; /* when the next WATCHDOG=1 is due (0: no watchdog) */
 	uint64_t status_received, status_lost; /* as last sent in STATUS= */
 	struct lifecycle *lc;
+	struct exporter *exporter; /* --metrics, or NULL */
 	int64_t mono_to_wall_ns;
 	uint64_t received;
 	uint64_t sequence; /* event.sequence of the JSON output */
@@ -90,6 +92,11 @@ static int on_event(void *ctx, void *data, size_t len)
 	    (e->kind == SNOOP_KIND_CLOSE && len < sizeof(*e)))
 		return 0;
 	app->received++;
+	if (app->exporter)
+		exporter__event(app->exporter, e);
+	/* With --metrics the kernel reports every kind: -e chooses what is shown. */
+	if (e->kind >= 32 || !(app->cfg.output_kinds & (1u << e->kind)))
+		return 0;
 	wall = e->ts_ns + (uint64_t)app->mono_to_wall_ns;
 	emit(app, app->line,
 	     app->fmt->event(app->line, sizeof(app->line), e, wall, ++app->sequence));
@@ -131,14 +138,6 @@ static void flush_one(struct snoop_app *app, struct sink **sp, uint64_t *seen, i
 	}
 }
 
-static void on_batch(void *ctx)
-{
-	struct snoop_app *app = ctx;
-
-	flush_one(app, &app->console, &app->console_errors, &app->console_err);
-	flush_one(app, &app->logfile, &app->logfile_errors, &app->logfile_err);
-}
-
 /* Lines the console dropped, including those of a console sink closed since. */
 static uint64_t console_dropped(const struct snoop_app *app)
 {
@@ -148,6 +147,19 @@ static uint64_t console_dropped(const struct snoop_app *app)
 static uint64_t logfile_dropped(const struct snoop_app *app)
 {
 	return app->logfile ? sink__dropped_lines(app->logfile) : 0;
+}
+
+static void on_batch(void *ctx)
+{
+	struct snoop_app *app = ctx;
+
+	flush_one(app, &app->console, &app->console_errors, &app->console_err);
+	flush_one(app, &app->logfile, &app->logfile_errors, &app->logfile_err);
+	if (app->exporter) {
+		struct exporter_outputs o = { console_dropped(app), logfile_dropped(app) };
+
+		exporter__batch(app->exporter, &o);
+	}
 }
 
 /*
@@ -298,6 +310,8 @@ static int on_tick(void *ctx)
 	notify_tick(app);
 	heartbeat_tick(app);
 	rotation_tick(app);
+	if (app->exporter)
+		exporter__tick(app->exporter);
 	if (app->logfile && sink__file_moved(app->logfile)) {
 		/*
 		 * Checked every second: a refused reopen is not warned of every
@@ -521,6 +535,16 @@ static int snoop_open_outputs(struct snoop_app *app)
 			return EXIT_CANTCREAT;
 		}
 	}
+	if (app->cfg.metrics) {
+		/* Bound now: a port in use is said before anything is loaded. */
+		int err = exporter__new(&app->exporter, &app->cfg);
+
+		if (err) {
+			error("cannot listen on %s (--metrics): %s", app->cfg.metrics_spec,
+			      strerror(-err));
+			return err == -ENOMEM ? EXIT_FAILURE_RUNTIME : EXIT_CANTCREAT;
+		}
+	}
 	if (!app->cfg.quiet)
 		app->console = sink__new_fd(STDOUT_FILENO, "standard output");
 	app->lc = lifecycle__new(REPORT_MAX_CONNS);
@@ -547,6 +571,8 @@ static int snoop_attach(struct snoop_app *app)
 		error("%s", lerr.msg);
 		return lerr.exit_code;
 	}
+	if (app->exporter)
+		exporter__set_loader(app->exporter, app->loader);
 	for (int i = 0; loader__unavailable(app->loader, i); i++)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
 		     loader__unavailable(app->loader, i));
@@ -656,7 +682,10 @@ static int snoop_run(struct snoop_app *app)
 	notify__send(app->notify, "READY=1\nSTATUS=Monitoring: RECEIVED=0 LOST=0");
 	if (notify__watchdog_usec(app->notify))
 		app->watchdog_next_ns = clock__mono_ns() + 1;
-	err = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app);
+	if (app->exporter)
+		info("Serving metrics at http://%s/metrics", app->cfg.metrics_spec);
+	err = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app,
+			app->exporter ? exporter__loop_fd(app->exporter) : NULL);
 	if (err < 0)
 		error("event loop failed: %s", strerror(-err));
 	snoop_finish(app);
@@ -689,6 +718,7 @@ int snoop_main(int argc, char **argv)
 	if (!rc)
 		rc = snoop_run(app);
 out:
+	exporter__free(app->exporter);
 	loader__free(app->loader);
 	lifecycle__free(app->lc);
 	sink__free(app->console);

@@ -901,6 +901,8 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "heartbeat", "/run/socket-snoop.hb" },
 		{ "check-heartbeat", "/run/socket-snoop.hb" },
 		{ "host-name", "node-1" },
+		{ "metrics", "127.0.0.1:9580" },
+		{ "metrics-labels", "comm:5", "--metrics=127.0.0.1:9580" },
 	};
 	struct run *r = *state;
 	uint32_t covered = 0, all = 0;

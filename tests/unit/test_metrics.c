@@ -70,7 +70,7 @@ static struct snoop_event state(uint64_t cookie, uint64_t ts, int from, int to, 
 
 static void test_connections_latency_and_close(void **st)
 {
-	struct metrics *m = metrics__new();
+	struct metrics *m = metrics__new(0);
 	struct snoop_event e;
 
 	(void)st;
@@ -132,7 +132,7 @@ static void test_connections_latency_and_close(void **st)
 
 static void test_failures_retransmits_resets(void **st)
 {
-	struct metrics *m = metrics__new();
+	struct metrics *m = metrics__new(0);
 	static const int errs[] = { ECONNREFUSED, ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH,
 				    ENETUNREACH,  ECONNRESET,	EPIPE };
 	struct snoop_event e;
@@ -185,7 +185,7 @@ static void test_failures_retransmits_resets(void **st)
  */
 static void test_handshake_table_is_bounded_and_exact(void **st)
 {
-	struct metrics *m = metrics__new();
+	struct metrics *m = metrics__new(0);
 	struct snoop_event e;
 
 	(void)st;
