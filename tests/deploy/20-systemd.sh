@@ -221,6 +221,7 @@ grep -E -q '^ +Active: active \(running\)' <<<"$out" || fail "systemctl status: 
 say "a reload that cannot reopen: a warning of priority 4, the old file kept"
 # The monitor reopens a moved log file on its own within a second: the
 # rename and the directory in one command, again if that reopen came between.
+# shellcheck disable=SC2016 # $1 is the inner shell's
 moved_to_dir() { ct sh -c 'mv "$1" "$1.2" && mkdir "$1"' sh "$LOG" 2>/dev/null; }
 wait_until 10 "$LOG renamed and replaced by a directory" moved_to_dir
 ct systemctl reload "$UNIT" || fail "systemctl reload failed"
