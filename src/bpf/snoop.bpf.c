@@ -561,4 +561,3 @@ int BPF_PROG(handle_destroy, struct sock *sk)
 #ifndef SNOOP_RAW_TP
 #include "snapshot.bpf.h"
 #endif
-
