@@ -102,7 +102,7 @@ static const char *const section_titles[] = {
 	  "host.name of every JSON object (default: the kernel's\n" \
 	  "node name, as uname -n; on Kubernetes, the node's)") \
 	X(METRICS, "metrics", 0, required_argument, true, opt_metrics, none, \
-	  "ADDR:PORT (127.0.0.1:9580, [::1]:9580, localhost:9580)", SEC_OUTPUT, "=ADDR:PORT", \
+	  "ADDR:PORT, a port from 1 to 65535 (127.0.0.1:9580, [::1]:9580, localhost:9580)", SEC_OUTPUT, "=ADDR:PORT", \
 	  "serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
 	  "(and /healthz): counted from every event the kernel\n" \
 	  "filters keep, whatever -e and -q show") \

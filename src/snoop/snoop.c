@@ -523,6 +523,20 @@ static int snoop_open_outputs(struct snoop_app *app)
 {
 	/* A reader that goes away must not kill us: write() reports EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
+	if (app->cfg.metrics) {
+		/*
+		 * Bound first: a port in use is said before anything is loaded,
+		 * and before the log file is created (a refused start leaves
+		 * nothing behind).
+		 */
+		int err = exporter__new(&app->exporter, &app->cfg);
+
+		if (err) {
+			error("cannot listen on %s (--metrics): %s", app->cfg.metrics_spec,
+			      strerror(-err));
+			return err == -ENOMEM ? EXIT_FAILURE_RUNTIME : EXIT_CANTCREAT;
+		}
+	}
 	if (open_log_file(app))
 		return EXIT_CANTCREAT;
 	if (app->logfile && app->cfg.log_max_size)
@@ -533,16 +547,6 @@ static int snoop_open_outputs(struct snoop_app *app)
 			error("cannot open heartbeat file %s: %s", app->cfg.heartbeat_path,
 			      sink__strerror(-errno));
 			return EXIT_CANTCREAT;
-		}
-	}
-	if (app->cfg.metrics) {
-		/* Bound now: a port in use is said before anything is loaded. */
-		int err = exporter__new(&app->exporter, &app->cfg);
-
-		if (err) {
-			error("cannot listen on %s (--metrics): %s", app->cfg.metrics_spec,
-			      strerror(-err));
-			return err == -ENOMEM ? EXIT_FAILURE_RUNTIME : EXIT_CANTCREAT;
 		}
 	}
 	if (!app->cfg.quiet)
