@@ -155,6 +155,11 @@ UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 UNIT_MODS_test_http := lib/http.o lib/text.o
 UNIT_MODS_test_prom := lib/prom.o lib/text.o
 UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)
+# The clock is the test's own: it moves the server's deadlines.
+UNIT_MODS_test_httpd := common/httpd.o lib/http.o lib/text.o
+UNIT_LIBS_test_httpd := -lz
+UNIT_MODS_test_procfs := common/procfs.o
+UNIT_MODS_test_sock_diag := common/sock_diag.o common/procfs.o
 # snapshot.c is included (its static parts are tested); the map update is replaced.
 UNIT_MODS_test_snapshot := common/procfs.o common/sock_diag.o
 $(OUTPUT)/tests/test_snapshot: src/common/snapshot.c
@@ -165,7 +170,7 @@ $(OUTPUT)/tests/test_snapshot_iter: src/common/snapshot_iter.c
 $(OUTPUT)/tests/%: tests/unit/%.c $$(addprefix $(OUTPUT)/,$$(UNIT_MODS_$$*)) | $(OUTPUT)
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(addprefix $(OUTPUT)/,$(UNIT_MODS_$*)) \
-		-lcmocka -o $@
+		-lcmocka $(UNIT_LIBS_$*) -o $@
 
 unit: $(UNIT_BINS)
 	$(Q)./tests/run-unit.sh $(UNIT_BINS)

@@ -41,6 +41,13 @@
 #   BENCH_STARTUP_ONLY (0)      1: only that; the report's start-up section is replaced
 #   BENCH_STARTUP_SOCKETS ("10000 100000")  open sockets (both ends count), one row each
 #   BENCH_STARTUP_RUNS (3)      socket-snoop start-ups per row
+#   BENCH_METRICS_PORT (19580)  loopback port of the storm's --metrics configuration, which
+#                               a scraper polls every second (as Prometheus would)
+#   BENCH_SCRAPE (1)            also measure what one scrape of /metrics costs socket-snoop
+#                               with TCP sockets open in its network namespace
+#   BENCH_SCRAPE_ONLY (0)       1: only that; the report's scrape section is replaced
+#   BENCH_SCRAPE_SOCKETS ("10000")  open sockets (both ends count), one row each
+#   BENCH_SCRAPES (200)         scrapes per row (CPU is read in clock ticks: many scrapes)
 #   BENCH_OUT (docs/BENCHMARKS.md)  report path; "-" writes none
 #   BENCH_KEEP (0)              1: keep the temporary directory (logs of the last run)
 #   SNOOP (build/socket-snoop)  the binary under test
@@ -71,6 +78,11 @@ startup=${BENCH_STARTUP:-1}
 startup_only=${BENCH_STARTUP_ONLY:-0}
 startup_sockets=${BENCH_STARTUP_SOCKETS:-10000 100000}
 startup_runs=${BENCH_STARTUP_RUNS:-3}
+metrics_port=${BENCH_METRICS_PORT:-19580}
+scrape=${BENCH_SCRAPE:-1}
+scrape_only=${BENCH_SCRAPE_ONLY:-0}
+scrape_sockets=${BENCH_SCRAPE_SOCKETS:-10000}
+scrapes=${BENCH_SCRAPES:-200}
 snoop=${SNOOP:-build/socket-snoop}
 
 loadgen=bench/loadgen
@@ -85,6 +97,9 @@ broke=0
 tracer_pid= # runstat of the tracer currently running
 counter_pid= # runstat of the in-kernel transition counter
 hold_pid= # bench/holdconns holding sockets open for the start-up runs
+scraper_pid= # the loop scraping the storm's --metrics configuration
+scraped_pid= # socket-snoop of a scrape-cost row
+scrape_results=
 startup_results=
 counter_map=
 counter_prog_id=
@@ -136,6 +151,11 @@ cleanup() {
 	fi
 	if [[ -n $counter_pid ]]; then
 		stop_wrapped "$counter_pid" /dev/null
+	fi
+	[[ -z $scraper_pid ]] || kill -TERM "$scraper_pid" 2>/dev/null || true
+	if [[ -n $scraped_pid ]]; then
+		kill -INT "$scraped_pid" 2>/dev/null || true
+		wait "$scraped_pid" 2>/dev/null || true
 	fi
 	if [[ -n $hold_pid ]]; then
 		kill -TERM "$hold_pid" 2>/dev/null || true
@@ -395,6 +415,12 @@ define_configs() {
 		else
 			cfg_off[filtered]="not available (--help has no --lport)"
 		fi
+		cfg_desc[metrics]="socket-snoop --metrics, log lines to a file, scraped every second"
+		if grep -q -- '--metrics=' <<<"$help"; then
+			cfg_cmd[metrics]="$snoop --quiet --log-file=\$RUN/log --no-report --metrics=127.0.0.1:$metrics_port > \$RUN/console"
+		else
+			cfg_off[metrics]="not available (--help has no --metrics)"
+		fi
 		cfg_desc[tcpsnoop]="tcpsnoop, every packet as a line to a file"
 		cfg_cmd[tcpsnoop]="build/tcpsnoop > \$RUN/console"
 		cfg_desc[tcptop]="tcptop 1 (1 s interval), output to a file"
@@ -406,7 +432,7 @@ define_configs() {
 			fi
 		done
 	else
-		for c in log json filtered tcpsnoop tcptop; do
+		for c in log json filtered metrics tcpsnoop tcptop; do
 			cfg_desc[$c]="socket-snoop ($c)"
 			cfg_off[$c]="not available: $snoop is not built"
 		done
@@ -431,6 +457,10 @@ start_tracer() {
 	log | startup) cmd=("$snoop_copy" --quiet "--log-file=$run/log" --no-report) ;;
 	json) cmd=("$snoop_copy" -j --quiet "--log-file=$run/log" --no-report) ;;
 	filtered) cmd=("$snoop_copy" --lport=1 --quiet "--log-file=$run/log" --no-report) ;;
+	metrics)
+		cmd=("$snoop_copy" --quiet "--log-file=$run/log" --no-report
+			"--metrics=127.0.0.1:$metrics_port")
+		;;
 	bpftrace) cmd=(bpftrace "$peer_script") ;;
 	tcpsnoop) cmd=("$tmp/tcpsnoop") ;;
 	tcptop) cmd=("$tmp/tcptop" 1) ;;
@@ -464,6 +494,35 @@ start_tracer() {
 # The number after KEY= in a line of key=value pairs (or in a JSON message holding one).
 field() { sed -n "s/.*\\b$1=\\(-\\{0,1\\}[0-9][0-9.]*\\).*/\\1/p" <<<"$2" | head -n1; }
 
+# Scrapes 127.0.0.1:$metrics_port/metrics every second, as Prometheus would (gzip),
+# into $1/scrapes: one line per scrape, its HTTP status.
+start_scraper() {
+	local run=$1
+	(
+		while :; do
+			curl -s -o /dev/null -w '%{http_code}\n' -m 5 -H 'Accept-Encoding: gzip' \
+				"http://127.0.0.1:$metrics_port/metrics" >>"$run/scrapes" || echo 000 >>"$run/scrapes"
+			sleep 1
+		done
+	) &
+	scraper_pid=$!
+}
+
+# Stops the scraper; a scrape that did not answer 200 breaks the run ($1 names it).
+stop_scraper() {
+	local what=$1 run=$2 n bad
+	kill -TERM "$scraper_pid" 2>/dev/null || true
+	wait "$scraper_pid" 2>/dev/null || true
+	scraper_pid=
+	n=$(wc -l <"$run/scrapes" 2>/dev/null || echo 0)
+	bad=$(grep -vc '^200$' "$run/scrapes" 2>/dev/null || true)
+	if ((n == 0 || ${bad:-0} > 0)); then
+		fail "$what: $n scrapes, ${bad:-0} not answered 200"
+	else
+		say "$what: $n scrapes of /metrics, all 200"
+	fi
+}
+
 results=
 # One run: workload $1 under configuration $2 in round $3; appends a row to $results.
 run_one() {
@@ -487,6 +546,7 @@ run_one() {
 		cpu_start=$(cpu_so_far "$child")
 	fi
 	read -ra args <<<"$(workload_args "$wl") $(placement)"
+	[[ $cfg != metrics ]] || start_scraper "$run"
 	k0=$(kcount)
 	read -r s0i s0o <<<"$(ns_segs)"
 	"$loadgen" "${args[@]}" >"$run/loadgen.out" 2>"$run/loadgen.err" || lrc=$?
@@ -510,6 +570,7 @@ run_one() {
 		fail "$wl/$cfg round $round: loadgen exited $lrc: $(tr '\n' ' ' <"$run/loadgen.err")"
 	fi
 	[[ $k0 != - && $k1 != - ]] && kernel=$((k1 - k0))
+	[[ $cfg != metrics ]] || stop_scraper "$wl/$cfg round $round" "$run"
 	if [[ -n $child ]]; then
 		# Runs and run time are only counted with stats on: in the cost round.
 		[[ $round != cost ]] || detail=$tmp/progs-$wl-$cfg.tsv
@@ -645,6 +706,118 @@ startup_one() {
 	netns_down
 }
 
+# ---- what a scrape costs ----------------------------------------------------------------
+
+# User + system CPU of process $1 so far, in clock ticks (/proc/PID/stat fields 14, 15).
+proc_ticks() {
+	awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo -
+}
+
+# socket-snoop --metrics in a fresh namespace where bench/holdconns holds $1 TCP sockets
+# open; $scrapes scrapes of /metrics, one after another, and the CPU they cost it. Appends
+# a row to $scrape_results: sockets status scrapes cpu_ms_per_scrape render_ms_median
+# bytes_gzip bytes_plain tcp_sockets.
+scrape_one() {
+	local n=$1 i ns=$ns_name-scrape run=$tmp/scrape url t0 t1 status=ok render=- bytes_gz=-
+	local bytes=- tcp=- per=-
+	url=http://127.0.0.1:$metrics_port/metrics
+	rm -rf "$run"
+	mkdir -p "$run"
+	ip netns add "$ns"
+	netns_list+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" "$holdconns" -n "$n" -t $((scrapes / 5 + 180)) \
+		>"$run/hold.out" 2>"$run/hold.err" &
+	hold_pid=$!
+	for ((i = 0; i < 1200; i++)); do
+		grep -q '^ready ' "$run/hold.out" 2>/dev/null && break
+		kill -0 "$hold_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if grep -q '^ready ' "$run/hold.out"; then
+		ip netns exec "$ns" "$snoop_copy" --quiet --no-log-file --no-report \
+			"--metrics=127.0.0.1:$metrics_port" >"$run/console" 2>"$run/stderr" &
+		scraped_pid=$!
+		for ((i = 0; i < 300; i++)); do
+			ip netns exec "$ns" curl -sf -o /dev/null -m 1 "${url%/metrics}/healthz" && break
+			sleep 0.1
+		done
+	else
+		fail "scrape: holdconns -n $n did not get ready: $(tr '\n' ' ' <"$run/hold.err")"
+		status=hold-failed
+	fi
+	if [[ $status == ok ]] && ip netns exec "$ns" curl -sf -o "$run/plain" "$url"; then
+		ip netns exec "$ns" curl -sf -o "$run/gz" -H 'Accept-Encoding: gzip' "$url"
+		t0=$(proc_ticks "$scraped_pid")
+		for ((i = 0; i < scrapes; i++)); do
+			# As Prometheus asks (gzip), then a plain one that reads what the previous
+			# one's writing took by socket-snoop's own thread clock.
+			ip netns exec "$ns" curl -s -H 'Accept-Encoding: gzip' "$url" -o /dev/null
+			ip netns exec "$ns" curl -s "$url" |
+				sed -n 's/^socket_snoop_scrape_cpu_seconds //p' >>"$run/render"
+		done
+		t1=$(proc_ticks "$scraped_pid")
+		per=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$((scrapes * 2))" \
+			'BEGIN {printf "%.2f", (b - a) * 1000 / hz / n}')
+		render=$(sort -g "$run/render" |
+			awk '{v[NR] = $1} END {if (NR) printf "%.2f", v[int((NR + 1) / 2)] * 1000; else print "-"}')
+		bytes=$(wc -c <"$run/plain")
+		bytes_gz=$(wc -c <"$run/gz")
+		tcp=$(awk '/^socket_snoop_tcp_sockets\{/ {n += $2} END {print n + 0}' "$run/plain")
+	elif [[ $status == ok ]]; then
+		status=no-answer
+		fail "scrape: /metrics did not answer; socket-snoop said: $(tr '\n' ' ' <"$run/stderr")"
+	fi
+	if [[ -n $scraped_pid ]]; then
+		kill -INT "$scraped_pid" 2>/dev/null || true
+		if ! wait "$scraped_pid" 2>/dev/null; then
+			status=stop-failed
+			fail "scrape: socket-snoop did not exit 0"
+		fi
+		scraped_pid=
+	fi
+	kill -TERM "$hold_pid" 2>/dev/null || true
+	wait "$hold_pid" 2>/dev/null || true
+	hold_pid=
+	netns_down
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$status" "$((scrapes * 2))" "$per" \
+		"$render" "$bytes_gz" "$bytes" "$tcp" >>"$scrape_results"
+	say "scrape: $n sockets: $per ms CPU per scrape (writing $render ms), $bytes_gz bytes gzip ($bytes plain), $tcp TCP sockets counted"
+}
+
+scrape_table() {
+	echo "| TCP sockets open | TCP sockets counted | scrapes | socket-snoop CPU ms per scrape | writing the exposition ms (median) | bytes gzip (plain) |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+	awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s (%s) |\n", $1, $8, $3, $4, $5, $6, $7}' \
+		"$scrape_results"
+}
+
+scrape_section() {
+	cat <<EOF
+## What a scrape of /metrics costs
+
+socket-snoop with \`--metrics\` in a fresh namespace where \`bench/holdconns\` holds TCP
+sockets open (both ends count, plus a listener per holding process), scraped one request
+after another: every scrape counts the namespace's TCP sockets by state (one socket
+diagnostics dump), reads the BPF programs' and maps' figures and /proc/self, and writes
+(and, asked for gzip, compresses) the exposition.
+
+$(scrape_table)
+
+\`\`\`sh
+BENCH_SCRAPE_ONLY=1 BENCH_SCRAPE_SOCKETS="$scrape_sockets" BENCH_SCRAPES=$scrapes bench/run.sh
+ip netns exec ssbench-scrape socket-snoop --quiet --no-log-file --no-report --metrics=127.0.0.1:$metrics_port
+\`\`\`
+
+- **CPU ms per scrape**: socket-snoop's user + system time over all the scrapes (its
+  /proc/PID/stat, in clock ticks), divided by their number: the kernel's share (the
+  dump, the reads) included. Half the scrapes ask for gzip, as Prometheus does.
+- **writing the exposition**: socket-snoop's own figure,
+  \`socket_snoop_scrape_cpu_seconds\`: its thread's CPU time reading the figures and
+  writing them, compression left out.
+EOF
+}
+
 # "median min max" of column $2 over the good start-ups with $1 sockets.
 startup_agg() {
 	awk -F'\t' -v n="$1" -v k="$2" '$1 == n && $3 == "ok" && $k != "" {print $k}' \
@@ -708,15 +881,14 @@ $(cat "$startup_results")
 EOF
 }
 
-# BENCH_STARTUP_ONLY=1: the start-up section of an existing report is replaced, or put
-# where make bench puts it, and the rest of the report kept; without a report, one of
-# that section alone.
-write_startup_report() {
-	local section
-	section=$(startup_section)
+# BENCH_STARTUP_ONLY=1 and BENCH_SCRAPE_ONLY=1: the section $1 ("## $2") of an existing
+# report is replaced, or put where make bench puts it (before the in-kernel cost), and the
+# rest of the report kept; without a report, one of that section alone.
+write_section_report() {
+	local section=$1 title=$2
 	if [[ -f $out_md ]]; then
-		SECTION=$section awk '
-			/^## Start-up with connections open$/ { print ENVIRON["SECTION"]; print ""; skip = 1; done = 1; next }
+		SECTION=$section TITLE="## $title" awk '
+			$0 == ENVIRON["TITLE"] { print ENVIRON["SECTION"]; print ""; skip = 1; done = 1; next }
 			/^## In-kernel cost per program/ && !done { print ENVIRON["SECTION"]; print ""; done = 1 }
 			skip && /^## / { skip = 0 }
 			!skip { print }
@@ -724,10 +896,19 @@ write_startup_report() {
 	else
 		echo "# socket-snoop benchmarks"
 		echo
-		echo "Written by \`BENCH_STARTUP_ONLY=1 bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'):"
+		echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'):"
 		echo "$(nproc) CPUs, kernel $(uname -r). \`make bench\` writes every section."
 		echo
 		printf '%s\n' "$section"
+	fi
+}
+
+# Writes report $1 to $out_md (unless "-").
+save_report() {
+	if [[ $out_md != - ]]; then
+		mkdir -p "$(dirname "$out_md")"
+		printf '%s\n' "$1" >"$out_md"
+		say "wrote $out_md"
 	fi
 }
 
@@ -1076,6 +1257,10 @@ $(if [[ $startup == 1 ]]; then
 	startup_section
 fi)
 
+$(if [[ $scrape == 1 ]]; then
+	scrape_section
+fi)
+
 ## In-kernel cost per program (cost round)
 
 $(program_table)
@@ -1191,14 +1376,15 @@ main() {
 	[[ $(id -u) == 0 ]] || die "run as root (BPF, network namespaces)"
 	# Bad settings: exit 64 naming the variable and its value, before anything runs.
 	for v in rounds conns threads payload chatter_conns chatter_msgs chatter_size chatter_runs \
-		timeout startup_runs; do
+		timeout startup_runs scrapes metrics_port; do
 		is_uint "${!v}" || usage "BENCH_${v^^} must be a whole number, not '${!v}'"
 	done
 	for v in rounds conns threads chatter_conns chatter_msgs chatter_size chatter_runs timeout \
-		startup_runs; do
+		startup_runs scrapes metrics_port; do
 		((${!v} >= 1)) || usage "BENCH_${v^^} must be at least 1, not '${!v}'"
 	done
-	for v in chatter chatter_inline peers install keep startup startup_only; do
+	((metrics_port <= 65535)) || usage "BENCH_METRICS_PORT must be a port from 1 to 65535, not '$metrics_port'"
+	for v in chatter chatter_inline peers install keep startup startup_only scrape scrape_only; do
 		[[ ${!v} == 0 || ${!v} == 1 ]] || usage "BENCH_${v^^} must be 0 or 1, not '${!v}'"
 	done
 	[[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
@@ -1213,8 +1399,14 @@ main() {
 		((10#$n >= 2 && 10#$n <= 1152000 && 10#$n % 2 == 0)) ||
 			usage "BENCH_STARTUP_SOCKETS must be even whole numbers from 2 to 1152000, not '$startup_sockets'"
 	done
+	[[ $scrape_sockets =~ ^\ *[0-9]+(\ +[0-9]+)*\ *$ ]] ||
+		usage "BENCH_SCRAPE_SOCKETS must be even whole numbers from 2 to 1152000, not '$scrape_sockets'"
+	for n in $scrape_sockets; do
+		((10#$n >= 2 && 10#$n <= 1152000 && 10#$n % 2 == 0)) ||
+			usage "BENCH_SCRAPE_SOCKETS must be even whole numbers from 2 to 1152000, not '$scrape_sockets'"
+	done
 	[[ $startup_only == 0 ]] || startup=1
-	for t in ip jq bpftool; do
+	for t in ip jq bpftool curl; do
 		command -v "$t" >/dev/null || die "$t is missing (scripts/install-deps.sh installs it)"
 	done
 	if [[ ! -x $loadgen || ! -x $runstat || ! -x $holdconns || $loadgen -ot bench/loadgen.c ||
@@ -1227,6 +1419,8 @@ main() {
 	: >"$results"
 	startup_results=$tmp/startup.tsv
 	: >"$startup_results"
+	scrape_results=$tmp/scrape.tsv
+	: >"$scrape_results"
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 
@@ -1239,15 +1433,21 @@ main() {
 		for n in $startup_sockets; do
 			startup_one "$n"
 		done
-		report=$(write_startup_report)
-		if [[ $out_md != - ]]; then
-			mkdir -p "$(dirname "$out_md")"
-			printf '%s\n' "$report" >"$out_md"
-			say "wrote $out_md"
-		fi
+		save_report "$(write_section_report "$(startup_section)" "Start-up with connections open")"
 		echo
 		echo "Start-up with TCP sockets open ($startup_runs start-ups per row):"
 		startup_table
+		return "$broke"
+	fi
+	if [[ $scrape_only == 1 ]]; then
+		define_configs
+		[[ -n $snoop_copy ]] || die "$snoop is missing: build it first (make)"
+		for n in $scrape_sockets; do
+			scrape_one "$n"
+		done
+		save_report "$(write_section_report "$(scrape_section)" "What a scrape of /metrics costs")"
+		echo
+		scrape_table
 		return "$broke"
 	fi
 
@@ -1258,7 +1458,7 @@ main() {
 	fi
 	define_configs
 
-	configs=(base log json filtered bpftrace)
+	configs=(base log json filtered metrics bpftrace)
 	chatter_configs=(base log tcpsnoop tcptop)
 	n=${#configs[@]}
 	# Rounds 1..N measure speed with stats off; the cost round after them has stats on.
@@ -1297,12 +1497,17 @@ main() {
 		done
 	fi
 
-	report=$(write_report)
-	if [[ $out_md != - ]]; then
-		mkdir -p "$(dirname "$out_md")"
-		printf '%s\n' "$report" >"$out_md"
-		say "wrote $out_md"
+	if [[ $scrape == 1 && -n $snoop_copy && -z ${cfg_off[metrics]:-} ]]; then
+		sysctl -qw kernel.bpf_stats_enabled=0
+		for n in $scrape_sockets; do
+			scrape_one "$n"
+		done
+	elif [[ $scrape == 1 ]]; then
+		scrape=0
 	fi
+
+	report=$(write_report)
+	save_report "$report"
 	echo
 	echo "Connection storm ($conns connections, $threads threads, IPv$family, $topology), $rounds rounds:"
 	storm_table
@@ -1319,6 +1524,10 @@ main() {
 		echo
 		echo "Start-up with TCP sockets open ($startup_runs start-ups per row):"
 		startup_table
+	fi
+	if [[ $scrape == 1 ]]; then
+		echo
+		scrape_table
 	fi
 	return "$broke"
 }

@@ -26,7 +26,10 @@ int sock_diag__dump(int nl, const void *req, size_t len, sock_diag_fn each, void
 /*
  * How many TCP sockets of this network namespace are in each state, as
  * node_exporter's tcpstat collector counts them (TIME_WAIT and half-open
- * SYN_RECV included), into @counts (zeroed first).  0 or a negative errno.
+ * SYN_RECV included; a time-wait socket closed in FIN_WAIT2 as FIN_WAIT2),
+ * into @counts (zeroed first): ESTABLISHED and TIME_WAIT from the kernel's
+ * own counts (/proc/net/snmp, /proc/net/sockstat), the other states from a
+ * dump of their sockets.  0 or a negative errno.
  */
 int tcp_states__count(uint64_t counts[SNOOP_TCP_MAX_STATES]);
 

@@ -21,7 +21,7 @@
 #include "lib/tcp_fsm.h"
 #include "snoop.skel.h"
 #include "snoop_raw.skel.h"
-#include "owner_count.skel.h"
+#include "metrics.skel.h"
 
 /* The ring is mapped twice (for wrap-around) and all of it is resident: RSS is 2x this. */
 #define RINGBUF_PER_CPU (2u << 20)
@@ -93,10 +93,10 @@ struct loader {
 	int n_unavailable;
 	struct hidden *hidden; /* the kernel's count of what it hid, or NULL */
 	int hidden_err;	       /* why it is NULL */
-	/* count_owners over owner_map, made while privileged (loader__owner_records()), or NULL. */
-	struct owner_count *count_skel;
-	struct bpf_link *count_link;
-	int count_err; /* why there is none (with --metrics) */
+	/* With --metrics, metrics.bpf.c's iterators, linked while privileged, or NULL. */
+	struct metrics *count_skel;
+	struct bpf_link *owners_link;
+	int owners_err; /* why there is none */
 	/* The ring's consumer and producer positions, mapped read-only; MAP_FAILED if not. */
 	void *ring_pos;
 	size_t page_size;
@@ -319,9 +319,9 @@ static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, 
 
 static void unload(struct loader *l)
 {
-	bpf_link__destroy(l->count_link);
-	l->count_link = NULL;
-	owner_count__destroy(l->count_skel);
+	bpf_link__destroy(l->owners_link);
+	l->owners_link = NULL;
+	metrics__destroy(l->count_skel);
 	l->count_skel = NULL;
 	if (l->ring_pos != MAP_FAILED && l->ring_pos)
 		munmap(l->ring_pos, 2 * l->page_size);
@@ -407,14 +407,15 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 
 /*
  * With --metrics, what they read later, made now while every capability is
- * held: a read-only view of the ring's positions, and the owner-counting
- * iterator over owner_map (owner_count.bpf.c).  Without either, that metric
- * is left out: not an error.
+ * held: a read-only view of the ring's positions, and metrics.bpf.c's
+ * iterator over owner_map, linked.  Without either, its metric is left out
+ * (saying why): not an error.
  */
 static void loader_metrics_setup(struct loader *l, const struct snoop_config *cfg)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = bpf_util__btf_custom_path());
 	union bpf_iter_link_info info = {};
+	LIBBPF_OPTS(bpf_iter_attach_opts, iopts, .link_info = &info, .link_info_len = sizeof(info));
 	int fd = loader__ringbuf_fd(l);
 
 	if (!cfg->metrics)
@@ -422,29 +423,26 @@ static void loader_metrics_setup(struct loader *l, const struct snoop_config *cf
 	l->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	/* Page 0 holds the consumer position, page 1 the producer's. */
 	l->ring_pos = mmap(NULL, 2 * l->page_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (l->mode != ATTACH_TP_BTF) {
-		l->count_err = -ENOTSUP;
+	l->owners_err = -ENOTSUP;
+	if (l->mode != ATTACH_TP_BTF)
 		return;
-	}
-	l->count_skel = owner_count__open_opts(&opts);
+	l->count_skel = metrics__open_opts(&opts);
 	if (!l->count_skel) {
-		l->count_err = -errno;
+		l->owners_err = -errno;
 		return;
 	}
-	l->count_err = bpf_map__reuse_fd(l->count_skel->maps.owner_map, loader__owner_map_fd(l));
-	if (!l->count_err)
-		l->count_err = owner_count__load(l->count_skel);
-	if (!l->count_err) {
-		LIBBPF_OPTS(bpf_iter_attach_opts, iopts, .link_info = &info,
-			    .link_info_len = sizeof(info));
-
+	l->owners_err = bpf_map__reuse_fd(l->count_skel->maps.owner_map, loader__owner_map_fd(l));
+	if (!l->owners_err)
+		l->owners_err = metrics__load(l->count_skel);
+	if (!l->owners_err) {
 		info.map.map_fd = (__u32)loader__owner_map_fd(l);
-		l->count_link = bpf_program__attach_iter(l->count_skel->progs.count_owners, &iopts);
-		if (!l->count_link)
-			l->count_err = -errno;
+		l->owners_link =
+			bpf_program__attach_iter(l->count_skel->progs.count_owners, &iopts);
+		if (!l->owners_link)
+			l->owners_err = -errno;
 	}
-	if (l->count_err) {
-		owner_count__destroy(l->count_skel);
+	if (l->owners_err) {
+		metrics__destroy(l->count_skel);
 		l->count_skel = NULL;
 	}
 }
@@ -653,6 +651,26 @@ int loader__prog_stats(const struct loader *l, size_t i, struct loader_prog_stat
 		}
 		return 0;
 	}
+	/* Then metrics.bpf.c's, run when scraped: the metrics' own cost. */
+	if (l->count_skel) {
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program (prog, l->count_skel->obj) {
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+
+			if (bpf_program__fd(prog) < 0 || i--)
+				continue;
+			memset(out, 0, sizeof(*out));
+			out->name = bpf_program__name(prog);
+			if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len)) {
+				out->runs = info.run_cnt;
+				out->run_ns = info.run_time_ns;
+				out->recursion_misses = info.recursion_misses;
+			}
+			return 0;
+		}
+	}
 	return -ENOENT;
 }
 
@@ -696,11 +714,25 @@ void loader__ring_usage(const struct loader *l, uint64_t *size, uint64_t *used)
 	}
 }
 
-int loader__owner_records(const struct loader *l, uint64_t *tracked, uint64_t *capacity)
+/* Run the iterator of @link to its end (its program counts; it writes nothing). */
+static int iter_run(struct bpf_link *link)
 {
 	char buf[64];
 	ssize_t n;
-	int fd;
+	int fd = bpf_iter_create(bpf_link__fd(link));
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+int loader__owner_records(const struct loader *l, uint64_t *tracked, uint64_t *capacity)
+{
+	int err;
 
 	*tracked = 0;
 	*capacity = 0;
@@ -718,20 +750,13 @@ int loader__owner_records(const struct loader *l, uint64_t *tracked, uint64_t *c
 		}
 		return 0;
 	}
-	if (!l->count_link)
-		return l->count_err ? l->count_err : -ENOTSUP;
+	if (!l->owners_link)
+		return l->owners_err ? l->owners_err : -ENOTSUP;
 	l->count_skel->bss->owners_counted = 0;
-	fd = bpf_iter_create(bpf_link__fd(l->count_link));
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, sizeof(buf));
-	while (n > 0 || (n < 0 && errno == EINTR));
-	close(fd);
-	if (n < 0)
-		return -errno;
-	*tracked = l->count_skel->bss->owners_counted;
-	return 0;
+	err = iter_run(l->owners_link);
+	if (!err)
+		*tracked = l->count_skel->bss->owners_counted;
+	return err;
 }
 
 const char *loader__unavailable(const struct loader *l, int i)

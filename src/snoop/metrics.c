@@ -412,16 +412,23 @@ static int retransmits(const void *ctx, struct prom *p, const char *name)
 			offsetof(struct by_command, retransmits), RETRANS_N);
 }
 
+/* By reason only: with a comm label, its 30-odd reasons would be most of a scrape. */
 static int resets_sent(const void *ctx, struct prom *p, const char *name)
 {
-	const char *reasons[RST_N];
+	const struct metrics *m = ctx;
+	int err = 0;
 
-	for (int r = 0; r < RST_N; r++)
-		reasons[r] = r == RST_NONE  ? "none" :
-			     r == RST_OTHER ? "other" :
-					      names__reset_reason(r);
-	return by_label(ctx, p, name, "reason", reasons, offsetof(struct by_command, resets_sent),
-			RST_N);
+	for (int r = 0; r < RST_N && !err; r++) {
+		struct prom_label l = { "reason", r == RST_NONE	 ? "none" :
+						  r == RST_OTHER ? "other" :
+								   names__reset_reason(r) };
+		uint64_t v = 0;
+
+		for (unsigned int s = 0; s <= m->shown; s++)
+			v += m->cmd[s].resets_sent[r];
+		err = prom_sample_u64(p, name, &l, 1, v);
+	}
+	return err;
 }
 
 static int resets_received(const void *ctx, struct prom *p, const char *name)

@@ -36,7 +36,7 @@ struct metrics;
 
 /*
  * @comm_top: 0 for no comm label; else connections opened and closed,
- * connect failures, retransmits and resets sent get a comm label, with a
+ * connect failures and retransmits get a comm label, with a
  * series for each of at most @comm_top commands and "other" for the rest
  * (see metrics__show_commands()).  NULL without memory.
  */

@@ -23,7 +23,7 @@
 
 #define MS 1000000ull
 
-static char out[1 << 16];
+static char out[1 << 20];
 
 /* Every family of @m written as the exporter writes them; the text in out. */
 static void expose(const struct metrics *m)
@@ -209,12 +209,112 @@ static void test_handshake_table_is_bounded_and_exact(void **st)
 	metrics__free(m);
 }
 
+/* How many times @needle is in @hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *at = hay; (at = strstr(at, needle)); at++)
+		n++;
+	return n;
+}
+
+/* A connection of command @comm opened (outbound IPv4) and the connect error of another. */
+static void command_events(struct metrics *m, const char *comm, int opened, int refused)
+{
+	static uint64_t cookie = 1000000;
+	struct snoop_event e;
+
+	for (int i = 0; i < opened; i++) {
+		e = state(++cookie, 1, SNOOP_TCP_SYN_SENT, SNOOP_TCP_ESTABLISHED, SNOOP_SF_ACTIVE);
+		memset(e.owner.comm, 0, sizeof(e.owner.comm));
+		memcpy(e.owner.comm, comm, strnlen(comm, sizeof(e.owner.comm)));
+		metrics__event(m, &e);
+	}
+	for (int i = 0; i < refused; i++) {
+		e = test_event(SNOOP_KIND_ERROR, "10.0.0.1", 40000, "10.0.0.2", 9);
+		e.detail = ECONNREFUSED;
+		memset(e.owner.comm, 0, sizeof(e.owner.comm));
+		memcpy(e.owner.comm, comm, strnlen(comm, sizeof(e.owner.comm)));
+		metrics__event(m, &e);
+	}
+}
+
+#define OPENED_V4(comm)                                                                   \
+	"socket_snoop_connections_opened_total{comm=\"" comm "\",direction=\"outbound\"," \
+	"family=\"ipv4\"}"
+
+/*
+ * --metrics-labels=comm:2: the two commands with most events get their own
+ * series at a scrape and keep them, counting from then; the rest, names that
+ * escaping could make equal and a command named "other" stay in "other".
+ */
+static void test_top_commands_get_their_own_series(void **st)
+{
+	struct metrics *m = metrics__new(2);
+
+	(void)st;
+	command_events(m, "curl", 3, 1);
+	command_events(m, "nginx", 5, 0);
+	command_events(m, "wget", 1, 0);
+	command_events(m, "other", 9, 0);
+	command_events(m, "bad\xff\xfe", 8, 0);
+	command_events(m, "tab\tname", 7, 0);
+	/* Before any scrape: everything in "other". */
+	expose(m);
+	assert_sample(OPENED_V4("other"), "33");
+	assert_null(strstr(out, "comm=\"nginx\""));
+
+	metrics__show_commands(m);
+	command_events(m, "nginx", 2, 0);
+	command_events(m, "curl", 1, 2);
+	command_events(m, "wget", 50, 0);
+	metrics__show_commands(m);
+	expose(m);
+	/* From the first scrape on; what came before stays in "other". */
+	assert_sample(OPENED_V4("nginx"), "2");
+	assert_sample(OPENED_V4("curl"), "1");
+	assert_sample(OPENED_V4("other"), "83");
+	assert_sample("socket_snoop_connect_failures_total{comm=\"curl\",reason=\"refused\"}", "2");
+	assert_sample("socket_snoop_connect_failures_total{comm=\"other\",reason=\"refused\"}",
+		      "1");
+	/* Two shown at most, kept: wget's 50 later events do not take a series. */
+	assert_null(strstr(out, "comm=\"wget\""));
+	assert_null(strstr(out, "comm=\"tab"));
+	assert_null(strstr(out, "comm=\"bad"));
+	metrics__free(m);
+}
+
+/* Names past the table's room are counted in "other"; memory stays what it was. */
+static void test_command_table_is_bounded(void **st)
+{
+	struct metrics *m = metrics__new(100);
+	char name[16];
+
+	(void)st;
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		command_events(m, name, 1, 0);
+	}
+	metrics__show_commands(m);
+	command_events(m, "c4999", 1, 0);
+	command_events(m, "c0", 1, 0);
+	expose(m);
+	/* 100 of the first 768 names have a series; c4999 came when the table was full. */
+	assert_non_null(strstr(out, "comm=\"other\""));
+	assert_null(strstr(out, "comm=\"c4999\""));
+	assert_int_equal(count_of(out, "socket_snoop_connections_opened_total{comm=\"c"), 6 * 100);
+	metrics__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connections_latency_and_close),
 		cmocka_unit_test(test_failures_retransmits_resets),
 		cmocka_unit_test(test_handshake_table_is_bounded_and_exact),
+		cmocka_unit_test(test_top_commands_get_their_own_series),
+		cmocka_unit_test(test_command_table_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -276,6 +276,74 @@ static void test_cidr_malformed_is_einval(void **state)
 		assert_rc(bad[i], parse_cidr(bad[i], &c), -EINVAL);
 }
 
+/* ---- listening addresses (--metrics) ----------------------------------------------------- */
+
+static void test_listen_addr_ipv4_ipv6_and_localhost(void **state)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+	char text[INET6_ADDRSTRLEN];
+	socklen_t len = 0;
+
+	(void)state;
+	assert_int_equal(parse_listen_addr("127.0.0.1:9580", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(in->sin_port), 9580);
+	assert_string_equal(inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text)), "127.0.0.1");
+
+	assert_int_equal(parse_listen_addr("localhost:1", &ss, &len), 0);
+	assert_int_equal(ntohs(in->sin_port), 1);
+	assert_string_equal(inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text)), "127.0.0.1");
+
+	assert_int_equal(parse_listen_addr("0.0.0.0:65535", &ss, &len), 0);
+	assert_int_equal(ntohs(in->sin_port), 65535);
+
+	assert_int_equal(parse_listen_addr("[::1]:9580", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(in6->sin6_port), 9580);
+	assert_string_equal(inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text)), "::1");
+
+	assert_int_equal(parse_listen_addr("[fd00::1:2]:80", &ss, &len), 0);
+	assert_string_equal(inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text)), "fd00::1:2");
+}
+
+static void test_listen_addr_malformed_and_out_of_range(void **state)
+{
+	const char *bad[] = { "",
+			      "127.0.0.1",
+			      ":9580",
+			      "127.0.0.1:",
+			      "127.0.0.1:x",
+			      "127.0.0.1:-1",
+			      "127.0.0.1:+1",
+			      "::1:9580",
+			      "[::1]",
+			      "[::1]9580",
+			      "[::1:9580",
+			      "[]:9580",
+			      "[127.0.0.1]:1",
+			      "example.com:80",
+			      "LOCALHOST:80",
+			      "localhost :80",
+			      "127.0.0.1:80 ",
+			      "[::1%lo]:80",
+			      "1.2.3.4.5:80",
+			      "[localhost]:80" };
+	const char *range[] = { "127.0.0.1:0", "127.0.0.1:65536", "[::1]:99999999999999999999" };
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	(void)state;
+	assert_int_equal(parse_listen_addr(NULL, &ss, &len), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_rc(bad[i], parse_listen_addr(bad[i], &ss, &len), -EINVAL);
+	for (size_t i = 0; i < sizeof(range) / sizeof(range[0]); i++)
+		assert_rc(range[i], parse_listen_addr(range[i], &ss, &len), -ERANGE);
+}
+
 /* ---- state names ----------------------------------------------------------------------- */
 
 static void test_state_names_any_case_with_or_without_tcp_prefix(void **state)
@@ -518,6 +586,8 @@ int main(void)
 		cmocka_unit_test(test_cidr_host_bits_cleared),
 		cmocka_unit_test(test_cidr_prefix_too_long_is_erange),
 		cmocka_unit_test(test_cidr_malformed_is_einval),
+		cmocka_unit_test(test_listen_addr_ipv4_ipv6_and_localhost),
+		cmocka_unit_test(test_listen_addr_malformed_and_out_of_range),
 		cmocka_unit_test(test_state_names_any_case_with_or_without_tcp_prefix),
 		cmocka_unit_test(test_state_closed_is_an_alias_of_close),
 		cmocka_unit_test(test_state_bogus_names_rejected),
