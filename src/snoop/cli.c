@@ -108,8 +108,9 @@ static const char *const section_titles[] = {
 	  "filters keep, whatever -e and -q show") \
 	X(METRICS_LABELS, "metrics-labels", 0, required_argument, true, opt_metrics_labels, none, \
 	  "comm or comm:N, N from 1 to " METRICS_COMM_TOP_MAX_TEXT, SEC_OUTPUT, "=comm[:N]", \
-	  "a comm label on the connection metrics: the N (default\n" \
-	  "20) commands with most events, the rest as \"other\"") \
+	  "a comm label for the N (default 20) busiest\n" \
+	  "commands on the connection metrics; the rest\n" \
+	  "are \"other\"") \
 	X(QUIET, "quiet", 'q', no_argument, false, opt_quiet, none, NULL, SEC_OUTPUT, "", \
 	  "no events on the console") \
 	X(NO_REPORT, "no-report", 0, no_argument, false, opt_no_report, none, NULL, SEC_OUTPUT, "", \

@@ -303,8 +303,6 @@ static int owners_capacity(const void *ctx, struct prom *p, const char *name)
 {
 	const struct scrape *s = ctx;
 
-	if (s->owners_err)
-		return 0;
 	/* One per socket, no limit: sk_storage. */
 	return s->owners_capacity ? one_u64(p, name, s->owners_capacity) :
 				    one_f64(p, name, INFINITY);
