@@ -822,6 +822,15 @@ void loader__print_features(FILE *out)
 			prog_specs[i].tracepoint,
 			attach_btf_id(vmlinux, &prog_specs[i]) >= 0 ? "yes" : "no");
 	}
+	{
+		/* Tried for real: a kernel may have the target and refuse the program. */
+		struct metrics *m = metrics__open_and_load();
+		int err = m ? 0 : errno;
+
+		fprintf(out, "iterator iter/bpf_sk_storage_map (the owner records metric): %s%s%s\n",
+			m ? "yes" : "no (", m ? "" : strerror(err), m ? "" : ")");
+		metrics__destroy(m);
+	}
 	if (vmlinux)
 		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",
 			tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3 ? "yes" : "no");

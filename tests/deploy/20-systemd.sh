@@ -8,14 +8,21 @@
 #   is at most MAX_EXPOSURE;
 #   a log path the unit may not write: "systemctl start" fails, status 74,
 #   no restart; the system call filter without bpf: fails, status 77 (the
-#   filter is enforced, and what it refuses gets a clear message);
+#   filter is enforced, and what it refuses gets a clear message); the
+#   --metrics port already taken, or the address families without AF_INET:
+#   fails, status 74, no restart, no log file created;
 #   systemctl start: returns once READY=1 came (a connection made right
-#   after is logged), active (running), Type=notify, watchdog armed;
+#   after is logged), active (running), Type=notify, watchdog armed, nice -10;
 #   connections inside the container: their lines, with the host's PID of
 #   the client and its name;
 #   systemctl reload with the log file renamed first: the same process, the
 #   next lines in a new file, none in the old one;
 #   systemctl status: Status: "Monitoring: RECEIVED=n LOST=0", n > 0;
+#   the unit's --metrics endpoint, with curl on the container's loopback
+#   (and there only): /healthz 200 "ok"; /metrics (plain and gzip) with
+#   socket_snoop_build_info of this VERSION, state changes counted at least
+#   as many as the log has lines, no event lost, and the container's TCP
+#   listeners counted (socket_snoop_tcp_sockets) as ss lists them;
 #   the journal: a warning of priority 4 (JOURNAL_STREAM), no "<N>" left;
 #   the watchdog pinged again meanwhile;
 #   systemctl stop: exit status 0, the report and summary in the journal.
@@ -30,6 +37,9 @@ set -euo pipefail
 MAX_EXPOSURE=3.0
 PORT=9100
 PRE_PORT=9101
+# The unit's --metrics address (the container's loopback is its own).
+METRICS_PORT=9580
+METRICS=http://127.0.0.1:$METRICS_PORT
 
 logfile() { tail -n 20 "$CT_ROOT$LOG" 2>/dev/null; }
 
@@ -75,12 +85,15 @@ client_ended() { [ "$(ct_show ActiveState ss-client.service)" != active ]; }
 
 # A start that fails must fail "systemctl start" (Type=notify: no READY=1),
 # with socket-snoop's status, and not be retried.
-# $1: drop-in text, $2: the exit status expected, $3: what the journal says.
+# $1: drop-in text (none when empty), $2: the exit status expected, $3: what
+# the journal says.
 start_fails() {
 	local at status
-	mkdir -p "$CT_ROOT/etc/systemd/system/$UNIT.d"
-	printf '%s\n' "$1" >"$CT_ROOT/etc/systemd/system/$UNIT.d/test.conf"
-	ct systemctl daemon-reload
+	if [ -n "$1" ]; then
+		mkdir -p "$CT_ROOT/etc/systemd/system/$UNIT.d"
+		printf '%s\n' "$1" >"$CT_ROOT/etc/systemd/system/$UNIT.d/test.conf"
+		ct systemctl daemon-reload
+	fi
 	at=$(ct_cursor) || fail "no journal cursor"
 	if ct systemctl start "$UNIT" 2>/dev/null; then
 		fail "systemctl start succeeded with $1"
@@ -90,8 +103,10 @@ start_fails() {
 	[ "$(ct_show Result)" = exit-code ] || fail "with $1: result '$(ct_show Result)', not exit-code"
 	[ "$(ct_show NRestarts)" = 0 ] || fail "with $1: restarted (RestartPreventExitStatus)"
 	wait_until 10 "the journal to say '$3' at priority 3" journal_says "$at" "$3" 3
-	rm -r "$CT_ROOT/etc/systemd/system/$UNIT.d"
-	ct systemctl daemon-reload
+	if [ -n "$1" ]; then
+		rm -r "$CT_ROOT/etc/systemd/system/$UNIT.d"
+		ct systemctl daemon-reload
+	fi
 	ct systemctl reset-failed "$UNIT"
 }
 
@@ -103,6 +118,21 @@ start_fails $'[Service]\nSystemCallFilter=~bpf' 77 \
 	"^socket-snoop: the kernel refused to load the BPF programs \\(Operation not permitted\\)"
 # (The refused start had opened, so created, the log file: start afresh.)
 rm -f "$CT_ROOT$LOG"
+# --metrics binds before anything else: a refused bind leaves no log file.
+say "the --metrics port taken: start fails with 74, nothing created"
+ct systemd-run -q --unit=ss-squatter -p Type=exec /usr/local/bin/sssrv \
+	"TCP-LISTEN:$METRICS_PORT,bind=127.0.0.1" /dev/null ||
+	fail "cannot start the listener on port $METRICS_PORT"
+squatting() { [ -n "$(ct ss -Htln "sport = :$METRICS_PORT")" ]; }
+wait_until 10 "a listener on 127.0.0.1:$METRICS_PORT" squatting
+start_fails "" 74 \
+	"^socket-snoop: cannot listen on 127\\.0\\.0\\.1:$METRICS_PORT \\(--metrics\\): Address already in use$"
+ct systemctl stop ss-squatter.service
+[ ! -e "$CT_ROOT$LOG" ] || fail "the start refused for the --metrics port created $LOG"
+say "the address families without AF_INET, AF_INET6: start fails with 74"
+start_fails $'[Service]\nRestrictAddressFamilies=\nRestrictAddressFamilies=AF_UNIX AF_NETLINK' 74 \
+	"^socket-snoop: cannot listen on 127\\.0\\.0\\.1:$METRICS_PORT \\(--metrics\\): Address family not supported by protocol$"
+[ ! -e "$CT_ROOT$LOG" ] || fail "the start refused for the address families created $LOG"
 
 # A connection already open when the service starts, of another user's
 # processes: attributed by the start-up snapshot, under the sandbox
@@ -144,6 +174,9 @@ case $(ct_show WatchdogUSec) in
 esac
 main_pid=$(ct_show MainPID)
 [ "$main_pid" -gt 0 ] || fail "no MainPID"
+# Nice=-10, not CAP_SYS_NICE (the unit's bounding set lacks it).
+nice=$(ct ps -o ni= -p "$main_pid" | tr -d ' ')
+[ "$nice" = -10 ] || fail "the monitor runs at nice '$nice', not -10"
 ready_ms=$((($(ct_show ActiveEnterTimestampMonotonic) - $(ct_show ExecMainStartTimestampMonotonic)) / 1000))
 say "active (running) ${ready_ms} ms after exec (READY=1)"
 wd0=$(ct_show WatchdogTimestampMonotonic)
@@ -217,6 +250,75 @@ out=$(ct systemctl status --no-pager "$UNIT" 2>&1) || fail "systemctl status fai
 grep -E -q '^ +Status: "Monitoring: RECEIVED=[0-9]+ LOST=0"$' <<<"$out" ||
 	fail "systemctl status shows no Status: line: $out"
 grep -E -q '^ +Active: active \(running\)' <<<"$out" || fail "systemctl status: not active (running): $out"
+
+say "the metrics endpoint: curl $METRICS on the container's loopback"
+# GET $1 with curl (as a scraper would, and with its further arguments $2...):
+# BODY, HTTP_CODE, HTTP_TYPE (Content-Type), HEADERS (the response's head).
+http_get() {
+	local url=$1 out
+	shift
+	out=$(ct curl -sS --max-time 5 -D /run/ss-headers -w '\n%{http_code} %{content_type}' "$@" "$url") ||
+		fail "curl $* $url failed: $out"
+	HEADERS=$(ct cat /run/ss-headers | tr -d '\r')
+	BODY=${out%$'\n'*}
+	HTTP_CODE=${out##*$'\n'}
+	HTTP_TYPE=${HTTP_CODE#* }
+	HTTP_CODE=${HTTP_CODE%% *}
+}
+# The value of sample $1 (name and labels, as exposed) in BODY.
+sample() { awk -v s="$1" '$1 == s { print $2; found = 1; exit } END { exit !found }' <<<"$BODY"; }
+
+listeners=$(ct ss -Htln "sport = :$METRICS_PORT")
+[ "$(awk '{ print $4 }' <<<"$listeners")" = "127.0.0.1:$METRICS_PORT" ] ||
+	fail "the --metrics listener is not 127.0.0.1:$METRICS_PORT alone: $listeners"
+http_get "$METRICS/healthz"
+[ "$HTTP_CODE $BODY" = $'200 ok\n' ] ||
+	fail "GET /healthz: $HTTP_CODE $(printf %q "${BODY:0:200}"), not 200 \$'ok\\n'"
+
+# Every State Change line of the log comes from an event the exporter
+# counted before the line was written: read the log first, then scrape.
+log_lines=$(cat "$CT_ROOT$LOG.old" "$CT_ROOT$LOG" | grep -c ' State Change: ')
+test_lines=$(cat "$CT_ROOT$LOG.old" "$CT_ROOT$LOG" |
+	grep -c -E " State Change: .*(127\.0\.0\.1:($PORT|$PRE_PORT) )")
+status=$(ct_show StatusText)
+[[ $status =~ RECEIVED=([0-9]+) ]] || fail "no RECEIVED= in the status '$status'"
+status_received=${BASH_REMATCH[1]}
+http_get "$METRICS/metrics"
+[ "$HTTP_CODE" = 200 ] || fail "GET /metrics: $HTTP_CODE: $(head20 "$BODY")"
+[ "$HTTP_TYPE" = "text/plain; version=0.0.4; charset=utf-8" ] ||
+	fail "GET /metrics: Content-Type '$HTTP_TYPE'"
+version=$(cat "$DEPLOY_ROOT/VERSION")
+grep -E -q "^socket_snoop_build_info\{attach=\"(tp_btf|raw_tp)\",libbpf=\"[^\"]+\",version=\"${version//./\\.}\"\} 1$" <<<"$BODY" ||
+	fail "no socket_snoop_build_info of version $version: $(grep build_info <<<"$BODY")"
+state_changes=$(sample 'socket_snoop_events_received_total{kind="state_change"}') ||
+	fail "no socket_snoop_events_received_total{kind=\"state_change\"}: $(head20 "$BODY")"
+[ "$test_lines" -ge 8 ] || fail "the log has $test_lines State Change lines of the test's 4 connections, not 2 or more each"
+[ "$state_changes" -ge "$log_lines" ] ||
+	fail "state changes counted: $state_changes, fewer than the log's $log_lines State Change lines"
+received=$(awk '$1 ~ /^socket_snoop_events_received_total\{/ { n += $2 } END { print n + 0 }' <<<"$BODY")
+[ "$received" -ge "$status_received" ] ||
+	fail "events counted: $received, fewer than the earlier status's RECEIVED=$status_received"
+lost=$(awk '$1 ~ /^socket_snoop_events_lost_total\{/ { n += $2; k++ } END { print k ? n : "none" }' <<<"$BODY")
+[ "$lost" = 0 ] || fail "socket_snoop_events_lost_total: $lost, not 0 (the status said LOST=0)"
+say "/metrics: state changes $state_changes >= the log's $log_lines lines ($test_lines of the test's connections), events $received >= RECEIVED=$status_received, none lost"
+
+# The container's TCP sockets, counted at the scrape under the unit's sandbox
+# (AF_NETLINK: socket diagnostics): its listeners, as ss lists them.
+listen='' listen_ss=''
+listen_counted() {
+	http_get "$METRICS/metrics"
+	listen=$(sample 'socket_snoop_tcp_sockets{state="listen"}') || return 1
+	listen_ss=$(ct ss -Htl | wc -l)
+	[ "$listen" -ge 1 ] && [ "$listen" = "$listen_ss" ]
+}
+poll 5 listen_counted ||
+	fail "socket_snoop_tcp_sockets{state=\"listen\"} is '$listen', not the $listen_ss listeners ss lists: $(grep tcp_sockets <<<"$BODY")"
+say "/metrics: socket_snoop_tcp_sockets{state=\"listen\"} $listen, as ss lists"
+
+http_get "$METRICS/metrics" --compressed
+grep -q -i '^Content-Encoding: gzip$' <<<"$HEADERS" || fail "GET /metrics with gzip accepted: not gzip: $HEADERS"
+grep -q '^socket_snoop_build_info{' <<<"$BODY" || fail "GET /metrics, gzip: no socket_snoop_build_info once inflated"
+say "/healthz 200 ok; /metrics plain and gzip"
 
 say "a reload that cannot reopen: a warning of priority 4, the old file kept"
 # The monitor reopens a moved log file on its own within a second: the

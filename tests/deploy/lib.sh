@@ -27,6 +27,10 @@
 #   peer_connect TAG   one loopback connection on the host, from NAME-cli to a
 #                      NAME-srv of its own: CLI_PID and PORT (the server's);
 #                      both peers end by themselves and are killed at exit
+#   free_port FROM     FREE_PORT: the first TCP port from FROM on (100 tried)
+#                      that no socket of this network namespace has bound: for
+#                      a --metrics address on the host's loopback, where the
+#                      default, 9580, may be taken (a socket-snoop service)
 #
 # Why three files and not one: each helper file holds what one kind of
 # container needs (20 and 25 never run podman, 30 and 40 never boot a root
@@ -136,4 +140,16 @@ peer_connect() {
 		fail "the test client failed: $(cat "$T/$tag.cli")"
 	# shellcheck disable=SC2034 # for the test (and podman.sh's has_event)
 	CLI_PID=$(awk '$1 == "PID" { print $2; exit }' "$T/$tag.cli")
+}
+
+free_port() {
+	local p
+	for ((p = $1; p < $1 + 100; p++)); do
+		if [ -z "$(ss -Htan "sport = :$p")" ]; then
+			# shellcheck disable=SC2034 # for the test
+			FREE_PORT=$p
+			return 0
+		fi
+	done
+	fail "no free TCP port in $1-$(($1 + 99))"
 }

@@ -28,6 +28,13 @@
 #   wait_event CTR HOST WHAT
 #                      has_event within 20 s; else the monitor's stderr, and fail
 #   exited_0 CTR WHAT  the monitor in CTR exited with status 0 (on SIGTERM)
+#   metrics_served CTR PORT WHAT
+#                      the monitor in CTR (host network, --metrics=127.0.0.1:
+#                      PORT) serves its metrics on the host's loopback: the
+#                      listener there is its process, curl from the host gets
+#                      /healthz 200 "ok", and /metrics socket_snoop_build_info
+#                      of this version, the losses, and at least as many
+#                      state changes as its JSON state_change objects so far
 #
 # Podman runs with a store of its own under $DEPLOY_CACHE/podman (kept
 # between runs: the image, podman's pause image), so the machine's own images
@@ -128,7 +135,12 @@ ctr_remove_all() {
 
 ctr_inspect() { timeout 30 podman inspect --format "$1" "$2"; }
 
-logs_have() { timeout 30 podman logs "$1" 2>&1 | grep -q -- "$2"; }
+# (Read whole, then searched: grep -q leaving the pipe early would fail it,
+# with pipefail, once the log outgrows the pipe: a busy host.)
+logs_have() {
+	local out
+	out=$(timeout 30 podman logs "$1" 2>&1) && grep -q -- "$2" <<<"$out"
+}
 
 wait_monitor() {
 	local ctr=$1 what=$2
@@ -163,4 +175,38 @@ exited_0() {
 	local code
 	code=$(ctr_inspect '{{.State.ExitCode}}' "$1")
 	[ "$code" = 0 ] || fail "$2: the monitor exited with status $code on SIGTERM"
+}
+
+# GET $1 from the host with curl (further arguments $2...): BODY, HTTP_CODE.
+host_get() {
+	local url=$1 out
+	shift
+	out=$(curl -sS --max-time 5 -w '\n%{http_code}' "$@" "$url") || fail "curl $* $url failed: $out"
+	BODY=${out%$'\n'*}
+	HTTP_CODE=${out##*$'\n'}
+}
+
+metrics_served() {
+	local ctr=$1 port=$2 what=$3 url=http://127.0.0.1:$2 pid listener objects state_changes lost
+	pid=$(ctr_inspect '{{.State.Pid}}' "$ctr")
+	listener=$(ss -Htlnp "sport = :$port")
+	{ [ "$(awk '{ print $4 }' <<<"$listener")" = "127.0.0.1:$port" ] && [[ $listener == *",pid=$pid,"* ]]; } ||
+		fail "$what: 127.0.0.1:$port on the host is not the monitor's (PID $pid) alone: ${listener:-no listener}"
+	host_get "$url/healthz"
+	[ "$HTTP_CODE $BODY" = $'200 ok\n' ] ||
+		fail "$what: GET /healthz: $HTTP_CODE $(printf %q "${BODY:0:200}"), not 200 \$'ok\\n'"
+	# Each object is written after its event was counted: read them first.
+	objects=$(timeout 30 podman logs "$ctr" 2>/dev/null |
+		jq -R -c 'fromjson? | select(.event.action == "state_change")' | wc -l)
+	host_get "$url/metrics"
+	[ "$HTTP_CODE" = 200 ] || fail "$what: GET /metrics: $HTTP_CODE: $(head -n 20 <<<"$BODY")"
+	grep -E -q "^socket_snoop_build_info\{attach=\"(tp_btf|raw_tp)\",libbpf=\"[^\"]+\",version=\"${SNOOP_VERSION//./\\.}\"\} 1$" <<<"$BODY" ||
+		fail "$what: no socket_snoop_build_info of version $SNOOP_VERSION: $(grep build_info <<<"$BODY")"
+	state_changes=$(awk '$1 == "socket_snoop_events_received_total{kind=\"state_change\"}" { print $2 }' <<<"$BODY")
+	{ [ -n "$state_changes" ] && [ "$objects" -ge 1 ] && [ "$state_changes" -ge "$objects" ]; } ||
+		fail "$what: state changes counted: '$state_changes', not at least the $objects JSON state_change objects (and 1)"
+	# (Losses depend on the rest of the host: counted, whatever their number.)
+	lost=$(awk '$1 ~ /^socket_snoop_events_lost_total\{/ { n += $2; k++ } END { print k ? n : "none" }' <<<"$BODY")
+	[ "$lost" != none ] || fail "$what: no socket_snoop_events_lost_total"
+	say "$what: metrics on the host's 127.0.0.1:$port: /healthz ok, state changes $state_changes >= $objects JSON objects, lost $lost"
 }

@@ -81,8 +81,9 @@
 ROOTFS_SUITE=bookworm
 # systemd as PID 1 (no dbus: systemctl talks to PID 1 directly as root),
 # logrotate, ip/ss, ps/pgrep/kill, socat (the tests' server and client),
-# man-db (systemd-analyze verify looks the unit's man: page up with man).
-ROOTFS_PACKAGES=(systemd logrotate iproute2 procps socat man-db)
+# man-db (systemd-analyze verify looks the unit's man: page up with man),
+# curl (an HTTP client, as a scraper, for the unit's --metrics endpoint).
+ROOTFS_PACKAGES=(systemd logrotate iproute2 procps socat man-db curl)
 ROOTFS_MIRRORS=(
 	"deb http://deb.debian.org/debian $ROOTFS_SUITE main"
 	"deb http://deb.debian.org/debian $ROOTFS_SUITE-updates main"

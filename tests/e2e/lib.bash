@@ -1062,3 +1062,20 @@ nft_undrop() {
 	ip netns exec "$1" nft delete table inet "snoop_e2e_$2"
 }
 
+# ---------------------------------------------------------------- local ports
+
+# A TCP port of this host no socket uses (listening or connected), from 20000
+# to 32767 (below the ephemeral ports), for a server a test starts on
+# loopback (--metrics, Prometheus); at random, so calls give different ones.
+# Fails after 100 taken ones.  free_tcp_port
+free_tcp_port() {
+	local port i
+	for ((i = 0; i < 100; i++)); do
+		port=$((20000 + RANDOM % 12768))
+		if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )")" ]; then
+			printf '%s\n' "$port"
+			return 0
+		fi
+	done
+	e2e_fail "no free TCP port found"
+}

@@ -9,6 +9,8 @@
  *   peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]
  *               [--close-first|--wait-peer-close] [--expect-refused]
  *               [--expect-timeout] [--hold] [--pause] [--repeat N] [--timeout SECS]
+ *   peer trickle ADDR PORT --conns N [--for SECS] [--min-ms MS] [--max-ms MS]
+ *               [--timeout SECS]
  *   peer --help
  *
  * The suite needs to know exactly which process owns which socket and which
@@ -25,6 +27,12 @@
  *   TIMEDOUT                       client: connect() got ETIMEDOUT
  *   PAUSED                         --pause: connected, waiting for SIGUSR1
  *   RESET                          the peer reset the connection
+ *   TRICKLING <n>                  trickle: the first <n> connects are under way
+ *   TRICKLED <connects> <evicted> <answered> <failed> <bytes>
+ *                                  trickle, at the end: connections begun, those the
+ *                                  server closed without a word, those it answered
+ *                                  (a 408, say) before closing, connects that
+ *                                  failed, request bytes sent
  *   DONE                           about to exit 0
  *
  * --hold makes the peer print its PID and then wait for SIGUSR1 before it
@@ -37,6 +45,13 @@
  * The command name the monitor sees (comm) is the basename the peer was
  * executed under, so the suite runs it through symlinks (snoop-srv, snoop-cli).
  *
+ * trickle is a slow HTTP client (a slowloris): it keeps N connections to an
+ * HTTP server, each sending one byte of a request head that never ends
+ * ("GET /metrics HTTP/1.1", a Host field, then an endless field value) every
+ * --min-ms to --max-ms milliseconds (100 to 500 by default, at random).  A
+ * connection the server closes is made again after such a pause.  It runs
+ * for --for seconds (20 by default), then closes them all.
+ *
  * Closing order: the client closes first by default and the server waits for
  * the client's FIN (--wait-peer-close); either side takes --close-first or
  * --wait-peer-close to swap roles.  Data is exchanged before closing and every
@@ -47,6 +62,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -54,9 +70,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct peer_opts {
@@ -79,6 +97,10 @@ struct peer_opts {
 	bool pause;
 	unsigned long repeat;
 	unsigned int timeout;
+	bool trickle;
+	unsigned long conns;	      /* trickle: connections kept */
+	unsigned int trickle_for;     /* trickle: seconds */
+	unsigned long min_ms, max_ms; /* trickle: pause between bytes */
 };
 
 /* Print one protocol line and flush it: the suite polls the output file. */
@@ -112,6 +134,8 @@ static void usage_to(FILE *out, int status)
 		"       peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]\n"
 		"                   [--close-first|--wait-peer-close] [--expect-refused]\n"
 		"                   [--expect-timeout] [--hold] [--pause] [--repeat N]\n"
+		"                   [--timeout SECS]\n"
+		"       peer trickle ADDR PORT --conns N [--for SECS] [--min-ms MS] [--max-ms MS]\n"
 		"                   [--timeout SECS]\n");
 	exit(status);
 }
@@ -501,6 +525,169 @@ static int run_client(const struct peer_opts *o)
 	return 0;
 }
 
+/* The request head a trickler sends, a byte at a time; then 'a' for ever (never a blank line). */
+static const char trickle_head[] = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Trickle: ";
+
+/* One slow connection of trickle. */
+struct trickler {
+	int fd;		  /* -1 while it waits to connect again */
+	bool connected;	  /* the handshake is done */
+	bool answered;	  /* the server sent something */
+	size_t sent;	  /* bytes of the head sent */
+	uint64_t next_ms; /* when to send the next byte, or to connect again */
+};
+
+struct trickle_counts {
+	unsigned long connects, evicted, answered, failed, bytes;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A pause from --min-ms to --max-ms, at random. */
+static uint64_t trickle_pause(const struct peer_opts *o)
+{
+	return o->min_ms + (uint64_t)rand() % (o->max_ms - o->min_ms + 1);
+}
+
+/* Start a connect (non-blocking); it is polled for POLLOUT until done. */
+static void trickle_connect(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(0, o->addr, o->port, &ss);
+
+	t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (t->fd < 0)
+		die("socket");
+	t->connected = t->answered = false;
+	t->sent = 0;
+	if (connect(t->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+		die("connect");
+	n->connects++;
+}
+
+/* The server ended connection @t: count how, and connect again after a pause. */
+static void trickle_ended(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n)
+{
+	if (t->answered)
+		n->answered++;
+	else
+		n->evicted++;
+	close(t->fd);
+	t->fd = -1;
+	t->next_ms = now_ms() + trickle_pause(o);
+}
+
+/* Send the next byte of @t's head when its time has come. */
+static void trickle_send(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n,
+			 uint64_t now)
+{
+	char b = t->sent < sizeof(trickle_head) - 1 ? trickle_head[t->sent] : 'a';
+	ssize_t w;
+
+	if (!t->connected || now < t->next_ms)
+		return;
+	w = send(t->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		trickle_ended(t, o, n);
+		return;
+	}
+	if (w == 1) {
+		t->sent++;
+		n->bytes++;
+	}
+	t->next_ms = now + trickle_pause(o);
+}
+
+/* What poll said about @t: its connect finished, or the server answered or closed. */
+static void trickle_polled(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n)
+{
+	char buf[512];
+	ssize_t r;
+
+	if (!t->connected) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			die("getsockopt(SO_ERROR)");
+		if (err) {
+			n->failed++;
+			close(t->fd);
+			t->fd = -1;
+		} else {
+			t->connected = true;
+		}
+		t->next_ms = now_ms() + trickle_pause(o);
+		return;
+	}
+	while ((r = recv(t->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		t->answered = true;
+	if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		trickle_ended(t, o, n);
+}
+
+/* trickle: --conns slow connections for --for seconds (see the top of the file). */
+static int run_trickle(const struct peer_opts *o)
+{
+	struct trickle_counts n = { 0 };
+	struct trickler *t = calloc(o->conns, sizeof(*t));
+	struct pollfd *pfd = calloc(o->conns, sizeof(*pfd));
+	uint64_t end = now_ms() + o->trickle_for * 1000ull;
+	struct rlimit rl;
+	unsigned long i;
+
+	if (!t || !pfd)
+		die("calloc");
+	/* A descriptor per connection, and a few more. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < o->conns + 16) {
+		rl.rlim_cur = o->conns + 16 > rl.rlim_max ? rl.rlim_max : o->conns + 16;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			die("setrlimit(RLIMIT_NOFILE)");
+	}
+	srand((unsigned int)getpid());
+	for (i = 0; i < o->conns; i++)
+		trickle_connect(&t[i], o, &n);
+	say("TRICKLING %lu", o->conns);
+	for (uint64_t now = now_ms(); now < end; now = now_ms()) {
+		uint64_t wake = end;
+
+		for (i = 0; i < o->conns; i++) {
+			if (t[i].fd < 0 && now >= t[i].next_ms)
+				trickle_connect(&t[i], o, &n);
+			if (t[i].fd >= 0)
+				trickle_send(&t[i], o, &n, now);
+			if ((t[i].fd < 0 || t[i].connected) && t[i].next_ms < wake)
+				wake = t[i].next_ms;
+			pfd[i].fd = t[i].fd;
+			pfd[i].events = t[i].connected ? POLLIN : POLLOUT;
+			pfd[i].revents = 0;
+		}
+		/* Bytes go out on a 10 ms tick: a thousand connections cost little CPU. */
+		if (poll(pfd, o->conns, wake > now + 10 ? (int)(wake - now) : 10) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		for (i = 0; i < o->conns; i++)
+			if (pfd[i].fd >= 0 && pfd[i].revents && t[i].fd == pfd[i].fd)
+				trickle_polled(&t[i], o, &n);
+	}
+	for (i = 0; i < o->conns; i++)
+		if (t[i].fd >= 0)
+			close(t[i].fd);
+	free(t);
+	free(pfd);
+	say("TRICKLED %lu %lu %lu %lu %lu", n.connects, n.evicted, n.answered, n.failed, n.bytes);
+	say("DONE");
+	return 0;
+}
+
 /* Print our PID; with --hold, wait for SIGUSR1 (blocked first: no lost wake-up). */
 static void announce(bool hold)
 {
@@ -512,7 +699,12 @@ static void announce(bool hold)
 
 int main(int argc, char **argv)
 {
-	struct peer_opts o = { .accept_count = 1, .repeat = 1, .timeout = 10 };
+	struct peer_opts o = { .accept_count = 1,
+			       .repeat = 1,
+			       .timeout = 10,
+			       .trickle_for = 20,
+			       .min_ms = 100,
+			       .max_ms = 500 };
 	int i = 2;
 	bool close_given = false;
 
@@ -531,6 +723,8 @@ int main(int argc, char **argv)
 		else
 			usage();
 		i = 3;
+	} else if (!strcmp(argv[1], "trickle") && argc >= 4) {
+		o.trickle = true;
 	} else if (strcmp(argv[1], "client") || argc < 4) {
 		usage();
 	}
@@ -573,9 +767,19 @@ int main(int argc, char **argv)
 			o.hold = true;
 		else if (!strcmp(a, "--repeat") && has_value && !o.server)
 			o.repeat = parse_ulong(argv[++i], 1000000);
+		else if (!strcmp(a, "--conns") && has_value && o.trickle)
+			o.conns = parse_ulong(argv[++i], 100000);
+		else if (!strcmp(a, "--for") && has_value && o.trickle)
+			o.trickle_for = (unsigned int)parse_ulong(argv[++i], 3600);
+		else if (!strcmp(a, "--min-ms") && has_value && o.trickle)
+			o.min_ms = parse_ulong(argv[++i], 60000);
+		else if (!strcmp(a, "--max-ms") && has_value && o.trickle)
+			o.max_ms = parse_ulong(argv[++i], 60000);
 		else
 			usage();
 	}
+	if (o.trickle && (!o.conns || o.min_ms > o.max_ms))
+		usage();
 	if (!close_given)
 		o.close_first = !o.server;
 
@@ -583,5 +787,7 @@ int main(int argc, char **argv)
 	signal(SIGALRM, SIG_DFL);
 	alarm(o.timeout);
 	announce(o.hold);
+	if (o.trickle)
+		return run_trickle(&o);
 	return o.server ? run_server(&o) : run_client(&o);
 }
