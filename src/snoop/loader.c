@@ -827,7 +827,8 @@ void loader__print_features(FILE *out)
 		struct metrics *m = metrics__open_and_load();
 		int err = m ? 0 : errno;
 
-		fprintf(out, "iterator iter/bpf_sk_storage_map (the owner records metric): %s%s%s\n",
+		fprintf(out,
+			"iterator iter/bpf_sk_storage_map (the owner records metric): %s%s%s\n",
 			m ? "yes" : "no (", m ? "" : strerror(err), m ? "" : ")");
 		metrics__destroy(m);
 	}
