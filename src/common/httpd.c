@@ -244,14 +244,20 @@ static void conn_read(struct httpd *h, int slot)
 	conn_respond(h, slot, &r, c->req.method == HTTP_METHOD_HEAD, c->req.gzip);
 }
 
-/* The slot of the connection that has waited longest for its request, else -1. */
-static int oldest_reader(const struct httpd *h)
+/*
+ * The connection to close for a new one: one already answered (lingering:
+ * its client has its response), else the one that has waited longest for
+ * its request; -1 when every one is being answered.
+ */
+static int victim(const struct httpd *h)
 {
 	int best = -1;
 
 	for (int i = 0; i < HTTPD_MAX_CONNS; i++) {
 		const struct conn *c = h->conns[i];
 
+		if (c && c->stage == STAGE_LINGER)
+			return i;
 		if (c && c->stage == STAGE_READ &&
 		    (best < 0 || c->opened_ns < h->conns[best]->opened_ns))
 			best = i;
@@ -303,13 +309,14 @@ static void accept_some(struct httpd *h)
 		slot = free_slot(h);
 		if (slot < 0) {
 			/* Full: the client slowest to ask makes room (a trickler, most likely). */
-			slot = oldest_reader(h);
+			slot = victim(h);
 			if (slot < 0) {
 				close(fd);
 				continue;
 			}
+			if (h->conns[slot]->stage == STAGE_READ)
+				h->stats.evicted++;
 			conn_close(h, slot);
-			h->stats.evicted++;
 		}
 		conn_open(h, slot, fd);
 	}

@@ -8,8 +8,9 @@
  * Built for clients that do not cooperate: a request head is at most
  * HTTP_HEAD_MAX bytes and must arrive within HTTPD_READ_TIMEOUT_S, a
  * response must be taken within HTTPD_WRITE_TIMEOUT_S, and at most
- * HTTPD_MAX_CONNS connections are open at once: a new one then closes the
- * oldest that has not finished sending its request.  So a client that
+ * HTTPD_MAX_CONNS connections are open at once: a new one then closes one
+ * already answered, else the oldest that has not finished sending its
+ * request.  So a client that
  * trickles its request a byte at a time holds 8 KiB for ten seconds and
  * costs a read per byte, and the ring buffer is read between any two.
  */

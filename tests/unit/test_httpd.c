@@ -301,6 +301,38 @@ static void test_a_full_server_closes_the_oldest_reader(void **state)
 		close(fds[i]);
 }
 
+static void test_an_answered_connection_makes_room_first(void **state)
+{
+	struct fixture *f = *state;
+	struct httpd_stats st;
+	int fds[HTTPD_MAX_CONNS + 1];
+	char buf[8192], c;
+
+	/* The first is answered and lingers (its client keeps it open); the rest wait. */
+	fds[0] = client(f);
+	send_all(fds[0], "GET / HTTP/1.0\r\n\r\n", 18);
+	serve(f);
+	assert_true(recv(fds[0], buf, sizeof(buf), 0) > 0);
+	for (int i = 1; i < HTTPD_MAX_CONNS; i++) {
+		fake_now += 1000;
+		fds[i] = client(f);
+		serve(f);
+	}
+	fds[HTTPD_MAX_CONNS] = client(f);
+	serve(f);
+	httpd__stats(f->h, &st);
+	assert_int_equal(st.evicted, 0);
+	assert_int_equal(st.open, HTTPD_MAX_CONNS);
+	/* The oldest waiting one is still there, and the newest is served. */
+	assert_int_equal(recv(fds[1], &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	send_all(fds[HTTPD_MAX_CONNS], "GET / HTTP/1.0\r\n\r\n", 18);
+	read_response(f, fds[HTTPD_MAX_CONNS], buf, sizeof(buf));
+	assert_true(!strncmp(buf, "HTTP/1.1 200 OK\r\n", 17));
+	for (int i = 0; i <= HTTPD_MAX_CONNS; i++)
+		close(fds[i]);
+}
+
 static void test_a_silent_client_gets_408_at_its_deadline(void **state)
 {
 	struct fixture *f = *state;
@@ -373,6 +405,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_head_is_431, port_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_byte_at_a_time, port_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_full_server_closes_the_oldest_reader,
+						port_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_answered_connection_makes_room_first,
 						port_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_silent_client_gets_408_at_its_deadline,
 						port_setup, teardown),
