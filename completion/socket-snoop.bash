@@ -18,8 +18,14 @@
 #   values         an option's description without its (remarks), after its
 #                  last ':', split at ',' and "or", when every piece is one
 #                  word (--events, --state: "any case" matches any case,
-#                  --attach); a PATH value: files, or directories when the
-#                  description says "directory" (--log-file, --netns, --cgroup).
+#                  --attach); a long option's placeholder that is a word in
+#                  lower case and an [OPTIONAL] part in capitals is that
+#                  word written out, the rest left to the user
+#                  (--metrics-labels=comm[:N]: "comm"; not tcpsnoop's
+#                  "-n name", a name to give); a PATH value: files,
+#                  or directories when the description says "directory"
+#                  (--log-file, --netns, --cgroup); anything else (--metrics=
+#                  ADDR:PORT, SIZE, N...) nothing.
 # A LIST or [,...] value is a comma-separated list: the item after the last
 # comma is completed, items already given are not offered again.
 # The usage is read once per binary (path, size, modification time), for at
@@ -157,6 +163,7 @@ _socket_snoop_parse()
 _socket_snoop_values()
 {
 	local p=${place[$key]-} d=${desc[$key]-} item re_paren='\([^()]*\)'
+	local re_literal='^([a-z][a-z0-9_]*)\[[^]A-Z]*[A-Z][^]]*\]$'
 	local -a items
 
 	kind="" vals=() multi="" icase=""
@@ -179,6 +186,9 @@ _socket_snoop_values()
 		vals+=("$item")
 	done
 	if [[ ${#vals[@]} -ge 2 ]]; then
+		kind=words
+	elif [[ $key != -* && $p =~ $re_literal ]]; then
+		vals=("${BASH_REMATCH[1]}")
 		kind=words
 	elif [[ ${p^^} == *PATH* ]]; then
 		vals=()

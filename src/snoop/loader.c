@@ -432,8 +432,16 @@ static void loader_metrics_setup(struct loader *l, const struct snoop_config *cf
 		return;
 	}
 	l->owners_err = bpf_map__reuse_fd(l->count_skel->maps.owner_map, loader__owner_map_fd(l));
-	if (!l->owners_err)
+	if (!l->owners_err) {
+		/*
+		 * Quiet even with -v: a refusal is expected on some kernels, said
+		 * once by the caller, and libbpf's advice for it (ulimit -l) is wrong.
+		 */
+		libbpf_print_fn_t old = libbpf_set_print(NULL);
+
 		l->owners_err = metrics__load(l->count_skel);
+		libbpf_set_print(old);
+	}
 	if (!l->owners_err) {
 		info.map.map_fd = (__u32)loader__owner_map_fd(l);
 		l->owners_link =
@@ -728,6 +736,11 @@ static int iter_run(struct bpf_link *link)
 	while (n > 0 || (n < 0 && errno == EINTR));
 	close(fd);
 	return n < 0 ? -errno : 0;
+}
+
+int loader__owner_records_error(const struct loader *l)
+{
+	return l->owners_link ? 0 : l->owners_err;
 }
 
 int loader__owner_records(const struct loader *l, uint64_t *tracked, uint64_t *capacity)

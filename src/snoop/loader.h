@@ -96,6 +96,9 @@ void loader__ring_usage(const struct loader *l, uint64_t *size, uint64_t *used);
  */
 int loader__owner_records(const struct loader *l, uint64_t *tracked, uint64_t *capacity);
 
+/* With --metrics: 0, or why the owner records cannot be counted (-EPERM: the kernel refused). */
+int loader__owner_records_error(const struct loader *l);
+
 /* The @i-th tracepoint this kernel lacks whose events are therefore not reported, or NULL. */
 const char *loader__unavailable(const struct loader *l, int i);
 

@@ -575,8 +575,13 @@ static int snoop_attach(struct snoop_app *app)
 		error("%s", lerr.msg);
 		return lerr.exit_code;
 	}
-	if (app->exporter)
+	if (app->exporter) {
 		exporter__set_loader(app->exporter, app->loader);
+		if (app->cfg.verbose && loader__owner_records_error(app->loader))
+			info("metrics: owner records are not counted: the kernel refused the "
+			     "counting iterator (%s)",
+			     strerror(-loader__owner_records_error(app->loader)));
+	}
 	for (int i = 0; loader__unavailable(app->loader, i); i++)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
 		     loader__unavailable(app->loader, i));

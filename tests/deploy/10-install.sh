@@ -12,6 +12,7 @@
 #   2. the bash completion, as bash-completion loads it from the installed
 #      tree for each of the three names: options of the three faces (the long
 #      ones against src/snoop/cli.c's table), --events, --state, --attach,
+#      --metrics-labels (comm), nothing for --metrics,
 #      files for --log-file, directories for --cgroup; a binary that prints
 #      garbage or hangs completes nothing, quickly, without an error.
 #   3. make STATIC=1: statically linked (file, ldd, tests/check-linkage.sh),
@@ -259,6 +260,11 @@ expect "socket-snoop --state=fin" "FIN_WAIT1 FIN_WAIT2"
 expect "socket-snoop -qs " "$states"
 expect "socket-snoop --state " "$states"
 expect "socket-snoop --attach=" "auto raw_tp tp_btf"
+expect "socket-snoop --metr" "--metrics= --metrics-labels="
+expect "socket-snoop --metrics=" ""
+expect "socket-snoop --metrics-labels=" "comm"
+expect "socket-snoop --metrics-labels=co" "comm"
+expect "socket-snoop --metrics-labels=x" ""
 expect "socket-snoop --log-file=$tmp/files/l" "$tmp/files/log.txt $tmp/files/logdir"
 expect "socket-snoop -o $tmp/files/o" "$tmp/files/other"
 expect "socket-snoop --cgroup=$tmp/files/" "$tmp/files/logdir"

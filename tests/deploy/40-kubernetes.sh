@@ -13,12 +13,17 @@
 #      template, the least privilege (capabilities, seccomp, no privilege
 #      escalation, read-only root), host PID, every taint tolerated,
 #      requests and limits, the node name from the downward API, the
-#      heartbeat and its liveness probe; daemonset-privileged.yaml differs
-#      from daemonset.yaml in the container's securityContext only.
+#      heartbeat and its liveness probe, --metrics on the loopback and no
+#      probe the kubelet would send to the pod's IP (httpGet, tcpSocket,
+#      grpc: the node's, with hostNetwork, where nothing listens);
+#      daemonset-privileged.yaml differs from daemonset.yaml in the
+#      container's securityContext only.
 #   2. For each manifest, a Pod made of the DaemonSet's template runs for
 #      real with `podman kube play` (the image of `make image`): the monitor
 #      starts, reports a connection made on the host with the client's PID
 #      and command and host.name the node name given by the downward API;
+#      its metrics are served on the host's loopback (hostNetwork): curl
+#      from the host gets /healthz and /metrics (podman.sh, metrics_served);
 #      the liveness probe passes, and fails when the monitor stops running
 #      its loop (SIGSTOP); `podman kube down` stops it cleanly (SIGTERM: its
 #      summary, within the grace period).
@@ -27,8 +32,9 @@
 # (each said where it is done): the image (local, never pulled), the node name
 # (a literal: podman has no spec.nodeName), $(VAR) in args expanded (the
 # kubelet does it, podman does not), the seccomp profile given as the
-# annotation podman reads, and, with podman before 4.4, hostPID (ignored by
-# `kube play` there) given by containers.conf's pidns.
+# annotation podman reads, with podman before 4.4, hostPID (ignored by
+# `kube play` there) given by containers.conf's pidns, and the --metrics port
+# when 9580 is taken on this host (the first free one after it).
 set -euo pipefail
 
 # podman.sh, and lib.sh through it: fail, say, wait_until... (see their headers)
@@ -39,7 +45,7 @@ set -euo pipefail
 NPM_PINS=(kubernetes-models@4.5.1 @kubernetes/client-node@1.4.0 js-yaml@4.1.0)
 
 need_root
-need podman node npm jq cc timeout
+need podman node npm jq cc timeout curl ss
 need_btf
 
 manifests=("$DEPLOY_ROOT/deploy/kubernetes/daemonset.yaml" "$DEPLOY_ROOT/deploy/kubernetes/daemonset-privileged.yaml")
@@ -124,6 +130,8 @@ function schemaCheck(where, doc) {
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HEARTBEAT = '/run/socket-snoop/heartbeat';
+// --metrics=ADDR:PORT on a loopback address: with hostNetwork any other is the node's.
+const METRICS = /^--metrics=(127\.\d+\.\d+\.\d+|\[::1\]|localhost):(\d+)$/;
 const LEAST_CAPS = ['BPF', 'DAC_READ_SEARCH', 'NET_ADMIN', 'PERFMON', 'SYS_NICE', 'SYS_PTRACE'];
 
 // What the schema cannot say.
@@ -150,6 +158,12 @@ function policyCheck(file, docs) {
 	const env = (c.env ?? []).find((e) => e.name === 'NODE_NAME');
 	if (env?.valueFrom?.fieldRef?.fieldPath !== 'spec.nodeName') err(file, 'NODE_NAME is not spec.nodeName (downward API)');
 	if (!isDeepStrictEqual(c.livenessProbe?.exec?.command, ['/socket-snoop', `--check-heartbeat=${HEARTBEAT}`])) err(file, 'the liveness probe is not --check-heartbeat');
+	const metrics = (c.args ?? []).filter((a) => a.startsWith('--metrics='));
+	if (metrics.length !== 1 || !METRICS.test(metrics[0])) err(file, `args: one --metrics on a loopback address, not ${metrics.join(' ') || 'none'}`);
+	if (pod.hostNetwork !== true) err(file, 'no hostNetwork');
+	for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+		for (const how of ['httpGet', 'tcpSocket', 'grpc']) if (c[kind]?.[how]) err(file, `${kind}.${how}: the kubelet sends it to the pod's IP (the node's), not to the loopback of --metrics`);
+	}
 	const mount = (c.volumeMounts ?? []).find((m) => m.mountPath === '/run/socket-snoop');
 	const vol = mount && (pod.volumes ?? []).find((v) => v.name === mount.name);
 	if (!vol?.emptyDir) err(file, 'no emptyDir at /run/socket-snoop for the heartbeat');
@@ -169,7 +183,7 @@ function policyCheck(file, docs) {
 }
 
 // A Pod of the DaemonSet's template, for podman kube play (see the test's header).
-function makePod(ds, podName, image, node, profile) {
+function makePod(ds, podName, image, node, profile, metricsPort) {
 	const spec = structuredClone(ds.spec.template.spec);
 	const annotations = { ...(ds.spec.template.metadata?.annotations ?? {}) };
 	for (const c of spec.containers) {
@@ -186,6 +200,7 @@ function makePod(ds, podName, image, node, profile) {
 		const expand = (s) => s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => (m === '$$' ? '$' : v in env ? env[v] : m));
 		if (c.command) c.command = c.command.map(expand);
 		if (c.args) c.args = c.args.map(expand);
+		if (c.args && metricsPort) c.args = c.args.map((a) => (METRICS.test(a) ? a.replace(/:\d+$/, `:${metricsPort}`) : a));
 		const sp = c.securityContext?.seccompProfile ?? spec.securityContext?.seccompProfile;
 		const key = `container.seccomp.security.alpha.kubernetes.io/${c.name}`;
 		if (sp?.type === 'RuntimeDefault') annotations[key] = `localhost/${profile}`;
@@ -212,13 +227,13 @@ if (cmd === 'validate') {
 	for (const f of files.slice(1)) if (!isDeepStrictEqual(seen[f].docs, seen[files[0]].docs)) err(f, `differs from ${files[0]} elsewhere than in the container's securityContext`);
 	if (files.length > 1 && !files.some((f) => seen[f].sc?.privileged === true)) err(files.join(', '), 'no privileged variant');
 } else if (cmd === 'pod') {
-	const [file, podName, image, node, profile] = args;
+	const [file, podName, image, node, profile, metricsPort] = args;
 	const ds = load(file).find((d) => d.kind === 'DaemonSet');
-	const pod = makePod(ds, podName, image, node, profile);
+	const pod = makePod(ds, podName, image, node, profile, metricsPort);
 	schemaCheck(`${podName} (the Pod made of ${file})`, pod);
 	if (!errors.length) process.stdout.write(yaml.dump(pod));
 } else {
-	err('usage', 'validate FILE... | pod FILE POD IMAGE NODE PROFILE');
+	err('usage', 'validate FILE... | pod FILE POD IMAGE NODE PROFILE [METRICS-PORT]');
 }
 if (errors.length) {
 	for (const e of errors) console.error(e);
@@ -254,6 +269,15 @@ seccomp_runtime_default "$T/seccomp/runtime-default.json"
 # ---- the test peer ------------------------------------------------------------
 peer_build ssd-k8s
 
+# The --metrics port of the Pods: the manifests' 9580 unless taken on this
+# host (a socket-snoop service, say), where the Pods share its loopback.
+manifest_port=$(grep -o -m 1 -E -- '--metrics=127\.0\.0\.1:[0-9]+' "${manifests[0]}" | sed 's/.*://')
+[ -n "$manifest_port" ] || fail "no --metrics=127.0.0.1:PORT in ${manifests[0]##*/}"
+free_port "$manifest_port"
+metrics_port=$FREE_PORT
+[ "$metrics_port" = "$manifest_port" ] ||
+	say "port $manifest_port is taken on this host: the Pods serve their metrics on $metrics_port"
+
 probe() { timeout 30 podman exec "$1" /socket-snoop --check-heartbeat=/run/socket-snoop/heartbeat; }
 probe_fails() { ! probe "$1" >"$T/probe.out" 2>&1; }
 probe_passes() { probe "$1" >/dev/null 2>&1; }
@@ -264,7 +288,9 @@ play() {
 	local manifest=$1 pod=$2 mode=$3 ctr pid hc start took caps status
 	ctr=$pod-socket-snoop
 	timeout 120 node "$npm_dir/deploy-kubernetes.mjs" pod "$manifest" "$pod" "$SNOOP_IMAGE" "$node_name" \
-		runtime-default.json >"$T/$pod.yaml" || fail "cannot make a Pod of $manifest"
+		runtime-default.json "$metrics_port" >"$T/$pod.yaml" || fail "cannot make a Pod of $manifest"
+	grep -q -F -- "--metrics=127.0.0.1:$metrics_port" "$T/$pod.yaml" ||
+		fail "$pod: the Pod has no --metrics=127.0.0.1:$metrics_port"
 	rm_run_volume
 	pods+=("$pod")
 	run_logged "$T/$pod.play" "$pod: podman kube play" \
@@ -294,6 +320,7 @@ play() {
 	peer_connect "$pod"
 	wait_event "$ctr" "$node_name" "$pod"
 	say "$pod: PID $CLI_PID $PEER-cli reported, host.name $node_name"
+	metrics_served "$ctr" "$metrics_port" "$pod"
 
 	# The liveness probe, as podman made it of the manifest's.
 	hc=$(ctr_inspect '{{json .Config.Healthcheck}}' "$ctr")

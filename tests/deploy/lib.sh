@@ -28,7 +28,8 @@
 #                      NAME-srv of its own: CLI_PID and PORT (the server's);
 #                      both peers end by themselves and are killed at exit
 #   free_port FROM     FREE_PORT: the first TCP port from FROM on (100 tried)
-#                      that no socket of this network namespace has bound: for
+#                      that no socket of this network namespace has bound but
+#                      in TIME-WAIT (socket-snoop binds with SO_REUSEADDR): for
 #                      a --metrics address on the host's loopback, where the
 #                      default, 9580, may be taken (a socket-snoop service)
 #
@@ -145,7 +146,7 @@ peer_connect() {
 free_port() {
 	local p
 	for ((p = $1; p < $1 + 100; p++)); do
-		if [ -z "$(ss -Htan "sport = :$p")" ]; then
+		if [ -z "$(ss -Htan exclude time-wait "sport = :$p")" ]; then
 			# shellcheck disable=SC2034 # for the test
 			FREE_PORT=$p
 			return 0
