@@ -248,10 +248,11 @@ FUZZ_MODS_fuzz_fmt_log := $(FUZZ_FMT)
 FUZZ_MODS_fuzz_fmt_tcpsnoop := packets/fmt.o $(FUZZ_FMT)
 FUZZ_MODS_fuzz_proc_loadavg := packets/fmt.o $(FUZZ_FMT)
 FUZZ_MODS_fuzz_http := lib/http.o lib/text.o
-# snapshot.c is included (its /proc readers are static); it calls libbpf.
-FUZZ_MODS_fuzz_proc_owner := common/target.o common/snapshot_iter.o $(FUZZ_PARSE)
+# snapshot.c and procfs.c are included (their open() is the target's); snapshot.c calls libbpf.
+FUZZ_MODS_fuzz_proc_owner := common/target.o common/snapshot_iter.o common/sock_diag.o \
+	$(FUZZ_PARSE)
 FUZZ_LIBS_fuzz_proc_owner := $(LIBS_STATIC)
-$(OUTPUT)/fuzz/fuzz_proc_owner: src/common/snapshot.c
+$(OUTPUT)/fuzz/fuzz_proc_owner: src/common/snapshot.c src/common/procfs.c
 
 fuzz:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(FUZZ_OUT) CC=$(FUZZ_CC) \

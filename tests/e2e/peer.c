@@ -9,8 +9,8 @@
  *   peer client ADDR PORT [--send BYTES] [--recv BYTES] [--linger0]
  *               [--close-first|--wait-peer-close] [--expect-refused]
  *               [--expect-timeout] [--hold] [--pause] [--repeat N] [--timeout SECS]
- *   peer trickle ADDR PORT --conns N [--for SECS] [--min-ms MS] [--max-ms MS]
- *               [--timeout SECS]
+ *   peer trickle ADDR PORT --conns N [--every MS] [--for SECS] [--min-ms MS]
+ *               [--max-ms MS] [--timeout SECS]
  *   peer --help
  *
  * The suite needs to know exactly which process owns which socket and which
@@ -27,12 +27,14 @@
  *   TIMEDOUT                       client: connect() got ETIMEDOUT
  *   PAUSED                         --pause: connected, waiting for SIGUSR1
  *   RESET                          the peer reset the connection
- *   TRICKLING <n>                  trickle: the first <n> connects are under way
- *   TRICKLED <connects> <evicted> <answered> <failed> <bytes>
- *                                  trickle, at the end: connections begun, those the
+ *   TRICKLING <n>                  trickle: starting its <n> connections
+ *   TRICKLED <connects> <evicted> <answered> <failed> <open> <bytes> <disorder>
+ *                                  trickle, at the end: connections made, those the
  *                                  server closed without a word, those it answered
  *                                  (a 408, say) before closing, connects that
- *                                  failed, request bytes sent
+ *                                  failed, those still open at the end, request
+ *                                  bytes sent, and how many of the server's closes
+ *                                  came while an older connection was still open
  *   DONE                           about to exit 0
  *
  * --hold makes the peer print its PID and then wait for SIGUSR1 before it
@@ -45,12 +47,13 @@
  * The command name the monitor sees (comm) is the basename the peer was
  * executed under, so the suite runs it through symlinks (snoop-srv, snoop-cli).
  *
- * trickle is a slow HTTP client (a slowloris): it keeps N connections to an
- * HTTP server, each sending one byte of a request head that never ends
- * ("GET /metrics HTTP/1.1", a Host field, then an endless field value) every
- * --min-ms to --max-ms milliseconds (100 to 500 by default, at random).  A
- * connection the server closes is made again after such a pause.  It runs
- * for --for seconds (20 by default), then closes them all.
+ * trickle is a slow HTTP client (a slowloris): it makes N connections to an
+ * HTTP server, one every --every milliseconds (0 by default: all at once),
+ * each sending a byte of a request head that never ends ("GET /metrics
+ * HTTP/1.1", a Host field, then an endless field value) as soon as it is
+ * connected, then every --min-ms to --max-ms milliseconds (100 to 500 by
+ * default, at random), until the server closes it.  It runs for --for
+ * seconds (20 by default), then closes those still open.
  *
  * Closing order: the client closes first by default and the server waits for
  * the client's FIN (--wait-peer-close); either side takes --close-first or
@@ -98,7 +101,8 @@ struct peer_opts {
 	unsigned long repeat;
 	unsigned int timeout;
 	bool trickle;
-	unsigned long conns;	      /* trickle: connections kept */
+	unsigned long conns;	      /* trickle: connections made */
+	unsigned long every_ms;	      /* trickle: between two connects */
 	unsigned int trickle_for;     /* trickle: seconds */
 	unsigned long min_ms, max_ms; /* trickle: pause between bytes */
 };
@@ -135,8 +139,8 @@ static void usage_to(FILE *out, int status)
 		"                   [--close-first|--wait-peer-close] [--expect-refused]\n"
 		"                   [--expect-timeout] [--hold] [--pause] [--repeat N]\n"
 		"                   [--timeout SECS]\n"
-		"       peer trickle ADDR PORT --conns N [--for SECS] [--min-ms MS] [--max-ms MS]\n"
-		"                   [--timeout SECS]\n");
+		"       peer trickle ADDR PORT --conns N [--every MS] [--for SECS] [--min-ms MS]\n"
+		"                   [--max-ms MS] [--timeout SECS]\n");
 	exit(status);
 }
 
@@ -530,15 +534,16 @@ static const char trickle_head[] = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n
 
 /* One slow connection of trickle. */
 struct trickler {
-	int fd;		  /* -1 while it waits to connect again */
+	int fd;		  /* -1 before it starts and once it has ended */
+	bool started;	  /* its connect was made */
 	bool connected;	  /* the handshake is done */
 	bool answered;	  /* the server sent something */
 	size_t sent;	  /* bytes of the head sent */
-	uint64_t next_ms; /* when to send the next byte, or to connect again */
+	uint64_t next_ms; /* when to send the next byte */
 };
 
 struct trickle_counts {
-	unsigned long connects, evicted, answered, failed, bytes;
+	unsigned long connects, evicted, answered, failed, bytes, disorder;
 };
 
 static uint64_t now_ms(void)
@@ -564,48 +569,56 @@ static void trickle_connect(struct trickler *t, const struct peer_opts *o, struc
 	t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (t->fd < 0)
 		die("socket");
-	t->connected = t->answered = false;
-	t->sent = 0;
+	t->started = true;
 	if (connect(t->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
 		die("connect");
 	n->connects++;
 }
 
-/* The server ended connection @t: count how, and connect again after a pause. */
-static void trickle_ended(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n)
+/*
+ * The server ended connection @i of @t: count how, and whether an older one
+ * (started before it) was still open then.
+ */
+static void trickle_ended(struct trickler *t, unsigned long i, struct trickle_counts *n)
 {
-	if (t->answered)
+	if (t[i].answered)
 		n->answered++;
 	else
 		n->evicted++;
-	close(t->fd);
-	t->fd = -1;
-	t->next_ms = now_ms() + trickle_pause(o);
+	close(t[i].fd);
+	t[i].fd = -1;
+	for (unsigned long j = 0; j < i; j++)
+		if (t[j].fd >= 0) {
+			n->disorder++;
+			break;
+		}
 }
 
-/* Send the next byte of @t's head when its time has come. */
-static void trickle_send(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n,
+/* Send the next byte of @t's head when its time has come; false if the server has ended it. */
+static bool trickle_send(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n,
 			 uint64_t now)
 {
 	char b = t->sent < sizeof(trickle_head) - 1 ? trickle_head[t->sent] : 'a';
 	ssize_t w;
 
 	if (!t->connected || now < t->next_ms)
-		return;
+		return true;
 	w = send(t->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-		trickle_ended(t, o, n);
-		return;
-	}
+	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		return false;
 	if (w == 1) {
 		t->sent++;
 		n->bytes++;
 	}
 	t->next_ms = now + trickle_pause(o);
+	return true;
 }
 
-/* What poll said about @t: its connect finished, or the server answered or closed. */
-static void trickle_polled(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n)
+/*
+ * What poll said about @t: its connect finished (the first byte goes at
+ * once), or the server answered or closed.  False once the server ended it.
+ */
+static bool trickle_polled(struct trickler *t, const struct peer_opts *o, struct trickle_counts *n)
 {
 	char buf[512];
 	ssize_t r;
@@ -620,27 +633,26 @@ static void trickle_polled(struct trickler *t, const struct peer_opts *o, struct
 			n->failed++;
 			close(t->fd);
 			t->fd = -1;
-		} else {
-			t->connected = true;
+			return true;
 		}
-		t->next_ms = now_ms() + trickle_pause(o);
-		return;
+		t->connected = true;
+		t->next_ms = 0;
+		return trickle_send(t, o, n, now_ms());
 	}
 	while ((r = recv(t->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
 		t->answered = true;
-	if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-		trickle_ended(t, o, n);
+	return !(r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR));
 }
 
-/* trickle: --conns slow connections for --for seconds (see the top of the file). */
+/* trickle: --conns slow connections, one every --every ms, for --for seconds (see the top). */
 static int run_trickle(const struct peer_opts *o)
 {
 	struct trickle_counts n = { 0 };
 	struct trickler *t = calloc(o->conns, sizeof(*t));
 	struct pollfd *pfd = calloc(o->conns, sizeof(*pfd));
-	uint64_t end = now_ms() + o->trickle_for * 1000ull;
+	uint64_t begin = now_ms(), end = begin + o->trickle_for * 1000ull;
+	unsigned long i, started = 0, open = 0;
 	struct rlimit rl;
-	unsigned long i;
 
 	if (!t || !pfd)
 		die("calloc");
@@ -650,40 +662,46 @@ static int run_trickle(const struct peer_opts *o)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			die("setrlimit(RLIMIT_NOFILE)");
 	}
-	srand((unsigned int)getpid());
 	for (i = 0; i < o->conns; i++)
-		trickle_connect(&t[i], o, &n);
+		t[i].fd = -1;
+	srand((unsigned int)getpid());
 	say("TRICKLING %lu", o->conns);
-	for (uint64_t now = now_ms(); now < end; now = now_ms()) {
+	for (uint64_t now = begin; now < end; now = now_ms()) {
 		uint64_t wake = end;
 
-		for (i = 0; i < o->conns; i++) {
-			if (t[i].fd < 0 && now >= t[i].next_ms)
-				trickle_connect(&t[i], o, &n);
-			if (t[i].fd >= 0)
-				trickle_send(&t[i], o, &n, now);
-			if ((t[i].fd < 0 || t[i].connected) && t[i].next_ms < wake)
+		while (started < o->conns && now >= begin + started * o->every_ms)
+			trickle_connect(&t[started++], o, &n);
+		if (started < o->conns)
+			wake = begin + started * o->every_ms;
+		for (i = 0; i < started; i++) {
+			if (t[i].fd >= 0 && !trickle_send(&t[i], o, &n, now))
+				trickle_ended(t, i, &n);
+			if (t[i].fd >= 0 && t[i].connected && t[i].next_ms < wake)
 				wake = t[i].next_ms;
 			pfd[i].fd = t[i].fd;
 			pfd[i].events = t[i].connected ? POLLIN : POLLOUT;
 			pfd[i].revents = 0;
 		}
-		/* Bytes go out on a 10 ms tick: a thousand connections cost little CPU. */
-		if (poll(pfd, o->conns, wake > now + 10 ? (int)(wake - now) : 10) < 0) {
+		/* Bytes go out on a 10 ms tick at most: a thousand connections cost little CPU. */
+		if (poll(pfd, started, wake > now + 10 ? (int)(wake - now) : 10) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
 		}
-		for (i = 0; i < o->conns; i++)
-			if (pfd[i].fd >= 0 && pfd[i].revents && t[i].fd == pfd[i].fd)
-				trickle_polled(&t[i], o, &n);
+		for (i = 0; i < started; i++)
+			if (pfd[i].fd >= 0 && pfd[i].revents && t[i].fd == pfd[i].fd &&
+			    !trickle_polled(&t[i], o, &n))
+				trickle_ended(t, i, &n);
 	}
 	for (i = 0; i < o->conns; i++)
-		if (t[i].fd >= 0)
+		if (t[i].fd >= 0) {
+			open++;
 			close(t[i].fd);
+		}
 	free(t);
 	free(pfd);
-	say("TRICKLED %lu %lu %lu %lu %lu", n.connects, n.evicted, n.answered, n.failed, n.bytes);
+	say("TRICKLED %lu %lu %lu %lu %lu %lu %lu", n.connects, n.evicted, n.answered, n.failed,
+	    open, n.bytes, n.disorder);
 	say("DONE");
 	return 0;
 }
@@ -769,6 +787,8 @@ int main(int argc, char **argv)
 			o.repeat = parse_ulong(argv[++i], 1000000);
 		else if (!strcmp(a, "--conns") && has_value && o.trickle)
 			o.conns = parse_ulong(argv[++i], 100000);
+		else if (!strcmp(a, "--every") && has_value && o.trickle)
+			o.every_ms = parse_ulong(argv[++i], 60000);
 		else if (!strcmp(a, "--for") && has_value && o.trickle)
 			o.trickle_for = (unsigned int)parse_ulong(argv[++i], 3600);
 		else if (!strcmp(a, "--min-ms") && has_value && o.trickle)

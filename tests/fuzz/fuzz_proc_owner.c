@@ -3,8 +3,8 @@
  * fuzz_proc_owner.c - the /proc readers of snapshot.c: proc_owner_read()
  * (/proc/PID/comm, /proc/PID/status, /proc/PID/cgroup) and the --cgroup
  * check on the path it found.  They are static, so this file includes
- * snapshot.c and sends its open() of /proc files to a memfd holding part of
- * the input: comm, status and cgroup, separated by NUL bytes (none of the
+ * snapshot.c (and procfs.c, which reads for it) and sends their open() of
+ * /proc files to a memfd holding part of the input: comm, status and cgroup, separated by NUL bytes (none of the
  * three holds one).  A process picks its own name and, in a cgroup
  * namespace, much of its cgroup path: any bytes, any length.
  */
@@ -29,6 +29,7 @@
 
 static int fuzz_proc_open(const char *path, int flags, ...);
 #define open fuzz_proc_open
+#include "../../src/common/procfs.c"
 #include "../../src/common/snapshot.c"
 #undef open
 
