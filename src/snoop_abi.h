@@ -298,6 +298,28 @@ enum snoop_rst_reason { SNOOP_RST_REASONS(SNOOP_RST_ENUM) SNOOP_RST_COUNT };
 	X(TIME_WAIT, CLOSE)
 // clang-format on
 
+/*
+ * Why events were lost, one row each: the loss counters (user space adds
+ * them up from the stats map and the programs' recursion misses), their
+ * "CAUSE=" name in the log, JSON and metrics, and what happened:
+ *   X(ID, name, what happened)
+ */
+// clang-format off
+#define SNOOP_LOSS_CAUSES(X) \
+	X(RING_FULL,   "ring_full",   "the ring buffer was full") \
+	X(SKIPPED,     "skipped",     "the kernel skipped runs of our programs: each was " \
+				      "already running on its CPU when a transition came") \
+	X(UNDELIVERED, "undelivered", "the kernel made transitions without running our " \
+				      "programs")
+// clang-format on
+
+enum snoop_loss_cause {
+#define SNOOP_LOSS_ENUM(id, ...) SNOOP_LOSS_##id,
+	SNOOP_LOSS_CAUSES(SNOOP_LOSS_ENUM)
+#undef SNOOP_LOSS_ENUM
+		SNOOP_LOSS_N
+};
+
 /* Per-CPU counters in the stats map. */
 enum snoop_stat {
 	SNOOP_STAT_LOST = 0,	  /* ring buffer full: the event was dropped */

@@ -19,6 +19,24 @@ const char *names__reset_reason(int reason)
 	return names[reason];
 }
 
+static const struct {
+	const char *name, *what;
+} loss_causes[SNOOP_LOSS_N] = {
+#define SNOOP_LOSS_ROW(id, name, what) [SNOOP_LOSS_##id] = { name, what },
+	SNOOP_LOSS_CAUSES(SNOOP_LOSS_ROW)
+#undef SNOOP_LOSS_ROW
+};
+
+const char *names__loss_cause(int cause)
+{
+	return cause >= 0 && cause < SNOOP_LOSS_N ? loss_causes[cause].name : NULL;
+}
+
+const char *names__loss_what(int cause)
+{
+	return cause >= 0 && cause < SNOOP_LOSS_N ? loss_causes[cause].what : NULL;
+}
+
 const char *names__reset_detail(int detail, long long *number)
 {
 	if (detail == 0) {

@@ -19,6 +19,12 @@ const char *names__reset_reason(int reason);
  */
 const char *names__reset_detail(int detail, long long *number);
 
+/* "ring_full" for SNOOP_LOSS_RING_FULL (the CAUSE= of a loss); NULL out of range. */
+const char *names__loss_cause(int cause);
+
+/* What happened when events were lost for @cause, a phrase; NULL out of range. */
+const char *names__loss_what(int cause);
+
 /* The seed's description of a TCP state ("Connection Opening (SYN_SENT)"). */
 const char *names__state_desc(int state);
 

@@ -15,6 +15,7 @@
 #include "common/procfs.h"
 #include "common/sock_diag.h"
 #include "lib/clock.h"
+#include "lib/names.h"
 #include "lib/prom.h"
 #include "snoop/exporter.h"
 #include "snoop/metrics.h"
@@ -250,20 +251,12 @@ static int build_info(const void *ctx, struct prom *p, const char *name)
 static int events_lost(const void *ctx, struct prom *p, const char *name)
 {
 	const struct loader_counts *c = &SCRAPE(ctx)->counts;
-	const struct {
-		const char *cause;
-		uint64_t v;
-	} causes[] = {
-		{ "ring_full", c->ring_full },
-		{ "skipped", c->skipped },
-		{ "undelivered", c->undelivered },
-	};
 	int err = 0;
 
-	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]) && !err; i++) {
-		struct prom_label l = { "cause", causes[i].cause };
+	for (int i = 0; i < SNOOP_LOSS_N && !err; i++) {
+		struct prom_label l = { "cause", names__loss_cause(i) };
 
-		err = prom_sample_u64(p, name, &l, 1, causes[i].v);
+		err = prom_sample_u64(p, name, &l, 1, c->lost[i]);
 	}
 	return err;
 }

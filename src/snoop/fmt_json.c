@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "snoop/fmt_json.h"
+#include "snoop/fmt_log.h"
 #include "lib/names.h"
 #include "lib/parse.h"
 #include "lib/tcp_fsm.h"
@@ -280,16 +281,26 @@ size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint6
 	return fmt_cursor_end(buf, size, at, (size_t)(put_event(at, e, wall_ns, seq) - at));
 }
 
-size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq)
+size_t fmt_json_lost(char *buf, size_t size, const struct snoop_loss *loss, uint64_t wall_ns,
+		     uint64_t seq)
 {
-	char room[FMT_LINE_MAX];
+	char room[FMT_LINE_MAX], msg[512];
 	char *at = size >= sizeof(room) ? buf : room;
 	char *p = fmt_json_put_head(at, wall_ns, "lost");
+	const char *cause = names__loss_cause(loss->cause);
+	struct strbuf sb;
 
+	strbuf_init(&sb, msg, sizeof(msg));
+	fmt_loss_message(&sb, loss);
 	p = PUT_U64(p, ",\"sequence\":", seq);
 	*p++ = '}';
 	p = fmt_json_put_host(p);
-	p = PUT_U64(p, ",\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"lost\":", count);
-	p = JSON_PUT(p, "}}\n");
+	p = PUT_U64(p, ",\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"lost\":",
+		    loss->count);
+	p = JSON_PUT(p, ",\"lost_cause\":\"");
+	p = put_str(p, cause ? cause : "unknown");
+	p = JSON_PUT(p, "\",\"lost_message\":\"");
+	p = json_put(p, msg, (size_t)(sb.p - msg));
+	p = JSON_PUT(p, "\"}}\n");
 	return fmt_cursor_end(buf, size, at, (size_t)(p - at));
 }

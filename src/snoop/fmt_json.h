@@ -19,8 +19,14 @@
 size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns,
 		      uint64_t seq);
 
-/* An event.action "lost" object with the count of events the kernel dropped. */
-size_t fmt_json_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq);
+struct snoop_loss;
+
+/*
+ * An event.action "lost" object: how many events the kernel dropped, why
+ * (socket_snoop.lost_cause), and what helps (message).
+ */
+size_t fmt_json_lost(char *buf, size_t size, const struct snoop_loss *loss, uint64_t wall_ns,
+		     uint64_t seq);
 
 /*
  * The ECS pieces every object is written from, at a cursor with room

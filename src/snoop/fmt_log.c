@@ -160,14 +160,45 @@ size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64
 	return fmt_cursor_end(buf, size, at, (size_t)(put_log_event(at, e, wall_ns) - at));
 }
 
-size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns)
+size_t fmt_loss_message(struct strbuf *sb, const struct snoop_loss *loss)
 {
+	const char *what = names__loss_what(loss->cause);
+	char *start = sb->p;
+
+	if (loss->cause != SNOOP_LOSS_RING_FULL) {
+		strbuf_str(sb, what ? what : "events were lost");
+		/* A property of the kernel, not of a setting of ours. */
+		strbuf_str(sb, "; no setting avoids it");
+		return (size_t)(sb->p - start);
+	}
+	strbuf_str(sb, "the ring buffer (");
+	if (loss->ring_bytes >= (1u << 20) && !(loss->ring_bytes % (1u << 20))) {
+		strbuf_u64(sb, loss->ring_bytes >> 20);
+		strbuf_str(sb, " MiB");
+	} else {
+		strbuf_u64(sb, loss->ring_bytes >> 10);
+		strbuf_str(sb, " KiB");
+	}
+	strbuf_str(sb, ") was full: the reader left it unread for up to ");
+	strbuf_u64(sb, loss->away_ms);
+	strbuf_str(sb, " ms; a larger --buffer-size, or kernel filters (--lport, --netns, "
+		       "--comm, ...) that keep less, help");
+	return (size_t)(sb->p - start);
+}
+
+size_t fmt_log_lost(char *buf, size_t size, const struct snoop_loss *loss, uint64_t wall_ns)
+{
+	const char *cause = names__loss_cause(loss->cause);
 	struct strbuf sb;
 
 	strbuf_init(&sb, buf, size);
 	fmt_log_time(&sb, wall_ns);
 	strbuf_str(&sb, " Events Lost: COUNT=");
-	strbuf_u64(&sb, count);
-	strbuf_char(&sb, '\n');
+	strbuf_u64(&sb, loss->count);
+	strbuf_str(&sb, " CAUSE=");
+	strbuf_str(&sb, cause ? cause : "unknown");
+	strbuf_str(&sb, " (");
+	fmt_loss_message(&sb, loss);
+	strbuf_str(&sb, ")\n");
 	return size ? (size_t)(sb.p - buf) : 0;
 }

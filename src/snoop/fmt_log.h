@@ -7,6 +7,7 @@
 #define SNOOP_FMT_LOG_H
 
 #include "lib/text.h"
+#include "snoop/output.h"
 
 /* Local time "Dec 30 2024 22:05:25.454" of a wall-clock time in ns. */
 void fmt_log_time(struct strbuf *sb, uint64_t wall_ns);
@@ -14,7 +15,15 @@ void fmt_log_time(struct strbuf *sb, uint64_t wall_ns);
 /* One log line for @e, newline-terminated; returns its length. */
 size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns);
 
-/* The "Events Lost: COUNT=n" line; returns its length. */
-size_t fmt_log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns);
+/*
+ * What a loss means to the user, without a newline: what happened, and
+ * what helps ("the ring buffer (4 MiB) was full: ...; a larger
+ * --buffer-size ... helps").  The log line's parenthesis and the JSON
+ * object's message.  Returns its length.
+ */
+size_t fmt_loss_message(struct strbuf *sb, const struct snoop_loss *loss);
+
+/* The "Events Lost: COUNT=n CAUSE=name (message)" line; returns its length. */
+size_t fmt_log_lost(char *buf, size_t size, const struct snoop_loss *loss, uint64_t wall_ns);
 
 #endif

@@ -601,10 +601,10 @@ void loader__counts(const struct loader *l, struct loader_counts *out)
 	/* Each recovered transition was also counted as a miss of handle_set_state. */
 	uint64_t misses = recursion_misses(l, SKIP_LOSES_EVENT);
 
-	out->ring_full = stat_sum(l, SNOOP_STAT_LOST);
+	out->lost[SNOOP_LOSS_RING_FULL] = stat_sum(l, SNOOP_STAT_LOST);
 	out->recovered = stat_sum(l, SNOOP_STAT_RECOVERED);
-	out->skipped = misses > out->recovered ? misses - out->recovered : 0;
-	out->undelivered = stat_sum(l, SNOOP_STAT_UNDELIVERED);
+	out->lost[SNOOP_LOSS_SKIPPED] = misses > out->recovered ? misses - out->recovered : 0;
+	out->lost[SNOOP_LOSS_UNDELIVERED] = stat_sum(l, SNOOP_STAT_UNDELIVERED);
 	out->owner_updates_skipped = recursion_misses(l, SKIP_LOSES_OWNER_UPDATE);
 	out->hidden = loader__hidden(l);
 }
@@ -629,9 +629,12 @@ int loader__hidden_error(const struct loader *l)
 uint64_t loader__lost(const struct loader *l)
 {
 	struct loader_counts c;
+	uint64_t sum = 0;
 
 	loader__counts(l, &c);
-	return c.ring_full + c.skipped + c.undelivered;
+	for (int i = 0; i < SNOOP_LOSS_N; i++)
+		sum += c.lost[i];
+	return sum;
 }
 
 int loader__prog_stats(const struct loader *l, size_t i, struct loader_prog_stats *out)

@@ -34,10 +34,13 @@ void loader__snapshot_source(const struct loader *l, struct snapshot_source *src
 
 /* What the BPF side counted: losses by cause, and what nested runs cost. */
 struct loader_counts {
-	uint64_t ring_full;   /* events lost: the ring buffer had no room */
-	uint64_t skipped;     /* events lost: runs the kernel skipped that were not recovered */
-	uint64_t undelivered; /* events lost: transitions made without our programs (gaps) */
-	uint64_t recovered;   /* skipped handle_set_state runs handle_set_state_nested handled */
+	/*
+	 * Events lost by cause (enum snoop_loss_cause): the ring buffer had no
+	 * room; runs the kernel skipped that were not recovered; transitions
+	 * made without our programs (gaps).
+	 */
+	uint64_t lost[SNOOP_LOSS_N];
+	uint64_t recovered; /* skipped handle_set_state runs handle_set_state_nested handled */
 	/*
 	 * Sends and receives whose owner update the kernel skipped (nested runs):
 	 * no event is lost, but an accepted socket handed to another process may

@@ -13,10 +13,11 @@ static size_t log_event(char *buf, size_t size, const struct snoop_event *e, uin
 	return fmt_log_event(buf, size, e, wall_ns);
 }
 
-static size_t log_lost(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq)
+static size_t log_lost(char *buf, size_t size, const struct snoop_loss *loss, uint64_t wall_ns,
+		       uint64_t seq)
 {
 	(void)seq;
-	return fmt_log_lost(buf, size, count, wall_ns);
+	return fmt_log_lost(buf, size, loss, wall_ns);
 }
 
 /* The report's own lines carry their times: the time of the report is not printed. */

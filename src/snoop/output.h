@@ -18,14 +18,23 @@
 
 struct lifecycle;
 
+/* Events of one cause the kernel could not deliver since the last report, and what helps. */
+struct snoop_loss {
+	int cause; /* enum snoop_loss_cause */
+	uint64_t count;
+	uint64_t ring_bytes; /* the ring buffer's size */
+	uint64_t away_ms;    /* the longest the reader left the ring unread meanwhile */
+};
+
 struct output_format {
 	const char *name;      /* "log", "json" */
 	bool json_diagnostics; /* diagnostics on stderr as JSON objects (diag.h) */
 	/* One event as a newline-terminated line in @buf; its length.  @seq counts events. */
 	size_t (*event)(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns,
 			uint64_t seq);
-	/* @count events the kernel could not deliver, as a line; its length. */
-	size_t (*lost)(char *buf, size_t size, uint64_t count, uint64_t wall_ns, uint64_t seq);
+	/* Events the kernel could not deliver, their cause and the remedy, as a line; its length. */
+	size_t (*lost)(char *buf, size_t size, const struct snoop_loss *loss, uint64_t wall_ns,
+		       uint64_t seq);
 	/* The lifecycle report at exit, to @out. */
 	void (*report)(const struct lifecycle *lc, FILE *out, uint64_t wall_ns);
 };

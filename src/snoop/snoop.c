@@ -52,10 +52,14 @@ struct snoop_app {
 	uint64_t status_received, status_lost; /* as last sent in STATUS= */
 	struct lifecycle *lc;
 	struct exporter *exporter; /* --metrics, or NULL */
+	uint64_t ring_bytes;	   /* the ring buffer's size, for the loss report */
 	int64_t mono_to_wall_ns;
 	uint64_t received;
-	uint64_t sequence; /* event.sequence of the JSON output */
-	uint64_t lost_reported;
+	uint64_t sequence;			 /* event.sequence of the JSON output */
+	uint64_t lost_reported;			 /* all causes */
+	uint64_t lost_reported_by[SNOOP_LOSS_N]; /* each cause, as last reported */
+	/* When the ring was last read, and the longest it went unread since the last report. */
+	uint64_t last_read_ns, away_max_ns;
 	uint64_t gaps; /* transitions missing between two events of a connection */
 	uint64_t console_errors, logfile_errors;
 	int console_err, logfile_err; /* last write error, warned of once */
@@ -149,12 +153,23 @@ static uint64_t logfile_dropped(const struct snoop_app *app)
 	return app->logfile ? sink__dropped_lines(app->logfile) : 0;
 }
 
+/* Write what the outputs hold. */
+static void flush_outputs(struct snoop_app *app)
+{
+	flush_one(app, &app->console, &app->console_errors, &app->console_err);
+	flush_one(app, &app->logfile, &app->logfile_errors, &app->logfile_err);
+}
+
+/* The loop read the ring: flush, and note when (the loss report, /healthz). */
 static void on_batch(void *ctx)
 {
 	struct snoop_app *app = ctx;
+	uint64_t now = clock__mono_ns();
 
-	flush_one(app, &app->console, &app->console_errors, &app->console_err);
-	flush_one(app, &app->logfile, &app->logfile_errors, &app->logfile_err);
+	if (app->last_read_ns && now - app->last_read_ns > app->away_max_ns)
+		app->away_max_ns = now - app->last_read_ns;
+	app->last_read_ns = now;
+	flush_outputs(app);
 	if (app->exporter) {
 		struct exporter_outputs o = { console_dropped(app), logfile_dropped(app) };
 
@@ -204,21 +219,38 @@ static void report_hidden(struct snoop_app *app)
 	app->hidden_reported = hidden;
 }
 
-/* Report events the kernel could not deliver, and lines the outputs dropped, since the last check. */
+/*
+ * Report events the kernel could not deliver, one line per cause with what
+ * helps, and lines the outputs dropped, since the last check.
+ */
 static void report_losses(struct snoop_app *app)
 {
-	uint64_t lost = loader__lost(app->loader);
-	uint64_t count = lost - app->lost_reported;
+	struct loader_counts c;
+	bool any = false;
 
 	report_outputs_dropped(app);
 	report_hidden(app);
-	if (lost <= app->lost_reported)
-		return;
-	emit(app, app->line,
-	     app->fmt->lost(app->line, sizeof(app->line), count, clock__wall_ns(),
-			    ++app->sequence));
-	app->lost_reported = lost;
-	on_batch(app);
+	loader__counts(app->loader, &c);
+	for (int i = 0; i < SNOOP_LOSS_N; i++) {
+		struct snoop_loss loss = {
+			.cause = i,
+			.count = c.lost[i] - app->lost_reported_by[i],
+			.ring_bytes = app->ring_bytes,
+			.away_ms = app->away_max_ns / 1000000,
+		};
+
+		if (c.lost[i] <= app->lost_reported_by[i])
+			continue;
+		emit(app, app->line,
+		     app->fmt->lost(app->line, sizeof(app->line), &loss, clock__wall_ns(),
+				    ++app->sequence));
+		app->lost_reported += loss.count;
+		app->lost_reported_by[i] = c.lost[i];
+		any = true;
+	}
+	app->away_max_ns = 0;
+	if (any)
+		flush_outputs(app);
 }
 
 /* Reopen the log file at its path; a failure keeps the old file, warned once per kind. */
@@ -575,6 +607,7 @@ static int snoop_attach(struct snoop_app *app)
 		error("%s", lerr.msg);
 		return lerr.exit_code;
 	}
+	app->ring_bytes = loader__ringbuf_size(app->cfg.ringbuf_bytes);
 	if (app->exporter) {
 		exporter__set_loader(app->exporter, app->loader);
 		if (app->cfg.verbose && loader__owner_records_error(app->loader))
@@ -610,7 +643,7 @@ static void snoop_finish(struct snoop_app *app)
 	notify__send(app->notify, "STOPPING=1");
 	info("Stopping monitoring...");
 	report_losses(app);
-	on_batch(app);
+	flush_outputs(app);
 	console_put(app, "", 0, deadline);
 	if (app->cfg.report)
 		print_report(app, deadline);
@@ -630,8 +663,9 @@ static void say_counts(const struct snoop_app *app)
 	loader__counts(app->loader, &c);
 	info("Lost by cause: ring buffer full %llu, skipped runs not recovered %llu, "
 	     "transitions made without running the programs %llu",
-	     (unsigned long long)c.ring_full, (unsigned long long)c.skipped,
-	     (unsigned long long)c.undelivered);
+	     (unsigned long long)c.lost[SNOOP_LOSS_RING_FULL],
+	     (unsigned long long)c.lost[SNOOP_LOSS_SKIPPED],
+	     (unsigned long long)c.lost[SNOOP_LOSS_UNDELIVERED]);
 	info("Transitions recovered from nested runs: %llu", (unsigned long long)c.recovered);
 	if (loader__hidden_error(app->loader))
 		info("Transitions hidden by the kernel (PID 1 current): not counted, %s",

@@ -159,7 +159,7 @@ summary_field() {
 
 	# Every line whole: a timestamped event or loss line, none glued to another.
 	local bad
-	bad=$(grep -cvE "^$TS_RE (State Change: SRC=[^ ]+ DST=[^ ]+ PID=[0-9]+ COMM=[^ ]* STATE=[A-Za-z0-9_ ()]+|Events Lost: COUNT=[0-9]+)\$" \
+	bad=$(grep -cvE "^$TS_RE (State Change: SRC=[^ ]+ DST=[^ ]+ PID=[0-9]+ COMM=[^ ]* STATE=[A-Za-z0-9_ ()]+|Events Lost: COUNT=[0-9]+ CAUSE=[a-z_]+ \(.*\))\$" \
 		"$T/small/log") || true
 	assert_eq "lines of the log file that are not whole event lines" "$bad" 0
 	[ "$(tail -c 1 "$T/small/log" | od -An -c | tr -d ' ')" = '\n' ] || e2e_fail "the log file ends in a cut line"

@@ -87,7 +87,10 @@ def lost_problems:
 	host_after("event"),
 	want(.event.sequence | isint and . >= 1; "event.sequence"),
 	want(.socket_snoop.schema == "1"; "socket_snoop.schema"),
-	want(.socket_snoop.lost | isint and . > 0; "socket_snoop.lost");
+	want(.socket_snoop.lost | isint and . > 0; "socket_snoop.lost"),
+	want(.socket_snoop.lost_cause | IN("ring_full", "skipped", "undelivered"); "socket_snoop.lost_cause"),
+	want(.socket_snoop.lost_message | type == "string" and length > 20; "socket_snoop.lost_message"),
+	want(.socket_snoop.lost_cause != "ring_full" or (.socket_snoop.lost_message | test("--buffer-size")); "ring_full remedy");
 def lifecycle_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
 	host_after(if has("destination") then "destination" else "source" end),

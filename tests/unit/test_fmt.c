@@ -532,21 +532,58 @@ static void test_comm_cannot_forge_a_line(void **state)
 static void test_lost_line_exact(void **state)
 {
 	char buf[FMT_LINE_MAX];
-	const char *expected = "Dec 30 2024 22:05:25.454 Events Lost: COUNT=5\n";
+	struct snoop_loss loss = { SNOOP_LOSS_RING_FULL, 5, 4u << 20, 37 };
+	const char *expected =
+		"Dec 30 2024 22:05:25.454 Events Lost: COUNT=5 CAUSE=ring_full (the ring buffer "
+		"(4 MiB) was full: the reader left it unread for up to 37 ms; a larger "
+		"--buffer-size, or kernel filters (--lport, --netns, --comm, ...) that keep less, "
+		"help)\n";
 
-	assert_int_equal(fmt_log_lost(buf, sizeof(buf), 5, SEED_NS), strlen(expected));
+	assert_int_equal(fmt_log_lost(buf, sizeof(buf), &loss, SEED_NS), strlen(expected));
 	assert_string_equal(buf, expected);
+	loss.ring_bytes = 64u << 10;
+	fmt_log_lost(buf, sizeof(buf), &loss, SEED_NS);
+	assert_non_null(strstr(buf, "(the ring buffer (64 KiB) was full"));
+}
+
+/* The causes no setting helps with say so; the names come from SNOOP_LOSS_CAUSES. */
+static void test_lost_line_each_cause(void **state)
+{
+	char buf[FMT_LINE_MAX];
+	struct snoop_loss skipped = { SNOOP_LOSS_SKIPPED, 2, 4u << 20, 10 };
+	struct snoop_loss undelivered = { SNOOP_LOSS_UNDELIVERED, 1, 4u << 20, 10 };
+
+	fmt_log_lost(buf, sizeof(buf), &skipped, SEED_NS);
+	assert_string_equal(buf, "Dec 30 2024 22:05:25.454 Events Lost: COUNT=2 CAUSE=skipped (the "
+				 "kernel skipped runs of our programs: each was already running on "
+				 "its CPU when a transition came; no setting avoids it)\n");
+	fmt_log_lost(buf, sizeof(buf), &undelivered, SEED_NS);
+	assert_string_equal(buf, "Dec 30 2024 22:05:25.454 Events Lost: COUNT=1 CAUSE=undelivered "
+				 "(the kernel made transitions without running our programs; no "
+				 "setting avoids it)\n");
+	assert_string_equal(names__loss_cause(SNOOP_LOSS_RING_FULL), "ring_full");
+	assert_null(names__loss_cause(SNOOP_LOSS_N));
+	assert_null(names__loss_cause(-1));
 }
 
 static void test_lost_line_prints_full_u64(void **state)
 {
 	char buf[FMT_LINE_MAX];
+	struct snoop_loss loss = { SNOOP_LOSS_RING_FULL, UINT64_MAX, 1ull << 30, UINT64_MAX };
 
-	fmt_log_lost(buf, sizeof(buf), UINT64_MAX, SEED_NS);
-	assert_string_equal(buf,
-			    "Dec 30 2024 22:05:25.454 Events Lost: COUNT=18446744073709551615\n");
-	fmt_log_lost(buf, sizeof(buf), 0, SEED_NS);
-	assert_string_equal(buf, "Dec 30 2024 22:05:25.454 Events Lost: COUNT=0\n");
+	fmt_log_lost(buf, sizeof(buf), &loss, SEED_NS);
+	assert_true(
+		!strncmp(buf,
+			 "Dec 30 2024 22:05:25.454 Events Lost: COUNT=18446744073709551615 "
+			 "CAUSE=ring_full (the ring buffer (1024 MiB) was full: the reader left it "
+			 "unread for up to 18446744073709551615 ms;",
+			 150));
+	/* An unknown cause is said as such, not read out of bounds. */
+	loss.cause = 99;
+	loss.count = 0;
+	fmt_log_lost(buf, sizeof(buf), &loss, SEED_NS);
+	assert_true(
+		!strncmp(buf, "Dec 30 2024 22:05:25.454 Events Lost: COUNT=0 CAUSE=unknown (", 61));
 }
 
 static void test_attribution_names(void **state)
@@ -575,7 +612,10 @@ static void test_log_line_truncated_to_small_buffer_without_overrun(void **state
 		assert_int_equal(mem[i], 'Z');
 
 	memset(mem, 'Z', sizeof(mem));
-	assert_int_equal(fmt_log_lost(mem, 1, 5, SEED_NS), 0);
+	assert_int_equal(fmt_log_lost(mem, 1,
+				      &(struct snoop_loss){ SNOOP_LOSS_RING_FULL, 5, 4096, 1 },
+				      SEED_NS),
+			 0);
 	assert_int_equal(mem[0], '\0');
 	for (size_t i = 1; i < sizeof(mem); i++)
 		assert_int_equal(mem[i], 'Z');
@@ -745,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_comm_cannot_forge_a_field),
 		cmocka_unit_test(test_comm_cannot_forge_a_line),
 		cmocka_unit_test(test_lost_line_exact),
+		cmocka_unit_test(test_lost_line_each_cause),
 		cmocka_unit_test(test_lost_line_prints_full_u64),
 		cmocka_unit_test(test_attribution_names),
 		cmocka_unit_test(test_log_line_truncated_to_small_buffer_without_overrun),

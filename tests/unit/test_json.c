@@ -25,6 +25,7 @@
 
 #include "common/diag.h"
 #include "snoop/fmt_json.h"
+#include "snoop/output.h"
 #include "snoop/lifecycle.h"
 #include "lib/json.h"
 #include "lib/names.h"
@@ -869,16 +870,24 @@ static void test_host_in_every_kind_of_event(void **state)
 	}
 }
 
+/* A ring-full loss of @n events, with a 4 MiB ring left unread for 10 ms. */
+#define LOSS(n) (&(struct snoop_loss){ SNOOP_LOSS_RING_FULL, (n), 4u << 20, 10 })
+#define LOST_TAIL                                                                                \
+	"\"lost_cause\":\"ring_full\",\"lost_message\":\"the ring buffer (4 MiB) was full: the " \
+	"reader left it unread for up to 10 ms; a larger --buffer-size, or kernel filters "      \
+	"(--lport, --netns, --comm, ...) that keep less, help\""
+
 static void test_host_in_lost_objects(void **state)
 {
 	char buf[FMT_LINE_MAX];
-	const char *want = "{\"@timestamp\":\"" TS
-			   "\",\"event\":{\"action\":\"lost\",\"sequence\":547}" HOST(
-				   "node-1") ",\"socket_snoop\":{\"schema\":\"1\",\"lost\":12}}\n";
+	const char *want =
+		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"lost\",\"sequence\":547}" HOST(
+			"node-1") ",\"socket_snoop\":{\"schema\":\"1\",\"lost\":12," LOST_TAIL
+				  "}}\n";
 	size_t len;
 
 	fmt_json_set_host("node-1");
-	len = fmt_json_lost(buf, sizeof(buf), 12, TS_NS, 547);
+	len = fmt_json_lost(buf, sizeof(buf), LOSS(12), TS_NS, 547);
 	assert_string_equal(buf, want);
 	assert_int_equal(len, strlen(want));
 }
@@ -955,7 +964,7 @@ static void test_host_name_hostile_bytes_escaped(void **state)
 	assert_non_null(strstr(buf, "\"port\":80},\"host\":{\"name\":\"n\\\"},\\\"x\\\":{\\\"y\\\\"
 				    "\\u000a\\u0001\\u007f\\u009b" FFFD "\xc3\xa9\"},"
 				    "\"socket_snoop\":"));
-	fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	fmt_json_lost(buf, sizeof(buf), LOSS(1), TS_NS, 2);
 	assert_non_null(strstr(buf, "\"sequence\":2},\"host\":{\"name\":\"n\\\"},\\\"x"));
 }
 
@@ -976,7 +985,7 @@ static void test_host_name_of_253_bytes_and_longer_is_cut_at_253(void **state)
 		p = want + sprintf(want, "},\"host\":{\"name\":\"");
 		memset(p, 'a', 253);
 		strcpy(p + 253, "\"},\"socket_snoop\":{");
-		len = fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+		len = fmt_json_lost(buf, sizeof(buf), LOSS(1), TS_NS, 2);
 		assert_non_null(strstr(buf, want));
 		assert_int_equal(len, strlen(buf));
 		assert_string_equal(buf + len - 3, "}}\n");
@@ -988,7 +997,7 @@ static void test_host_name_of_253_bytes_and_longer_is_cut_at_253(void **state)
 	for (int i = 0; i < FMT_JSON_HOST_ESCAPED_MAX; i++)
 		p += sprintf(p, "\\u0001");
 	strcpy(p, "\"},\"socket_snoop\":{");
-	len = fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	len = fmt_json_lost(buf, sizeof(buf), LOSS(1), TS_NS, 2);
 	assert_non_null(strstr(buf, want));
 	/* Never inside a character: a 2-byte one straddling the cut goes whole. */
 	memset(name, 'a', sizeof(name) - 1);
@@ -998,11 +1007,11 @@ static void test_host_name_of_253_bytes_and_longer_is_cut_at_253(void **state)
 	p = want + sprintf(want, "\"host\":{\"name\":\"");
 	memset(p, 'a', FMT_JSON_HOST_ESCAPED_MAX - 1);
 	strcpy(p + FMT_JSON_HOST_ESCAPED_MAX - 1, "\"}");
-	fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	fmt_json_lost(buf, sizeof(buf), LOSS(1), TS_NS, 2);
 	assert_non_null(strstr(buf, want));
 	/* A name of exactly one byte. */
 	fmt_json_set_host("a");
-	fmt_json_lost(buf, sizeof(buf), 1, TS_NS, 2);
+	fmt_json_lost(buf, sizeof(buf), LOSS(1), TS_NS, 2);
 	assert_non_null(strstr(buf, "}" HOST("a") ",\"socket_snoop\""));
 }
 
@@ -1025,12 +1034,12 @@ static void test_host_null_or_empty_removes_it(void **state)
 	fmt_json_set_host("node-1");
 	fmt_json_set_host("");
 	assert_json(&e, 1, plain);
-	fmt_json_lost(buf, sizeof(buf), 12, TS_NS, 547);
+	fmt_json_lost(buf, sizeof(buf), LOSS(12), TS_NS, 547);
 	assert_null(strstr(buf, "host"));
 	/* Replaced, not added to. */
 	fmt_json_set_host("first-name");
 	fmt_json_set_host("b");
-	fmt_json_lost(buf, sizeof(buf), 12, TS_NS, 547);
+	fmt_json_lost(buf, sizeof(buf), LOSS(12), TS_NS, 547);
 	assert_non_null(strstr(buf, "}" HOST("b") ",\"socket_snoop\""));
 	assert_null(strstr(buf, "first"));
 }
@@ -1045,7 +1054,7 @@ static void test_largest_objects_with_the_longest_host_name_fit(void **state)
 	name[FMT_JSON_HOST_MAX] = '\0';
 	fmt_json_set_host(name);
 	test_largest_objects_fit_the_unchecked_writer(state);
-	len = fmt_json_lost(buf, sizeof(buf), UINT64_MAX, UINT64_MAX / 4, UINT64_MAX);
+	len = fmt_json_lost(buf, sizeof(buf), LOSS(UINT64_MAX), UINT64_MAX / 4, UINT64_MAX);
 	assert_true(len > 6 * FMT_JSON_HOST_ESCAPED_MAX);
 	assert_true(len < FMT_LINE_MAX / 2);
 	assert_string_equal(buf + len - 3, "}}\n");
@@ -1088,10 +1097,11 @@ static void test_largest_lifecycle_object_with_the_longest_host_name_fits(void *
 static void test_lost_object(void **state)
 {
 	char buf[FMT_LINE_MAX];
-	const char *want = "{\"@timestamp\":\"" TS
-			   "\",\"event\":{\"action\":\"lost\",\"sequence\":547},"
-			   "\"socket_snoop\":{\"schema\":\"1\",\"lost\":18446744073709551615}}\n";
-	size_t len = fmt_json_lost(buf, sizeof(buf), UINT64_MAX, TS_NS, 547);
+	const char *want =
+		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"lost\",\"sequence\":547},"
+		"\"socket_snoop\":{\"schema\":\"1\",\"lost\":18446744073709551615," LOST_TAIL
+		"}}\n";
+	size_t len = fmt_json_lost(buf, sizeof(buf), LOSS(UINT64_MAX), TS_NS, 547);
 
 	assert_string_equal(buf, want);
 	assert_int_equal(len, strlen(want));
