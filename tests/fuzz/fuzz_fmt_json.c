@@ -16,16 +16,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char line[FMT_LINE_MAX];
 	struct snoop_event e;
+	struct snoop_loss loss;
 	uint64_t wall_ns, seq;
 	size_t n;
 
 	fuzz_take(&data, &size, &e, sizeof(e));
 	fuzz_take(&data, &size, &wall_ns, sizeof(wall_ns));
 	fuzz_take(&data, &size, &seq, sizeof(seq));
+	fuzz_take(&data, &size, &loss, sizeof(loss));
 
 	n = fmt_json_event(line, sizeof(line), &e, wall_ns, seq);
 	fuzz_check_json_line(line, n);
-	n = fmt_json_lost(line, sizeof(line), seq, wall_ns, e.cookie);
+	n = fmt_json_lost(line, sizeof(line), &loss, wall_ns, e.cookie);
 	fuzz_check_json_line(line, n);
 	return 0;
 }

@@ -22,16 +22,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char line[FMT_LINE_MAX];
 	struct snoop_event e;
-	uint64_t wall_ns, count;
+	struct snoop_loss loss;
+	uint64_t wall_ns;
 	size_t n;
 
 	fuzz_take(&data, &size, &e, sizeof(e));
 	fuzz_take(&data, &size, &wall_ns, sizeof(wall_ns));
-	fuzz_take(&data, &size, &count, sizeof(count));
+	/* Any cause, size and time: an unknown cause is said as such. */
+	fuzz_take(&data, &size, &loss, sizeof(loss));
 
 	n = fmt_log_event(line, sizeof(line), &e, wall_ns);
 	check_log_line(line, n);
-	n = fmt_log_lost(line, sizeof(line), count, wall_ns);
+	n = fmt_log_lost(line, sizeof(line), &loss, wall_ns);
 	check_log_line(line, n);
 	return 0;
 }
