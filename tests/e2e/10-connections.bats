@@ -97,12 +97,7 @@ assert_refused() {
 
 @test "refused connection (ipv4 and ipv6): SYN_SENT then CLOSE, attributed to the client" {
 	snoop_start "${ISOLATE[@]}" --no-log-file --no-report
-	SADDR[r4]=$V4_S
-	SPORT[r4]=9
-	SADDR[r6]=$V6_S
-	SPORT[r6]=9
-	cli_run r4 r4 --expect-refused
-	cli_run r6 r6 --expect-refused
+	cli_refused_pair
 	assert_contains "$T/cli-r4.peer" REFUSED
 	assert_contains "$T/cli-r6.peer" REFUSED
 	wait_line "$T/mon.out" "$LINE_TIMEOUT" " DST=[$V6_S]:9 " "STATE=${STATE_DESC[CLOSE]}" || true

@@ -133,12 +133,7 @@ assert_closed_port_reset() {
 
 @test "RST to a port with no listener (ipv4, ipv6): Reset Sent PID=0 COMM=<closed> REASON=NO_SOCKET; client gets Reset Received" {
 	snoop_start "${ISOLATE[@]}" "${MON[@]}"
-	SADDR[r4]=$V4_S
-	SPORT[r4]=9
-	SADDR[r6]=$V6_S
-	SPORT[r6]=9
-	cli_run r4 r4 --expect-refused
-	cli_run r6 r6 --expect-refused
+	cli_refused_pair
 	assert_contains "$T/cli-r4.peer" REFUSED
 	assert_contains "$T/cli-r6.peer" REFUSED
 	wait_line "$T/mon.out" "$LINE_TIMEOUT" " DST=[$V6_S]:9 " "STATE=${STATE_DESC[CLOSE]}" || true

@@ -33,12 +33,7 @@ fail_connects() {
 	SADDR[t]=$V4_S
 	SPORT[t]=$port
 	cli_start t t --expect-timeout
-	SADDR[r4]=$V4_S
-	SPORT[r4]=9
-	SADDR[r6]=$V6_S
-	SPORT[r6]=9
-	cli_run r4 r4 --expect-refused
-	cli_run r6 r6 --expect-refused
+	cli_refused_pair
 	PEER_WAIT=8 cli_wait t
 	assert_contains "$T/cli-r4.peer" REFUSED
 	assert_contains "$T/cli-r6.peer" REFUSED

@@ -178,12 +178,7 @@ prom_wait_scrape() {
 	cli_run b b --send 100 --recv 50 --repeat 2
 	srv_wait b
 	# Refused, IPv4 and IPv6: the server's kernel answers with a RST.
-	SADDR[r4]=$V4_S
-	SPORT[r4]=9
-	SADDR[r6]=$V6_S
-	SPORT[r6]=9
-	cli_run r4 r4 --expect-refused
-	cli_run r6 r6 --expect-refused
+	cli_refused_pair
 	# The server aborts (SO_LINGER 0): reset sent, received, and the client's error.
 	conv d 4 8872 --recv 100 --linger0 --close-first -- --send 100 --wait-peer-close
 	assert_contains "$T/cli-d.peer" RESET

@@ -584,6 +584,17 @@ cli_connected() {
 	cli_learn_port "$1"
 }
 
+# Two connects to port 9 of the server's namespace, where nothing listens,
+# over IPv4 (tag r4) and IPv6 (tag r6): each refused by the kernel's RST.
+cli_refused_pair() {
+	SADDR[r4]=$V4_S
+	SPORT[r4]=9
+	SADDR[r6]=$V6_S
+	SPORT[r6]=9
+	cli_run r4 r4 --expect-refused
+	cli_run r6 r6 --expect-refused
+}
+
 # Run a client to completion: cli_run TAG SRVTAG [PEER_ARG...]
 cli_run() {
 	cli_start "$@" && cli_wait "$1"
