@@ -163,7 +163,7 @@ int tcp_states__count(uint64_t counts[SNOOP_TCP_MAX_STATES])
 	};
 	struct state_counts c = { counts, 0 };
 	char buf[4096];
-	uint64_t estab_cw, tw;
+	uint64_t estab_cw = 0, tw = 0;
 	int nl, err;
 
 	memset(counts, 0, SNOOP_TCP_MAX_STATES * sizeof(counts[0]));
