@@ -105,6 +105,11 @@ static void send_all(int fd, const char *s, size_t n)
 	assert_int_equal(send(fd, s, n, MSG_NOSIGNAL), (ssize_t)n);
 }
 
+static void send_str(int fd, const char *s)
+{
+	send_all(fd, s, strlen(s));
+}
+
 /* Everything the server sends until it closes (serving meanwhile); its length. */
 static size_t read_response(struct fixture *f, int fd, char *buf, size_t size)
 {
@@ -155,7 +160,7 @@ static void test_get_is_answered_and_closed(void **state)
 	char buf[8192];
 	int fd = client(f);
 
-	send_all(fd, "GET /x?y=1 HTTP/1.1\r\nHost: a\r\n\r\n", 33);
+	send_str(fd, "GET /x?y=1 HTTP/1.1\r\nHost: a\r\n\r\n");
 	read_response(f, fd, buf, sizeof(buf));
 	assert_int_equal(f->calls, 1);
 	assert_string_equal(f->last_path, "/x");
@@ -174,7 +179,7 @@ static void test_head_has_the_length_and_no_body(void **state)
 	int fd = client(f);
 	size_t n;
 
-	send_all(fd, "HEAD / HTTP/1.0\r\n\r\n", 19);
+	send_str(fd, "HEAD / HTTP/1.0\r\n\r\n");
 	n = read_response(f, fd, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\r\nContent-Length: 6\r\n"));
 	assert_true(n > 4 && !strcmp(buf + n - 4, "\r\n\r\n"));
@@ -190,7 +195,7 @@ static void test_gzip_when_accepted_and_large(void **state)
 	int fd = client(f);
 	size_t n;
 
-	send_all(fd, "GET /big HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n", 54);
+	send_str(fd, "GET /big HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n");
 	n = read_response(f, fd, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\r\nContent-Encoding: gzip\r\n"));
 	body = strstr(buf, "\r\n\r\n") + 4;
@@ -208,7 +213,7 @@ static void test_gzip_when_accepted_and_large(void **state)
 
 	/* Without Accept-Encoding: as it is. */
 	fd = client(f);
-	send_all(fd, "GET /big HTTP/1.0\r\n\r\n", 21);
+	send_str(fd, "GET /big HTTP/1.0\r\n\r\n");
 	read_response(f, fd, buf, sizeof(buf));
 	assert_null(strstr(buf, "Content-Encoding"));
 	assert_non_null(strstr(buf, "\r\nContent-Length: 4096\r\n"));
@@ -294,7 +299,7 @@ static void test_a_full_server_closes_the_oldest_reader(void **state)
 	assert_int_equal(st.open, HTTPD_MAX_CONNS);
 	/* The oldest was closed unanswered; the newest is served. */
 	assert_int_equal(recv(fds[0], &c, 1, 0), 0);
-	send_all(fds[HTTPD_MAX_CONNS], "GET / HTTP/1.0\r\n\r\n", 18);
+	send_str(fds[HTTPD_MAX_CONNS], "GET / HTTP/1.0\r\n\r\n");
 	read_response(f, fds[HTTPD_MAX_CONNS], buf, sizeof(buf));
 	assert_true(!strncmp(buf, "HTTP/1.1 200 OK\r\n", 17));
 	for (int i = 0; i <= HTTPD_MAX_CONNS; i++)
@@ -310,7 +315,7 @@ static void test_an_answered_connection_makes_room_first(void **state)
 
 	/* The first is answered and lingers (its client keeps it open); the rest wait. */
 	fds[0] = client(f);
-	send_all(fds[0], "GET / HTTP/1.0\r\n\r\n", 18);
+	send_str(fds[0], "GET / HTTP/1.0\r\n\r\n");
 	serve(f);
 	assert_true(recv(fds[0], buf, sizeof(buf), 0) > 0);
 	for (int i = 1; i < HTTPD_MAX_CONNS; i++) {
@@ -326,7 +331,7 @@ static void test_an_answered_connection_makes_room_first(void **state)
 	/* The oldest waiting one is still there, and the newest is served. */
 	assert_int_equal(recv(fds[1], &c, 1, MSG_DONTWAIT), -1);
 	assert_int_equal(errno, EAGAIN);
-	send_all(fds[HTTPD_MAX_CONNS], "GET / HTTP/1.0\r\n\r\n", 18);
+	send_str(fds[HTTPD_MAX_CONNS], "GET / HTTP/1.0\r\n\r\n");
 	read_response(f, fds[HTTPD_MAX_CONNS], buf, sizeof(buf));
 	assert_true(!strncmp(buf, "HTTP/1.1 200 OK\r\n", 17));
 	for (int i = 0; i <= HTTPD_MAX_CONNS; i++)
@@ -340,7 +345,7 @@ static void test_a_silent_client_gets_408_at_its_deadline(void **state)
 	char buf[8192];
 	int fd = client(f);
 
-	send_all(fd, "GET / HT", 8);
+	send_str(fd, "GET / HT");
 	serve(f);
 	fake_now += (HTTPD_READ_TIMEOUT_S - 1) * S_NS;
 	httpd__tick(f->h);
@@ -364,9 +369,8 @@ static void test_what_follows_the_head_is_read_and_dropped(void **state)
 	int fd = client(f);
 
 	/* A body, then a pipelined request: one answer, and no reset destroys it. */
-	send_all(fd,
-		 "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\n\r\n",
-		 71);
+	send_str(fd,
+		 "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\n\r\n");
 	read_response(f, fd, buf, sizeof(buf));
 	assert_true(!strncmp(buf, "HTTP/1.1 200 OK\r\n", 17));
 	assert_int_equal(f->calls, 1);
