@@ -129,8 +129,13 @@ say "systemctl stop $UNIT"
 ct systemctl stop "$UNIT" || fail "systemctl stop failed"
 ct_wait_summary "$cursor"
 summary=$CT_SUMMARY
-[[ $summary =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=0$ ]] || fail "events were lost or dropped: $summary"
+# Nothing dropped by an output (no DROPPED_LOGFILE=).  The kernel may still
+# have lost a transition of its own doing (issue 14: skipped or undelivered,
+# while another task ran): then its Events Lost line says so, never a full
+# ring, and those connections may each miss a line; rotation loses none.
+[[ $summary =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)$ ]] || fail "events were dropped: $summary"
 received=${BASH_REMATCH[1]}
+lost=${BASH_REMATCH[2]}
 
 say "counting $n connections' lines across the rotated files"
 files=("$CT_ROOT$LOG" "$CT_ROOT$LOG.1" "$CT_ROOT$LOG.2.gz" "$CT_ROOT$LOG.3.gz")
@@ -149,18 +154,24 @@ ts='[A-Z][a-z]{2} [0-9]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
 kinds='State Change|Retransmit|Reset Sent|Reset Received|Connection Failed|Connection Summary|Events Lost'
 bad=$(grep -v -c -E "^$ts ($kinds): [A-Z_]+=[^ ]*( [A-Z_]+=[^ ]*)*( [A-Z_]+=.*)?$" "$all" || true)
 [ "$bad" = 0 ] || fail "$bad lines are not whole event lines, e.g.: $(grep -v -m 3 -E "^$ts ($kinds): " "$all")"
+loss_lines=$(grep -c -E "^$ts Events Lost: " "$all" || true)
+if [ "$lost" != 0 ]; then
+	grep -E "^$ts Events Lost: " "$all" | grep -q -v -E " CAUSE=(skipped|undelivered) " &&
+		fail "events lost to a cause of ours: $(grep -E "^$ts Events Lost: " "$all")"
+	say "the kernel lost $lost transitions of its own doing: $(grep -E "^$ts Events Lost: " "$all" | sed 's/ (.*//' | tr '\n' ' ')"
+fi
 lines=$(wc -l <"$all")
-[ "$lines" = "$received" ] ||
-	fail "$lines lines across the four files, but $received events received (lost or doubled lines)"
+[ "$lines" = $((received + loss_lines)) ] ||
+	fail "$lines lines across the four files, but $received events received and $loss_lines loss lines (lost or doubled lines)"
 
 # Each connection's line of kind $1 ($2: its regular expression, the test
 # connection's source port in group 1) once, for connections 1..n.
 once() {
 	local what=$1 re=$2 got
 	got=$(sed -n -E "s/^$ts $re$/\\1/p" "$all" | sort -n | uniq -c |
-		awk -v lo=$((SPORT0 + 1)) -v hi="$last" '
+		awk -v lo=$((SPORT0 + 1)) -v hi="$last" -v lost="$lost" '
 			$2 >= lo && $2 <= hi { seen++; if ($1 != 1) { print "port " $2 ": " $1 " times"; bad = 1 } }
-			END { if (seen != hi - lo + 1) print seen + 0 " of " hi - lo + 1 " connections"; exit (bad || seen != hi - lo + 1) }') ||
+			END { if (seen + lost < hi - lo + 1) print seen + 0 " of " hi - lo + 1 " connections"; exit (bad || seen + lost < hi - lo + 1) }') ||
 		fail "the $what lines: $got"
 }
 once "client's Established" "State Change: SRC=127\.0\.0\.1:([0-9]+) DST=127\.0\.0\.1:$PORT PID=[0-9]+ COMM=socat STATE=Connection Established"
