@@ -413,14 +413,9 @@ static size_t own_families(const struct scrape *s, struct metrics_family *out)
 		  "State changes recovered from nested runs of the kernel's tracepoint.",
 		  recovered },
 	};
-	size_t n = sizeof(f) / sizeof(f[0]);
 
 	_Static_assert(sizeof(f) / sizeof(f[0]) <= OWN_FAMILIES, "room for the families");
-	for (size_t i = 0; i < n; i++) {
-		out[i] = f[i];
-		out[i].ctx = s;
-	}
-	return n;
+	return metrics_families_bind(f, sizeof(f) / sizeof(f[0]), s, out);
 }
 
 static int family_cmp(const void *a, const void *b)

@@ -521,12 +521,17 @@ size_t metrics__families(const struct metrics *m, struct metrics_family *out)
 		  "Segments retransmitted: data, SYN (connect) and SYN-ACK (listener).",
 		  retransmits },
 	};
-	size_t n = sizeof(f) / sizeof(f[0]);
 
 	_Static_assert(sizeof(f) / sizeof(f[0]) <= METRICS_FAMILIES, "room for the families");
+	return metrics_families_bind(f, sizeof(f) / sizeof(f[0]), m, out);
+}
+
+size_t metrics_families_bind(const struct metrics_family *f, size_t n, const void *ctx,
+			     struct metrics_family *out)
+{
 	for (size_t i = 0; i < n; i++) {
 		out[i] = f[i];
-		out[i].ctx = m;
+		out[i].ctx = ctx;
 	}
 	return n;
 }

@@ -31,6 +31,10 @@ struct metrics_family {
 
 struct metrics;
 
+/* The @n families @f, each with @ctx as its samples' context, into @out; returns @n. */
+size_t metrics_families_bind(const struct metrics_family *f, size_t n, const void *ctx,
+			     struct metrics_family *out);
+
 /* The most commands --metrics-labels=comm may show. */
 #define METRICS_COMM_TOP_MAX 100
 
