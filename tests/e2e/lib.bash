@@ -175,27 +175,32 @@ e2e_trace_start() {
 		return 1
 	fi
 	# Packet programs (cgroup_skb) are not run there either (the same test
-	# is in __cgroup_bpf_run_filter_skb): a second instance records the
-	# packets our veths received while a thread of PID 1 was current.
-	local tid filter=
-	for tid in /proc/1/task/*; do
-		filter+="${filter:+ || }common_pid == ${tid##*/}"
-	done
+	# is in __cgroup_bpf_run_filter_skb): a second instance records every
+	# packet our veths received or sent, with the thread group that was
+	# current, so the packets handled on a thread of PID 1 can be counted.
+	# (A filter on PID 1's thread ids would miss the threads it starts
+	# later: its runtime starts them on demand.)
+	local ev
 	E2E_TRACE_PKT="$E2E_TRACE-pkt"
-	if ! { mkdir "$E2E_TRACE_PKT" &&
-		echo "($filter) && (name == \"vsrv\" || name == \"vcli\")" \
-			>"$E2E_TRACE_PKT/events/net/netif_receive_skb/filter" &&
-		echo 1 >"$E2E_TRACE_PKT/events/net/netif_receive_skb/enable"; }; then
-		e2e_fail "cannot enable the packet trace event in $E2E_TRACE_PKT"
-		return 1
-	fi
+	mkdir "$E2E_TRACE_PKT" && echo 1024 >"$E2E_TRACE_PKT/buffer_size_kb" &&
+		echo 1 >"$E2E_TRACE_PKT/options/record-tgid" ||
+		{ e2e_fail "cannot create the packet trace instance $E2E_TRACE_PKT"; return 1; }
+	for ev in netif_receive_skb net_dev_queue; do
+		if ! { echo 'name == "vsrv" || name == "vcli"' \
+			>"$E2E_TRACE_PKT/events/net/$ev/filter" &&
+			echo 1 >"$E2E_TRACE_PKT/events/net/$ev/enable"; }; then
+			e2e_fail "cannot enable the packet trace event net:$ev in $E2E_TRACE_PKT"
+			return 1
+		fi
+	done
 }
 
-# Packets of this test's veths the kernel received while a thread of PID 1
-# was current: their packet programs did not run.
+# Packets of this test's veths the kernel received or sent while a thread
+# of PID 1 was current: their packet programs did not run.
 e2e_kernel_hidden_packets() {
 	[ -n "${E2E_TRACE_PKT:-}" ] || { echo 0; return 0; }
-	LC_ALL=C grep -ac ' netif_receive_skb: ' "$E2E_TRACE_PKT/trace" 2>/dev/null || true
+	LC_ALL=C grep -aE ' (netif_receive_skb|net_dev_queue): ' "$E2E_TRACE_PKT/trace" 2>/dev/null |
+		e2e_count_hidden
 }
 
 # Copy the record so far to $T/kernel.trace (and its overrun count).
@@ -212,6 +217,7 @@ e2e_trace_save() {
 e2e_trace_stop() {
 	if [ -n "${E2E_TRACE_PKT:-}" ]; then
 		echo 0 >"$E2E_TRACE_PKT/events/net/netif_receive_skb/enable" 2>/dev/null
+		echo 0 >"$E2E_TRACE_PKT/events/net/net_dev_queue/enable" 2>/dev/null
 		rmdir "$E2E_TRACE_PKT" 2>/dev/null
 		E2E_TRACE_PKT=
 	fi
