@@ -221,13 +221,13 @@ struct snoop_event {
 	__u8 kind;		    /* enum snoop_kind */
 	__u8 attribution;	    /* enum snoop_attribution */
 	__u8 old_state;
-	__u8 new_state; /* state entered; current state for non-state events */
-	__u8 flags;	/* enum snoop_sock_flags */
-	__u8 pad0;
-	__s32 detail; /* ERROR: errno; RETRANSMIT: enum snoop_retransmit_detail;
+	__u8 new_state;	 /* state entered; current state for non-state events */
+	__u8 flags;	 /* enum snoop_sock_flags */
+	__u8 with_state; /* CLOSE: this record is the CLOSE transition too (set_state()) */
+	__s32 detail;	 /* ERROR: errno; RETRANSMIT: enum snoop_retransmit_detail;
 			* RESET_SENT: 0 no reason, enum snoop_rst_reason + 1,
 			* or -(kernel value + 1) for a reason we do not name */
-	__u32 netns;  /* network namespace inode of the socket */
+	__u32 netns;	 /* network namespace inode of the socket */
 	struct snoop_owner owner;
 	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
 };

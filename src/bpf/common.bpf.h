@@ -48,6 +48,7 @@
 #define SNOOP_TP(name) SEC("raw_tp/" #name)
 #define RD(p, f) BPF_CORE_READ(p, f)
 #define RD2(p, a, b) BPF_CORE_READ(p, a, b)
+#define RD3(p, a, b, c) BPF_CORE_READ(p, a, b, c)
 #define RD_INTO(dst, p, f) BPF_CORE_READ_INTO(dst, p, f)
 #define RD_BITFIELD(p, f) BPF_CORE_READ_BITFIELD_PROBED(p, f)
 #define current_task() ((struct task_struct *)bpf_get_current_task())
@@ -55,6 +56,7 @@
 #define SNOOP_TP(name) SEC("tp_btf/" #name)
 #define RD(p, f) ((p)->f)
 #define RD2(p, a, b) ((p)->a->b)
+#define RD3(p, a, b, c) ((p)->a->b->c)
 #define RD_INTO(dst, p, f) __builtin_memcpy(dst, &(p)->f, sizeof(*(dst)))
 #define RD_BITFIELD(p, f) BPF_CORE_READ_BITFIELD(p, f)
 #define current_task() bpf_get_current_task_btf()
@@ -74,20 +76,59 @@ static __always_inline void stat_add(void *map, __u32 key, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
+/* Each CPU's part in the batched wake-up of a ring's reader (ringbuf_wakeup_flags()). */
+struct wake_state {
+	__u64 since;	  /* bytes this CPU submitted since it last looked at the backlog */
+	__u64 last_avail; /* the backlog it saw then */
+};
+
+/* The per-CPU map of struct wake_state that a ring's writers share. */
+#define WAKE_STATE_MAP(name)                             \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+		__uint(max_entries, 1);                  \
+		__type(key, __u32);                      \
+		__type(value, struct wake_state);        \
+	} name SEC(".maps")
+
+/* How often, in parts of the mark, each CPU looks at the backlog. */
+#define WAKE_CHECKS 16
+
 /*
  * The bpf_ringbuf_output() flags for a record of @size bytes in @ring: wake
- * the reader once, when this record lifts the backlog over @mark (batched
- * wake-ups); @mark 0 leaves it to the kernel's adaptive wake-up.
+ * the reader once, when the backlog rises over @mark (batched wake-ups); @mark
+ * 0 leaves it to the kernel's adaptive wake-up.  Asking the ring its backlog
+ * reads positions other CPUs write (a cache miss, a tenth of a state run), so
+ * each CPU asks once per @mark / WAKE_CHECKS bytes it submitted, and wakes
+ * the reader when the backlog crossed @mark since it last asked: the backlog
+ * may pass the mark by that much per CPU before the reader is woken, a few
+ * per cent of the ring.  Races with a nested run on the same CPU only move
+ * when it asks next.
  */
-static __always_inline __u64 ringbuf_wakeup_flags(void *ring, __u64 size, __u64 mark)
+static __always_inline __u64 ringbuf_wakeup_flags(void *ring, void *wake, __u64 size, __u64 mark)
 {
-	__u64 avail;
+	struct wake_state *w;
+	__u32 zero = 0;
+	__u64 avail, flags = BPF_RB_NO_WAKEUP;
 
 	if (!mark)
 		return 0;
-	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	return avail < mark && avail + size + BPF_RINGBUF_HDR_SZ >= mark ? BPF_RB_FORCE_WAKEUP :
-									   BPF_RB_NO_WAKEUP;
+	size += BPF_RINGBUF_HDR_SZ;
+	w = bpf_map_lookup_elem(wake, &zero);
+	if (w) {
+		w->since += size;
+		if (w->since < mark / WAKE_CHECKS)
+			return BPF_RB_NO_WAKEUP;
+		w->since = 0;
+	}
+	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + size;
+	if (!w)
+		return avail - size < mark && avail >= mark ? BPF_RB_FORCE_WAKEUP :
+							      BPF_RB_NO_WAKEUP;
+	if (w->last_avail < mark && avail >= mark)
+		flags = BPF_RB_FORCE_WAKEUP;
+	w->last_avail = avail;
+	return flags;
 }
 
 /* True when a 16-byte address is ::ffff:a.b.c.d. */
@@ -184,11 +225,17 @@ static __always_inline void event_fill_tuple(struct snoop_event *e, const struct
 	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
 }
 
+/* The network namespace inode of @sk (any socket kind). */
+static __always_inline __u32 sock_netns(const struct sock *sk)
+{
+	return RD2(sk, __sk_common.skc_net.net, ns.inum);
+}
+
 /* Fill tuple, family and netns of @e from @sk. */
 static __always_inline void event_fill_sock(struct snoop_event *e, const struct sock *sk)
 {
 	event_fill_tuple(e, sk);
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->netns = sock_netns(sk);
 }
 
 /* What tcpip_parse() found in the IP and TCP headers of a packet. */

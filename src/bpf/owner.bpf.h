@@ -44,7 +44,7 @@ struct listen_key {
 static __always_inline struct listen_key listen_key_of(const struct sock *sk)
 {
 	struct listen_key lk = {
-		.netns = RD2(sk, __sk_common.skc_net.net, ns.inum),
+		.netns = sock_netns(sk),
 		.port = RD(sk, __sk_common.skc_num),
 	};
 
@@ -264,7 +264,7 @@ static __always_inline void owner_record(struct snoop_sock_info *si, const struc
 	si->owner.pid = id >> 32;
 	si->owner.tid = (__u32)id;
 	si->owner.uid = (__u32)bpf_get_current_uid_gid();
-	si->owner.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	si->owner.ppid = RD2(task, real_parent, tgid);
 	si->owner.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
 	si->attribution = SNOOP_ATTR_OWNER;

@@ -39,6 +39,8 @@ struct {
 	__uint(max_entries, 4 << 20); /* resized by user space */
 } packets SEC(".maps");
 
+WAKE_STATE_MAP(packets_wake);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SNOOP_PKT_STAT_MAX);
@@ -189,7 +191,8 @@ static __always_inline void packet_submit(const struct snoop_packet *r)
 		return;
 	}
 	if (bpf_ringbuf_output(&packets, (void *)r, sizeof(*r),
-			       ringbuf_wakeup_flags(&packets, sizeof(*r), wakeup_bytes)))
+			       ringbuf_wakeup_flags(&packets, &packets_wake, sizeof(*r),
+						    wakeup_bytes)))
 		pkt_stat_add(SNOOP_PKT_STAT_LOST, r->segs);
 }
 
@@ -274,9 +277,7 @@ int BPF_PROG(packet_reset, const struct sock *sk, const struct sk_buff *skb)
 	r.lport = t.dport;
 	r.rport = t.sport;
 	if (want_netns)
-		r.netns = sk	   ? sk->__sk_common.skc_net.net->ns.inum :
-			  skb->dev ? skb->dev->nd_net.net->ns.inum :
-				     0;
+		r.netns = sk ? sock_netns(sk) : RD3(skb, dev, nd_net.net, ns.inum);
 	r.ts_ns = bpf_ktime_get_ns();
 	r.segs = 1;
 	if (!sk) {

@@ -30,6 +30,8 @@ struct {
 	__uint(max_entries, 4 << 20); /* resized by user space */
 } events SEC(".maps");
 
+WAKE_STATE_MAP(events_wake);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SNOOP_STAT_MAX);
@@ -74,7 +76,7 @@ static __always_inline int event_fill_skb(struct snoop_event *e, const struct sk
 	event_set_family(e, t.family);
 	e->sport = t.dport;
 	e->dport = t.sport;
-	e->netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	e->netns = RD3(skb, dev, nd_net.net, ns.inum);
 	return 0;
 }
 
@@ -97,7 +99,7 @@ static __always_inline int sock_verdict(const struct sock *sk, struct snoop_even
 		return SOCK_MATCHES;
 	event_fill_tuple(e, sk);
 	if (filter_netns)
-		e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+		e->netns = sock_netns(sk);
 	if (!e->sport || !e->dport)
 		return SOCK_UNKNOWN;
 	return sock_matches(e) ? SOCK_MATCHES : SOCK_EXCLUDED;
@@ -114,8 +116,9 @@ static __always_inline void event_submit(struct snoop_event *e)
 	/* Only a close summary carries the close fields: send less for the rest. */
 	__u64 size = e->kind == SNOOP_KIND_CLOSE ? sizeof(*e) : offsetof(struct snoop_event, close);
 
-	if (bpf_ringbuf_output(&events, e, size, ringbuf_wakeup_flags(&events, size, wakeup_bytes)))
-		stat_inc(SNOOP_STAT_LOST);
+	if (bpf_ringbuf_output(&events, e, size,
+			       ringbuf_wakeup_flags(&events, &events_wake, size, wakeup_bytes)))
+		stat_add(&stats, SNOOP_STAT_LOST, e->with_state ? 2 : 1);
 }
 
 /*
@@ -226,21 +229,21 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 }
 
 /*
- * The close summary from struct tcp_sock.  The kernel's byte counters count
+ * Fill the close summary of @e, whose header event_start() made, from struct
+ * tcp_sock; false when @sk is not a full TCP socket.  The kernel's byte counters count
  * sequence space, not payload: the connecting side's acked bytes include its
  * SYN, acked bytes include our FIN once the peer acknowledged it (FIN sent
  * and snd_una caught up with write_seq), and received bytes include the
  * peer's FIN once it arrived (tcp_fin() sets SOCK_DONE).
  */
-static __always_inline void emit_close(const struct sock *sk, const struct snoop_sock_info *si,
-				       __u64 now)
+static __always_inline bool close_fill(struct snoop_event *e, const struct sock *sk,
+				       const struct snoop_sock_info *si, __u64 now)
 {
 	struct tcp_sock *tp = tcp_sock_of(sk);
-	struct snoop_event ev, *e = &ev;
 	__u64 sent, received;
 
-	if (!tp || !event_start(e, SNOOP_KIND_CLOSE, sk, si, now))
-		return;
+	if (!tp)
+		return false;
 	sent = RD(tp, bytes_acked);
 	received = RD(tp, bytes_received);
 	if (si) {
@@ -263,7 +266,7 @@ static __always_inline void emit_close(const struct sock *sk, const struct snoop
 	e->close.srtt_us = RD(tp, srtt_us) >> TCP_SRTT_SHIFT;
 	/* The tracepoint runs before the kernel stores the new state. */
 	e->new_state = SNOOP_TCP_CLOSE;
-	event_submit(e);
+	return true;
 }
 
 /* Handle one TCP state transition: the socket's record, the event, the close summary. */
@@ -271,6 +274,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 {
 	struct snoop_event e;
 	struct snoop_sock_info *si;
+	bool summary;
 	int verdict;
 	__u64 now;
 
@@ -288,15 +292,29 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 	now = bpf_ktime_get_ns();
 	si = sock_info_transition(sk, oldstate, newstate, now, verdict == SOCK_MATCHES);
 
+	/* One summary per connection; a listener closing is not a connection. */
+	summary = newstate == SNOOP_TCP_CLOSE && oldstate != SNOOP_TCP_LISTEN;
 	if ((!states_mask || (states_mask & (1u << (newstate & 31)))) &&
 	    event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
 		e.old_state = oldstate;
 		e.new_state = newstate;
+		/*
+		 * The transition and the summary share their header: one record
+		 * for both (a ring reservation is the larger part of a run), which
+		 * user space hands on as the two events.
+		 */
+		if (summary && (kinds_mask & (1u << SNOOP_KIND_CLOSE)) &&
+		    close_fill(&e, sk, si, now)) {
+			e.kind = SNOOP_KIND_CLOSE;
+			e.with_state = 1;
+			event_submit(&e);
+			return;
+		}
 		event_submit(&e);
 	}
-	/* One summary per connection; a listener closing is not a connection. */
-	if (newstate == SNOOP_TCP_CLOSE && oldstate != SNOOP_TCP_LISTEN)
-		emit_close(sk, si, now);
+	if (summary && event_start(&e, SNOOP_KIND_CLOSE, sk, si, now) &&
+	    close_fill(&e, sk, si, now))
+		event_submit(&e);
 }
 
 /*

@@ -116,6 +116,27 @@ static int on_event(void *ctx, void *data, size_t len)
 }
 
 /*
+ * One ring record.  A close summary may carry its socket's CLOSE transition
+ * too (with_state: one record for two events, see set_state() in
+ * snoop.bpf.c): the transition goes first, as its own event, then the
+ * summary (whose old_state no output reads).
+ */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	const struct snoop_event *e = data;
+
+	if (len >= sizeof(*e) && e->kind == SNOOP_KIND_CLOSE && e->with_state) {
+		struct snoop_event state;
+
+		memcpy(&state, e, offsetof(struct snoop_event, close));
+		state.kind = SNOOP_KIND_STATE;
+		state.with_state = 0;
+		on_event(ctx, &state, offsetof(struct snoop_event, close));
+	}
+	return on_event(ctx, data, len);
+}
+
+/*
  * Flush a sink; report its first failure and each new kind of failure once
  * (the lines dropped meanwhile are reported each second by report_losses()).
  */
@@ -705,7 +726,7 @@ static void say_summary(const struct snoop_app *app)
 static int snoop_run(struct snoop_app *app)
 {
 	static const struct loop_callbacks callbacks = {
-		.on_event = on_event,
+		.on_event = on_record,
 		.on_batch = on_batch,
 		.on_tick = on_tick,
 		.on_hangup = on_hangup,
