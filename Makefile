@@ -152,6 +152,7 @@ UNIT_MODS_test_notify := common/notify.o lib/parse.o lib/names.o
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
 UNIT_MODS_test_sink := common/sink.o lib/clock.o
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
+UNIT_MODS_test_community_id := lib/community_id.o
 UNIT_MODS_test_http := lib/http.o lib/text.o
 UNIT_MODS_test_prom := lib/prom.o lib/text.o
 UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)

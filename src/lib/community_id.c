@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* community_id.c - Community ID v1 and the SHA-1 it is made of (see community_id.h). */
+#include <stddef.h>
+#include <string.h>
+
+#include "lib/community_id.h"
+
+static uint32_t rol32(uint32_t x, unsigned int n)
+{
+	return x << n | x >> (32 - n);
+}
+
+/* One 64-byte block into the state @h (FIPS 180-4, 6.1.2). */
+static void sha1_block(uint32_t h[5], const uint8_t *p)
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k, t;
+
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5a827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ed9eba1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8f1bbcdc;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xca62c1d6;
+		}
+		t = rol32(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rol32(b, 30);
+		b = a;
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+void sha1(const void *data, size_t len, uint8_t digest[20])
+{
+	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+	const uint8_t *p = data;
+	uint64_t bits = (uint64_t)len * 8;
+	uint8_t tail[128] = { 0 };
+	size_t rest, n;
+
+	for (; len >= 64; p += 64, len -= 64)
+		sha1_block(h, p);
+	/* The rest, a 1 bit, zeros, and the length in bits: one or two blocks. */
+	rest = len;
+	memcpy(tail, p, rest);
+	tail[rest] = 0x80;
+	n = rest + 1 + 8 <= 64 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		tail[n - 1 - i] = (uint8_t)(bits >> (8 * i));
+	for (size_t off = 0; off < n; off += 64)
+		sha1_block(h, tail + off);
+	for (int i = 0; i < 5; i++) {
+		digest[4 * i] = (uint8_t)(h[i] >> 24);
+		digest[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		digest[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		digest[4 * i + 3] = (uint8_t)h[i];
+	}
+}
+
+/* @len bytes at @in as base64 with padding (RFC 4648, section 4) at @out, NUL-terminated. */
+static void base64(char *out, const uint8_t *in, size_t len)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (; len >= 3; in += 3, len -= 3) {
+		*out++ = abc[in[0] >> 2];
+		*out++ = abc[(in[0] & 3) << 4 | in[1] >> 4];
+		*out++ = abc[(in[1] & 15) << 2 | in[2] >> 6];
+		*out++ = abc[in[2] & 63];
+	}
+	if (len) {
+		*out++ = abc[in[0] >> 2];
+		*out++ = abc[(in[0] & 3) << 4 | (len > 1 ? in[1] >> 4 : 0)];
+		*out++ = len > 1 ? abc[(in[1] & 15) << 2] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
+void community_id_v1(char out[COMMUNITY_ID_SIZE], uint16_t seed, bool v4, const uint8_t *saddr,
+		     uint16_t sport, const uint8_t *daddr, uint16_t dport, uint8_t proto)
+{
+	/* Seed, two addresses, protocol, a zero byte, two ports; all in network order. */
+	uint8_t in[2 + 16 + 16 + 1 + 1 + 2 + 2], digest[20], *p = in;
+	size_t off = v4 ? 12 : 0, alen = 16 - off;
+	int cmp = memcmp(saddr + off, daddr + off, alen);
+
+	/* The lower end first (address, then port), so both ends hash alike. */
+	if (cmp > 0 || (cmp == 0 && sport > dport)) {
+		const uint8_t *a = saddr;
+		uint16_t port = sport;
+
+		saddr = daddr;
+		sport = dport;
+		daddr = a;
+		dport = port;
+	}
+	*p++ = (uint8_t)(seed >> 8);
+	*p++ = (uint8_t)seed;
+	memcpy(p, saddr + off, alen);
+	p += alen;
+	memcpy(p, daddr + off, alen);
+	p += alen;
+	*p++ = proto;
+	*p++ = 0;
+	*p++ = (uint8_t)(sport >> 8);
+	*p++ = (uint8_t)sport;
+	*p++ = (uint8_t)(dport >> 8);
+	*p++ = (uint8_t)dport;
+	sha1(in, (size_t)(p - in), digest);
+	memcpy(out, "1:", 2);
+	base64(out + 2, digest, sizeof(digest));
+}
