@@ -1217,6 +1217,7 @@ storm_table() {
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	if [[ -n ${wl_off[$wl]:-} ]]; then
 		echo "| $wl | ${wl_off[$wl]} | | | | | | | | |"
+		return
 	fi
 	for cfg in "$@"; do
 		if [[ -n ${cfg_off[$cfg]:-} ]]; then
@@ -1253,6 +1254,10 @@ storm_cost_table() {
 	shift
 	echo "| configuration | CPU s (start-up) | CPU ms / 1k events | peak RSS MiB | start-up ms | BPF ns / run | BPF runs | BPF ns / kernel transition | recursion misses |"
 	echo "|---|---|---|---|---|---|---|---|---|"
+	if [[ -n ${wl_off[$wl]:-} ]]; then
+		echo "| $wl | ${wl_off[$wl]} | | | | | | | |"
+		return
+	fi
 	for cfg in "$@"; do
 		[[ $cfg != base ]] || continue
 		if [[ -n ${cfg_off[$cfg]:-} ]]; then
