@@ -48,6 +48,29 @@
 #   BENCH_SCRAPE_ONLY (0)       1: only that; the report's scrape section is replaced
 #   BENCH_SCRAPE_SOCKETS ("10000")  open sockets (both ends count), one row each
 #   BENCH_SCRAPES (200)         scrapes per row (CPU is read in clock ticks: many scrapes)
+#   BENCH_SCENARIOS ("storm fast rps big")  what runs, words from:
+#                               storm: the storm above (with the chatter, start-up and
+#                                 scrape parts, as their own settings say)
+#                               fast: the fastest storm this machine makes, on the host
+#                                 namespace's loopback, IPv4 and IPv6
+#                               rps: a veth storm between two namespaces with RPS steering
+#                                 each end's packets to another CPU, CPU hogs on every core
+#                               big: BENCH_BIG_CONNS connections from BENCH_BIG_THREADS threads
+#                               without storm, only the sections of the scenarios run are
+#                               replaced in an existing report (the rest of it is kept)
+#   BENCH_FAST_CONNS (20000)    fast: connections per run
+#   BENCH_FAST_THREADS (CPUs)   fast: client threads (and as many server threads); one per
+#                               CPU was the fastest here (1, 2, 4 and 8 tried on 2 CPUs)
+#   BENCH_SCENARIO_PORT (19582) fast, rps, big: the server port, fixed so that the kernel's
+#                               transitions and the lines written of the workload can be told
+#                               from the machine's other TCP traffic (the host's, in fast)
+#   BENCH_FAST_FAMILIES ("4 6") fast: address families, one table each
+#   BENCH_RPS_CONNS (20000)     rps: connections per run (BENCH_FAMILY, veth topology)
+#   BENCH_RPS_THREADS (4)       rps: client threads (and as many server threads)
+#   BENCH_RPS_HOGS (CPUs)       rps: busy-looping processes, one pinned per CPU in turn, at
+#                               normal priority, during every run of rps (untraced included)
+#   BENCH_BIG_CONNS (100000)    big: connections per run (fresh namespace's loopback)
+#   BENCH_BIG_THREADS (8)       big: client threads (and as many server threads)
 #   BENCH_OUT (docs/BENCHMARKS.md)  report path; "-" writes none
 #   BENCH_KEEP (0)              1: keep the temporary directory (logs of the last run)
 #   SNOOP (build/socket-snoop)  the binary under test
@@ -83,6 +106,16 @@ scrape=${BENCH_SCRAPE:-1}
 scrape_only=${BENCH_SCRAPE_ONLY:-0}
 scrape_sockets=${BENCH_SCRAPE_SOCKETS:-10000}
 scrapes=${BENCH_SCRAPES:-200}
+scenarios=${BENCH_SCENARIOS:-storm fast rps big}
+fast_conns=${BENCH_FAST_CONNS:-20000}
+fast_threads=${BENCH_FAST_THREADS:-$(nproc)}
+scenario_port=${BENCH_SCENARIO_PORT:-19582}
+fast_families=${BENCH_FAST_FAMILIES:-4 6}
+rps_conns=${BENCH_RPS_CONNS:-20000}
+rps_threads=${BENCH_RPS_THREADS:-4}
+rps_hogs=${BENCH_RPS_HOGS:-$(nproc)}
+big_conns=${BENCH_BIG_CONNS:-100000}
+big_threads=${BENCH_BIG_THREADS:-8}
 snoop=${SNOOP:-build/socket-snoop}
 
 loadgen=bench/loadgen
@@ -91,6 +124,10 @@ runstat=bench/runstat
 peer_script=bench/peers/seedlike.bt
 banner='Monitoring socket connections'
 counter_prog='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ { @n = count(); }'
+# With the fast, rps or big scenario, also the transitions of sockets with their server port
+# at either end, which tells the workload's from the rest of the machine's traffic (the
+# host's in fast; other namespaces', other benchmarks'): main() adds it.
+counter_port_prog='if (args->sport == PORT || args->dport == PORT) { @port = count(); }'
 
 tmp=
 broke=0
@@ -102,7 +139,9 @@ scraped_pid= # socket-snoop of a scrape-cost row
 scrape_results=
 startup_results=
 counter_map=
+counter_port_map=
 counter_prog_id=
+hog_pids=() # busy loops of the rps scenario
 netns_list=()
 stats_old=
 tracefs_mounted=0
@@ -152,6 +191,7 @@ cleanup() {
 	if [[ -n $counter_pid ]]; then
 		stop_wrapped "$counter_pid" /dev/null
 	fi
+	stop_hogs
 	[[ -z $scraper_pid ]] || kill -TERM "$scraper_pid" 2>/dev/null || true
 	if [[ -n $scraped_pid ]]; then
 		kill -INT "$scraped_pid" 2>/dev/null || true
@@ -204,33 +244,38 @@ pid_map_ids() {
 # Prints "runs total_ns recursion_misses" summed over a process's programs; when some of
 # them are named handle_* (socket-snoop's handlers), only those. Details go to $2.
 prog_stats() {
-	local pid=$1 detail=$2 ids
+	local pid=$1 detail=$2 ids all
 	ids=$(pid_prog_ids "$pid" | jq -sc '.')
-	bpftool prog show -j | jq -r --argjson ids "$ids" '
+	# One listing for both: the sum and the details are of the same moment.
+	all=$(bpftool prog show -j 2>/dev/null || true)
+	jq -r --argjson ids "$ids" '
 		[.[] | select(.id as $i | $ids | index($i))] as $mine
 		| ([$mine[] | select(.name | startswith("handle"))]) as $h
 		| (if ($h | length) > 0 then $h else $mine end) as $sel
 		| [($sel | map(.run_cnt // 0) | add // 0),
 		   ($sel | map(.run_time_ns // 0) | add // 0),
-		   ($sel | map(.recursion_misses // 0) | add // 0)] | @tsv' 2>/dev/null ||
+		   ($sel | map(.recursion_misses // 0) | add // 0)] | @tsv' <<<"$all" 2>/dev/null ||
 		echo "- - -"
-	bpftool prog show -j | jq -r --argjson ids "$ids" '
+	jq -r --argjson ids "$ids" '
 		.[] | select(.id as $i | $ids | index($i))
 		| [.name, .type, (.run_cnt // 0), (.run_time_ns // 0), (.recursion_misses // 0)]
-		| @tsv' >"$detail" 2>/dev/null || true
+		| @tsv' <<<"$all" >"$detail" 2>/dev/null || true
 }
 
 # Sum over CPUs of the counter's per-CPU count, plus the runs the kernel skipped
 # (recursion misses), so the count is what the kernel did, not what the counter saw.
+# $1 = port: the count of the workload's port only (its misses are added too: an upper
+# bound, a skipped run's port is unknown).
 kcount() {
-	local sum=0 hex misses
-	[[ -n $counter_map ]] || {
+	local sum=0 hex misses map=$counter_map
+	[[ ${1:-} != port ]] || map=$counter_port_map
+	[[ -n $map ]] || {
 		echo -
 		return
 	}
 	while read -r hex; do
 		sum=$((sum + 16#$hex))
-	done < <(bpftool map dump id "$counter_map" -j 2>/dev/null |
+	done < <(bpftool map dump id "$map" -j 2>/dev/null |
 		jq -r '.[].values[].value | reverse | map(ltrimstr("0x")) | join("")')
 	misses=$(bpftool prog show id "$counter_prog_id" -j 2>/dev/null | jq '.recursion_misses // 0')
 	echo $((sum + ${misses:-0}))
@@ -300,9 +345,13 @@ start_counter() {
 		[[ -n $child ]] || continue
 		if [[ -z $counter_map ]]; then
 			ids=$(pid_map_ids "$child" | jq -sc '.')
+			# bpftrace names its maps AT_<name>: @n, and @port when counted.
 			id=$(bpftool map show -j | jq -r --argjson ids "$ids" \
-				'.[] | select((.id as $i | $ids | index($i)) and (.type | startswith("percpu")))
-				| .id' |
+				'.[] | select((.id as $i | $ids | index($i)) and (.type | startswith("percpu"))
+				and .name != "AT_port") | .id' |
+				head -n1)
+			counter_port_map=$(bpftool map show -j | jq -r --argjson ids "$ids" \
+				'.[] | select((.id as $i | $ids | index($i)) and .name == "AT_port") | .id' |
 				head -n1)
 			counter_prog_id=$(pid_prog_ids "$child" | head -n1)
 			[[ -n $id && -n $counter_prog_id ]] && counter_map=$id
@@ -325,8 +374,34 @@ start_counter() {
 # ---- network namespaces --------------------------------------------------------------
 
 ns_name=ssbench-$$
+
+# Where and how much each workload runs, by its name in the results: storm, chatter and
+# inline as BENCH_TOPOLOGY, BENCH_FAMILY, BENCH_CONNS and BENCH_THREADS say; the other
+# scenarios by their own settings (define_workloads). Topologies: lo (a fresh namespace's
+# loopback), veth (two namespaces joined by a veth pair), rps (veth with RPS on both
+# ends), host (the host namespace's loopback: no namespace of ours).
+declare -A wl_topo wl_family wl_conns wl_threads wl_port wl_hogs wl_off
+
+define_workloads() {
+	local w f
+	for w in storm chatter inline; do
+		wl_topo[$w]=$topology wl_family[$w]=$family wl_conns[$w]=$conns wl_threads[$w]=$threads
+	done
+	for f in $fast_families; do
+		wl_topo[fast$f]=host wl_family[fast$f]=$f wl_conns[fast$f]=$fast_conns
+		wl_threads[fast$f]=$fast_threads wl_port[fast$f]=$scenario_port
+	done
+	wl_topo[rps]=rps wl_family[rps]=$family wl_conns[rps]=$rps_conns
+	wl_threads[rps]=$rps_threads wl_hogs[rps]=$rps_hogs wl_port[rps]=$scenario_port
+	wl_topo[big]=lo wl_family[big]=$family wl_conns[big]=$big_conns wl_threads[big]=$big_threads
+	wl_port[big]=$scenario_port
+}
+
+# Fresh namespaces for a run of workload $1 (none for the host topology); non-zero, with
+# rps_error set, when RPS cannot be set up.
 netns_up() {
-	if [[ $topology == veth ]]; then
+	local topo=${wl_topo[$1]}
+	if [[ $topo == veth || $topo == rps ]]; then
 		ip netns add "$ns_name-srv"
 		netns_list+=("$ns_name-srv")
 		ip netns add "$ns_name-cli"
@@ -345,11 +420,52 @@ netns_up() {
 		# reuse, connect() searches ever longer for a free port once thousands of them
 		# are in TIME_WAIT and the storm slows down five-fold. Only in our namespace.
 		ip netns exec "$ns_name-cli" sysctl -qw net.ipv4.tcp_tw_reuse=1
-	else
+		if [[ $topo == rps ]]; then
+			# veth hands a packet to its peer's receive path on the sending CPU; RPS
+			# moves that receive half (where most transitions are made, in softirq) to
+			# the CPU of the mask, through an inter-processor interrupt. The server's
+			# end receives on the last CPU, the client's on CPU 0: the two sockets of
+			# a connection change state on different CPUs, as behind a multi-queue NIC.
+			if ! rps_set "$ns_name-srv" veth-srv "$(printf '%x' $((1 << ($(nproc) - 1))))" ||
+				! rps_set "$ns_name-cli" veth-cli 1; then
+				return 1
+			fi
+		fi
+	elif [[ $topo == lo ]]; then
 		ip netns add "$ns_name"
 		netns_list+=("$ns_name")
 		ip -n "$ns_name" link set lo up
 	fi
+}
+
+# Writes RPS mask $3 (hex) for rx-0 of device $2 in namespace $1 (ip netns exec mounts
+# that namespace's /sys) and reads it back; non-zero with rps_error set when it did not take.
+rps_error=
+rps_set() {
+	local ns=$1 dev=$2 mask=$3 f got
+	f=/sys/class/net/$dev/queues/rx-0/rps_cpus
+	if (($(nproc) < 2)); then
+		rps_error="RPS needs 2 CPUs to steer to another one; this machine has $(nproc)"
+		return 1
+	fi
+	# shellcheck disable=SC2016 # expanded by that sh
+	ip netns exec "$ns" sh -c 'echo "$1" >"$2"' _ "$mask" "$f" 2>/dev/null || true
+	got=$(ip netns exec "$ns" cat "$f" 2>/dev/null | tr -d ',\n' || true)
+	if [[ -z $got ]] || ((16#$got != 16#$mask)); then
+		rps_error="cannot set RPS: $f in $ns reads '${got:-nothing}' after writing $mask (CONFIG_RPS?)"
+		return 1
+	fi
+}
+
+# RPS inter-processor interrupts received so far, summed over CPUs (/proc/net/softnet_stat,
+# column 10, received_rps): every packet RPS moves to another CPU wakes it with one, or
+# joins a backlog already woken.
+rps_ipis() {
+	local n=0 col
+	while read -r _ _ _ _ _ _ _ _ _ col _; do
+		n=$((n + 16#$col))
+	done </proc/net/softnet_stat
+	echo "$n"
 }
 
 netns_down() {
@@ -360,22 +476,60 @@ netns_down() {
 	netns_list=()
 }
 
-# loadgen's options that place the workload.
+# $2 busy loops (bash, normal priority), pinned to the CPUs in turn, for workload $1 (rps):
+# CPU-bound work competing with the workload, the softirqs and the tracer on every core.
+start_hogs() {
+	local i ncpu
+	ncpu=$(nproc)
+	for ((i = 0; i < $1; i++)); do
+		taskset -c $((i % ncpu)) bash -c 'while :; do :; done' &
+		hog_pids+=($!)
+	done
+}
+
+stop_hogs() {
+	local pid
+	for pid in "${hog_pids[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	hog_pids=()
+}
+
+# CPU seconds the hogs have used so far.
+hog_cpu() {
+	local pid t=0 ticks
+	for pid in "${hog_pids[@]}"; do
+		ticks=$(proc_ticks "$pid")
+		[[ $ticks == - ]] || t=$((t + ticks))
+	done
+	awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'
+}
+
+# loadgen's options that place workload $1.
 placement() {
-	if [[ $topology == veth ]]; then
+	local wl=$1 fam='' where=''
+	[[ ${wl_family[$wl]} == 6 ]] && fam=-6
+	case ${wl_topo[$wl]} in
+	veth | rps)
 		local addr=198.18.0.1
-		[[ $family == 6 ]] && addr=fd00:5353::1
-		echo "--server-netns /run/netns/$ns_name-srv --client-netns /run/netns/$ns_name-cli -a $addr"
-	else
-		local fam=
-		[[ $family == 6 ]] && fam=-6
-		echo "--server-netns /run/netns/$ns_name --client-netns /run/netns/$ns_name $fam"
-	fi
+		[[ $fam == -6 ]] && addr=fd00:5353::1
+		where="--server-netns /run/netns/$ns_name-srv --client-netns /run/netns/$ns_name-cli -a $addr"
+		;;
+	lo) where="--server-netns /run/netns/$ns_name --client-netns /run/netns/$ns_name $fam" ;;
+	host) where=$fam ;;
+	esac
+	# A known server port: the kernel's transitions and the written lines of the workload
+	# can then be told from the rest of the machine's traffic.
+	[[ -z ${wl_port[$wl]:-} ]] || where="${where:+$where }-p ${wl_port[$wl]}"
+	echo "$where"
 }
 
 workload_args() {
 	case $1 in
-	storm) echo "storm -n $conns -c $threads -P $payload -t $timeout" ;;
+	storm | fast* | rps | big)
+		echo "storm -n ${wl_conns[$1]} -c ${wl_threads[$1]} -P $payload -t $timeout"
+		;;
 	chatter)
 		echo "chatter -k $chatter_conns -m $chatter_msgs -s $chatter_size -t $timeout$(
 			[[ $chatter_inline == 1 ]] && echo " -i")"
@@ -523,21 +677,58 @@ stop_scraper() {
 	fi
 }
 
+# State-change lines in socket-snoop's output file $1 (log lines or JSON objects); with a
+# port $2, only those with it at either end (the workload's, among the host's traffic).
+state_lines() {
+	local file=$1 port=$2
+	[[ -e $file ]] || {
+		echo 0
+		return
+	}
+	if [[ -z $port ]]; then
+		grep -Ec 'State Change:|"state_change"' "$file" || true
+	else
+		grep -E 'State Change:|"state_change"' "$file" |
+			grep -Ec "(SRC|DST)=[^ ]*:$port( |\$)|\"port\":${port}[,}]" || true
+	fi
+}
+
+# "ring_full skipped undelivered": events lost by cause, summed over the loss events in
+# socket-snoop's output file $1 (its "Events Lost: COUNT=n CAUSE=x" lines or JSON "lost"
+# objects), which are written where the events go, -v or not.
+lost_causes() {
+	sed -n -e 's/.* Events Lost: COUNT=\([0-9]*\) CAUSE=\([a-z_]*\).*/\2 \1/p' \
+		-e 's/.*"lost":\([0-9]*\),"lost_cause":"\([a-z_]*\)".*/\2 \1/p' "$1" 2>/dev/null |
+		awk '{n[$1] += $2} END {print n["ring_full"] + 0, n["skipped"] + 0, n["undelivered"] + 0}'
+}
+
 results=
+results_header="workload	config	round	status	rate	errors	kernel	events	lost	written	written%	cpu_s	cpu_start_s	cpu_ms_per_1k	rss_mib	startup_ms	bpf_runs	bpf_ns_per_run	bpf_misses	bpf_ns_per_transition	segs_in	segs_out	packets_per_s	workload_cpu_s	lost_ring_full	lost_skipped	lost_undelivered	rps_ipis	hog_cpu_percent"
 # One run: workload $1 under configuration $2 in round $3; appends a row to $results.
 run_one() {
 	local wl=$1 cfg=$2 round=$3 run=$tmp/run
 	local status=ok rate=- errors=- kernel=- events=- lost=- logged=- kept=- cpu=- cpu_start=-
 	local per_k=- rss=- startup=- runs=- ns_run=- ns_kt=- misses=- k0 k1 line lrc=0 child="" st rc
+	local lost_rf lost_sk lost_ud
 	local s0i s0o s1i s1o segs_in=- segs_out=- pps=- secs port wcpu=- detail=/dev/null
+	local kc='' causes="- - -" ipi0 ipis=- hog0 hog_t0 hog_share=-
 	local -a args
 	rm -rf "$run"
 	mkdir -p "$run"
 	sleep "$settle"
-	netns_up
+	if ! netns_up "$wl"; then
+		# Loudly: the scenario is marked failed in the report and the exit status.
+		wl_off[$wl]="FAILED: $rps_error"
+		fail "$wl: $rps_error"
+		netns_down
+		return
+	fi
+	# Started before the tracer and stopped after it: the whole run competes for the CPUs.
+	[[ -z ${wl_hogs[$wl]:-} ]] || start_hogs "${wl_hogs[$wl]}"
 	if [[ $cfg != base ]]; then
 		if ! start_tracer "$cfg"; then
 			cfg_off[$cfg]="FAILED to start (round $round)"
+			stop_hogs
 			netns_down
 			return
 		fi
@@ -545,24 +736,42 @@ run_one() {
 		startup=$(field startup_ms "$(cat "$run/tracer.ready")")
 		cpu_start=$(cpu_so_far "$child")
 	fi
-	read -ra args <<<"$(workload_args "$wl") $(placement)"
+	read -ra args <<<"$(workload_args "$wl") $(placement "$wl")"
 	[[ $cfg != metrics ]] || start_scraper "$run"
-	k0=$(kcount)
+	# With a known server port, only the transitions of the workload's port are its own.
+	[[ -z ${wl_port[$wl]:-} ]] || kc=port
+	k0=$(kcount $kc)
 	read -r s0i s0o <<<"$(ns_segs)"
+	ipi0=$(rps_ipis)
+	hog0=$(hog_cpu)
+	hog_t0=$(date +%s.%N)
 	"$loadgen" "${args[@]}" >"$run/loadgen.out" 2>"$run/loadgen.err" || lrc=$?
 	# Let transitions still queued in softirq (ksoftirqd) land inside the counted window.
 	sleep 0.2
-	k1=$(kcount)
+	k1=$(kcount $kc)
 	read -r s1i s1o <<<"$(ns_segs)"
-	segs_in=$((s1i - s0i))
-	segs_out=$((s1o - s0o))
+	if ((${#hog_pids[@]})); then
+		# The hogs' share of all CPUs' time over the same window (clock ticks: coarse).
+		hog_share=$(awk -v a="$hog0" -v b="$(hog_cpu)" -v t0="$hog_t0" -v t1="$(date +%s.%N)" \
+			-v n="$(nproc)" 'BEGIN {printf "%.1f", 100 * (b - a) / ((t1 - t0) * n)}')
+	fi
+	if [[ ${wl_topo[$wl]} == rps ]]; then
+		ipis=$(($(rps_ipis) - ipi0))
+		# Other traffic of the machine may add some, but none means RPS did not act.
+		((ipis > 0)) || fail "$wl/$cfg round $round: RPS moved no packet (softnet_stat received_rps did not grow)"
+	fi
+	# In the host namespace (fast) the segments are not the workload's alone: none counted.
+	if ((${#netns_list[@]})); then
+		segs_in=$((s1i - s0i))
+		segs_out=$((s1o - s0o))
+	fi
 	line=$(tail -n1 "$run/loadgen.out")
 	rate=$(field rate "$line")
 	wcpu=$(field cpu_s "$line")
 	errors=$(field errors "$line")
 	secs=$(field secs "$line")
 	port=$(field port "$line")
-	if [[ -n $secs ]]; then
+	if [[ -n $secs && $segs_out != - ]]; then
 		pps=$(awk -v n="$segs_out" -v s="$secs" 'BEGIN {if (s > 0) printf "%.0f", n / s; else print "-"}')
 	fi
 	if ((lrc != 0)) || [[ -z $rate ]]; then
@@ -574,7 +783,10 @@ run_one() {
 	if [[ -n $child ]]; then
 		# Runs and run time are only counted with stats on: in the cost round.
 		[[ $round != cost ]] || detail=$tmp/progs-$wl-$cfg.tsv
-		read -r runs st misses < <(prog_stats "$child" "$detail")
+		# Waited for (not read from a process substitution, which would go on listing
+		# the programs while the tracer is stopped and leave the details empty).
+		line=$(prog_stats "$child" "$detail")
+		read -r runs st misses <<<"$line"
 		if [[ $round != cost ]]; then
 			runs=-
 			st=-
@@ -582,6 +794,7 @@ run_one() {
 		stop_wrapped "$tracer_pid" "$run/tracer.ready"
 		rc=$stopped_rc
 		tracer_pid=
+		stop_hogs
 		if [[ $rc != 0 ]]; then
 			status=tracer-failed
 			fail "$wl/$cfg round $round: the tracer exited with $rc; its stderr:"
@@ -620,11 +833,8 @@ run_one() {
 			lost=$(field LOST "$line")
 			[[ -n $events ]] || events=-
 			[[ -n $lost ]] || lost=-
-			if [[ $cfg == json ]]; then
-				logged=$(grep -c 'state_change' "$run/log" 2>/dev/null || true)
-			else
-				logged=$(grep -c 'State Change:' "$run/log" 2>/dev/null || true)
-			fi
+			logged=$(state_lines "$run/log" "${wl_port[$wl]:-}")
+			causes=$(lost_causes "$run/log")
 		fi
 		[[ -n $logged ]] || logged=0
 		if [[ $cfg == tcpsnoop ]]; then
@@ -643,10 +853,14 @@ run_one() {
 				'BEGIN {printf "%.3f", (c - s) * 1e6 / e}')
 		fi
 	fi
-	printf '%s\n' "$wl	$cfg	$round	$status	$rate	$errors	$kernel	$events	$lost	$logged	$kept	${cpu:--}	$cpu_start	$per_k	$rss	${startup:--}	$runs	$ns_run	$misses	$ns_kt	$segs_in	$segs_out	$pps	${wcpu:--}" >>"$results"
-	say "$(printf 'round %s/%d %-7s %-9s rate=%s kernel=%s events=%s lost=%s written=%s cpu=%s rss=%sMiB start=%sms bpf=%sns/run segs=%s+%s pkt/s=%s' \
-		"$round" "$rounds" "$wl" "$cfg" "$rate" "$kernel" "$events" "$lost" "$logged" \
-		"${cpu:--}" "$rss" "${startup:--}" "$ns_run" "$segs_in" "$segs_out" "$pps")"
+	stop_hogs
+	read -r lost_rf lost_sk lost_ud <<<"$causes"
+	printf '%s\n' "$wl	$cfg	$round	$status	$rate	$errors	$kernel	$events	$lost	$logged	$kept	${cpu:--}	$cpu_start	$per_k	$rss	${startup:--}	$runs	$ns_run	$misses	$ns_kt	$segs_in	$segs_out	$pps	${wcpu:--}	$lost_rf	$lost_sk	$lost_ud	$ipis	$hog_share" >>"$results"
+	say "$(printf 'round %s/%d %-7s %-9s rate=%s kernel=%s events=%s lost=%s (%s/%s/%s) written=%s cpu=%s rss=%sMiB start=%sms bpf=%sns/run segs=%s+%s pkt/s=%s%s' \
+		"$round" "$rounds" "$wl" "$cfg" "$rate" "$kernel" "$events" "$lost" "$lost_rf" \
+		"$lost_sk" "$lost_ud" "$logged" "${cpu:--}" "$rss" "${startup:--}" "$ns_run" \
+		"$segs_in" "$segs_out" "$pps" \
+		"$([[ $ipis == - ]] || echo " rps_ipis=$ipis hogs=$hog_share%")")"
 	netns_down
 }
 
@@ -917,7 +1131,8 @@ save_report() {
 # Column numbers in $results.
 c_status=4 c_rate=5 c_kernel=7 c_events=8 c_lost=9 c_logged=10 c_kept=11 c_cpu=12
 c_cpu_start=13 c_per_k=14 c_rss=15 c_startup=16 c_runs=17 c_ns_run=18 c_misses=19
-c_ns_kt=20 c_segs_in=21 c_segs_out=22 c_pps=23 c_wcpu=24
+c_ns_kt=20 c_segs_in=21 c_segs_out=22 c_pps=23 c_wcpu=24 c_lost_rf=25 c_lost_sk=26
+c_lost_ud=27 c_ipis=28 c_hog=29
 
 # Columns of the workload's speed: the cost round (stats on, which slows every program
 # run) is left out of them.
@@ -993,47 +1208,72 @@ rate_cells() {
 	printf '%s | %s – %s | %s' "$(fmt %.0f "$m")" "$(fmt %.0f "$lo")" "$(fmt %.0f "$hi")" "$r"
 }
 
-# The storm's effect on the workload and what reached the log: one row per configuration.
+# The effect of storm workload $1 on its rate and what reached the log: one row per
+# configuration $2...
 storm_table() {
-	local cfg
-	echo "| configuration | conn/s median | min – max | ratio to untraced (per-round range) | kernel transitions | events received | events lost (worst run) | state lines written | written / kernel (worst run) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
-	for cfg in "${configs[@]}"; do
+	local wl=$1 cfg
+	shift
+	echo "| configuration | conn/s median | min – max | ratio to untraced (per-round range) | kernel transitions | events received | events lost (worst run) | lost by cause, worst run: ring full / skipped / undelivered | state lines written | written / kernel (worst run) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	if [[ -n ${wl_off[$wl]:-} ]]; then
+		echo "| $wl | ${wl_off[$wl]} | | | | | | | | |"
+		return
+	fi
+	for cfg in "$@"; do
 		if [[ -n ${cfg_off[$cfg]:-} ]]; then
-			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | |"
+			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | | |"
 			continue
 		fi
-		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
-			"$(rate_cells storm "$cfg")" \
-			"$(fmt %.0f "$(med storm "$cfg" $c_kernel)")" \
-			"$(fmt %.0f "$(med storm "$cfg" $c_events)")" \
-			"$(worst storm "$cfg" $c_lost %.0f max)" \
-			"$(fmt %.0f "$(med storm "$cfg" $c_logged)")" \
-			"$(worst storm "$cfg" $c_kept %.1f%% min)"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
+			"$(rate_cells "$wl" "$cfg")" \
+			"$(fmt %.0f "$(med "$wl" "$cfg" $c_kernel)")" \
+			"$(fmt %.0f "$(med "$wl" "$cfg" $c_events)")" \
+			"$(worst "$wl" "$cfg" $c_lost %.0f max)" \
+			"$(lost_cause_cell "$wl" "$cfg")" \
+			"$(fmt %.0f "$(med "$wl" "$cfg" $c_logged)")" \
+			"$(worst "$wl" "$cfg" $c_kept %.1f%% min)"
 	done
 }
 
-# What the storm cost each tracer: one row per tracer configuration.
+# "ring full / skipped / undelivered" lost in the worst run of each cause, "-" without them.
+lost_cause_cell() {
+	local rf sk ud
+	read -r _ _ rf <<<"$(agg "$1" "$2" $c_lost_rf)"
+	read -r _ _ sk <<<"$(agg "$1" "$2" $c_lost_sk)"
+	read -r _ _ ud <<<"$(agg "$1" "$2" $c_lost_ud)"
+	if [[ $rf == - && $sk == - && $ud == - ]]; then
+		echo -
+	else
+		echo "$rf / $sk / $ud"
+	fi
+}
+
+# What storm workload $1 cost each tracer: one row per tracer configuration $2...
 storm_cost_table() {
-	local cfg
+	local wl=$1 cfg
+	shift
 	echo "| configuration | CPU s (start-up) | CPU ms / 1k events | peak RSS MiB | start-up ms | BPF ns / run | BPF runs | BPF ns / kernel transition | recursion misses |"
 	echo "|---|---|---|---|---|---|---|---|---|"
-	for cfg in "${configs[@]}"; do
+	if [[ -n ${wl_off[$wl]:-} ]]; then
+		echo "| $wl | ${wl_off[$wl]} | | | | | | | |"
+		return
+	fi
+	for cfg in "$@"; do
 		[[ $cfg != base ]] || continue
 		if [[ -n ${cfg_off[$cfg]:-} ]]; then
 			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | |"
 			continue
 		fi
 		printf '| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
-			"$(fmt %.3f "$(med storm "$cfg" $c_cpu)")" \
-			"$(fmt %.3f "$(med storm "$cfg" $c_cpu_start)")" \
-			"$(fmt %.3f "$(med storm "$cfg" $c_per_k)")" \
-			"$(fmt %.1f "$(med storm "$cfg" $c_rss)")" \
-			"$(fmt %.1f "$(med storm "$cfg" $c_startup)")" \
-			"$(fmt %.0f "$(med storm "$cfg" $c_ns_run)")" \
-			"$(fmt %.0f "$(med storm "$cfg" $c_runs)")" \
-			"$(fmt %.0f "$(med storm "$cfg" $c_ns_kt)")" \
-			"$(fmt %.0f "$(med storm "$cfg" $c_misses)")"
+			"$(fmt %.3f "$(med "$wl" "$cfg" $c_cpu)")" \
+			"$(fmt %.3f "$(med "$wl" "$cfg" $c_cpu_start)")" \
+			"$(fmt %.3f "$(med "$wl" "$cfg" $c_per_k)")" \
+			"$(fmt %.1f "$(med "$wl" "$cfg" $c_rss)")" \
+			"$(fmt %.1f "$(med "$wl" "$cfg" $c_startup)")" \
+			"$(fmt %.0f "$(med "$wl" "$cfg" $c_ns_run)")" \
+			"$(fmt %.0f "$(med "$wl" "$cfg" $c_runs)")" \
+			"$(fmt %.0f "$(med "$wl" "$cfg" $c_ns_kt)")" \
+			"$(fmt %.0f "$(med "$wl" "$cfg" $c_misses)")"
 	done
 }
 
@@ -1140,7 +1380,8 @@ tcpsnoop_table() {
 		"$(fmt %.1f "$(med chatter "$cfg" $c_rss)")"
 }
 
-# Per-program in-kernel cost, from the cost round's run of each tracer configuration.
+# Per-program in-kernel cost, from the cost round's run of each tracer configuration of
+# the workloads $@.
 program_table() {
 	local f cfg wl
 	echo "| workload | configuration | program | type | runs | ns / run | recursion misses |"
@@ -1151,6 +1392,7 @@ program_table() {
 		cfg=${wl#*-}
 		cfg=${cfg%.tsv}
 		wl=${wl%%-*}
+		[[ " $* " == *" $wl "* ]] || continue
 		awk -F'\t' -v w="$wl" -v c="$cfg" '{
 			printf "| %s | %s | %s | %s | %d | %s | %d |\n", w, c, $1, $2, $3,
 				($3 > 0 ? sprintf("%.0f", $4 / $3) : "-"), $5
@@ -1158,18 +1400,214 @@ program_table() {
 	done
 }
 
+# Per-program in-kernel cost of workload $1's cost round, configuration by configuration
+# ($2...): every program socket-snoop loaded (handlers, iterators), its runs and ns per
+# run, and its run time per kernel transition of that run; a total row per configuration.
+scenario_program_table() {
+	local wl=$1 cfg f kernel
+	shift
+	echo "| configuration | program | type | runs | ns / run | ns per kernel transition | recursion misses |"
+	echo "|---|---|---|---:|---:|---:|---:|"
+	for cfg in "$@"; do
+		f=$tmp/progs-$wl-$cfg.tsv
+		[[ -s $f ]] || continue
+		kernel=$(awk -F'\t' -v w="$wl" -v c="$cfg" -v k="$c_kernel" \
+			'$1 == w && $2 == c && $3 == "cost" {print $k}' "$results" | tail -n1)
+		sort -t$'\t' -k4,4nr "$f" | awk -F'\t' -v c="${cfg_desc[$cfg]}" -v kt="${kernel:--}" '
+			function per(t) { return (kt != "-" && kt > 0) ? sprintf("%.1f", t / kt) : "-" }
+			{
+				printf "| %s | %s | %s | %d | %s | %s | %d |\n", c, $1, $2, $3,
+					($3 > 0 ? sprintf("%.0f", $4 / $3) : "-"), per($4), $5
+				runs += $3; ns += $4; miss += $5
+			}
+			END {
+				printf "| %s | **all programs** | | %d | %s | **%s** | %d |\n", c, runs,
+					(runs > 0 ? sprintf("%.0f", ns / runs) : "-"), per(ns), miss
+			}'
+	done
+}
+
+# The report's title of new scenario $1 (stable: a later run replaces its section by it).
+scenario_title() {
+	case $1 in
+	fast) echo "Fastest storm: the host namespace's loopback" ;;
+	rps) echo "Storm over veth with RPS, every CPU contended" ;;
+	big) echo "Large storm: many connections, many client threads" ;;
+	esac
+}
+
+# Per configuration of workload $1: RPS interrupts and the hogs' share of the CPUs while
+# the workload ran (medians).
+contention_table() {
+	local wl=$1 cfg
+	echo "| configuration | RPS interrupts received, all CPUs (median) | hogs' share of all CPUs' time while the workload ran (median) |"
+	echo "|---|---:|---:|"
+	for cfg in "${new_configs[@]}"; do
+		[[ -z ${cfg_off[$cfg]:-} ]] || continue
+		printf '| %s | %s | %s |\n' "${cfg_desc[$cfg]}" "$(fmt %.0f "$(med "$wl" "$cfg" $c_ipis)")" \
+			"$(fmt %.0f%% "$(med "$wl" "$cfg" $c_hog)")"
+	done
+}
+
+# The loadgen command of workload $1 as the report shows it.
+loadgen_line() {
+	echo "bench/loadgen $(workload_args "$1") $(placement "$1" | sed "s/$ns_name/ssbench/g; s/ $//")"
+}
+
+# The workloads of new scenario $1, one per line: fast4 and fast6 for fast.
+scenario_workloads() {
+	local f
+	if [[ $1 == fast ]]; then
+		for f in $fast_families; do
+			echo "fast$f"
+		done
+	else
+		echo "$1"
+	fi
+}
+
+# The tables of new scenario $1 (fast, rps, big), for the report and the terminal.
+scenario_tables() {
+	local sc=$1 wl
+	for wl in $(scenario_workloads "$sc"); do
+		echo "### $(workload_title "$wl")"
+		echo
+		storm_table "$wl" "${new_configs[@]}"
+		echo
+		echo "What it cost the tracer:"
+		echo
+		storm_cost_table "$wl" "${new_configs[@]}"
+		echo
+		if [[ $sc == rps ]]; then
+			echo "The contention:"
+			echo
+			contention_table "$wl"
+			echo
+		fi
+		echo "In-kernel cost per program (cost round):"
+		echo
+		scenario_program_table "$wl" "${new_configs[@]}"
+		echo
+	done
+}
+
+# A heading for workload $1's tables: what ran.
+workload_title() {
+	local wl=$1
+	case ${wl_topo[$wl]} in
+	host) printf "IPv%s, the host's loopback, " "${wl_family[$wl]}" ;;
+	rps) printf 'IPv%s over veth, RPS, %s CPU hogs, ' "${wl_family[$wl]}" "${wl_hogs[$wl]}" ;;
+	lo) printf "IPv%s, a fresh namespace's loopback, " "${wl_family[$wl]}" ;;
+	esac
+	printf "%s connections, %s client threads and as many server threads, %s rounds" \
+		"${wl_conns[$wl]}" "${wl_threads[$wl]}" "$rounds"
+}
+
+# The report's section of new scenario $1, heading included.
+scenario_section() {
+	local sc=$1 wl cfg
+	echo "## $(scenario_title "$sc")"
+	echo
+	case $sc in
+	fast)
+		cat <<EOT
+The fastest storm this machine makes: client and server threads in the host namespace
+(no namespace of ours, no veth), on its loopback, connection after connection with no
+pause, from $fast_threads client threads (\`BENCH_FAST_THREADS\`; its default, one per CPU,
+was the fastest when 1, 2, 4 and 8 were tried on this 2-CPU machine: 20,000 connections,
+3 runs each, untraced, 2 threads 16.1k – 16.6k conn/s, 4 and 8 threads 14.9k – 15.8k):
+with a server thread per client thread, two of each already keep both CPUs busy, and
+more only add context switches and contention on the listener's accept queue.
+
+The host namespace keeps the TIME_WAIT sockets of earlier runs (60 s, up to
+\`tcp_max_tw_buckets\`): unlike the other storms, a run does not start from a clean table;
+the interleaving spreads that over the configurations.
+EOT
+		;;
+	rps)
+		cat <<EOT
+Server and clients in two namespaces joined by a veth pair (as \`BENCH_TOPOLOGY=veth\`),
+with RPS on both ends' receive queue (\`/sys/class/net/DEV/queues/rx-0/rps_cpus\`, set in
+each namespace): what the client sends is received on the last CPU, what the server sends
+on CPU 0, so the two sockets of a connection change state on different CPUs, each handed
+over by an inter-processor interrupt. During every run of it, untraced included, $rps_hogs
+busy-looping processes (pinned to the CPUs in turn, normal priority) compete with the
+workload, its softirqs and the tracer for every core. A run in which RPS moved no packet
+(\`received_rps\` of \`/proc/net/softnet_stat\` did not grow) fails the benchmark.
+EOT
+		;;
+	big)
+		cat <<EOT
+A long storm from many client threads on a fresh namespace's loopback: the TIME_WAIT
+ports of its first seconds are reused later in the run (\`tcp_tw_reuse\`, loopback), and
+socket-snoop's tables of live connections and owners see that many sockets come and go.
+EOT
+		;;
+	esac
+	echo
+	cat <<EOT
+Columns as in the connection storm's tables (see How to read this), except that
+**kernel transitions** count only the sockets with the workload's server port
+($scenario_port, \`loadgen -p\`) at either end (a second count of the same bpftrace
+counter) and **state lines written** only the lines with that port at either end: the
+machine's other TCP traffic is left out of both. **events received** and **lost** are
+socket-snoop's own figures, for every event it saw. **lost by cause** sums the loss
+events it wrote to its file (\`Events Lost: COUNT=n CAUSE=x\` lines, JSON \`lost\`
+objects): ring buffer full, runs the kernel skipped and did not recover, transitions
+the kernel made without running the programs. The in-kernel cost per program comes from
+the cost round (\`kernel.bpf_stats_enabled=1\`): every program the tracer holds, its
+ns per run, and its run time per kernel transition of the workload; the total row sums
+them over all programs. The programs run for every TCP socket of the machine: when other
+traffic ran meanwhile (more runs than the workload makes), its runs are in these figures.
+EOT
+	echo
+	scenario_tables "$sc"
+	echo '```sh'
+	echo "BENCH_SCENARIOS=$sc BENCH_ROUNDS=$rounds $(scenario_settings "$sc") bench/run.sh"
+	for wl in $(scenario_workloads "$sc"); do
+		loadgen_line "$wl"
+	done
+	echo "# tracers, each under bench/runstat; \$RUN: a scratch directory"
+	for cfg in "${new_configs[@]}"; do
+		[[ -z ${cfg_cmd[$cfg]:-} ]] || echo "${cfg_cmd[$cfg]}"
+	done
+	[[ $sc != rps ]] || echo "taskset -c CPU bash -c 'while :; do :; done'   # $rps_hogs of them"
+	[[ -z $counter_map ]] || echo "bpftrace -e '$counter_prog'"
+	echo '```'
+	echo
+	echo "<details><summary>All runs of this scenario (tab-separated)</summary>"
+	echo
+	echo '```'
+	echo "$results_header"
+	for wl in $(scenario_workloads "$sc"); do
+		awk -F'\t' -v w="$wl" '$1 == w' "$results"
+	done
+	echo '```'
+	echo "</details>"
+}
+
+# The settings of new scenario $1, as run.
+scenario_settings() {
+	case $1 in
+	fast) echo "BENCH_FAST_CONNS=$fast_conns BENCH_FAST_THREADS=$fast_threads BENCH_SCENARIO_PORT=$scenario_port BENCH_FAST_FAMILIES=\"$fast_families\"" ;;
+	rps) echo "BENCH_RPS_CONNS=$rps_conns BENCH_RPS_THREADS=$rps_threads BENCH_RPS_HOGS=$rps_hogs BENCH_FAMILY=$family" ;;
+	big) echo "BENCH_BIG_CONNS=$big_conns BENCH_BIG_THREADS=$big_threads BENCH_FAMILY=$family" ;;
+	esac
+}
+
 commands_section() {
 	local cfg
 	echo '```sh'
 	echo "# all of it: sudo make bench (builds, then runs bench/run.sh); this report came from"
 	echo "BENCH_ROUNDS=$rounds BENCH_CONNS=$conns BENCH_THREADS=$threads BENCH_PAYLOAD=$payload \\"
-	echo "  BENCH_FAMILY=$family BENCH_TOPOLOGY=$topology BENCH_CHATTER=$chatter bench/run.sh"
+	echo "  BENCH_FAMILY=$family BENCH_TOPOLOGY=$topology BENCH_CHATTER=$chatter \\"
+	echo "  BENCH_SCENARIOS=\"$scenarios\" bench/run.sh   # the other scenarios' commands are in their sections"
 	echo "# workload (the netns is created fresh for each run: $topology topology)"
-	echo "bench/loadgen $(workload_args storm) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
+	echo "bench/loadgen $(workload_args storm) $(placement storm | sed "s/$ns_name/ssbench/g; s/ $//")"
 	if [[ $chatter == 1 ]]; then
-		echo "bench/loadgen $(workload_args chatter) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
+		echo "bench/loadgen $(workload_args chatter) $(placement chatter | sed "s/$ns_name/ssbench/g; s/ $//")"
 		[[ $chatter_inline == 1 ]] ||
-			echo "bench/loadgen $(workload_args inline) $(placement | sed "s/$ns_name/ssbench/g; s/ $//")"
+			echo "bench/loadgen $(workload_args inline) $(placement inline | sed "s/$ns_name/ssbench/g; s/ $//")"
 	fi
 	echo "# tracers, each under bench/runstat (start-up, CPU, peak RSS); \$RUN: a scratch directory"
 	for cfg in "${configs[@]}"; do
@@ -1233,11 +1671,11 @@ fi)
 
 ## Connection storm
 
-$(storm_table)
+$(storm_table storm "${configs[@]}")
 
 What it cost the tracer:
 
-$(storm_cost_table)
+$(storm_cost_table storm "${configs[@]}")
 
 $(if [[ $chatter == 1 ]]; then
 	echo "## Chatter (long-lived connections, small messages)"
@@ -1261,9 +1699,14 @@ $(if [[ $scrape == 1 ]]; then
 	scrape_section
 fi)
 
+$(for sc in "${new_sections[@]}"; do
+	scenario_section "$sc"
+	echo
+done)
+
 ## In-kernel cost per program (cost round)
 
-$(program_table)
+$(program_table storm chatter)
 
 ## Commands
 
@@ -1362,11 +1805,78 @@ $(commands_section)
 <details><summary>All runs (tab-separated)</summary>
 
 \`\`\`
-workload	config	round	status	rate	errors	kernel	events	lost	written	written%	cpu_s	cpu_start_s	cpu_ms_per_1k	rss_mib	startup_ms	bpf_runs	bpf_ns_per_run	bpf_misses	bpf_ns_per_transition	segs_in	segs_out	packets_per_s	workload_cpu_s
-$(cat "$results")
+$results_header
+$(awk -F'\t' '$1 == "storm" || $1 == "chatter" || $1 == "inline"' "$results")
 \`\`\`
 </details>
 EOF
+}
+
+# ---- rounds ---------------------------------------------------------------------------
+
+configs=(base log json filtered metrics bpftrace)
+chatter_configs=(base log tcpsnoop tcptop)
+# The new scenarios' configurations: untraced, and socket-snoop as its unit runs it, in
+# log lines and in JSON.
+new_configs=(base log json)
+new_workloads=() # fast4 fast6 rps big, as BENCH_SCENARIOS selects them
+new_sections=()  # fast rps big: one report section each
+
+has_scenario() { [[ " $scenarios " == *" $1 "* ]]; }
+
+# Runs workload $1 once under each configuration $4... in round $2, starting with the
+# configuration at offset $3 so that each round starts with a different one. Stops early
+# when the workload cannot run (wl_off).
+run_rotated() {
+	local wl=$1 id=$2 off=$3 i cfg
+	shift 3
+	local -a cfgs=("$@")
+	for ((i = 0; i < ${#cfgs[@]}; i++)); do
+		[[ -z ${wl_off[$wl]:-} ]] || return 0
+		cfg=${cfgs[$(((i + off) % ${#cfgs[@]}))]}
+		[[ -z ${cfg_off[$cfg]:-} ]] || continue
+		run_one "$wl" "$cfg" "$id"
+	done
+}
+
+# The chatter runs of round $1 (id $2): BENCH_CHATTER_RUNS repetitions, each rotated.
+chatter_round() {
+	local round=$1 id=$2 k cfg
+	for ((k = 1; k <= (round > rounds ? 1 : chatter_runs); k++)); do
+		run_rotated chatter "$([[ $id == cost ]] && echo cost || echo "$id.$k")" \
+			$((round + k - 2)) "${chatter_configs[@]}"
+		# The steadier inline chatter measures the programs' cost per round trip.
+		[[ $chatter_inline == 0 && $id != cost && -z ${cfg_off[log]:-} ]] || continue
+		for cfg in $( ((k % 2)) && echo base log || echo log base); do
+			run_one inline "$cfg" "$id.$k"
+		done
+	done
+}
+
+# What the new scenarios need, checked before the rounds: a scenario that cannot run is
+# marked failed (in the report and the exit status), never skipped in silence.
+preflight_scenarios() {
+	local wl
+	if has_scenario fast; then
+		if [[ -n $(ss -Htln "sport = :$scenario_port" 2>/dev/null) ]]; then
+			for wl in "${new_workloads[@]}"; do
+				[[ ${wl_topo[$wl]} != host ]] ||
+					wl_off[$wl]="FAILED: port $scenario_port is in use in the host namespace (BENCH_SCENARIO_PORT)"
+			done
+			fail "fast: port $scenario_port is in use in the host namespace: set BENCH_SCENARIO_PORT"
+		fi
+		if [[ " $fast_families " == *" 6 "* ]] && ! ip -6 addr show dev lo | grep -q 'inet6 ::1/128'; then
+			wl_off[fast6]="FAILED: the host's lo has no ::1 (IPv6 disabled?)"
+			fail "fast: IPv6: the host's lo has no ::1 (IPv6 disabled?)"
+		fi
+	fi
+	if ((${#new_workloads[@]})) && [[ -n $counter_map && -z $counter_port_map ]]; then
+		fail "the transition counter has no count of port $scenario_port: kernel columns of fast, rps and big n/a"
+	fi
+	if has_scenario rps && ! command -v taskset >/dev/null; then
+		wl_off[rps]="FAILED: taskset is missing (util-linux)"
+		fail "rps: taskset is missing (util-linux): cannot pin the CPU hogs"
+	fi
 }
 
 # ---- main -----------------------------------------------------------------------------
@@ -1376,14 +1886,28 @@ main() {
 	[[ $(id -u) == 0 ]] || die "run as root (BPF, network namespaces)"
 	# Bad settings: exit 64 naming the variable and its value, before anything runs.
 	for v in rounds conns threads payload chatter_conns chatter_msgs chatter_size chatter_runs \
-		timeout startup_runs scrapes metrics_port; do
+		timeout startup_runs scrapes metrics_port fast_conns fast_threads scenario_port rps_conns \
+		rps_threads rps_hogs big_conns big_threads; do
 		is_uint "${!v}" || usage "BENCH_${v^^} must be a whole number, not '${!v}'"
 	done
 	for v in rounds conns threads chatter_conns chatter_msgs chatter_size chatter_runs timeout \
-		startup_runs scrapes metrics_port; do
-		((${!v} >= 1)) || usage "BENCH_${v^^} must be at least 1, not '${!v}'"
+		startup_runs scrapes metrics_port fast_conns fast_threads scenario_port rps_conns \
+		rps_threads big_conns big_threads; do
+		((10#${!v} >= 1)) || usage "BENCH_${v^^} must be at least 1, not '${!v}'"
+	done
+	# loadgen's limits: 1,024 threads of each side, 100,000,000 connections.
+	for v in threads fast_threads rps_threads big_threads; do
+		((10#${!v} <= 1024)) || usage "BENCH_${v^^} must be at most 1024, not '${!v}'"
+	done
+	for v in conns fast_conns rps_conns big_conns; do
+		((10#${!v} <= 100000000)) || usage "BENCH_${v^^} must be at most 100000000, not '${!v}'"
 	done
 	((metrics_port <= 65535)) || usage "BENCH_METRICS_PORT must be a port from 1 to 65535, not '$metrics_port'"
+	((10#$scenario_port <= 65535)) || usage "BENCH_SCENARIO_PORT must be a port from 1 to 65535, not '$scenario_port'"
+	[[ $scenarios =~ ^\ *(storm|fast|rps|big)(\ +(storm|fast|rps|big))*\ *$ ]] ||
+		usage "BENCH_SCENARIOS must be words from: storm fast rps big, not '$scenarios'"
+	[[ $fast_families =~ ^\ *(4|6|4\ +6|6\ +4)\ *$ ]] ||
+		usage "BENCH_FAST_FAMILIES must be 4, 6 or \"4 6\", not '$fast_families'"
 	for v in chatter chatter_inline peers install keep startup startup_only scrape scrape_only; do
 		[[ ${!v} == 0 || ${!v} == 1 ]] || usage "BENCH_${v^^} must be 0 or 1, not '${!v}'"
 	done
@@ -1406,7 +1930,27 @@ main() {
 			usage "BENCH_SCRAPE_SOCKETS must be even whole numbers from 2 to 1152000, not '$scrape_sockets'"
 	done
 	[[ $startup_only == 0 ]] || startup=1
-	for t in ip jq bpftool curl; do
+	# The storm word brings the chatter, start-up and scrape parts with it.
+	if ! has_scenario storm; then
+		startup=0
+		scrape=0
+	fi
+	# As loadgen and the filters read them: no leading zero.
+	scenario_port=$((10#$scenario_port))
+	define_workloads
+	for w in $scenarios; do
+		[[ " ${new_sections[*]} " != *" $w "* ]] || continue
+		case $w in
+		fast) for f in $fast_families; do new_workloads+=("fast$f"); done ;;
+		rps | big) new_workloads+=("$w") ;;
+		*) continue ;;
+		esac
+		new_sections+=("$w")
+	done
+	if ((${#new_workloads[@]})); then
+		counter_prog="${counter_prog%\}} ${counter_port_prog//PORT/$scenario_port} }"
+	fi
+	for t in ip jq bpftool curl ss; do
 		command -v "$t" >/dev/null || die "$t is missing (scripts/install-deps.sh installs it)"
 	done
 	if [[ ! -x $loadgen || ! -x $runstat || ! -x $holdconns || $loadgen -ot bench/loadgen.c ||
@@ -1458,9 +2002,7 @@ main() {
 	fi
 	define_configs
 
-	configs=(base log json filtered metrics bpftrace)
-	chatter_configs=(base log tcpsnoop tcptop)
-	n=${#configs[@]}
+	preflight_scenarios
 	# Rounds 1..N measure speed with stats off; the cost round after them has stats on.
 	for ((round = 1; round <= rounds + 1; round++)); do
 		id=$round
@@ -1468,26 +2010,26 @@ main() {
 			id=cost
 			sysctl -qw kernel.bpf_stats_enabled=1
 		fi
-		for ((i = 0; i < n; i++)); do
-			cfg=${configs[$(((i + round - 1) % n))]}
-			[[ -z ${cfg_off[$cfg]:-} ]] || continue
-			run_one storm "$cfg" "$id"
-		done
-		[[ $chatter == 1 ]] || continue
-		m=${#chatter_configs[@]}
-		for ((k = 1; k <= (round > rounds ? 1 : chatter_runs); k++)); do
-			for ((i = 0; i < m; i++)); do
-				cfg=${chatter_configs[$(((i + round + k - 2) % m))]}
-				[[ -z ${cfg_off[$cfg]:-} ]] || continue
-				run_one chatter "$cfg" "$([[ $id == cost ]] && echo cost || echo "$id.$k")"
-			done
-			# The steadier inline chatter measures the programs' cost per round trip.
-			[[ $chatter_inline == 0 && $id != cost && -z ${cfg_off[log]:-} ]] || continue
-			for cfg in $( ((k % 2)) && echo base log || echo log base); do
-				run_one inline "$cfg" "$id.$k"
-			done
+		if has_scenario storm; then
+			run_rotated storm "$id" $((round - 1)) "${configs[@]}"
+			[[ $chatter == 0 ]] || chatter_round "$round" "$id"
+		fi
+		for wl in "${new_workloads[@]}"; do
+			run_rotated "$wl" "$id" $((round - 1)) "${new_configs[@]}"
 		done
 	done
+
+	if ! has_scenario storm; then
+		# Only the sections of the scenarios run are replaced; the rest of the report is kept.
+		for wl in "${new_sections[@]}"; do
+			save_report "$(write_section_report "$(scenario_section "$wl")" "$(scenario_title "$wl")")"
+		done
+		for wl in "${new_sections[@]}"; do
+			echo
+			scenario_tables "$wl"
+		done
+		return "$broke"
+	fi
 
 	if [[ $startup == 1 && -n $snoop_copy ]]; then
 		# As users run it: the cost round left the stats on.
@@ -1510,9 +2052,9 @@ main() {
 	save_report "$report"
 	echo
 	echo "Connection storm ($conns connections, $threads threads, IPv$family, $topology), $rounds rounds:"
-	storm_table
+	storm_table storm "${configs[@]}"
 	echo
-	storm_cost_table
+	storm_cost_table storm "${configs[@]}"
 	if [[ $chatter == 1 ]]; then
 		echo
 		echo "Chatter ($chatter_conns connections x $chatter_msgs round trips of $chatter_size bytes):"
@@ -1529,6 +2071,10 @@ main() {
 		echo
 		scrape_table
 	fi
+	for wl in "${new_sections[@]}"; do
+		echo
+		scenario_tables "$wl"
+	done
 	return "$broke"
 }
 

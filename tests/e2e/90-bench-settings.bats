@@ -44,3 +44,26 @@ assert_bad_setting() {
 	assert_bad_setting BENCH_TOPOLOGY wan
 	assert_bad_setting BENCH_SETTLE 1s
 }
+
+@test "bench: scenario list and address families reject other words" {
+	assert_bad_setting BENCH_SCENARIOS "fast nope"
+	assert_bad_setting BENCH_SCENARIOS "storm,fast"
+	assert_bad_setting BENCH_FAST_FAMILIES 5
+	assert_bad_setting BENCH_FAST_FAMILIES "4 4"
+}
+
+@test "bench: the new scenarios' counts reject non-numbers, zero and loadgen's limits" {
+	assert_bad_setting BENCH_FAST_CONNS 0
+	assert_bad_setting BENCH_FAST_THREADS many
+	assert_bad_setting BENCH_RPS_CONNS 1.5
+	assert_bad_setting BENCH_RPS_THREADS 0
+	assert_bad_setting BENCH_RPS_HOGS -1
+	assert_bad_setting BENCH_BIG_CONNS 200000000
+	assert_bad_setting BENCH_BIG_THREADS 2000
+}
+
+@test "bench: the scenarios' server port must be a port" {
+	assert_bad_setting BENCH_SCENARIO_PORT 0
+	assert_bad_setting BENCH_SCENARIO_PORT 70000
+	assert_bad_setting BENCH_SCENARIO_PORT http
+}
