@@ -630,25 +630,52 @@ int sink__flush(struct sink *s)
 	return 0;
 }
 
-int sink__write(struct sink *s, const char *buf, size_t len)
+/*
+ * Make room for @len more bytes at the end of the queue, flushing first when
+ * the batch grows large.  The room, or NULL when the queue cannot take them;
+ * *@err is the result of the flush.
+ */
+static char *queue_room(struct sink *s, size_t len, int *err)
 {
-	int err = 0;
-
+	*err = 0;
 	/* A stalled sink is retried by the next flush, not once per line. */
 	if (!s->stalled && s->len + len > SINK_FLUSH_AT)
-		err = sink__flush(s);
-	if (s->len + len > SINK_QUEUE_MAX) {
-		s->dropped += len;
-		s->dropped_lines += count_lines(buf, len);
-		return err ? err : -ENOBUFS;
-	}
+		*err = sink__flush(s);
+	if (s->len + len > SINK_QUEUE_MAX)
+		return NULL;
 	if (s->head + s->len + len > SINK_QUEUE_MAX) {
 		memmove(s->buf, s->buf + s->head, s->len);
 		s->head = 0;
 	}
-	memcpy(s->buf + s->head + s->len, buf, len);
+	return s->buf + s->head + s->len;
+}
+
+int sink__write(struct sink *s, const char *buf, size_t len)
+{
+	int err;
+	char *room = queue_room(s, len, &err);
+
+	if (!room) {
+		s->dropped += len;
+		s->dropped_lines += count_lines(buf, len);
+		return err ? err : -ENOBUFS;
+	}
+	memcpy(room, buf, len);
 	s->len += len;
 	return err;
+}
+
+char *sink__reserve(struct sink *s, size_t max)
+{
+	int err;
+
+	/* A failed flush is counted in the sink and said by the face at the next flush. */
+	return queue_room(s, max, &err);
+}
+
+void sink__commit(struct sink *s, size_t len)
+{
+	s->len += len;
 }
 
 int sink__drain(struct sink *s, int timeout_ms)

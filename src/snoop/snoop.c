@@ -85,6 +85,28 @@ static void emit(struct snoop_app *app, const char *line, size_t len)
 		sink__write(app->logfile, line, len);
 }
 
+/*
+ * Format event @e once, straight into the log file's queue (else the
+ * console's), and copy it to the other output.  A queue too full to take a
+ * whole line gets it through emit(), which counts it when it is dropped.
+ */
+static void emit_event(struct snoop_app *app, const struct snoop_event *e, uint64_t wall)
+{
+	struct sink *first = app->logfile ? app->logfile : app->console;
+	char *at = first ? sink__reserve(first, FMT_LINE_MAX) : NULL;
+	size_t len;
+
+	if (!at) {
+		emit(app, app->line,
+		     app->fmt->event(app->line, sizeof(app->line), e, wall, ++app->sequence));
+		return;
+	}
+	len = app->fmt->event(at, FMT_LINE_MAX, e, wall, ++app->sequence);
+	sink__commit(first, len);
+	if (app->console && first != app->console)
+		sink__write(app->console, at, len);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct snoop_app *app = ctx;
@@ -102,8 +124,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (e->kind >= 32 || !(app->cfg.output_kinds & (1u << e->kind)))
 		return 0;
 	wall = e->ts_ns + (uint64_t)app->mono_to_wall_ns;
-	emit(app, app->line,
-	     app->fmt->event(app->line, sizeof(app->line), e, wall, ++app->sequence));
+	emit_event(app, e, wall);
 	/* The table serves the report and -v's gap count: no work per event without them. */
 	if (e->kind == SNOOP_KIND_STATE && (app->cfg.report || app->cfg.verbose)) {
 		int gap = lifecycle__add(app->lc, e, wall);
