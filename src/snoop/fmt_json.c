@@ -84,12 +84,9 @@ static char *put_str(char *p, const char *s)
 
 char *fmt_json_put_head(char *p, uint64_t wall_ns, const char *action)
 {
-	struct strbuf ts;
-
 	p = JSON_PUT(p, "{\"@timestamp\":\"");
-	strbuf_init(&ts, p, 40);
-	fmt_rfc3339(&ts, wall_ns);
-	p = JSON_PUT(ts.p, "\",\"event\":{\"action\":\"");
+	p = fmt_put_rfc3339(p, wall_ns);
+	p = JSON_PUT(p, "\",\"event\":{\"action\":\"");
 	p = put_str(p, action);
 	*p++ = '"';
 	return p;

@@ -382,6 +382,13 @@ static void test_rfc3339_is_utc_with_nanoseconds(void **state)
 	strbuf_init(&sb, buf, sizeof(buf));
 	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 6));
 	assert_string_equal(buf, "2024-02-29T23:59:59.000000006Z");
+	/* Every digit of the nanoseconds in its place (one, then pairs). */
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 123456789));
+	assert_string_equal(buf, "2024-02-29T23:59:59.123456789Z");
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 907050301));
+	assert_string_equal(buf, "2024-02-29T23:59:59.907050301Z");
 }
 
 static void test_state_names_are_lower_case_kernel_names(void **state)
