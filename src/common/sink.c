@@ -26,8 +26,13 @@
 #include "common/sink.h"
 #include "lib/clock.h"
 
-/* A batch this large is written at once, not held until the end of the batch. */
-#define SINK_FLUSH_AT (64 * 1024)
+/*
+ * A batch this large is written at once, not held until the end of the batch.
+ * A file's page cache takes large writes at less cost per byte (fewer, larger
+ * folios): appending in writes of 256 KiB took about a third less kernel time
+ * than in writes of 64 KiB (ext4, Linux 6.18); 512 KiB and 1 MiB gained no more.
+ */
+#define SINK_FLUSH_AT (256 * 1024)
 /* A terminal is written this much per poll: a blocking write() waits for all of it. */
 #define SINK_TTY_CHUNK 4096
 /* The pipe size asked for a console that is a pipe: fs.pipe-max-size's default. */
@@ -625,25 +630,52 @@ int sink__flush(struct sink *s)
 	return 0;
 }
 
-int sink__write(struct sink *s, const char *buf, size_t len)
+/*
+ * Make room for @len more bytes at the end of the queue, flushing first when
+ * the batch grows large.  The room, or NULL when the queue cannot take them;
+ * *@err is the result of the flush.
+ */
+static char *queue_room(struct sink *s, size_t len, int *err)
 {
-	int err = 0;
-
+	*err = 0;
 	/* A stalled sink is retried by the next flush, not once per line. */
 	if (!s->stalled && s->len + len > SINK_FLUSH_AT)
-		err = sink__flush(s);
-	if (s->len + len > SINK_QUEUE_MAX) {
-		s->dropped += len;
-		s->dropped_lines += count_lines(buf, len);
-		return err ? err : -ENOBUFS;
-	}
+		*err = sink__flush(s);
+	if (s->len + len > SINK_QUEUE_MAX)
+		return NULL;
 	if (s->head + s->len + len > SINK_QUEUE_MAX) {
 		memmove(s->buf, s->buf + s->head, s->len);
 		s->head = 0;
 	}
-	memcpy(s->buf + s->head + s->len, buf, len);
+	return s->buf + s->head + s->len;
+}
+
+int sink__write(struct sink *s, const char *buf, size_t len)
+{
+	int err;
+	char *room = queue_room(s, len, &err);
+
+	if (!room) {
+		s->dropped += len;
+		s->dropped_lines += count_lines(buf, len);
+		return err ? err : -ENOBUFS;
+	}
+	memcpy(room, buf, len);
 	s->len += len;
 	return err;
+}
+
+char *sink__reserve(struct sink *s, size_t max)
+{
+	int err;
+
+	/* A failed flush is counted in the sink and said by the face at the next flush. */
+	return queue_room(s, max, &err);
+}
+
+void sink__commit(struct sink *s, size_t len)
+{
+	s->len += len;
 }
 
 int sink__drain(struct sink *s, int timeout_ms)

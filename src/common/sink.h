@@ -51,6 +51,18 @@ struct sink *sink__new_file(const char *path);
 int sink__write(struct sink *s, const char *buf, size_t len);
 
 /*
+ * Room for @max bytes at the end of the queue, for a caller to format a line
+ * in place instead of copying it in: sink__commit() then queues the bytes it
+ * wrote there.  Flushes first when the batch grows large, as sink__write()
+ * does.  NULL when the queue cannot take @max more bytes: sink__write() then
+ * decides whether the line fits and counts it when it is dropped.
+ */
+char *sink__reserve(struct sink *s, size_t max);
+
+/* Queue the @len bytes written at the room sink__reserve() just gave (@len <= its @max). */
+void sink__commit(struct sink *s, size_t len);
+
+/*
  * Write out what is queued without blocking.  0 (all written, or the reader
  * is slow and the rest stays queued), or the negative errno of a failed write:
  * the queued lines are then dropped and counted, and a line cut short in a

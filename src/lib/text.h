@@ -19,6 +19,8 @@
 #define FMT_TIME_LEN 32	  /* "Dec 30 2024 22:05:25.454" and a NUL */
 #define FMT_LINE_MAX 4096 /* longest log line or JSON object */
 #define FMT_U64_LEN 20	  /* digits of UINT64_MAX */
+/* Room for "2024-12-30T22:05:25.454123456Z", with any year strftime writes. */
+#define FMT_RFC3339_LEN 48
 
 /* Append-only text buffer over caller memory; output is truncated, never overrun. */
 struct strbuf {
@@ -146,5 +148,8 @@ void fmt_duration(struct strbuf *sb, uint64_t ns, unsigned int unit_ns, const ch
 
 /* "2024-12-30T22:05:25.454123456Z" (RFC 3339, UTC, nanoseconds). */
 void fmt_rfc3339(struct strbuf *sb, uint64_t wall_ns);
+
+/* The same at the cursor @p, which has FMT_RFC3339_LEN bytes of room; no NUL.  The end. */
+char *fmt_put_rfc3339(char *p, uint64_t wall_ns);
 
 #endif

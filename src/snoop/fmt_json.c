@@ -84,12 +84,9 @@ static char *put_str(char *p, const char *s)
 
 char *fmt_json_put_head(char *p, uint64_t wall_ns, const char *action)
 {
-	struct strbuf ts;
-
 	p = JSON_PUT(p, "{\"@timestamp\":\"");
-	strbuf_init(&ts, p, 40);
-	fmt_rfc3339(&ts, wall_ns);
-	p = JSON_PUT(ts.p, "\",\"event\":{\"action\":\"");
+	p = fmt_put_rfc3339(p, wall_ns);
+	p = JSON_PUT(p, "\",\"event\":{\"action\":\"");
 	p = put_str(p, action);
 	*p++ = '"';
 	return p;
@@ -151,7 +148,7 @@ char *fmt_json_put_host(char *p)
 }
 
 /* The process and user objects of an event with a known owner. */
-static char *put_owner(char *p, const struct snoop_owner *o)
+static char *put_owner_members(char *p, const struct snoop_owner *o)
 {
 	p = PUT_U64(p, ",\"process\":{\"pid\":", o->pid);
 	p = PUT_U64(p, ",\"thread\":{\"id\":", o->tid);
@@ -161,6 +158,34 @@ static char *put_owner(char *p, const struct snoop_owner *o)
 	/* ECS user.id is a keyword (a string). */
 	p = PUT_U64(p, "}},\"user\":{\"id\":\"", o->uid);
 	return JSON_PUT(p, "\"}");
+}
+
+/* The longest process and user objects: four numbers and a name escaped at 6 bytes a byte. */
+#define OWNER_MEMBERS_MAX (128 + 4 * FMT_U64_LEN + 6 * SNOOP_COMM_LEN)
+
+/*
+ * The owners written last, by thread: a storm's events come from a few
+ * threads, and an owner's members (four numbers and an escaped name) are the
+ * same from one of its events to the next.  Direct-mapped by thread id.
+ */
+#define OWNER_CACHE_SIZE 16 /* a power of two */
+static __thread struct owner_cached {
+	struct snoop_owner owner;
+	size_t len; /* 0: empty */
+	char text[OWNER_MEMBERS_MAX];
+} owner_cache[OWNER_CACHE_SIZE];
+
+/* put_owner_members(), from the cache when this owner was written last in its slot. */
+static char *put_owner(char *p, const struct snoop_owner *o)
+{
+	struct owner_cached *c = &owner_cache[o->tid & (OWNER_CACHE_SIZE - 1)];
+
+	/* The whole owner is compared: any field that differs is written anew. */
+	if (!c->len || memcmp(&c->owner, o, sizeof(*o)) != 0) {
+		c->len = (size_t)(put_owner_members(c->text, o) - c->text);
+		memcpy(&c->owner, o, sizeof(*o));
+	}
+	return fmt_put_mem(p, c->text, c->len);
 }
 
 static char *put_error(char *p, int err)

@@ -2,6 +2,7 @@
 /* lifecycle.c - bounded connection table and the exit report (see lifecycle.h). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,15 +12,15 @@
 #include "snoop/lifecycle.h"
 #include "lib/tcp_fsm.h"
 
-struct lc_transition {
-	uint64_t wall_ns;
-	uint8_t state;
-};
-
+/*
+ * A connection.  What every event reads or writes (the hash chain, the
+ * tuple, the last state, the count) is in the first cache line; the
+ * transitions follow as two arrays, states and times, without the padding of
+ * an array of pairs, and are never cleared: only the first n are kept.
+ */
 struct lc_conn {
 	uint64_t cookie;
-	struct lc_conn *hnext;	       /* hash chain */
-	struct lc_conn *older, *newer; /* age list, oldest first */
+	struct lc_conn *hnext; /* hash chain */
 	uint8_t saddr[SNOOP_ADDR_LEN];
 	uint8_t daddr[SNOOP_ADDR_LEN];
 	uint16_t sport, dport;
@@ -29,7 +30,9 @@ struct lc_conn {
 	uint8_t seen_at_start; /* existed before socket-snoop started */
 	uint8_t n;	       /* transitions kept */
 	uint32_t skipped;      /* transitions beyond LIFECYCLE_MAX_TRANSITIONS */
-	struct lc_transition t[LIFECYCLE_MAX_TRANSITIONS];
+	/* The states entered, in order, and when. */
+	uint8_t state[LIFECYCLE_MAX_TRANSITIONS];
+	uint64_t wall_ns[LIFECYCLE_MAX_TRANSITIONS];
 };
 
 /* A connection seen at start-up, waiting for its first event. */
@@ -39,6 +42,11 @@ struct lc_snapshot {
 	uint8_t state;
 };
 
+/*
+ * Connections are never reordered once in (an event does not make one
+ * younger), so the pool is a ring in age order: the next entry taken is the
+ * oldest once the pool is full, and the report walks it from there.
+ */
 struct lifecycle {
 	struct lc_snapshot *snaps; /* sorted by cookie once the first event arrives */
 	uint32_t n_snaps, cap_snaps;
@@ -48,7 +56,7 @@ struct lifecycle {
 	uint32_t n_buckets; /* power of two */
 	uint32_t max_conns;
 	uint32_t used;
-	struct lc_conn *oldest, *newest;
+	uint32_t next; /* the pool entry the next connection takes: the oldest once full */
 	uint64_t evicted;
 };
 
@@ -94,6 +102,7 @@ static struct lc_conn *lc_find(const struct lifecycle *lc, uint64_t cookie)
 	return c;
 }
 
+/* Take @c out of its hash chain. */
 static void lc_unlink(struct lifecycle *lc, struct lc_conn *c)
 {
 	struct lc_conn **pp = &lc->buckets[lc_hash(lc, c->cookie)];
@@ -101,40 +110,27 @@ static void lc_unlink(struct lifecycle *lc, struct lc_conn *c)
 	while (*pp != c)
 		pp = &(*pp)->hnext;
 	*pp = c->hnext;
-	if (c->older)
-		c->older->newer = c->newer;
-	else
-		lc->oldest = c->newer;
-	if (c->newer)
-		c->newer->older = c->older;
-	else
-		lc->newest = c->older;
 }
 
 /* A fresh entry for @cookie, evicting the oldest connection when full. */
 static struct lc_conn *lc_insert(struct lifecycle *lc, uint64_t cookie)
 {
-	struct lc_conn *c;
+	struct lc_conn *c = &lc->pool[lc->next];
 	uint32_t b;
 
 	if (lc->used < lc->max_conns) {
-		c = &lc->pool[lc->used++];
+		lc->used++;
 	} else {
-		c = lc->oldest;
 		lc_unlink(lc, c);
 		lc->evicted++;
 	}
-	memset(c, 0, sizeof(*c));
+	lc->next = lc->next + 1 < lc->max_conns ? lc->next + 1 : 0;
+	/* The header only: transitions past n are never read. */
+	memset(c, 0, offsetof(struct lc_conn, state));
 	c->cookie = cookie;
 	b = lc_hash(lc, cookie);
 	c->hnext = lc->buckets[b];
 	lc->buckets[b] = c;
-	c->older = lc->newest;
-	if (lc->newest)
-		lc->newest->newer = c;
-	else
-		lc->oldest = c;
-	lc->newest = c;
 	return c;
 }
 
@@ -187,8 +183,8 @@ int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t w
 		c = lc_insert(lc, e->cookie);
 		if (snap) {
 			c->seen_at_start = 1;
-			c->t[0].wall_ns = snap->wall_ns;
-			c->t[0].state = snap->state;
+			c->wall_ns[0] = snap->wall_ns;
+			c->state[0] = snap->state;
 			c->n = 1;
 			c->last_state = snap->state;
 			c->listener = snap->state == SNOOP_TCP_LISTEN;
@@ -208,13 +204,21 @@ int lifecycle__add(struct lifecycle *lc, const struct snoop_event *e, uint64_t w
 	c->flags |= e->flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE);
 	c->listener |= tcp_fsm__listener(e->old_state, e->new_state);
 	if (c->n < LIFECYCLE_MAX_TRANSITIONS) {
-		c->t[c->n].wall_ns = wall_ns;
-		c->t[c->n].state = e->new_state;
+		c->wall_ns[c->n] = wall_ns;
+		c->state[c->n] = e->new_state;
 		c->n++;
 	} else {
 		c->skipped++;
 	}
 	return gap;
+}
+
+/* The @i-th connection from the oldest (@i < lc->used). */
+static const struct lc_conn *lc_nth_oldest(const struct lifecycle *lc, uint32_t i)
+{
+	uint32_t oldest = lc->used < lc->max_conns ? 0 : lc->next;
+
+	return &lc->pool[(oldest + i) % lc->max_conns];
 }
 
 void lifecycle__report(const struct lifecycle *lc, FILE *out)
@@ -226,7 +230,9 @@ void lifecycle__report(const struct lifecycle *lc, FILE *out)
 	if (lc->evicted)
 		fprintf(out, "(%llu earlier connections not shown)\n",
 			(unsigned long long)lc->evicted);
-	for (const struct lc_conn *c = lc->oldest; c; c = c->newer) {
+	for (uint32_t k = 0; k < lc->used; k++) {
+		const struct lc_conn *c = lc_nth_oldest(lc, k);
+
 		strbuf_init(&sb, line, sizeof(line));
 		strbuf_str(&sb, "Connection: ");
 		fmt_endpoint(&sb, c->saddr, c->sport);
@@ -236,9 +242,9 @@ void lifecycle__report(const struct lifecycle *lc, FILE *out)
 		for (int i = 0; i < c->n; i++) {
 			strbuf_init(&sb, line, sizeof(line));
 			strbuf_str(&sb, "  ");
-			fmt_log_time(&sb, c->t[i].wall_ns);
+			fmt_log_time(&sb, c->wall_ns[i]);
 			strbuf_str(&sb, ": ");
-			strbuf_str(&sb, names__state_desc(c->t[i].state));
+			strbuf_str(&sb, names__state_desc(c->state[i]));
 			if (i == 0 && c->seen_at_start)
 				strbuf_str(&sb, " (seen at start)");
 			fprintf(out, "%s\n", line);
@@ -268,14 +274,12 @@ static char *put_conn_json(char *p, const struct lc_conn *c, uint64_t now_ns)
 		p = JSON_PUT(p, ",\"seen_at_start\":true");
 	p = JSON_PUT(p, ",\"transitions\":[");
 	for (int i = 0; i < c->n; i++) {
-		const char *desc = names__state_desc(c->t[i].state);
-		struct strbuf ts;
+		const char *desc = names__state_desc(c->state[i]);
 
 		p = i ? JSON_PUT(p, ",{\"@timestamp\":\"") : JSON_PUT(p, "{\"@timestamp\":\"");
-		strbuf_init(&ts, p, 40);
-		fmt_rfc3339(&ts, c->t[i].wall_ns);
-		p = JSON_PUT(ts.p, "\",\"state\":\"");
-		p = fmt_json_put_state(p, c->t[i].state);
+		p = fmt_put_rfc3339(p, c->wall_ns[i]);
+		p = JSON_PUT(p, "\",\"state\":\"");
+		p = fmt_json_put_state(p, c->state[i]);
 		p = JSON_PUT(p, "\",\"description\":\"");
 		p = json_put_escaped(p, desc, strlen(desc));
 		p = JSON_PUT(p, "\"}");
@@ -303,8 +307,8 @@ void lifecycle__report_json(const struct lifecycle *lc, FILE *out, uint64_t now_
 		p = JSON_PUT(p, "}}");
 		fprintf(out, "%.*s\n", (int)(p - line), line);
 	}
-	for (const struct lc_conn *c = lc->oldest; c; c = c->newer) {
-		p = put_conn_json(line, c, now_ns);
+	for (uint32_t k = 0; k < lc->used; k++) {
+		p = put_conn_json(line, lc_nth_oldest(lc, k), now_ns);
 		fprintf(out, "%.*s\n", (int)(p - line), line);
 	}
 }

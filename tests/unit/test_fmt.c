@@ -702,6 +702,23 @@ static void test_strbuf_u64_digit_boundaries(void **state)
 	}
 }
 
+/* The digit count comes from the bit length: each side of every power of ten, as printf writes it. */
+static void test_u64_every_power_of_ten_matches_printf(void **state)
+{
+	char got[FMT_U64_LEN + 1], want[FMT_U64_LEN + 1];
+	uint64_t pow = 1;
+
+	for (int k = 0; k < 20; k++, pow *= 10) {
+		const uint64_t around[] = { pow - 1, pow, pow + 1, pow * 2 - 1, pow | 1 };
+
+		for (size_t i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+			*fmt_put_u64(got, around[i]) = '\0';
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)around[i]);
+			assert_string_equal(got, want);
+		}
+	}
+}
+
 /* IPv4 octets of one to three digits. */
 static void test_ipv4_octets_of_every_width(void **state)
 {
@@ -751,6 +768,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strbuf_u64_digit_boundaries),
+		cmocka_unit_test(test_u64_every_power_of_ten_matches_printf),
 		cmocka_unit_test(test_ipv4_octets_of_every_width),
 		cmocka_unit_test(test_strbuf_mem_every_length_exact_and_truncated),
 		cmocka_unit_test(test_state_line_matches_seed_format),

@@ -382,6 +382,13 @@ static void test_rfc3339_is_utc_with_nanoseconds(void **state)
 	strbuf_init(&sb, buf, sizeof(buf));
 	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 6));
 	assert_string_equal(buf, "2024-02-29T23:59:59.000000006Z");
+	/* Every digit of the nanoseconds in its place (one, then pairs). */
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 123456789));
+	assert_string_equal(buf, "2024-02-29T23:59:59.123456789Z");
+	strbuf_init(&sb, buf, sizeof(buf));
+	fmt_rfc3339(&sb, utc_ns(2024, 2, 29, 23, 59, 59, 907050301));
+	assert_string_equal(buf, "2024-02-29T23:59:59.907050301Z");
 }
 
 static void test_state_names_are_lower_case_kernel_names(void **state)
@@ -702,6 +709,46 @@ static void test_hostile_process_name_escaped(void **state)
 			    "\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}," SS_HEAD(
 				    "owner") ",\"state\":\"fin_wait1\",\"old_state\":\"established\"" NETNS_CG
 					     "}}\n");
+}
+
+/* Owners are written once and copied after: a change of any field of one thread shows at once. */
+static void test_owner_of_the_same_thread_changing_is_written_anew(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	static const char *const want[] = {
+		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacious\","
+		"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}",
+		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacioux\","
+		"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}",
+		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacioux\","
+		"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"0\"}",
+		"\"process\":{\"pid\":30514,\"thread\":{\"id\":30513},\"name\":\"audacioux\","
+		"\"parent\":{\"pid\":2}},\"user\":{\"id\":\"0\"}",
+		/* The same thread id modulo the cache's size, another thread. */
+		"\"process\":{\"pid\":30514,\"thread\":{\"id\":30529},\"name\":\"audacioux\","
+		"\"parent\":{\"pid\":2}},\"user\":{\"id\":\"0\"}",
+	};
+	char buf[FMT_LINE_MAX];
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (i == 1)
+			e.owner.comm[8] = 'x';
+		if (i == 2)
+			e.owner.uid = 0;
+		if (i == 3) {
+			e.owner.pid = 30514;
+			e.owner.ppid = 2;
+		}
+		if (i == 4)
+			e.owner.tid = 30529;
+		/* Twice each: written, then copied. */
+		for (int k = 0; k < 2; k++) {
+			fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+			assert_non_null(strstr(buf, want[i]));
+		}
+	}
 }
 
 static void test_comm_of_16_bytes_without_nul_stops_at_16(void **state)
@@ -1173,6 +1220,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_attribution_has_no_process_nor_user),
 		cmocka_unit_test(test_snapshot_attribution_is_seen_at_start),
 		cmocka_unit_test(test_hostile_process_name_escaped),
+		cmocka_unit_test(test_owner_of_the_same_thread_changing_is_written_anew),
 		cmocka_unit_test(test_comm_of_16_bytes_without_nul_stops_at_16),
 		cmocka_unit_test(test_event_truncated_to_small_buffer_without_overrun),
 		cmocka_unit_test(test_largest_objects_fit_the_unchecked_writer),
