@@ -77,6 +77,14 @@ void sha1(const void *data, size_t len, uint8_t digest[20])
 	}
 }
 
+/* The base64 digit @v of alphabet @abc, or the padding '=' when there is no digit (!@digit). */
+static char abc_or_pad(const char *abc, bool digit, unsigned int v)
+{
+	if (!digit)
+		return '=';
+	return abc[v];
+}
+
 /* @len bytes at @in as base64 with padding (RFC 4648, section 4) at @out, NUL-terminated. */
 static void base64(char *out, const uint8_t *in, size_t len)
 {
@@ -92,7 +100,7 @@ static void base64(char *out, const uint8_t *in, size_t len)
 	if (len) {
 		*out++ = abc[in[0] >> 2];
 		*out++ = abc[(in[0] & 3) << 4 | (len > 1 ? in[1] >> 4 : 0)];
-		*out++ = len > 1 ? abc[(in[1] & 15) << 2] : '=';
+		*out++ = abc_or_pad(abc, len > 1, len > 1 ? (in[1] & 15) << 2 : 0);
 		*out++ = '=';
 	}
 	*out = '\0';
@@ -129,6 +137,7 @@ void community_id_v1(char out[COMMUNITY_ID_SIZE], uint16_t seed, bool v4, const 
 	*p++ = (uint8_t)(dport >> 8);
 	*p++ = (uint8_t)dport;
 	sha1(in, (size_t)(p - in), digest);
-	memcpy(out, "1:", 2);
+	out[0] = '1';
+	out[1] = ':';
 	base64(out + 2, digest, sizeof(digest));
 }

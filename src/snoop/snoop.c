@@ -111,19 +111,8 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct snoop_app *app = ctx;
 	const struct snoop_event *e = data;
-	/* The next record: after this one, rounded to 8 bytes, and its 8-byte header. */
-	const char *next = (const char *)data + ((len + 7) & ~(size_t)7) + 8;
 	uint64_t wall;
 
-	/*
-	 * The kernel wrote the records on other CPUs: the first read of each
-	 * was a third of on_event()'s samples in a storm.  The next one is asked
-	 * for now, to arrive while this one is formatted.  A prefetch never
-	 * faults, past the last record or the end of the ring.
-	 */
-	__builtin_prefetch(next);
-	__builtin_prefetch(next + 64);
-	__builtin_prefetch(next + 128);
 	/* Only close summaries carry the close fields (see event_submit()). */
 	if (len < offsetof(struct snoop_event, close) ||
 	    (e->kind == SNOOP_KIND_CLOSE && len < sizeof(*e)))
@@ -156,7 +145,18 @@ static int on_event(void *ctx, void *data, size_t len)
 static int on_record(void *ctx, void *data, size_t len)
 {
 	const struct snoop_event *e = data;
+	/* The next record: after this one, rounded to 8 bytes, and its 8-byte header. */
+	const char *next = (const char *)data + ((len + 7) & ~(size_t)7) + 8;
 
+	/*
+	 * The kernel wrote the records on other CPUs: the first read of each
+	 * was a third of on_event()'s samples in a storm.  The next one is asked
+	 * for now, to arrive while this one is formatted.  A prefetch never
+	 * faults, past the last record or the end of the ring.
+	 */
+	__builtin_prefetch(next);
+	__builtin_prefetch(next + 64);
+	__builtin_prefetch(next + 128);
 	if (len >= sizeof(*e) && e->kind == SNOOP_KIND_CLOSE && e->with_state) {
 		struct snoop_event state;
 

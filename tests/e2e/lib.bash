@@ -182,9 +182,11 @@ e2e_trace_start() {
 	# later: its runtime starts them on demand.)
 	local ev
 	E2E_TRACE_PKT="$E2E_TRACE-pkt"
-	mkdir "$E2E_TRACE_PKT" && echo 1024 >"$E2E_TRACE_PKT/buffer_size_kb" &&
-		echo 1 >"$E2E_TRACE_PKT/options/record-tgid" ||
-		{ e2e_fail "cannot create the packet trace instance $E2E_TRACE_PKT"; return 1; }
+	if ! { mkdir "$E2E_TRACE_PKT" && echo 1024 >"$E2E_TRACE_PKT/buffer_size_kb" &&
+		echo 1 >"$E2E_TRACE_PKT/options/record-tgid"; }; then
+		e2e_fail "cannot create the packet trace instance $E2E_TRACE_PKT"
+		return 1
+	fi
 	for ev in netif_receive_skb net_dev_queue; do
 		if ! { echo 'name == "vsrv" || name == "vcli"' \
 			>"$E2E_TRACE_PKT/events/net/$ev/filter" &&
