@@ -2,11 +2,13 @@
 /* fmt_json.c - JSON Lines, ECS-shaped (see fmt_json.h and docs/json-schema.md). */
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
+#include "lib/community_id.h"
 #include "lib/names.h"
 #include "lib/parse.h"
 #include "lib/tcp_fsm.h"
@@ -235,6 +237,40 @@ static char *put_close(char *p, const struct snoop_close_info *c)
 }
 
 /*
+ * The Community ID of recent flows, by socket cookie: a connection's events
+ * (six or so per socket) make one SHA-1, not one each.  The tuple is checked
+ * too: connect() after connect(AF_UNSPEC) keeps the cookie.
+ */
+#define CID_CACHE 1024
+static struct cid_entry {
+	uint64_t cookie;
+	uint8_t raddr[SNOOP_ADDR_LEN];
+	uint16_t lport, rport;
+	char id[COMMUNITY_ID_SIZE];
+} cid_cache[CID_CACHE];
+
+/* The member network.community_id of @e (both ends known), at @p. */
+static char *put_community_id(char *p, const struct snoop_event *e)
+{
+	struct cid_entry *c = &cid_cache[(e->cookie * 0x9E3779B97F4A7C15ull) >> 54];
+
+	if (!e->cookie || c->cookie != e->cookie || c->lport != e->sport || c->rport != e->dport ||
+	    memcmp(c->raddr, e->daddr, SNOOP_ADDR_LEN) != 0) {
+		community_id_v1(c->id, 0, e->family == AF_INET, e->saddr, e->sport, e->daddr,
+				e->dport, IPPROTO_TCP);
+		c->cookie = e->cookie;
+		c->lport = e->sport;
+		c->rport = e->dport;
+		memcpy(c->raddr, e->daddr, SNOOP_ADDR_LEN);
+	}
+	p = JSON_PUT(p, ",\"community_id\":\"");
+	memcpy(p, c->id, COMMUNITY_ID_SIZE - 1);
+	p += COMMUNITY_ID_SIZE - 1;
+	*p++ = '"';
+	return p;
+}
+
+/*
  * The whole object at the cursor @p, which has FMT_LINE_MAX bytes of room:
  * more than twice the largest object (every member at its longest, the
  * process name and error message escaped at 6 bytes per byte).  The members
@@ -257,6 +293,9 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 		p = JSON_PUT(p, ",\"direction\":\"egress\"");
 	else if (e->flags & SNOOP_SF_PASSIVE)
 		p = JSON_PUT(p, ",\"direction\":\"ingress\"");
+	/* A flow has both ends: not a listener, nor a connect before its port is bound. */
+	if (e->sport && e->dport)
+		p = put_community_id(p, e);
 	*p++ = '}';
 	p = fmt_json_put_ends(p, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener);
 	p = fmt_json_put_host(p);

@@ -44,6 +44,8 @@ def event_problems:
 	want(.network.transport == "tcp"; "network.transport"),
 	want(.network.type | IN("ipv4", "ipv6"); "network.type"),
 	want((.network | has("direction") | not) or (.network.direction | IN("egress", "ingress")); "network.direction"),
+	want((.network | has("community_id")) == (has("destination") and .source.port > 0 and .destination.port > 0); "network.community_id (both ends, and only then)"),
+	want((.network | has("community_id") | not) or (.network.community_id | test("^1:[A-Za-z0-9+/]{27}=$")); "network.community_id"),
 	want(.source | endpoint; "source"),
 	want((has("destination") | not) or (.destination | endpoint); "destination"),
 	want(.socket_snoop.schema == "1"; "socket_snoop.schema"),
@@ -196,6 +198,14 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 			.socket_snoop.retransmits, .socket_snoop.closed_by, (.event.duration > 0),
 			(.socket_snoop.segs_out > 0), (.socket_snoop.segs_in > 0)] | join(" ")')
 	assert_eq "close objects of n" "$got" "$(printf '%s\n' "egress 100 50 0 local true true true" "ingress 50 100 0 remote true true true")"
+	# One Community ID for the flow n from both ends: every object of its two
+	# sockets but the client's SYN_SENT (local port not chosen yet); x's differs.
+	got=$(json_select ".destination.port == 8840 and .source.port > 0 and .event.action != \"lifecycle\"" |
+		jq -r .network.community_id | sort | uniq -c | awk '{ print $1 }')
+	assert_eq "objects of n with its one community_id" "$got" 11
+	[ "$(json_select '.network.community_id and .destination.port == 8840' | jq -r .network.community_id | sort -u)" != \
+		"$(json_select '.network.community_id and .destination.port == 8841' | jq -r .network.community_id | sort -u | head -n 1)" ] ||
+		e2e_fail "flows n and x have the same community_id"
 
 	# The refused connect: the RST sent with no socket, nobody's.
 	local rc

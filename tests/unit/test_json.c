@@ -107,7 +107,9 @@ static void assert_json(const struct snoop_event *e, uint64_t seq, const char *w
 }
 
 /* The members every owned event carries. */
-#define NET4(dir) "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\"" dir "}"
+#define NET4(dir, cid) "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv4\"" dir cid "}"
+/* network.community_id (the expected values computed apart, from the spec). */
+#define CID(id) ",\"community_id\":\"" id "\""
 #define EGRESS ",\"direction\":\"egress\""
 #define INGRESS ",\"direction\":\"ingress\""
 #define PROCESS                                                                        \
@@ -417,7 +419,7 @@ static void test_state_change_egress_syn_sent(void **state)
 
 	assert_json(
 		&e, 1,
-		HEAD("state_change", 1) "," NET4(EGRESS) "," EP("source", "10.100.10.150", 0) "," EP(
+		HEAD("state_change", 1) "," NET4(EGRESS, "") "," EP("source", "10.100.10.150", 0) "," EP(
 			"destination", "10.100.10.202",
 			8000) "," PROCESS
 			      "," SS_HEAD(
@@ -433,12 +435,13 @@ static void test_state_change_ingress_source_is_the_remote_initiator(void **stat
 
 	assert_json(
 		&e, 2,
-		HEAD("state_change", 2) "," NET4(INGRESS) "," EP("source", "10.100.10.150", 39134) "," EP(
-			"destination", "10.100.10.202",
-			8000) "," PROCESS
-			      "," SS_HEAD(
-				      "listener") ",\"state\":\"established\",\"old_state\":\"syn_recv\"" NETNS_CG
-						  "}}\n");
+		HEAD("state_change", 2) "," NET4(INGRESS, CID("1:odnIFwWmNDl2KNcjUvl9R9oRMOk=")) "," EP(
+			"source", "10.100.10.150",
+			39134) "," EP("destination", "10.100.10.202",
+				      8000) "," PROCESS
+					    "," SS_HEAD(
+						    "listener") ",\"state\":\"established\",\"old_state\":\"syn_recv\"" NETNS_CG
+								"}}\n");
 }
 
 /*
@@ -454,12 +457,13 @@ static void test_state_change_syn_recv_from_listen_has_both_ends(void **state)
 
 	assert_json(
 		&e, 3,
-		HEAD("state_change", 3) "," NET4(INGRESS) "," EP("source", "10.100.10.150", 39134) "," EP(
-			"destination", "10.100.10.202",
-			8000) "," PROCESS
-			      "," SS_HEAD(
-				      "listener") ",\"state\":\"syn_recv\",\"old_state\":\"listen\"" NETNS_CG
-						  "}}\n");
+		HEAD("state_change", 3) "," NET4(INGRESS, CID("1:odnIFwWmNDl2KNcjUvl9R9oRMOk=")) "," EP(
+			"source", "10.100.10.150",
+			39134) "," EP("destination", "10.100.10.202",
+				      8000) "," PROCESS
+					    "," SS_HEAD(
+						    "listener") ",\"state\":\"syn_recv\",\"old_state\":\"listen\"" NETNS_CG
+								"}}\n");
 }
 
 static void test_state_change_listener_has_only_a_source(void **state)
@@ -469,7 +473,7 @@ static void test_state_change_listener_has_only_a_source(void **state)
 
 	assert_json(
 		&e, 4,
-		HEAD("state_change", 4) "," NET4("") "," EP(
+		HEAD("state_change", 4) "," NET4("", "") "," EP(
 			"source", "10.100.10.202",
 			8000) "," PROCESS
 			      "," SS_HEAD(
@@ -479,7 +483,7 @@ static void test_state_change_listener_has_only_a_source(void **state)
 	e.new_state = SNOOP_TCP_CLOSE;
 	assert_json(
 		&e, 5,
-		HEAD("state_change", 5) "," NET4("") "," EP(
+		HEAD("state_change", 5) "," NET4("", "") "," EP(
 			"source", "10.100.10.202",
 			8000) "," PROCESS
 			      "," SS_HEAD(
@@ -497,7 +501,7 @@ static void test_state_change_ipv6(void **state)
 		&e, 6,
 		HEAD("state_change",
 		     6) ",\"network\":{\"transport\":\"tcp\",\"type\":\"ipv6\"" INGRESS
-			"}," EP("source", "2001:db8::2", 51000) "," EP(
+			CID("1:2TiKiiiSIuDma9IxOEOpx4wCXWM=") "}," EP("source", "2001:db8::2", 51000) "," EP(
 				"destination", "2001:db8::1",
 				443) "," PROCESS
 				     "," SS_HEAD(
@@ -512,10 +516,13 @@ static void test_retransmit_and_synack_retransmit(void **state)
 
 	assert_json(
 		&e, 8,
-		HEAD("retransmit", 8) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
-			"destination", "10.1.1.1",
-			8080) "," PROCESS "," SS_HEAD("owner") ",\"state\":\"established\"" NETNS_CG
-							       ",\"synack\":false}}\n");
+		HEAD("retransmit", 8) "," NET4(EGRESS, CID("1:0PJA2l4tF3e8H3Z0met12N+VT6M=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      8080) "," PROCESS
+					    "," SS_HEAD(
+						    "owner") ",\"state\":\"established\"" NETNS_CG
+							     ",\"synack\":false}}\n");
 
 	/* A listener's SYN-ACK: the request has no socket yet (cookie 0), the listener's owner. */
 	e = event(SNOOP_KIND_RETRANSMIT, "10.1.1.1", 8080, "10.1.1.2", 50000, SNOOP_SF_PASSIVE,
@@ -524,11 +531,13 @@ static void test_retransmit_and_synack_retransmit(void **state)
 	e.detail = 1;
 	assert_json(
 		&e, 9,
-		HEAD("retransmit", 9) "," NET4(INGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
-			"destination", "10.1.1.1",
-			8080) "," PROCESS
-			      ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"listener\""
-			      ",\"state\":\"syn_recv\"" NETNS_CG ",\"synack\":true}}\n");
+		HEAD("retransmit", 9) "," NET4(INGRESS, CID("1:0PJA2l4tF3e8H3Z0met12N+VT6M=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      8080) "," PROCESS
+					    ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"listener\""
+					    ",\"state\":\"syn_recv\"" NETNS_CG
+					    ",\"synack\":true}}\n");
 }
 
 /* The reason index the kernel's BTF gives NO_SOCKET, or -1 without BTF. */
@@ -553,10 +562,11 @@ static void test_reset_sent_with_no_socket(void **state)
 	/* No reason from the tracepoint (kernels before 6.10): no member. */
 	assert_json(
 		&e, 10,
-		HEAD("reset_sent", 10) "," NET4("") "," EP("source", "10.1.1.1", 9) "," EP(
-			"destination", "10.1.1.2",
-			50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
-			       ",\"state\":\"close\",\"netns\":4026531840}}\n");
+		HEAD("reset_sent", 10) "," NET4("", CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
+			"source", "10.1.1.1",
+			9) "," EP("destination", "10.1.1.2",
+				  50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
+					 ",\"state\":\"close\",\"netns\":4026531840}}\n");
 	if (reason < 0) {
 		print_message("no kernel BTF names for sk_rst_reason: NO_SOCKET not checked\n");
 		return;
@@ -564,10 +574,11 @@ static void test_reset_sent_with_no_socket(void **state)
 	e.detail = reason + 1;
 	assert_json(
 		&e, 11,
-		HEAD("reset_sent", 11) "," NET4("") "," EP("source", "10.1.1.1", 9) "," EP(
-			"destination", "10.1.1.2",
-			50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
-			       ",\"state\":\"close\",\"netns\":4026531840,\"reset_reason\":\"NO_SOCKET\"}}\n");
+		HEAD("reset_sent", 11) "," NET4("", CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
+			"source", "10.1.1.1",
+			9) "," EP("destination", "10.1.1.2",
+				  50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
+					 ",\"state\":\"close\",\"netns\":4026531840,\"reset_reason\":\"NO_SOCKET\"}}\n");
 }
 
 static void test_reset_sent_reason_without_a_name_is_a_number(void **state)
@@ -578,10 +589,12 @@ static void test_reset_sent_reason_without_a_name_is_a_number(void **state)
 	e.detail = 64 + 1; /* beyond any name */
 	assert_json(
 		&e, 12,
-		HEAD("reset_sent", 12) "," NET4(INGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
-			"destination", "10.1.1.1",
-			8080) "," PROCESS "," SS_HEAD("owner") ",\"state\":\"close\"" NETNS_CG
-							       ",\"reset_reason\":64}}\n");
+		HEAD("reset_sent", 12) "," NET4(INGRESS, CID("1:0PJA2l4tF3e8H3Z0met12N+VT6M=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      8080) "," PROCESS
+					    "," SS_HEAD("owner") ",\"state\":\"close\"" NETNS_CG
+								 ",\"reset_reason\":64}}\n");
 }
 
 static void test_reset_received(void **state)
@@ -589,13 +602,14 @@ static void test_reset_received(void **state)
 	struct snoop_event e = event(SNOOP_KIND_RESET_RECV, "10.1.1.2", 50000, "10.1.1.1", 9,
 				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, 0, SNOOP_TCP_SYN_SENT);
 
-	assert_json(&e, 13,
-		    HEAD("reset_received", 13) "," NET4(EGRESS) "," EP(
-			    "source", "10.1.1.2",
-			    50000) "," EP("destination", "10.1.1.1",
-					  9) "," PROCESS
-					     "," SS_HEAD("owner") ",\"state\":\"syn_sent\"" NETNS_CG
-								  "}}\n");
+	assert_json(
+		&e, 13,
+		HEAD("reset_received", 13) "," NET4(EGRESS, CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      9) "," PROCESS
+					 "," SS_HEAD("owner") ",\"state\":\"syn_sent\"" NETNS_CG
+							      "}}\n");
 }
 
 static void test_connect_error_refused_and_timed_out(void **state)
@@ -606,19 +620,21 @@ static void test_connect_error_refused_and_timed_out(void **state)
 	e.detail = ECONNREFUSED;
 	assert_json(
 		&e, 14,
-		HEAD("connect_error", 14) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
-			"destination", "10.1.1.1",
-			9) "," PROCESS
-			   ",\"error\":{\"code\":\"ECONNREFUSED\",\"message\":\"Connection refused\"}," SS_HEAD(
-				   "owner") ",\"state\":\"close\"" NETNS_CG "}}\n");
+		HEAD("connect_error", 14) "," NET4(EGRESS, CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      9) "," PROCESS
+					 ",\"error\":{\"code\":\"ECONNREFUSED\",\"message\":\"Connection refused\"}," SS_HEAD(
+						 "owner") ",\"state\":\"close\"" NETNS_CG "}}\n");
 	e.detail = ETIMEDOUT;
 	assert_json(
 		&e, 15,
-		HEAD("connect_error", 15) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
-			"destination", "10.1.1.1",
-			9) "," PROCESS
-			   ",\"error\":{\"code\":\"ETIMEDOUT\",\"message\":\"Connection timed out\"}," SS_HEAD(
-				   "owner") ",\"state\":\"close\"" NETNS_CG "}}\n");
+		HEAD("connect_error", 15) "," NET4(EGRESS, CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      9) "," PROCESS
+					 ",\"error\":{\"code\":\"ETIMEDOUT\",\"message\":\"Connection timed out\"}," SS_HEAD(
+						 "owner") ",\"state\":\"close\"" NETNS_CG "}}\n");
 }
 
 static void test_close_summary(void **state)
@@ -638,7 +654,7 @@ static void test_close_summary(void **state)
 	assert_json(
 		&e, 16,
 		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"close\",\"kind\":\"event\","
-		"\"sequence\":16,\"duration\":40469832}," NET4(EGRESS) "," EP(
+		"\"sequence\":16,\"duration\":40469832}," NET4(EGRESS, CID("1:RCv1cb5CsHoVOWfZQ9nr7DlEIio=")) "," EP(
 			"source", "10.200.0.2",
 			48292) "," EP("destination", "10.200.0.1",
 				      9099) "," PROCESS
@@ -654,13 +670,14 @@ static void test_close_summary(void **state)
 	assert_json(
 		&e, 17,
 		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"close\",\"kind\":\"event\","
-		"\"sequence\":17,\"duration\":0}," NET4(INGRESS) "," EP("source", "10.200.0.2", 48292) "," EP(
-			"destination", "10.200.0.1",
-			9099) "," PROCESS
-			      "," SS_HEAD(
-				      "owner") ",\"state\":\"close\"" NETNS_CG
-					       ",\"bytes_sent\":0,\"bytes_received\":0,\"segs_out\":0,\"segs_in\":0,"
-					       "\"retransmits\":0,\"srtt_us\":0,\"closed_by\":\"reset\"}}\n");
+		"\"sequence\":17,\"duration\":0}," NET4(INGRESS, CID("1:RCv1cb5CsHoVOWfZQ9nr7DlEIio=")) "," EP(
+			"source", "10.200.0.2",
+			48292) "," EP("destination", "10.200.0.1",
+				      9099) "," PROCESS
+					    "," SS_HEAD(
+						    "owner") ",\"state\":\"close\"" NETNS_CG
+							     ",\"bytes_sent\":0,\"bytes_received\":0,\"segs_out\":0,\"segs_in\":0,"
+							     "\"retransmits\":0,\"srtt_us\":0,\"closed_by\":\"reset\"}}\n");
 }
 
 static void test_unknown_attribution_has_no_process_nor_user(void **state)
@@ -671,9 +688,10 @@ static void test_unknown_attribution_has_no_process_nor_user(void **state)
 
 	assert_json(
 		&e, 18,
-		HEAD("state_change", 18) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
-			"destination", "10.1.1.1",
-			80) "," SS_HEAD("unknown") ",\"state\":\"fin_wait1\",\"old_state\":\"established\",\"netns\":4026531840}}\n");
+		HEAD("state_change", 18) "," NET4(EGRESS, CID("1:6fZWX2nMTvtj+Gvl5zmwh4nc0d0=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      80) "," SS_HEAD("unknown") ",\"state\":\"fin_wait1\",\"old_state\":\"established\",\"netns\":4026531840}}\n");
 }
 
 static void test_snapshot_attribution_is_seen_at_start(void **state)
@@ -684,12 +702,13 @@ static void test_snapshot_attribution_is_seen_at_start(void **state)
 
 	assert_json(
 		&e, 19,
-		HEAD("state_change", 19) "," NET4(INGRESS) "," EP("source", "10.1.1.9", 61000) "," EP(
-			"destination", "10.1.1.1",
-			22) "," PROCESS
-			    "," SS_HEAD(
-				    "snapshot") ",\"state\":\"close_wait\",\"old_state\":\"established\",\"netns\":4026531840,"
-						"\"seen_at_start\":true,\"cgroup_id\":7}}\n");
+		HEAD("state_change", 19) "," NET4(INGRESS, CID("1:9SHXN14C3dr2Zwt/TmrdvAHtbbc=")) "," EP(
+			"source", "10.1.1.9",
+			61000) "," EP("destination", "10.1.1.1",
+				      22) "," PROCESS
+					  "," SS_HEAD(
+						  "snapshot") ",\"state\":\"close_wait\",\"old_state\":\"established\",\"netns\":4026531840,"
+							      "\"seen_at_start\":true,\"cgroup_id\":7}}\n");
 }
 
 static void test_hostile_process_name_escaped(void **state)
@@ -702,13 +721,15 @@ static void test_hostile_process_name_escaped(void **state)
 	memcpy(e.owner.comm, "q\"b\\\t\xffz\n{\"a\":1}", 15);
 	assert_json(
 		&e, 20,
-		HEAD("state_change", 20) "," NET4(EGRESS) "," EP("source", "10.1.1.2", 50000) "," EP(
-			"destination", "10.1.1.1",
-			80) ",\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},"
-			    "\"name\":\"q\\\"b\\\\\\u0009" FFFD "z\\u000a{\\\"a\\\":1}\","
-			    "\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}," SS_HEAD(
-				    "owner") ",\"state\":\"fin_wait1\",\"old_state\":\"established\"" NETNS_CG
-					     "}}\n");
+		HEAD("state_change", 20) "," NET4(EGRESS, CID("1:6fZWX2nMTvtj+Gvl5zmwh4nc0d0=")) "," EP(
+			"source", "10.1.1.2",
+			50000) "," EP("destination", "10.1.1.1",
+				      80) ",\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},"
+					  "\"name\":\"q\\\"b\\\\\\u0009" FFFD
+					  "z\\u000a{\\\"a\\\":1}\","
+					  "\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}," SS_HEAD(
+						  "owner") ",\"state\":\"fin_wait1\",\"old_state\":\"established\"" NETNS_CG
+							   "}}\n");
 }
 
 /* Owners are written once and copied after: a change of any field of one thread shows at once. */
@@ -751,6 +772,47 @@ static void test_owner_of_the_same_thread_changing_is_written_anew(void **state)
 	}
 }
 
+/* The published Community ID vector, from each end of the flow, through the JSON writer. */
+static void test_community_id_is_the_published_vector_from_both_ends(void **state)
+{
+	struct snoop_event out = event(SNOOP_KIND_STATE, "1.2.3.4", 1122, "5.6.7.8", 3344,
+				       SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_SYN_SENT,
+				       SNOOP_TCP_ESTABLISHED);
+	struct snoop_event in = event(SNOOP_KIND_STATE, "5.6.7.8", 3344, "1.2.3.4", 1122,
+				      SNOOP_SF_PASSIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_SYN_RECV,
+				      SNOOP_TCP_ESTABLISHED);
+	const char *want = ",\"community_id\":\"1:wCb3OG7yAFWelaUydu0D+125CLM=\"}";
+	char buf[FMT_LINE_MAX];
+
+	(void)state;
+	in.cookie = out.cookie + 1;
+	fmt_json_event(buf, sizeof(buf), &out, TS_NS, 1);
+	assert_non_null(strstr(buf, want));
+	fmt_json_event(buf, sizeof(buf), &in, TS_NS, 2);
+	assert_non_null(strstr(buf, want));
+}
+
+/* One socket (one cookie) connected again elsewhere after connect(AF_UNSPEC): a new ID. */
+static void test_community_id_follows_the_tuple_of_a_cookie(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "1.2.3.4", 1122, "5.6.7.8", 3344,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_SYN_SENT,
+				     SNOOP_TCP_ESTABLISHED);
+	char buf[FMT_LINE_MAX];
+
+	(void)state;
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	assert_non_null(strstr(buf, "1:wCb3OG7yAFWelaUydu0D+125CLM="));
+	e.dport = 3345;
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 2);
+	assert_null(strstr(buf, "1:wCb3OG7yAFWelaUydu0D+125CLM="));
+	assert_non_null(strstr(buf, "\"community_id\":\"1:"));
+	/* A connect whose local port is not bound yet is no flow: no ID. */
+	e.sport = 0;
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 3);
+	assert_null(strstr(buf, "community_id"));
+}
+
 static void test_comm_of_16_bytes_without_nul_stops_at_16(void **state)
 {
 	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
@@ -763,7 +825,8 @@ static void test_comm_of_16_bytes_without_nul_stops_at_16(void **state)
 	memset(&e.close, 'X', sizeof(e.close));
 	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 21);
 	assert_non_null(strstr(buf, "\"name\":\"0123456789abcdef\","));
-	assert_null(strchr(buf, 'X'));
+	/* (The community ID of this tuple has one X of its own.) */
+	assert_null(strstr(buf, "XX"));
 }
 
 static void test_event_truncated_to_small_buffer_without_overrun(void **state)
@@ -857,7 +920,7 @@ static void test_host_follows_source_and_destination_in_events(void **state)
 	fmt_json_set_host("node-1.example");
 	assert_json(
 		&e, 1,
-		HEAD("state_change", 1) "," NET4(EGRESS) "," EP(
+		HEAD("state_change", 1) "," NET4(EGRESS, "") "," EP(
 			"source", "10.100.10.150", 0) "," EP("destination", "10.100.10.202", 8000)
 			HOST("node-1.example") "," PROCESS "," SS_HEAD(
 				"owner") ",\"state\":\"syn_sent\",\"old_state\":\"close\"" NETNS_CG
@@ -867,7 +930,7 @@ static void test_host_follows_source_and_destination_in_events(void **state)
 		  SNOOP_TCP_CLOSE, SNOOP_TCP_LISTEN);
 	assert_json(
 		&e, 4,
-		HEAD("state_change", 4) "," NET4("") "," EP("source", "10.100.10.202", 8000)
+		HEAD("state_change", 4) "," NET4("", "") "," EP("source", "10.100.10.202", 8000)
 			HOST("node-1.example") "," PROCESS "," SS_HEAD(
 				"owner") ",\"state\":\"listen\",\"old_state\":\"close\"" NETNS_CG
 					 "}}\n");
@@ -876,8 +939,11 @@ static void test_host_follows_source_and_destination_in_events(void **state)
 		  SNOOP_ATTR_UNKNOWN, SNOOP_TCP_ESTABLISHED, SNOOP_TCP_FIN_WAIT1);
 	assert_json(
 		&e, 18,
-		HEAD("state_change", 18) "," NET4(EGRESS) "," EP(
-			"source", "10.1.1.2", 50000) "," EP("destination", "10.1.1.1", 80)
+		HEAD("state_change", 18) "," NET4(
+			EGRESS,
+			CID("1:6fZWX2nMTvtj+Gvl5zmwh4nc0d0=")) "," EP("source", "10.1.1.2",
+								      50000) "," EP("destination",
+										    "10.1.1.1", 80)
 			HOST("node-1.example") "," SS_HEAD(
 				"unknown") ",\"state\":\"fin_wait1\",\"old_state\":\"established\","
 					   "\"netns\":4026531840}}\n");
@@ -887,8 +953,11 @@ static void test_host_follows_source_and_destination_in_events(void **state)
 	e.detail = ECONNREFUSED;
 	assert_json(
 		&e, 14,
-		HEAD("connect_error", 14) "," NET4(EGRESS) "," EP(
-			"source", "10.1.1.2", 50000) "," EP("destination", "10.1.1.1", 9)
+		HEAD("connect_error", 14) "," NET4(
+			EGRESS,
+			CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP("source", "10.1.1.2",
+								      50000) "," EP("destination",
+										    "10.1.1.1", 9)
 			HOST("node-1.example") "," PROCESS
 					       ",\"error\":{\"code\":\"ECONNREFUSED\",\"message\":"
 					       "\"Connection refused\"}," SS_HEAD(
@@ -1067,7 +1136,7 @@ static void test_host_null_or_empty_removes_it(void **state)
 	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.150", 0, "10.100.10.202", 8000,
 				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE,
 				     SNOOP_TCP_SYN_SENT);
-	const char *plain = HEAD("state_change", 1) "," NET4(EGRESS) "," EP(
+	const char *plain = HEAD("state_change", 1) "," NET4(EGRESS, "") "," EP(
 		"source", "10.100.10.150",
 		0) "," EP("destination", "10.100.10.202",
 			  8000) "," PROCESS "," SS_HEAD("owner") ",\"state\":\"syn_sent\","
@@ -1221,6 +1290,8 @@ int main(void)
 		cmocka_unit_test(test_snapshot_attribution_is_seen_at_start),
 		cmocka_unit_test(test_hostile_process_name_escaped),
 		cmocka_unit_test(test_owner_of_the_same_thread_changing_is_written_anew),
+		cmocka_unit_test(test_community_id_is_the_published_vector_from_both_ends),
+		cmocka_unit_test(test_community_id_follows_the_tuple_of_a_cookie),
 		cmocka_unit_test(test_comm_of_16_bytes_without_nul_stops_at_16),
 		cmocka_unit_test(test_event_truncated_to_small_buffer_without_overrun),
 		cmocka_unit_test(test_largest_objects_fit_the_unchecked_writer),
