@@ -10,38 +10,64 @@ static uint32_t rol32(uint32_t x, unsigned int n)
 	return x << n | x >> (32 - n);
 }
 
-/* One 64-byte block into the state @h (FIPS 180-4, 6.1.2). */
+/*
+ * One 64-byte block into the state @h (FIPS 180-4, 6.1.2), with the message
+ * schedule kept as a rolling window of 16 words and the rounds unrolled by
+ * the compiler: this is on the JSON writer's path (a flow's first event).
+ */
+#define SHA1_W(i)    \
+	(w[(i)&15] = \
+		 rol32(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ w[((i) + 2) & 15] ^ w[(i)&15], 1))
+#define SHA1_ROUND(a, b, c, d, e, f, k, wi)            \
+	do {                                           \
+		(e) += rol32(a, 5) + (f) + (k) + (wi); \
+		(b) = rol32(b, 30);                    \
+	} while (0)
+#define SHA1_F0(b, c, d) ((d) ^ ((b) & ((c) ^ (d))))
+#define SHA1_F1(b, c, d) ((b) ^ (c) ^ (d))
+#define SHA1_F2(b, c, d) (((b) & (c)) | ((d) & ((b) | (c))))
+
 static void sha1_block(uint32_t h[5], const uint8_t *p)
 {
-	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	int i;
 
-	for (int i = 0; i < 16; i++)
+	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 80; i++)
-		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k, t;
-
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5a827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ed9eba1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8f1bbcdc;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xca62c1d6;
-		}
-		t = rol32(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol32(b, 30);
-		b = a;
-		a = t;
+	/* Five rounds per step, the variables rotating through the names. */
+	for (i = 0; i < 15; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, SHA1_F0(b, c, d), 0x5a827999, w[i]);
+		SHA1_ROUND(e, a, b, c, d, SHA1_F0(a, b, c), 0x5a827999, w[i + 1]);
+		SHA1_ROUND(d, e, a, b, c, SHA1_F0(e, a, b), 0x5a827999, w[i + 2]);
+		SHA1_ROUND(c, d, e, a, b, SHA1_F0(d, e, a), 0x5a827999, w[i + 3]);
+		SHA1_ROUND(b, c, d, e, a, SHA1_F0(c, d, e), 0x5a827999, w[i + 4]);
+	}
+	SHA1_ROUND(a, b, c, d, e, SHA1_F0(b, c, d), 0x5a827999, w[15]);
+	SHA1_ROUND(e, a, b, c, d, SHA1_F0(a, b, c), 0x5a827999, SHA1_W(16));
+	SHA1_ROUND(d, e, a, b, c, SHA1_F0(e, a, b), 0x5a827999, SHA1_W(17));
+	SHA1_ROUND(c, d, e, a, b, SHA1_F0(d, e, a), 0x5a827999, SHA1_W(18));
+	SHA1_ROUND(b, c, d, e, a, SHA1_F0(c, d, e), 0x5a827999, SHA1_W(19));
+	for (i = 20; i < 40; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, SHA1_F1(b, c, d), 0x6ed9eba1, SHA1_W(i));
+		SHA1_ROUND(e, a, b, c, d, SHA1_F1(a, b, c), 0x6ed9eba1, SHA1_W(i + 1));
+		SHA1_ROUND(d, e, a, b, c, SHA1_F1(e, a, b), 0x6ed9eba1, SHA1_W(i + 2));
+		SHA1_ROUND(c, d, e, a, b, SHA1_F1(d, e, a), 0x6ed9eba1, SHA1_W(i + 3));
+		SHA1_ROUND(b, c, d, e, a, SHA1_F1(c, d, e), 0x6ed9eba1, SHA1_W(i + 4));
+	}
+	for (i = 40; i < 60; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, SHA1_F2(b, c, d), 0x8f1bbcdc, SHA1_W(i));
+		SHA1_ROUND(e, a, b, c, d, SHA1_F2(a, b, c), 0x8f1bbcdc, SHA1_W(i + 1));
+		SHA1_ROUND(d, e, a, b, c, SHA1_F2(e, a, b), 0x8f1bbcdc, SHA1_W(i + 2));
+		SHA1_ROUND(c, d, e, a, b, SHA1_F2(d, e, a), 0x8f1bbcdc, SHA1_W(i + 3));
+		SHA1_ROUND(b, c, d, e, a, SHA1_F2(c, d, e), 0x8f1bbcdc, SHA1_W(i + 4));
+	}
+	for (i = 60; i < 80; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, SHA1_F1(b, c, d), 0xca62c1d6, SHA1_W(i));
+		SHA1_ROUND(e, a, b, c, d, SHA1_F1(a, b, c), 0xca62c1d6, SHA1_W(i + 1));
+		SHA1_ROUND(d, e, a, b, c, SHA1_F1(e, a, b), 0xca62c1d6, SHA1_W(i + 2));
+		SHA1_ROUND(c, d, e, a, b, SHA1_F1(d, e, a), 0xca62c1d6, SHA1_W(i + 3));
+		SHA1_ROUND(b, c, d, e, a, SHA1_F1(c, d, e), 0xca62c1d6, SHA1_W(i + 4));
 	}
 	h[0] += a;
 	h[1] += b;

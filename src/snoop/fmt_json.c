@@ -237,31 +237,46 @@ static char *put_close(char *p, const struct snoop_close_info *c)
 }
 
 /*
- * The Community ID of recent flows, by socket cookie: a connection's events
- * (six or so per socket) make one SHA-1, not one each.  The tuple is checked
- * too: connect() after connect(AF_UNSPEC) keeps the cookie.
+ * The Community ID of recent flows: a flow's events (six or so per socket,
+ * and both its sockets when both ends are on this host) make one SHA-1, not
+ * one each.  By the flow itself, either end first, so a socket connected
+ * again elsewhere (connect() after connect(AF_UNSPEC)) gets its new flow's.
  */
 #define CID_CACHE 1024
 static struct cid_entry {
-	uint64_t cookie;
-	uint8_t raddr[SNOOP_ADDR_LEN];
-	uint16_t lport, rport;
+	uint8_t a[SNOOP_ADDR_LEN], b[SNOOP_ADDR_LEN];
+	uint16_t aport, bport;
 	char id[COMMUNITY_ID_SIZE];
 } cid_cache[CID_CACHE];
+
+/* True when entry @c is the flow between @s:@sport and @d:@dport, either way round. */
+static bool cid_is(const struct cid_entry *c, const uint8_t *s, uint16_t sport, const uint8_t *d,
+		   uint16_t dport)
+{
+	if (c->aport == sport && c->bport == dport)
+		return !memcmp(c->a, s, SNOOP_ADDR_LEN) && !memcmp(c->b, d, SNOOP_ADDR_LEN);
+	return c->aport == dport && c->bport == sport && !memcmp(c->a, d, SNOOP_ADDR_LEN) &&
+	       !memcmp(c->b, s, SNOOP_ADDR_LEN);
+}
 
 /* The member network.community_id of @e (both ends known), at @p. */
 static char *put_community_id(char *p, const struct snoop_event *e)
 {
-	struct cid_entry *c = &cid_cache[(e->cookie * 0x9E3779B97F4A7C15ull) >> 54];
+	uint32_t s4, d4, key;
+	struct cid_entry *c;
 
-	if (!e->cookie || c->cookie != e->cookie || c->lport != e->sport || c->rport != e->dport ||
-	    memcmp(c->raddr, e->daddr, SNOOP_ADDR_LEN) != 0) {
+	/* The same slot from either end: a symmetric mix of the ports and the addresses' tails. */
+	memcpy(&s4, e->saddr + 12, 4);
+	memcpy(&d4, e->daddr + 12, 4);
+	key = (s4 ^ d4) * 0x9E3779B1u ^ (uint32_t)(e->sport ^ e->dport) * 0x85EBCA6Bu;
+	c = &cid_cache[(key * 0x9E3779B1u) >> 22];
+	if (!cid_is(c, e->saddr, e->sport, e->daddr, e->dport)) {
 		community_id_v1(c->id, 0, e->family == AF_INET, e->saddr, e->sport, e->daddr,
 				e->dport, IPPROTO_TCP);
-		c->cookie = e->cookie;
-		c->lport = e->sport;
-		c->rport = e->dport;
-		memcpy(c->raddr, e->daddr, SNOOP_ADDR_LEN);
+		memcpy(c->a, e->saddr, SNOOP_ADDR_LEN);
+		memcpy(c->b, e->daddr, SNOOP_ADDR_LEN);
+		c->aport = e->sport;
+		c->bport = e->dport;
 	}
 	p = JSON_PUT(p, ",\"community_id\":\"");
 	memcpy(p, c->id, COMMUNITY_ID_SIZE - 1);
