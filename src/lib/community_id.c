@@ -27,6 +27,18 @@ static uint32_t rol32(uint32_t x, unsigned int n)
 #define SHA1_F1(b, c, d) ((b) ^ (c) ^ (d))
 #define SHA1_F2(b, c, d) (((b) & (c)) | ((d) & ((b) | (c))))
 
+/* The schedule's word @i: one of the block's 16, or made from earlier ones. */
+#define SHA1_X(i) ((i) < 16 ? w[i] : SHA1_W(i))
+/* Five rounds from round @i, the variables rotating through the names back to where they began. */
+#define SHA1_FIVE(f, k, i)                                                 \
+	do {                                                               \
+		SHA1_ROUND(a, b, c, d, e, f(b, c, d), k, SHA1_X(i));       \
+		SHA1_ROUND(e, a, b, c, d, f(a, b, c), k, SHA1_X((i) + 1)); \
+		SHA1_ROUND(d, e, a, b, c, f(e, a, b), k, SHA1_X((i) + 2)); \
+		SHA1_ROUND(c, d, e, a, b, f(d, e, a), k, SHA1_X((i) + 3)); \
+		SHA1_ROUND(b, c, d, e, a, f(c, d, e), k, SHA1_X((i) + 4)); \
+	} while (0)
+
 static void sha1_block(uint32_t h[5], const uint8_t *p)
 {
 	uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
@@ -35,40 +47,14 @@ static void sha1_block(uint32_t h[5], const uint8_t *p)
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	/* Five rounds per step, the variables rotating through the names. */
-	for (i = 0; i < 15; i += 5) {
-		SHA1_ROUND(a, b, c, d, e, SHA1_F0(b, c, d), 0x5a827999, w[i]);
-		SHA1_ROUND(e, a, b, c, d, SHA1_F0(a, b, c), 0x5a827999, w[i + 1]);
-		SHA1_ROUND(d, e, a, b, c, SHA1_F0(e, a, b), 0x5a827999, w[i + 2]);
-		SHA1_ROUND(c, d, e, a, b, SHA1_F0(d, e, a), 0x5a827999, w[i + 3]);
-		SHA1_ROUND(b, c, d, e, a, SHA1_F0(c, d, e), 0x5a827999, w[i + 4]);
-	}
-	SHA1_ROUND(a, b, c, d, e, SHA1_F0(b, c, d), 0x5a827999, w[15]);
-	SHA1_ROUND(e, a, b, c, d, SHA1_F0(a, b, c), 0x5a827999, SHA1_W(16));
-	SHA1_ROUND(d, e, a, b, c, SHA1_F0(e, a, b), 0x5a827999, SHA1_W(17));
-	SHA1_ROUND(c, d, e, a, b, SHA1_F0(d, e, a), 0x5a827999, SHA1_W(18));
-	SHA1_ROUND(b, c, d, e, a, SHA1_F0(c, d, e), 0x5a827999, SHA1_W(19));
-	for (i = 20; i < 40; i += 5) {
-		SHA1_ROUND(a, b, c, d, e, SHA1_F1(b, c, d), 0x6ed9eba1, SHA1_W(i));
-		SHA1_ROUND(e, a, b, c, d, SHA1_F1(a, b, c), 0x6ed9eba1, SHA1_W(i + 1));
-		SHA1_ROUND(d, e, a, b, c, SHA1_F1(e, a, b), 0x6ed9eba1, SHA1_W(i + 2));
-		SHA1_ROUND(c, d, e, a, b, SHA1_F1(d, e, a), 0x6ed9eba1, SHA1_W(i + 3));
-		SHA1_ROUND(b, c, d, e, a, SHA1_F1(c, d, e), 0x6ed9eba1, SHA1_W(i + 4));
-	}
-	for (i = 40; i < 60; i += 5) {
-		SHA1_ROUND(a, b, c, d, e, SHA1_F2(b, c, d), 0x8f1bbcdc, SHA1_W(i));
-		SHA1_ROUND(e, a, b, c, d, SHA1_F2(a, b, c), 0x8f1bbcdc, SHA1_W(i + 1));
-		SHA1_ROUND(d, e, a, b, c, SHA1_F2(e, a, b), 0x8f1bbcdc, SHA1_W(i + 2));
-		SHA1_ROUND(c, d, e, a, b, SHA1_F2(d, e, a), 0x8f1bbcdc, SHA1_W(i + 3));
-		SHA1_ROUND(b, c, d, e, a, SHA1_F2(c, d, e), 0x8f1bbcdc, SHA1_W(i + 4));
-	}
-	for (i = 60; i < 80; i += 5) {
-		SHA1_ROUND(a, b, c, d, e, SHA1_F1(b, c, d), 0xca62c1d6, SHA1_W(i));
-		SHA1_ROUND(e, a, b, c, d, SHA1_F1(a, b, c), 0xca62c1d6, SHA1_W(i + 1));
-		SHA1_ROUND(d, e, a, b, c, SHA1_F1(e, a, b), 0xca62c1d6, SHA1_W(i + 2));
-		SHA1_ROUND(c, d, e, a, b, SHA1_F1(d, e, a), 0xca62c1d6, SHA1_W(i + 3));
-		SHA1_ROUND(b, c, d, e, a, SHA1_F1(c, d, e), 0xca62c1d6, SHA1_W(i + 4));
-	}
+	for (i = 0; i < 20; i += 5)
+		SHA1_FIVE(SHA1_F0, 0x5a827999, i);
+	for (; i < 40; i += 5)
+		SHA1_FIVE(SHA1_F1, 0x6ed9eba1, i);
+	for (; i < 60; i += 5)
+		SHA1_FIVE(SHA1_F2, 0x8f1bbcdc, i);
+	for (; i < 80; i += 5)
+		SHA1_FIVE(SHA1_F1, 0xca62c1d6, i);
 	h[0] += a;
 	h[1] += b;
 	h[2] += c;
