@@ -68,6 +68,7 @@ say "booting the container"
 ct_boot || fail "the container did not boot"
 
 cursor=$(ct_cursor) || fail "no journal cursor"
+kernel_trace_start "$PORT"
 ct systemctl start "$UNIT" || fail "systemctl start failed"
 main_pid=$(ct_show MainPID)
 ct systemd-run -q --unit=ss-decoy -p Type=exec /var/tmp/decoy/socket-snoop 600 ||
@@ -136,6 +137,11 @@ summary=$CT_SUMMARY
 [[ $summary =~ ^Summary:\ RECEIVED=([0-9]+)\ LOST=([0-9]+)$ ]] || fail "events were dropped: $summary"
 received=${BASH_REMATCH[1]}
 lost=${BASH_REMATCH[2]}
+# Transitions the kernel made without running any BPF program (lib.sh): the
+# monitor, in the container's PID namespace, cannot count them; a connection
+# whose CLOSE was one has no Connection Summary line.
+hidden=$(kernel_hidden)
+[ "$hidden" = 0 ] || say "the kernel ran no BPF program for $hidden of the stream's transitions (a softirq on a thread of PID 1)"
 
 say "counting $n connections' lines across the rotated files"
 files=("$CT_ROOT$LOG" "$CT_ROOT$LOG.1" "$CT_ROOT$LOG.2.gz" "$CT_ROOT$LOG.3.gz")
@@ -169,7 +175,7 @@ lines=$(wc -l <"$all")
 once() {
 	local what=$1 re=$2 got
 	got=$(sed -n -E "s/^$ts $re$/\\1/p" "$all" | sort -n | uniq -c |
-		awk -v lo=$((SPORT0 + 1)) -v hi="$last" -v lost="$lost" '
+		awk -v lo=$((SPORT0 + 1)) -v hi="$last" -v lost="$((lost + hidden))" '
 			$2 >= lo && $2 <= hi { seen++; if ($1 != 1) { print "port " $2 ": " $1 " times"; bad = 1 } }
 			END { if (seen + lost < hi - lo + 1) print seen + 0 " of " hi - lo + 1 " connections"; exit (bad || seen + lost < hi - lo + 1) }') ||
 		fail "the $what lines: $got"
