@@ -354,6 +354,9 @@ start_counter() {
 				'.[] | select((.id as $i | $ids | index($i)) and .name == "AT_port") | .id' |
 				head -n1)
 			counter_prog_id=$(pid_prog_ids "$child" | head -n1)
+			# bpftrace creates its maps one by one: look again until every
+			# count the program makes is there (@port only when it counts one).
+			[[ $counter_prog != *@port* || -n $counter_port_map ]] || continue
 			[[ -n $id && -n $counter_prog_id ]] && counter_map=$id
 			continue
 		fi
