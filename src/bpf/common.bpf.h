@@ -115,16 +115,14 @@ static __always_inline __u64 ringbuf_wakeup_flags(void *ring, void *wake, __u64 
 		return 0;
 	size += BPF_RINGBUF_HDR_SZ;
 	w = bpf_map_lookup_elem(wake, &zero);
-	if (w) {
-		w->since += size;
-		if (w->since < mark / WAKE_CHECKS)
-			return BPF_RB_NO_WAKEUP;
-		w->since = 0;
-	}
-	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + size;
+	/* Never NULL (a one-entry array); the verifier wants the test. */
 	if (!w)
-		return avail - size < mark && avail >= mark ? BPF_RB_FORCE_WAKEUP :
-							      BPF_RB_NO_WAKEUP;
+		return BPF_RB_NO_WAKEUP;
+	w->since += size;
+	if (w->since < mark / WAKE_CHECKS)
+		return BPF_RB_NO_WAKEUP;
+	w->since = 0;
+	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + size;
 	if (w->last_avail < mark && avail >= mark)
 		flags = BPF_RB_FORCE_WAKEUP;
 	w->last_avail = avail;

@@ -72,6 +72,18 @@ nonzero() {
 	awk -v n="$2" 'index($0, n "{") == 1 || index($0, n " ") == 1 { if ($NF != "0") print }' "$1"
 }
 
+# Scrape into FILE until socket_snoop_connections_closed_total sums to COUNT
+# (5 s at most); CLOSED is the last sum.  await_closed FILE COUNT
+await_closed() {
+	local i
+	CLOSED=0
+	for ((i = 0; i < 50 && CLOSED < $2; i++)); do
+		sleep 0.1
+		scrape "$1"
+		CLOSED=$(nonzero "$1" socket_snoop_connections_closed_total | awk '{ s += $NF } END { print s + 0 }')
+	done
+}
+
 # Event lines of log FILE with LABEL (State Change, Retransmit...).
 # log_count FILE LABEL
 log_count() {
@@ -364,13 +376,8 @@ assert_promtool() {
 	cli_run r r --expect-refused
 	conv d 4 8879 --recv 100 --linger0 --close-first -- --send 100 --wait-peer-close
 	# Until the last close is counted (5 connections, 2 closes each, and 1 refused).
-	local i closed=0
-	for ((i = 0; i < 50 && closed < 7; i++)); do
-		sleep 0.1
-		scrape "$T/plain"
-		closed=$(nonzero "$T/plain" socket_snoop_connections_closed_total | awk '{ s += $NF } END { print s + 0 }')
-	done
-	assert_eq "connections closed" "$closed" 7
+	await_closed "$T/plain" 7
+	assert_eq "connections closed" "$CLOSED" 7
 
 	scrape "$T/plain"
 	scrape "$T/gzip" /metrics -H 'Accept-Encoding: gzip' -D "$T/gzip.head"
@@ -672,12 +679,7 @@ assert_refused() {
 	srv_wait a
 	conv b 6 8885
 	# Until the last close is counted: 6 connections, 2 closes each.
-	local i closed=0
-	for ((i = 0; i < 50 && closed < 12; i++)); do
-		sleep 0.1
-		scrape "$T/m"
-		closed=$(nonzero "$T/m" socket_snoop_connections_closed_total | awk '{ s += $NF } END { print s + 0 }')
-	done
+	await_closed "$T/m" 12
 	settle
 	scrape "$T/m"
 	assert_eq "non-zero connections_opened_total" "$(nonzero "$T/m" socket_snoop_connections_opened_total)" \
