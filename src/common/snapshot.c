@@ -407,9 +407,13 @@ static void diag_to_found(const struct inet_diag_msg *m, uint32_t netns, struct 
 
 /*
  * Every state but TIME_WAIT and NEW_SYN_RECV: those are mini-sockets, never behind a
- * descriptor, and a busy server has tens of thousands of them.
+ * descriptor, and a busy server has tens of thousands of them.  No bit above the
+ * states: the next, TCP_BOUND_INACTIVE, would walk the kernel's bind table too, for
+ * sockets only bound, which the iterators' snapshot (iter/tcp) does not see either.
  */
-#define DIAG_STATES (~((1U << SNOOP_TCP_TIME_WAIT) | (1U << SNOOP_TCP_NEW_SYN_RECV)))
+#define DIAG_STATES                           \
+	(((1U << SNOOP_TCP_MAX_STATES) - 1) & \
+	 ~((1U << SNOOP_TCP_TIME_WAIT) | (1U << SNOOP_TCP_NEW_SYN_RECV)))
 
 /* Where diag_add() puts what a dump of one namespace finds. */
 struct diag_ctx {

@@ -49,6 +49,18 @@ int sock_diag__dump(int nl, const void *req, size_t len, sock_diag_fn each, void
 	}
 }
 
+/*
+ * The states tcp_states__count() dumps: the gauge's, but ESTABLISHED and
+ * TIME_WAIT (counted by the kernel) and nothing above them.  The bit after
+ * the last state, TCP_BOUND_INACTIVE (sockets bound but neither listening
+ * nor connected, which the gauge does not show), makes the kernel walk its
+ * bind table as well, lock every bucket that holds a port: at 10,000
+ * connections that walk was a third of a scrape (docs/BENCHMARKS.md).
+ */
+#define TCP_DUMPED_STATES                     \
+	(((1u << SNOOP_TCP_MAX_STATES) - 1) & \
+	 ~((1u << SNOOP_TCP_ESTABLISHED) | (1u << SNOOP_TCP_TIME_WAIT)))
+
 /* What the dump of tcp_states__count() finds. */
 struct state_counts {
 	uint64_t *counts;
@@ -59,9 +71,11 @@ static int count_one(const struct inet_diag_msg *m, void *ctx)
 {
 	struct state_counts *c = ctx;
 
+	/* Only the states asked for come back (TCP_DUMPED_STATES). */
+	if (m->idiag_state >= SNOOP_TCP_MAX_STATES || !(TCP_DUMPED_STATES & (1u << m->idiag_state)))
+		return -EPROTO;
 	/* Half-open connections come as SYN_RECV, as ss(8) shows them. */
-	if (m->idiag_state < SNOOP_TCP_MAX_STATES)
-		c->counts[m->idiag_state]++;
+	c->counts[m->idiag_state]++;
 	/* A time-wait socket's timer is 3 (ss's "timewait"); its state, its substate. */
 	if (m->idiag_state == SNOOP_TCP_FIN_WAIT2 && m->idiag_timer == 3)
 		c->fin_wait2_tw++;
@@ -157,9 +171,7 @@ int tcp_states__count(uint64_t counts[SNOOP_TCP_MAX_STATES])
 		.nh = { .nlmsg_len = sizeof(rq),
 			.nlmsg_type = TCPDIAG_GETSOCK,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .idiag_family = AF_INET,
-			 .idiag_states =
-				 ~((1u << SNOOP_TCP_ESTABLISHED) | (1u << SNOOP_TCP_TIME_WAIT)) },
+		.req = { .idiag_family = AF_INET, .idiag_states = TCP_DUMPED_STATES },
 	};
 	struct state_counts c = { counts, 0 };
 	char buf[4096];
