@@ -11,6 +11,8 @@ packages=(
 	util-linux procps binutils
 	clang-tidy libclang-rt-14-dev
 	prometheus
+	# tests/e2e 88: real servers, started by the tests themselves
+	nginx apache2 memcached
 	bash-completion file locales
 	# tests/deploy 30, 40: podman with runc (crun 1.8 refuses cgroup v1/v2 hybrids;
 	# listed, runc also keeps apt from choosing crun) and catatonit (kube play's pause
@@ -49,19 +51,30 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# promtool (tests) comes only with the Prometheus server: on a host where it was
-# not installed, the server is not started by the install nor enabled at boot.
-quiet_prometheus=0
-if [[ " ${missing[*]} " == *" prometheus "* && ! -e /usr/sbin/policy-rc.d ]]; then
-	quiet_prometheus=1
+# Servers installed for the tests only (promtool comes only with the Prometheus
+# server; the e2e tests start their own nginx, apache2 and memcached): on a host
+# where they were not installed, the install starts none and none is enabled at boot.
+quiet_servers=()
+for s in prometheus nginx apache2 memcached; do
+	if [[ " ${missing[*]} " == *" $s "* ]]; then
+		quiet_servers+=("$s")
+	fi
+done
+if [ ${#quiet_servers[@]} -gt 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 	chmod 0755 /usr/sbin/policy-rc.d
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+else
+	quiet_servers=()
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-if [ "$quiet_prometheus" = 1 ] && [ -d /run/systemd/system ]; then
-	systemctl disable --quiet prometheus.service 2>/dev/null || true
-	echo "install-deps: the prometheus package's server is installed for promtool only:" \
-		"it was not started and is disabled (systemctl enable --now prometheus to use it)" >&2
+if [ ${#quiet_servers[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
+	for s in "${quiet_servers[@]}"; do
+		systemctl disable --quiet "$s.service" 2>/dev/null || true
+		# apache2's second unit
+		[ "$s" != apache2 ] || systemctl disable --quiet apache-htcacheclean.service 2>/dev/null || true
+	done
+	echo "install-deps: installed for the tests only, not started and disabled:" \
+		"${quiet_servers[*]} (systemctl enable --now NAME to use one)" >&2
 fi

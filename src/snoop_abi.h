@@ -71,23 +71,30 @@ enum snoop_filter_scope {
  * The event kinds, one row each; every other list of them is generated from
  * this one (the enum and mask bits here; --events, its help and error text,
  * the log labels and JSON actions in user space).  Columns:
- *   X(NAME, value, option, action, label, what)
+ *   X(NAME, value, option, action, label, what, default)
  *   option  the --events name that selects it (kinds may share one)
  *   action  the JSON event.action
  *   label   the log line's label, as the seed wrote it
  *   what    one line for --help and the docs
+ *   default 1: shown without --events (ACCEPT is not: an inbound connection's
+ *           ESTABLISHED already names who serves it, and the line would double
+ *           a server's output)
  * Adding a kind: a row here, its BPF handler, and its fields in each format.
  */
-#define SNOOP_KINDS(X)                                                                           \
-	X(STATE, 1, "state", "state_change", "State Change:", "TCP state transitions")           \
-	X(RETRANSMIT, 2, "retransmit", "retransmit",                                             \
-	  "Retransmit:", "segments and SYN-ACKs sent again")                                     \
-	X(RESET_SENT, 3, "reset", "reset_sent", "Reset Sent:", "RSTs sent and received")         \
-	X(RESET_RECV, 4, "reset", "reset_received", "Reset Received:", "RSTs sent and received") \
-	X(ERROR, 5, "error", "connect_error",                                                    \
-	  "Connection Failed:", "socket errors: refused, timed out, unreachable")                \
-	X(CLOSE, 6, "close", "close",                                                            \
-	  "Connection Summary:", "one summary per connection: duration, bytes, retransmits, RTT")
+#define SNOOP_KINDS(X)                                                                            \
+	X(STATE, 1, "state", "state_change", "State Change:", "TCP state transitions", 1)         \
+	X(RETRANSMIT, 2, "retransmit", "retransmit",                                              \
+	  "Retransmit:", "segments and SYN-ACKs sent again", 1)                                   \
+	X(RESET_SENT, 3, "reset", "reset_sent", "Reset Sent:", "RSTs sent and received", 1)       \
+	X(RESET_RECV, 4, "reset", "reset_received", "Reset Received:", "RSTs sent and received",  \
+	  1)                                                                                      \
+	X(ERROR, 5, "error", "connect_error",                                                     \
+	  "Connection Failed:", "socket errors: refused, timed out, unreachable", 1)              \
+	X(CLOSE, 6, "close", "close",                                                             \
+	  "Connection Summary:", "one summary per connection: duration, bytes, retransmits, RTT", \
+	  1)                                                                                      \
+	X(ACCEPT, 7, "accept", "accept",                                                          \
+	  "Accepted:", "connections taken by accept(2), named by the process that took them", 0)
 
 /* What an event reports. */
 enum snoop_kind {
@@ -96,7 +103,7 @@ enum snoop_kind {
 #undef SNOOP_KIND_ENUM
 };
 
-/* Bits of the --events selection, one per kind; SNOOP_EV_ALL is the default. */
+/* Bits of the --events selection, one per kind; SNOOP_EV_DEFAULT without --events. */
 enum snoop_kind_mask {
 #define SNOOP_KIND_MASK(name, value, ...) SNOOP_EV_##name = 1u << value,
 	SNOOP_KINDS(SNOOP_KIND_MASK)
@@ -104,6 +111,9 @@ enum snoop_kind_mask {
 #define SNOOP_KIND_ALL(name, value, ...) | (1u << value)
 		SNOOP_EV_ALL = 0 SNOOP_KINDS(SNOOP_KIND_ALL),
 #undef SNOOP_KIND_ALL
+#define SNOOP_KIND_DEFAULT(name, value, option, action, label, what, on) | ((on) ? 1u << value : 0)
+	SNOOP_EV_DEFAULT = 0 SNOOP_KINDS(SNOOP_KIND_DEFAULT),
+#undef SNOOP_KIND_DEFAULT
 };
 
 /*

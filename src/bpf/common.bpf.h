@@ -43,6 +43,8 @@
 
 /* tcp_sock.srtt_us holds the smoothed RTT times 8 (tcp_rtt_estimator()). */
 #define TCP_SRTT_SHIFT 3
+/* task_struct.flags: a kernel thread (include/linux/sched.h). */
+#define PF_KTHREAD 0x00200000
 
 #ifdef SNOOP_RAW_TP
 #define SNOOP_TP(name) SEC("raw_tp/" #name)

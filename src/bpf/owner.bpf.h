@@ -12,6 +12,12 @@
  *   listener_publish(sk, si)      @sk starts listening: its record is for its children
  *   listener_inherit(sk, si)      @sk was just created by a listener: take its record
  *   listener_forget(sk)           @sk stopped listening
+ *   owner_accepted(sk, a)         a process took @sk from accept(2): @a owns it
+ *   owner_settle(si, sk)          @si takes the owner recorded at accept, if any
+ *   acceptor_of(sk)               the last process to accept from listener @sk's
+ *                                 port, or NULL
+ *   owner_alive(o)                @o, or the process that holds its listeners
+ *                                 since @o exited (see listen_heirs)
  *
  * Two stores, chosen here.  The tp_btf build keeps records in socket storage:
  * they live and die with the socket, and BPF_F_CLONE copies a listener's to
@@ -182,6 +188,9 @@ static __always_inline void listener_inherit(const struct sock *sk, struct snoop
 		*si = *l;
 		si->conn_id = id;
 	}
+#else
+	/* The accept programs find the child by its cookie (owner_accepted()): make it now. */
+	bpf_get_socket_cookie((void *)sk);
 #endif
 }
 
@@ -255,20 +264,176 @@ static __always_inline bool owner_hint_holds(const struct sock *sk, __u32 pid)
 #endif
 }
 
-/* Record the current task as the owner: only call in a system call on the socket. */
-static __always_inline void owner_record(struct snoop_sock_info *si, const struct sock *sk)
+/* The current task as an owner: only call in a system call of that process. */
+static __always_inline void owner_current(struct snoop_owner *o)
 {
 	struct task_struct *task = current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 
-	si->owner.pid = id >> 32;
-	si->owner.tid = (__u32)id;
-	si->owner.uid = (__u32)bpf_get_current_uid_gid();
-	si->owner.ppid = RD2(task, real_parent, tgid);
-	si->owner.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(si->owner.comm, sizeof(si->owner.comm));
+	o->pid = id >> 32;
+	o->tid = (__u32)id;
+	o->uid = (__u32)bpf_get_current_uid_gid();
+	o->ppid = RD2(task, real_parent, tgid);
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/* Record the current task as the owner: only call in a system call on the socket. */
+static __always_inline void owner_record(struct snoop_sock_info *si, const struct sock *sk)
+{
+	owner_current(&si->owner);
 	si->attribution = SNOOP_ATTR_OWNER;
 	owner_hint_set(sk, si, si->owner.pid);
+}
+
+/* Who took a connection from accept(2) (its record's owner and in_cgroup). */
+struct accepted_owner {
+	struct snoop_owner owner;
+	__u32 in_cgroup;
+	__u32 pad;
+};
+
+/*
+ * The last process to accept from each listening port, by (netns, port): the
+ * connections that wait in its queue are named after it (the one that will
+ * serve them), not after whoever called listen(), which a daemon that forks
+ * after listen() leaves as a PID that is gone.  Written by the accept
+ * programs, read when a listener makes a child (acceptor_of()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct listen_key);
+	__type(value, struct accepted_owner);
+} acceptors SEC(".maps");
+
+/* The last acceptor from listener @sk's port (or a child's, which shares it), or NULL. */
+static __always_inline const struct accepted_owner *acceptor_of(const struct sock *sk)
+{
+	struct listen_key lk = listen_key_of(sk);
+
+	return bpf_map_lookup_elem(&acceptors, &lk);
+}
+
+/*
+ * Listeners outlive the process that called listen(): a daemon listens, forks
+ * and exits, and its child holds the listener.  Until a process accepts from
+ * it (acceptors), its connections would be named after a PID that is gone.
+ * So each process that listened is noted (listen_pids), the last process it
+ * forked is its heir while it lives (listen_heirs), and when it exits its heir
+ * takes its place (listen_gone): the child that a fork gave every descriptor
+ * of the parent's.  Fork and exit are rare next to packets; both programs
+ * only look up a hash for processes that never listened.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* pid */
+	__type(value, __u8);
+} listen_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* pid of a process in listen_pids */
+	__type(value, struct snoop_owner);
+} listen_heirs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* pid of a process that listened and exited */
+	__type(value, struct snoop_owner);
+} listen_gone SEC(".maps");
+
+/* The current process listens: note it (a PID reused by it is not gone any more). */
+static __always_inline void listen_pid_note(__u32 pid)
+{
+	__u8 one = 1;
+
+	bpf_map_update_elem(&listen_pids, &pid, &one, BPF_ANY);
+	bpf_map_delete_elem(&listen_gone, &pid);
+}
+
+/*
+ * @o, which listened, or the live process that took its place: heirs of heirs
+ * too, a few steps (a daemon may fork twice).
+ */
+static __always_inline void owner_alive(struct snoop_owner *o)
+{
+	for (int i = 0; i < 4; i++) {
+		const struct snoop_owner *heir = bpf_map_lookup_elem(&listen_gone, &o->pid);
+
+		if (!heir)
+			return;
+		*o = *heir;
+	}
+}
+
+#ifndef SNOOP_RAW_TP
+/*
+ * Owners recorded at accept(2), by socket cookie, until the socket's record
+ * takes them (owner_settle()).  The accept programs are classic tracepoint
+ * programs, which may not touch socket storage.  Cookies are never reused; an
+ * entry whose socket closed unseen is what the LRU drops first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct accepted_owner);
+} accept_owners SEC(".maps");
+#endif
+
+/*
+ * A process took socket @sk from accept(2): @a owns it from now on.  @sk is a
+ * plain address, read with probe reads: no typed pointer reaches a classic
+ * tracepoint program.  Returns the connection id of @sk (0 if unknown).
+ */
+static __always_inline __u64 owner_accepted(__u64 sk, const struct accepted_owner *a)
+{
+	__u64 cookie = BPF_CORE_READ((struct sock *)sk, __sk_common.skc_cookie.counter);
+#ifdef SNOOP_RAW_TP
+	struct snoop_sock_info *si = bpf_map_lookup_elem(&owner_map, &sk);
+
+	if (si) {
+		si->owner = a->owner;
+		si->in_cgroup = a->in_cgroup;
+		si->attribution = SNOOP_ATTR_OWNER;
+		if (!cookie)
+			cookie = si->conn_id;
+	}
+#else
+	/* Made when the listener created the socket (listener_inherit()). */
+	if (cookie)
+		bpf_map_update_elem(&accept_owners, &cookie, a, BPF_ANY);
+#endif
+	return cookie;
+}
+
+/*
+ * @si, the record of @sk, takes the owner recorded when a process accepted
+ * @sk, if it still names the listener's.  Cheap for every other record: one
+ * compare.
+ */
+static __always_inline void owner_settle(struct snoop_sock_info *si, const struct sock *sk)
+{
+#ifndef SNOOP_RAW_TP
+	struct accepted_owner *a;
+	__u64 cookie;
+
+	if (!si || si->attribution != SNOOP_ATTR_LISTENER)
+		return;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	a = bpf_map_lookup_elem(&accept_owners, &cookie);
+	if (!a)
+		return;
+	si->owner = a->owner;
+	si->in_cgroup = a->in_cgroup;
+	si->attribution = SNOOP_ATTR_OWNER;
+	bpf_map_delete_elem(&accept_owners, &cookie);
+	owner_hint_set(sk, si, si->owner.pid);
+#endif
 }
 
 #endif /* OWNER_READER_ONLY */

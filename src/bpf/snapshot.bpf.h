@@ -240,14 +240,25 @@ int snapshot_sockets(struct bpf_iter__tcp *ctx)
 
 		found->flags |= bpf_map_lookup_elem(work, &k) ? SNOOP_SF_PASSIVE : SNOOP_SF_ACTIVE;
 	}
-	/*
-	 * Created from @found only if the socket has no record: one written by
-	 * socket-snoop's programs since they were attached is newer.
-	 */
+	/* Created from @found only if the socket has no record. */
 	si = bpf_sk_storage_get(&owner_map, sk, found, BPF_SK_STORAGE_GET_F_CREATE);
-	if (si && (si->attribution != SNOOP_ATTR_SNAPSHOT || si->first_ns != found->first_ns ||
-		   si->owner.pid != found->owner.pid))
+	if (si && !(si->flags & SNOOP_SF_SNAPSHOT)) {
+		/*
+		 * A record socket-snoop's programs wrote since they were attached
+		 * (a busy connection's read or send): its owner is newer, and kept;
+		 * what only the snapshot knows is added, that the connection was
+		 * there at start and which way it was made.  (A plain store: a
+		 * program changing the flags on another CPU at this very moment
+		 * could lose its bit.)
+		 */
+		if (!(si->flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE)))
+			si->flags |= found->flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE);
+		si->flags |= SNOOP_SF_SNAPSHOT;
+	} else if (si && si->attribution == SNOOP_ATTR_SNAPSHOT &&
+		   (si->first_ns != found->first_ns || si->owner.pid != found->owner.pid)) {
+		/* Written by the /proc reading of another snapshot path: said there. */
 		return 0;
+	}
 	rec.type = si ? SNOOP_SNAP_SOCKET : SNOOP_SNAP_NOMEM;
 	event_fill_sock(&rec.event, sk);
 	rec.event.cookie = bpf_get_socket_cookie(sk);
@@ -255,8 +266,8 @@ int snapshot_sockets(struct bpf_iter__tcp *ctx)
 	rec.event.kind = SNOOP_KIND_STATE;
 	rec.event.attribution = SNOOP_ATTR_SNAPSHOT;
 	rec.event.new_state = state;
-	rec.event.flags = found->flags;
-	rec.event.owner = found->owner;
+	rec.event.flags = si ? si->flags : found->flags;
+	rec.event.owner = si ? si->owner : found->owner;
 	/* Said once: a socket shown again (a repeated run) has no owner found any more. */
 	if (!bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec)))
 		bpf_map_delete_elem(work, &key);

@@ -156,6 +156,42 @@ static __always_inline void owner_take(struct snoop_sock_info *si, const struct 
 	owner_note_cgroup(si);
 }
 
+/* The current task is a kernel thread (a deferred close runs in one). */
+static __always_inline bool current_is_kthread(void)
+{
+	return RD(current_task(), flags) & PF_KTHREAD;
+}
+
+/*
+ * A child socket, record @si copied from its listener's, is named after the
+ * process that last accepted from that listener (who will serve it), when one
+ * did since we started, else after the listener's process or its heir; it
+ * stays attributed to the listener until accepted.
+ */
+static __always_inline void child_name_acceptor(struct snoop_sock_info *si, const struct sock *sk)
+{
+	const struct accepted_owner *a = acceptor_of(sk);
+
+	if (!a) {
+		/* Nobody accepted yet: the listener's process, or who holds it since it exited. */
+		if (si->attribution != SNOOP_ATTR_UNKNOWN)
+			owner_alive(&si->owner);
+		return;
+	}
+	si->owner = a->owner;
+	si->in_cgroup = a->in_cgroup;
+	si->attribution = SNOOP_ATTR_LISTENER;
+}
+
+/* The record of @sk if it has one, with the owner recorded at accept taken (owner_settle()). */
+static __always_inline struct snoop_sock_info *sock_info_seen(const struct sock *sk)
+{
+	struct snoop_sock_info *si = sock_info_get(sk, false);
+
+	owner_settle(si, sk);
+	return si;
+}
+
 /*
  * Update the socket record for a transition and return it.  Only transitions
  * that the kernel makes inside a system call on this very socket record the
@@ -173,10 +209,22 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 	si = sock_info_get(sk, in_syscall || child);
 	if (!si)
 		return NULL;
-	if (child)
+	if (child) {
 		listener_inherit(sk, si);
-	else if (oldstate == SNOOP_TCP_LISTEN)
-		listener_forget(sk);
+		child_name_acceptor(si, sk);
+	} else {
+		owner_settle(si, sk);
+		if (oldstate == SNOOP_TCP_LISTEN) {
+			listener_forget(sk);
+			/*
+			 * A listener closes in the process that let go of it last
+			 * (close or exit of the last holder), not in the one that
+			 * called listen(): a pre-fork server's workers hold it too.
+			 */
+			if (newstate == SNOOP_TCP_CLOSE && !current_is_kthread())
+				in_syscall = true;
+		}
+	}
 	/*
 	 * Before the owner, state and kind filters: a gap is a gap whatever they
 	 * select.  Not while the socket filters cannot tell (@gaps false): the
@@ -186,7 +234,10 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		gap_count(si, oldstate);
 	si->last_state = newstate;
 	if (child) {
-		/* Copied from the listener (or fresh when the listener predates us). */
+		/*
+		 * Copied from the listener or named after its last acceptor (or
+		 * fresh when the listener predates us and nobody accepted yet).
+		 */
 		if (si->attribution != SNOOP_ATTR_UNKNOWN)
 			si->attribution = SNOOP_ATTR_LISTENER;
 		si->flags = SNOOP_SF_PASSIVE;
@@ -197,8 +248,10 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 	if (in_syscall && (si->attribution != SNOOP_ATTR_OWNER ||
 			   si->owner.pid != (__u32)(bpf_get_current_pid_tgid() >> 32)))
 		owner_take(si, sk);
-	if (newstate == SNOOP_TCP_LISTEN)
+	if (newstate == SNOOP_TCP_LISTEN) {
 		listener_publish(sk, si);
+		listen_pid_note(si->owner.pid);
+	}
 	if (newstate == SNOOP_TCP_SYN_SENT) {
 		si->flags = SNOOP_SF_ACTIVE;
 		si->first_ns = now;
@@ -399,6 +452,7 @@ static __always_inline void owner_touch(const struct sock *sk)
 	si = sock_info_get(sk, true);
 	if (!si)
 		return;
+	owner_settle(si, sk);
 	if (si->attribution == SNOOP_ATTR_OWNER && si->owner.pid == pid) {
 		owner_hint_set(sk, si, pid);
 		return;
@@ -430,8 +484,8 @@ int BPF_PROG(handle_retransmit, const struct sock *sk, const struct sk_buff *skb
 {
 	struct snoop_event e;
 
-	if (is_tcp(sk) && event_start(&e, SNOOP_KIND_RETRANSMIT, sk, sock_info_get(sk, false),
-				      bpf_ktime_get_ns()))
+	if (is_tcp(sk) &&
+	    event_start(&e, SNOOP_KIND_RETRANSMIT, sk, sock_info_seen(sk), bpf_ktime_get_ns()))
 		event_submit(&e);
 	return 0;
 }
@@ -443,6 +497,7 @@ int BPF_PROG(handle_retransmit, const struct sock *sk, const struct sk_buff *skb
 SNOOP_TP(tcp_retransmit_synack)
 int BPF_PROG(handle_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
+	const struct accepted_owner *acceptor;
 	struct snoop_event e;
 	struct snoop_sock_info *si;
 
@@ -456,6 +511,14 @@ int BPF_PROG(handle_retransmit_synack, const struct sock *sk, const struct reque
 		return 0;
 	if (si && si->attribution == SNOOP_ATTR_OWNER)
 		e.attribution = SNOOP_ATTR_LISTENER;
+	/* As the child to come: named after the listener's last acceptor. */
+	acceptor = acceptor_of(sk);
+	if (acceptor) {
+		e.owner = acceptor->owner;
+		e.attribution = SNOOP_ATTR_LISTENER;
+	} else if (si) {
+		owner_alive(&e.owner);
+	}
 	e.new_state = SNOOP_TCP_SYN_RECV;
 	e.flags = SNOOP_SF_PASSIVE;
 	e.detail = SNOOP_RETRANSMIT_SYNACK;
@@ -478,7 +541,7 @@ static __always_inline __s32 reset_reason(__u64 value)
 /* Note a reset as the way a connection ended, unless a FIN came first. */
 static __always_inline struct snoop_sock_info *sock_info_reset(const struct sock *sk, __u8 flag)
 {
-	struct snoop_sock_info *si = sock_info_get(sk, false);
+	struct snoop_sock_info *si = sock_info_seen(sk);
 
 	if (si) {
 		if (!si->closed_by)
@@ -542,7 +605,7 @@ int BPF_PROG(handle_error_report, const struct sock *sk)
 
 	if (!is_tcp(sk))
 		return 0;
-	si = sock_info_get(sk, false);
+	si = sock_info_seen(sk);
 	/* Our own abort (SO_LINGER 0) reports ECONNRESET to us: the Reset Sent event tells it. */
 	if (si && (si->flags & SNOOP_SF_RST_SENT))
 		return 0;
@@ -569,6 +632,165 @@ int BPF_PROG(handle_destroy, struct sock *sk)
 	if (si && sk_state(sk) == SNOOP_TCP_CLOSE && sock_verdict(sk, &e) == SOCK_MATCHES)
 		gap_count(si, SNOOP_TCP_CLOSE);
 	sock_info_drop(sk);
+	return 0;
+}
+
+/*
+ * accept(2) and accept4(2), at their exit: the process that takes a
+ * connection owns it from there on, before its first read (a pre-fork
+ * server's worker, not the master that listened), and the connections that
+ * wait on that listener are named after it (acceptors).  Classic tracepoints:
+ * the system call exits have no BTF-typed tracepoint but raw_syscalls'
+ * sys_exit, which would run on every system call of the host.  Their programs
+ * get no typed pointer: the socket is found from the returned descriptor
+ * with probe reads.  (accept through io_uring does not pass here: such a
+ * socket is named at its first read, as before.)
+ */
+
+/* The socket behind descriptor @fd of the current process, as a plain address; 0 if none. */
+static __always_inline __u64 fd_sock(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	/*
+	 * A socket's file and its struct socket point at each other; another
+	 * thread may have put another file at @fd since the call returned.
+	 */
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return 0;
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+/*
+ * Tuple, family and netns of TCP socket @sk (a plain address) into @e; false
+ * when it is no TCP socket.  event_fill_sock() reads typed pointers directly
+ * in the tp_btf build: this is its probe-read twin for the one place without.
+ */
+static __always_inline bool accepted_fill(struct snoop_event *e, const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
+		return false;
+	if (family == AF_INET) {
+		addr_from_v4(e->saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		addr_from_v4(e->daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
+	} else {
+		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	event_set_family(e, family);
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	return true;
+}
+
+/* The exit of an accept that returned @ret (a descriptor, or -errno). */
+static __always_inline void accept_exit(long ret)
+{
+	struct snoop_sock_info si = {};
+	struct accepted_owner a = {};
+	const struct accepted_owner *last;
+	struct listen_key lk;
+	struct snoop_event e;
+	__u64 sk;
+
+	if (ret < 0)
+		return;
+	sk = fd_sock(ret);
+	if (!sk)
+		return;
+	__builtin_memset(&e, 0, sizeof(e));
+	/* Sockets the filters exclude have no events to name. */
+	if (!accepted_fill(&e, (const struct sock *)sk) || !sock_matches(&e))
+		return;
+	owner_current(&si.owner);
+	owner_note_cgroup(&si);
+	si.attribution = SNOOP_ATTR_OWNER;
+	si.flags = SNOOP_SF_PASSIVE;
+	a.owner = si.owner;
+	a.in_cgroup = si.in_cgroup;
+	e.cookie = owner_accepted(sk, &a);
+	/* The listener's port is the accepted socket's; rewritten only for another acceptor. */
+	lk.netns = e.netns;
+	lk.port = e.sport;
+	last = bpf_map_lookup_elem(&acceptors, &lk);
+	if (!last || last->owner.tid != a.owner.tid || last->owner.pid != a.owner.pid)
+		bpf_map_update_elem(&acceptors, &lk, &a, BPF_ANY);
+	if (!(kinds_mask & (1u << SNOOP_KIND_ACCEPT)) || !owner_matches(&si))
+		return;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.kind = SNOOP_KIND_ACCEPT;
+	e.owner = si.owner;
+	e.attribution = SNOOP_ATTR_OWNER;
+	e.flags = SNOOP_SF_PASSIVE;
+	event_submit(&e);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int handle_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	accept_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int handle_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	accept_exit(ctx->ret);
+	return 0;
+}
+
+/* sched/sched_process_fork: a process that listened forks; its last child is its heir. */
+SNOOP_TP(sched_process_fork)
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = RD(parent, tgid), pid = RD(child, tgid);
+	struct snoop_owner heir;
+
+	/* A new thread is no heir: it is the same process. */
+	if (pid == ppid || !bpf_map_lookup_elem(&listen_pids, &ppid))
+		return 0;
+	/* Run in the parent, whose name, user and cgroup the child starts with. */
+	owner_current(&heir);
+	heir.pid = pid;
+	heir.tid = RD(child, pid);
+	heir.ppid = ppid;
+	bpf_map_update_elem(&listen_heirs, &ppid, &heir, BPF_ANY);
+	return 0;
+}
+
+/* sched/sched_process_exit: a process that listened is gone; its heir holds its listeners. */
+SNOOP_TP(sched_process_exit)
+int BPF_PROG(handle_exit, struct task_struct *task)
+{
+	__u32 pid = RD(task, tgid);
+	struct snoop_owner *heir;
+	__u8 one = 1;
+
+	/* The process, not each of its threads: when its leader thread ends. */
+	if (RD(task, pid) != pid || !bpf_map_lookup_elem(&listen_pids, &pid))
+		return 0;
+	heir = bpf_map_lookup_elem(&listen_heirs, &pid);
+	if (heir) {
+		bpf_map_update_elem(&listen_gone, &pid, heir, BPF_ANY);
+		/* The heir holds the listeners now: its own heir is followed in turn. */
+		bpf_map_update_elem(&listen_pids, &heir->pid, &one, BPF_ANY);
+		bpf_map_delete_elem(&listen_heirs, &pid);
+	}
+	bpf_map_delete_elem(&listen_pids, &pid);
 	return 0;
 }
 

@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "common/hidden.h"
 #include "common/target.h"
+#include "common/tracefs.h"
 #include "lib/parse.h"
 
-#define TP_ID_PATH "events/sock/inet_sock_set_state/id"
+#define TP_EVENT "sock/inet_sock_set_state"
 /* The tracepoint's own protocol field: what our programs' is_tcp() passes. */
 #define TP_FILTER "protocol == 6"
 /* Enough for any init; its threads beyond that go uncounted. */
@@ -24,73 +24,6 @@ struct hidden {
 	int n;
 	int fds[MAX_THREADS];
 };
-
-/* The decimal id in @fd (the kernel's text, one line): the id, or a negative errno. */
-static long read_id(int fd)
-{
-	char buf[32];
-	ssize_t len = read(fd, buf, sizeof(buf) - 1);
-	uint64_t id;
-	int err;
-
-	if (len <= 0)
-		return len < 0 ? -errno : -EINVAL;
-	buf[len] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	err = parse_u64(buf, INT32_MAX, &id);
-	return err ? err : (long)id;
-}
-
-/* The id of the tracepoint in the tracefs whose root is @dirfd. */
-static long id_at(int dirfd)
-{
-	int fd = openat(dirfd, TP_ID_PATH, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	long id;
-
-	if (fd < 0)
-		return -errno;
-	id = read_id(fd);
-	close(fd);
-	return id;
-}
-
-/*
- * The tracepoint's perf id: from a mounted tracefs, else from a tracefs
- * mounted for us alone and never attached to a path (fsmount(2)), so the
- * host's mounts do not change.  Both are kernel file systems at root-owned
- * places: nothing a user could plant.
- */
-static long tracepoint_id(void)
-{
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	long id = -ENOENT;
-	int fsfd, mntfd;
-
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		int dirfd = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		if (dirfd < 0)
-			continue;
-		id = id_at(dirfd);
-		close(dirfd);
-		if (id >= 0)
-			return id;
-	}
-	fsfd = (int)syscall(SYS_fsopen, "tracefs", FSOPEN_CLOEXEC);
-	if (fsfd < 0)
-		return id == -ENOENT ? -errno : id;
-	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		id = -errno;
-		close(fsfd);
-		return id;
-	}
-	mntfd = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-	id = mntfd < 0 ? -errno : id_at(mntfd);
-	if (mntfd >= 0)
-		close(mntfd);
-	close(fsfd);
-	return id;
-}
 
 /* A counting (never sampling) perf event of tracepoint @id on thread @tid. */
 static int open_counter(long id, int tid)
@@ -119,7 +52,7 @@ int hidden__new(struct hidden **out)
 {
 	struct hidden *h;
 	struct dirent *de;
-	long id = tracepoint_id();
+	long id = tracefs__event_id(TP_EVENT);
 	int err = 0;
 	DIR *dir;
 

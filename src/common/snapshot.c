@@ -585,8 +585,27 @@ static int record_one(const struct found_list *list, const struct found *f,
 	si.first_ns = now;
 	si.in_cgroup = p->in_cgroup;
 	/* BPF_NOEXIST: the first process found keeps a socket shared after fork. */
-	if (bpf_map_update_elem(map_fd, &sfd, &si, BPF_NOEXIST))
-		return errno == ENOMEM ? -ENOMEM : 0;
+	if (bpf_map_update_elem(map_fd, &sfd, &si, BPF_NOEXIST)) {
+		struct snoop_sock_info had;
+
+		if (errno == ENOMEM)
+			return -ENOMEM;
+		/*
+		 * A record socket-snoop's programs wrote since they were attached
+		 * (a busy connection's read or send): its owner is newer and kept,
+		 * what only the snapshot knows is added (there at start, which way
+		 * it was made), as bpf/snapshot.bpf.h does.  Not atomic: a program
+		 * changing the record at this very moment could lose its change.
+		 */
+		if (bpf_map_lookup_elem(map_fd, &sfd, &had) || (had.flags & SNOOP_SF_SNAPSHOT))
+			return 0;
+		if (!(had.flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE)))
+			had.flags |= si.flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE);
+		had.flags |= SNOOP_SF_SNAPSHOT;
+		if (bpf_map_update_elem(map_fd, &sfd, &had, BPF_EXIST))
+			return 0;
+		si = had;
+	}
 	e.cookie = f->cookie;
 	memcpy(e.saddr, f->saddr, sizeof(e.saddr));
 	memcpy(e.daddr, f->daddr, sizeof(e.daddr));
@@ -595,7 +614,7 @@ static int record_one(const struct found_list *list, const struct found *f,
 	e.family = f->family;
 	e.netns = f->netns;
 	e.new_state = f->state;
-	e.owner = p->owner;
+	e.owner = si.owner;
 	e.kind = SNOOP_KIND_STATE;
 	e.attribution = SNOOP_ATTR_SNAPSHOT;
 	e.flags = si.flags;

@@ -117,7 +117,7 @@ static const char *const section_titles[] = {
 	  "no lifecycle report at exit") \
 	X(EVENTS, "events", 'e', required_argument, false, opt_events, none, \
 	  "an event kind (" KINDS_MARK ")", SEC_EVENTS, "=LIST", \
-	  "event kinds: " KINDS_MARK "\n(default: all)") \
+	  "event kinds: " KINDS_MARK "\n(default: all but accept)") \
 	X(PID, "pid", 'p', required_argument, false, opt_pid, pid, \
 	  "a process ID (1-" PID_MAX_LIMIT_TEXT ")", SEC_FILTERS, "=PID[,...]", \
 	  "sockets owned by these processes") \
@@ -855,11 +855,11 @@ static enum cli_action settle(struct cli_state *st, const char *env_log)
 	if (cfg->log_max_size && !cfg->log_max_files)
 		cfg->log_max_files = LOG_MAX_FILES_DEFAULT;
 	if (!cfg->filter.kinds_mask)
-		cfg->filter.kinds_mask = SNOOP_EV_ALL;
-	/* -e chooses what is shown; the metrics count every kind. */
+		cfg->filter.kinds_mask = SNOOP_EV_DEFAULT;
+	/* -e chooses what is shown; the metrics count every kind shown by default. */
 	cfg->output_kinds = cfg->filter.kinds_mask;
 	if (cfg->metrics)
-		cfg->filter.kinds_mask = SNOOP_EV_ALL;
+		cfg->filter.kinds_mask |= SNOOP_EV_DEFAULT;
 	if (st->no_log) {
 		cfg->log_path = NULL;
 		cfg->log_path_explicit = false;

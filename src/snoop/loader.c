@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -17,6 +19,7 @@
 #include "common/diag.h"
 #include "common/hidden.h"
 #include "common/procfs.h"
+#include "common/tracefs.h"
 #include "snoop/loader.h"
 #include "lib/tcp_fsm.h"
 #include "snoop.skel.h"
@@ -43,6 +46,12 @@ struct prog_spec {
 	bool raw_only; /* exists in the raw_tp build only */
 	enum skip_cost skip;
 	bool on_send; /* loaded only with --owner-on-send (snoop_config.owner_on_send) */
+	/*
+	 * A classic tracepoint ("tracepoint/" section): no BTF type, its perf id
+	 * from tracefs, attached here (attach_classic()).  Loaded whatever
+	 * --events says: it serves attribution, and its kinds too.
+	 */
+	bool classic;
 	/*
 	 * An iterator ("iter/<target>"), run by the start-up snapshot, never
 	 * attached: optional (the snapshot reads /proc without it), and left
@@ -73,6 +82,21 @@ static const struct prog_spec prog_specs[] = {
 	  SKIP_LOSES_EVENT },
 	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false,
 	  SKIP_LOSES_EVENT },
+	/*
+	 * Not run per system call: only at the exits of accept(2) and accept4(2).
+	 * A skipped run leaves the connection named after the listener's process
+	 * until its first read.
+	 */
+	{ "handle_accept4", "syscalls/sys_exit_accept4", SNOOP_EV_ACCEPT, false, false,
+	  SKIP_LOSES_OWNER_UPDATE, .classic = true },
+	{ "handle_accept", "syscalls/sys_exit_accept", SNOOP_EV_ACCEPT, false, false,
+	  SKIP_LOSES_OWNER_UPDATE, .classic = true },
+	/*
+	 * Every fork and exit of the host: a hash lookup each, unless the process
+	 * listened (its listeners pass to its heir when it exits).
+	 */
+	{ "handle_fork", "sched/sched_process_fork", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
+	{ "handle_exit", "sched/sched_process_exit", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
 	/* A skipped destroy only misses a gap check (and, raw_tp, leaves a record to the LRU). */
 	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
 	{ "snapshot_owners", "iter/task_file", 0, false, false, SKIP_HARMLESS, .iterator = true },
@@ -82,10 +106,11 @@ static const struct prog_spec prog_specs[] = {
 #define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
 
 struct loader {
-	struct snoop *skel;	    /* the tp_btf build, or NULL */
-	struct snoop_raw *raw_skel; /* the raw_tp build, or NULL */
-	struct bpf_object *obj;	    /* whichever is loaded */
-	enum attach_mode mode;	    /* ATTACH_TP_BTF or ATTACH_RAW_TP once loaded */
+	struct snoop *skel;			 /* the tp_btf build, or NULL */
+	struct snoop_raw *raw_skel;		 /* the raw_tp build, or NULL */
+	struct bpf_object *obj;			 /* whichever is loaded */
+	enum attach_mode mode;			 /* ATTACH_TP_BTF or ATTACH_RAW_TP once loaded */
+	struct bpf_link *classic_links[N_PROGS]; /* attach_classic()'s, by prog_specs index */
 	char fallback_reason[sizeof(((struct loader_error *)0)->msg)];
 	uint64_t ringbuf_bytes;
 	bool enabled[N_PROGS];
@@ -119,11 +144,15 @@ static int tracepoint_btf_id(const struct btf *vmlinux, const char *tracepoint)
 /*
  * The BTF id that program @p attaches to: a tracepoint's typedef, or an
  * iterator target's "bpf_iter_<target>" function.  A negative errno when
- * this kernel has none.
+ * this kernel has none.  A classic tracepoint has no BTF id: 0 when tracefs
+ * knows it.
  */
 static int attach_btf_id(const struct btf *vmlinux, const struct prog_spec *p)
 {
 	char name[96];
+
+	if (p->classic)
+		return tracefs__event_id(p->tracepoint) >= 0 ? 0 : -ENOENT;
 
 	if (!p->iterator)
 		return tracepoint_btf_id(vmlinux, p->tracepoint);
@@ -319,6 +348,10 @@ static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, 
 
 static void unload(struct loader *l)
 {
+	for (size_t i = 0; i < N_PROGS; i++) {
+		bpf_link__destroy(l->classic_links[i]);
+		l->classic_links[i] = NULL;
+	}
 	bpf_link__destroy(l->owners_link);
 	l->owners_link = NULL;
 	metrics__destroy(l->count_skel);
@@ -331,6 +364,42 @@ static void unload(struct loader *l)
 	l->skel = NULL;
 	l->raw_skel = NULL;
 	l->obj = NULL;
+}
+
+/*
+ * Attach the loaded classic tracepoint programs: libbpf would look their ids
+ * up in a mounted tracefs only.  One perf event (any CPU: a tracepoint runs
+ * its programs wherever it fires) per program.  Optional: one that cannot be
+ * attached is reported as unavailable, and the rest go on.
+ */
+static void attach_classic(struct loader *l)
+{
+	for (size_t i = 0; i < N_PROGS; i++) {
+		struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT,
+						.size = sizeof(attr),
+						.sample_period = 1,
+						.wakeup_events = 1 };
+		struct bpf_program *prog;
+		long id;
+		int pfd = -1;
+
+		if (!prog_specs[i].classic || !l->enabled[i])
+			continue;
+		prog = bpf_object__find_program_by_name(l->obj, prog_specs[i].name);
+		id = tracefs__event_id(prog_specs[i].tracepoint);
+		attr.config = (uint64_t)id;
+		if (prog && id >= 0)
+			pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1,
+					   PERF_FLAG_FD_CLOEXEC);
+		/* The link owns the perf event from here on. */
+		if (pfd >= 0)
+			l->classic_links[i] = bpf_program__attach_perf_event(prog, pfd);
+		if (l->classic_links[i])
+			continue;
+		if (pfd >= 0)
+			close(pfd);
+		l->unavailable[l->n_unavailable++] = prog_specs[i].tracepoint;
+	}
 }
 
 /* Open, configure, load and attach one build.  0 or a negative errno (@err filled). */
@@ -370,7 +439,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		if (!prog)
 			continue;
 		bpf_program__set_autoload(prog, l->enabled[i]);
-		if (prog_specs[i].iterator)
+		if (prog_specs[i].iterator || prog_specs[i].classic)
 			bpf_program__set_autoattach(prog, false);
 	}
 	ret = bpf_object__load(l->obj);
@@ -396,6 +465,8 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		return ret;
 	}
 	ret = mode == ATTACH_TP_BTF ? snoop__attach(l->skel) : snoop_raw__attach(l->raw_skel);
+	if (!ret)
+		attach_classic(l);
 	if (ret) {
 		loader_error__set(err, ret == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAILURE_RUNTIME,
 				  "cannot attach to the tracepoints: %s", strerror(-ret));
@@ -471,9 +542,9 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	if (check_btf(err))
 		goto fail;
 	for (size_t i = 0; i < N_PROGS; i++)
-		l->enabled[i] =
-			(!prog_specs[i].kinds || (cfg->filter.kinds_mask & prog_specs[i].kinds)) &&
-			(!prog_specs[i].on_send || cfg->owner_on_send);
+		l->enabled[i] = (!prog_specs[i].kinds || prog_specs[i].classic ||
+				 (cfg->filter.kinds_mask & prog_specs[i].kinds)) &&
+				(!prog_specs[i].on_send || cfg->owner_on_send);
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
 
 	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {

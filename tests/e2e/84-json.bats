@@ -76,6 +76,9 @@ def event_problems:
 	elif $a == "reset_sent" then
 		want((.socket_snoop | has("reset_reason") | not) or (.socket_snoop.reset_reason | type == "string"); "socket_snoop.reset_reason")
 	elif $a == "reset_received" then empty
+	elif $a == "accept" then
+		want(.network.direction == "ingress"; "accept: network.direction"),
+		want(.socket_snoop.attribution == "owner"; "accept: socket_snoop.attribution")
 	elif $a == "connect_error" then
 		want(.error.code | type == "string" and test("^E[A-Z0-9]+$"); "error.code"),
 		want(.error.message | type == "string" and length > 0; "error.message")
@@ -147,8 +150,9 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 
 @test "a run with every event.action: every object conforms to the schema; exact values; log file = the events" {
 	nft_drop "$NS_S" input "tcp dport 8843"
-	snoop_start "${ISOLATE[@]}" --json "--log-file=$T/j.log"
-	# state_change + close: a plain conversation.
+	snoop_start "${ISOLATE[@]}" --json "--log-file=$T/j.log" \
+		--events=state,retransmit,reset,error,close,accept
+	# state_change + close + accept: a plain conversation.
 	conv n 4 8840
 	# reset_sent (no socket), reset_received, connect_error ECONNREFUSED.
 	SADDR[r]=$V4_S
@@ -184,6 +188,7 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 	want=$(printf '%s\n' \
 		"state_change listen syn_recv ingress $c $s $sp snoop-srv listener" \
 		"state_change syn_recv established ingress $c $s $sp snoop-srv listener" \
+		"accept - established ingress $c $s $sp snoop-srv owner" \
 		"state_change established close_wait ingress $c $s $sp snoop-srv owner" \
 		"state_change close_wait last_ack ingress $c $s $sp snoop-srv owner" \
 		"state_change last_ack close ingress $c $s $sp snoop-srv owner" \
@@ -199,10 +204,11 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 			(.socket_snoop.segs_out > 0), (.socket_snoop.segs_in > 0)] | join(" ")')
 	assert_eq "close objects of n" "$got" "$(printf '%s\n' "egress 100 50 0 local true true true" "ingress 50 100 0 remote true true true")"
 	# One Community ID for the flow n from both ends: every object of its two
-	# sockets but the client's SYN_SENT (local port not chosen yet); x's differs.
+	# sockets (the accept too) but the client's SYN_SENT (local port not chosen
+	# yet); x's differs.
 	got=$(json_select ".destination.port == 8840 and .source.port > 0 and .event.action != \"lifecycle\"" |
 		jq -r .network.community_id | sort | uniq -c | awk '{ print $1 }')
-	assert_eq "objects of n with its one community_id" "$got" 11
+	assert_eq "objects of n with its one community_id" "$got" 12
 	[ "$(json_select '.network.community_id and .destination.port == 8840' | jq -r .network.community_id | sort -u)" != \
 		"$(json_select '.network.community_id and .destination.port == 8841' | jq -r .network.community_id | sort -u | head -n 1)" ] ||
 		e2e_fail "flows n and x have the same community_id"

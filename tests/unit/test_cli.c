@@ -322,10 +322,10 @@ static void test_bad_buffer_size_is_usage_error(void **state)
 static void test_bad_events_is_usage_error(void **state)
 {
 	assert_usage_error("invalid value 'bogus' for --events: expected an event kind (state, "
-			   "retransmit, reset, error, close)",
+			   "retransmit, reset, error, close, accept)",
 			   "--events=bogus");
 	assert_usage_error("invalid value 'state,,close' for --events: expected an event kind "
-			   "(state, retransmit, reset, error, close)",
+			   "(state, retransmit, reset, error, close, accept)",
 			   "-e", "state,,close");
 }
 
