@@ -144,10 +144,10 @@ UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o lib/
 UNIT_MODS_test_fmt := snoop/fmt_log.o $(TEXT_MODS)
 UNIT_MODS_test_fmt_tcpsnoop := packets/fmt.o $(TEXT_MODS)
 UNIT_MODS_test_diag := common/diag.o lib/json.o lib/clock.o $(TEXT_MODS)
-UNIT_MODS_test_json := snoop/fmt_json.o lib/community_id.o snoop/fmt_log.o snoop/lifecycle.o common/diag.o \
-	lib/json.o lib/clock.o lib/tcp_fsm.o $(TEXT_MODS)
-UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o lib/community_id.o snoop/fmt_log.o lib/json.o \
-	lib/tcp_fsm.o $(TEXT_MODS)
+UNIT_MODS_test_json := snoop/fmt_json.o common/procinfo.o common/procfs.o lib/community_id.o \
+	snoop/fmt_log.o snoop/lifecycle.o common/diag.o lib/json.o lib/clock.o lib/tcp_fsm.o $(TEXT_MODS)
+UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o common/procinfo.o common/procfs.o \
+	lib/community_id.o snoop/fmt_log.o lib/json.o lib/tcp_fsm.o $(TEXT_MODS)
 UNIT_MODS_test_notify := common/notify.o lib/parse.o lib/names.o
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
 UNIT_MODS_test_sink := common/sink.o lib/clock.o
@@ -160,6 +160,7 @@ UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)
 UNIT_MODS_test_httpd := common/httpd.o lib/http.o lib/text.o
 UNIT_LIBS_test_httpd := -lz
 UNIT_MODS_test_procfs := common/procfs.o
+UNIT_MODS_test_procinfo := common/procinfo.o common/procfs.o lib/community_id.o
 UNIT_MODS_test_sock_diag := common/sock_diag.o common/procfs.o
 # snapshot.c is included (its static parts are tested); the map update is replaced.
 UNIT_MODS_test_snapshot := common/procfs.o common/sock_diag.o
@@ -239,7 +240,8 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/%,$(FUZZ_TARGETS))
 FUZZ_PARSE := lib/parse.o lib/names.o
 FUZZ_FMT := snoop/fmt_log.o lib/text.o lib/names.o lib/parse.o
-FUZZ_JSON := snoop/fmt_json.o lib/community_id.o lib/json.o $(FUZZ_FMT)
+FUZZ_JSON := snoop/fmt_json.o common/procinfo.o common/procfs.o lib/community_id.o lib/json.o \
+	$(FUZZ_FMT)
 FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_cli_packets := packets/cli.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_parse := $(FUZZ_PARSE)

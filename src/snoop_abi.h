@@ -111,7 +111,8 @@ enum snoop_kind_mask {
 #define SNOOP_KIND_ALL(name, value, ...) | (1u << value)
 		SNOOP_EV_ALL = 0 SNOOP_KINDS(SNOOP_KIND_ALL),
 #undef SNOOP_KIND_ALL
-#define SNOOP_KIND_DEFAULT(name, value, option, action, label, what, on) | ((on) ? 1u << value : 0)
+#define SNOOP_KIND_DEFAULT(name, value, option, action, label, what, on) \
+	| ((on) ? 1u << (value) : 0)
 	SNOOP_EV_DEFAULT = 0 SNOOP_KINDS(SNOOP_KIND_DEFAULT),
 #undef SNOOP_KIND_DEFAULT
 };
@@ -183,10 +184,25 @@ struct snoop_owner {
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
-	__u64 cgroup_id; /* cgroup v2 id */
+	__u64 cgroup_id;		  /* cgroup v2 id */
+	char comm[SNOOP_COMM_LEN];	  /* the process's name: its leader thread's, as ps shows */
+	char thread_comm[SNOOP_COMM_LEN]; /* the name of thread tid */
+};
+_Static_assert(sizeof(struct snoop_owner) == 56, "snoop_owner layout");
+
+/* A packet's owner (tcpsnoop, tcptop): snoop_owner without the thread's name. */
+struct snoop_pkt_owner {
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u64 cgroup_id;
 	char comm[SNOOP_COMM_LEN];
 };
-_Static_assert(sizeof(struct snoop_owner) == 40, "snoop_owner layout");
+_Static_assert(sizeof(struct snoop_pkt_owner) == 40 &&
+		       __builtin_offsetof(struct snoop_owner, comm) ==
+			       __builtin_offsetof(struct snoop_pkt_owner, comm),
+	       "snoop_pkt_owner is the start of snoop_owner");
 
 /*
  * What socket-snoop remembers about a socket (sk_storage value): written by
@@ -203,7 +219,7 @@ struct snoop_sock_info {
 	__u8 pad[3];
 	__u64 conn_id; /* raw_tp build only: the connection id, for kernels without cookies */
 };
-_Static_assert(sizeof(struct snoop_sock_info) == 64, "snoop_sock_info layout");
+_Static_assert(sizeof(struct snoop_sock_info) == 80, "snoop_sock_info layout");
 
 /* Close summary, read from struct tcp_sock when the socket reaches CLOSE. */
 struct snoop_close_info {
@@ -241,7 +257,7 @@ struct snoop_event {
 	struct snoop_owner owner;
 	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
 };
-_Static_assert(sizeof(struct snoop_event) == 160, "snoop_event layout");
+_Static_assert(sizeof(struct snoop_event) == 176, "snoop_event layout");
 
 /* The detail of a RETRANSMIT event: what was sent again. */
 enum snoop_retransmit_detail {
@@ -390,7 +406,7 @@ struct snoop_snapshot_rec {
 	__u32 pad;
 	struct snoop_event event;
 };
-_Static_assert(sizeof(struct snoop_snapshot_rec) == 168, "snoop_snapshot_rec layout");
+_Static_assert(sizeof(struct snoop_snapshot_rec) == 184, "snoop_snapshot_rec layout");
 
 /* Key of the LPM tries used by --laddr/--raddr: IPv4 is IPv4-mapped. */
 struct snoop_lpm_key {
@@ -419,9 +435,9 @@ enum snoop_pkt_flags {
  * segment.  Addresses are network order, IPv4 IPv4-mapped; ports host order.
  */
 struct snoop_packet {
-	__u64 ts_ns;		    /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	struct snoop_owner owner;   /* zero for SNOOP_PKT_CLOSED and SNOOP_PKT_NO_OWNER */
-	__u8 laddr[SNOOP_ADDR_LEN]; /* this host's end */
+	__u64 ts_ns;		      /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	struct snoop_pkt_owner owner; /* zero for SNOOP_PKT_CLOSED and SNOOP_PKT_NO_OWNER */
+	__u8 laddr[SNOOP_ADDR_LEN];   /* this host's end */
 	__u8 raddr[SNOOP_ADDR_LEN];
 	__u16 lport;
 	__u16 rport;

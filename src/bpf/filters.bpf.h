@@ -132,7 +132,9 @@ static __always_inline bool owner_matches(const struct snoop_sock_info *si)
 		return false;
 	if (filter_uid && !bpf_map_lookup_elem(&uid_filter, &si->owner.uid))
 		return false;
-	if (filter_comm && !bpf_map_lookup_elem(&comm_filter, si->owner.comm))
+	/* --comm: the process's name, or the name of its thread that owns the socket. */
+	if (filter_comm && !bpf_map_lookup_elem(&comm_filter, si->owner.comm) &&
+	    !bpf_map_lookup_elem(&comm_filter, si->owner.thread_comm))
 		return false;
 	if (filter_cgroup && !si->in_cgroup)
 		return false;

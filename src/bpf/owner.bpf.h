@@ -7,8 +7,8 @@
  *   sock_info_drop(sk)            forget @sk's record: the socket is destroyed
  *   sock_cookie(sk, si)           the connection id of @sk
  *   owner_record(si, sk)          the current task owns @sk from now on
- *   owner_hint_holds(sk, pid)     fast check: does process @pid own @sk?
- *   owner_hint_set(sk, si, pid)   make that check true again after a slow one
+ *   owner_hint_holds(sk, tid)     fast check: does thread @tid own @sk?
+ *   owner_hint_set(sk, si, tid)   make that check true again after a slow one
  *   listener_publish(sk, si)      @sk starts listening: its record is for its children
  *   listener_inherit(sk, si)      @sk was just created by a listener: take its record
  *   listener_forget(sk)           @sk stopped listening
@@ -199,8 +199,10 @@ static __always_inline void listener_inherit(const struct sock *sk, struct snoop
  * The owner check that every recvmsg (and, with --owner-on-send, sendmsg)
  * makes, with one helper call instead of two (bpf_sk_storage_get() was the
  * larger part of the program's own time): slot cookie % OWNER_HINTS holds
- * cookie << SNOOP_PID_BITS | pid while the record of the socket with that
- * cookie says it is owned by process pid (every pid is below PID_MAX_LIMIT).
+ * cookie << SNOOP_PID_BITS | tid while the record of the socket with that
+ * cookie says it is owned by thread tid (every tid is below PID_MAX_LIMIT).
+ * By thread, not process: the record names the thread too (a server's worker
+ * thread, not the one that accepted), at one slow check per change of hands.
  * Every write of an owner writes the slot (owner_record(), see
  * owner_hint_set() for two writers at once), and cookies are never reused,
  * so a slot cannot speak for another socket or an older owner.  One 64-bit
@@ -215,16 +217,16 @@ struct {
 	__type(value, __u64);
 } owner_hints SEC(".maps");
 
-/* The owner_hints word saying process @pid owns the socket of @cookie. */
-static __always_inline __u64 owner_hint_word(__u64 cookie, __u32 pid)
+/* The owner_hints word saying thread @tid owns the socket of @cookie. */
+static __always_inline __u64 owner_hint_word(__u64 cookie, __u32 tid)
 {
-	return cookie << SNOOP_PID_BITS | pid;
+	return cookie << SNOOP_PID_BITS | tid;
 }
 #endif
 
-/* Say (see owner_hints) that process @pid, which @si names as owner, owns @sk now. */
+/* Say (see owner_hints) that thread @tid, which @si names as owner, owns @sk now. */
 static __always_inline void owner_hint_set(const struct sock *sk, const struct snoop_sock_info *si,
-					   __u32 pid)
+					   __u32 tid)
 {
 #ifndef SNOOP_RAW_TP
 	__u64 cookie = bpf_get_socket_cookie((void *)sk);
@@ -240,14 +242,14 @@ static __always_inline void owner_hint_set(const struct sock *sk, const struct s
 	 * so the last to swap its slot in sees the last record, and clears the
 	 * slot (the next check takes the slow path) when it is not its own.
 	 */
-	__atomic_exchange_n(hint, owner_hint_word(cookie, pid), __ATOMIC_SEQ_CST);
-	if (*(const volatile __u32 *)&si->owner.pid != pid)
+	__atomic_exchange_n(hint, owner_hint_word(cookie, tid), __ATOMIC_SEQ_CST);
+	if (*(const volatile __u32 *)&si->owner.tid != tid)
 		*hint = 0;
 #endif
 }
 
-/* True when owner_hints says process @pid owns @sk (never in the raw_tp build). */
-static __always_inline bool owner_hint_holds(const struct sock *sk, __u32 pid)
+/* True when owner_hints says thread @tid owns @sk (never in the raw_tp build). */
+static __always_inline bool owner_hint_holds(const struct sock *sk, __u32 tid)
 {
 #ifndef SNOOP_RAW_TP
 	/* A plain load: a socket without a cookie yet has no hint either. */
@@ -258,7 +260,7 @@ static __always_inline bool owner_hint_holds(const struct sock *sk, __u32 pid)
 	if (!cookie)
 		return false;
 	hint = bpf_map_lookup_elem(&owner_hints, &slot);
-	return hint && *hint == owner_hint_word(cookie, pid);
+	return hint && *hint == owner_hint_word(cookie, tid);
 #else
 	return false;
 #endif
@@ -268,6 +270,7 @@ static __always_inline bool owner_hint_holds(const struct sock *sk, __u32 pid)
 static __always_inline void owner_current(struct snoop_owner *o)
 {
 	struct task_struct *task = current_task();
+	struct task_struct *leader = RD(task, group_leader);
 	__u64 id = bpf_get_current_pid_tgid();
 
 	o->pid = id >> 32;
@@ -275,7 +278,9 @@ static __always_inline void owner_current(struct snoop_owner *o)
 	o->uid = (__u32)bpf_get_current_uid_gid();
 	o->ppid = RD2(task, real_parent, tgid);
 	o->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	/* The process's name is its leader's, as ps and ss show it; the thread's its own. */
+	RD_INTO(&o->comm, leader, comm);
+	bpf_get_current_comm(o->thread_comm, sizeof(o->thread_comm));
 }
 
 /* Record the current task as the owner: only call in a system call on the socket. */
@@ -283,7 +288,7 @@ static __always_inline void owner_record(struct snoop_sock_info *si, const struc
 {
 	owner_current(&si->owner);
 	si->attribution = SNOOP_ATTR_OWNER;
-	owner_hint_set(sk, si, si->owner.pid);
+	owner_hint_set(sk, si, si->owner.tid);
 }
 
 /* Who took a connection from accept(2) (its record's owner and in_cgroup). */
@@ -432,7 +437,7 @@ static __always_inline void owner_settle(struct snoop_sock_info *si, const struc
 	si->in_cgroup = a->in_cgroup;
 	si->attribution = SNOOP_ATTR_OWNER;
 	bpf_map_delete_elem(&accept_owners, &cookie);
-	owner_hint_set(sk, si, si->owner.pid);
+	owner_hint_set(sk, si, si->owner.tid);
 #endif
 }
 

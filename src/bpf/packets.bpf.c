@@ -134,8 +134,9 @@ static __always_inline bool owner_matches(const struct snoop_packet *r)
 /* Copy the owner of @si into @r, or mark the packet as of an unknown owner. */
 static __always_inline void set_owner(struct snoop_packet *r, const struct snoop_sock_info *si)
 {
+	/* The start of the owner: all but the thread's name. */
 	if (si && si->attribution != SNOOP_ATTR_UNKNOWN)
-		r->owner = si->owner;
+		__builtin_memcpy(&r->owner, &si->owner, sizeof(r->owner));
 	else
 		r->flags |= SNOOP_PKT_NO_OWNER;
 }

@@ -109,7 +109,8 @@ static __always_inline void owner_of_task(struct snoop_owner *o, struct task_str
 	o->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	o->uid = BPF_CORE_READ(task, cred, uid.val);
 	o->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->group_leader->comm);
+	bpf_probe_read_kernel_str(o->thread_comm, sizeof(o->thread_comm), task->comm);
 }
 
 /* Write @rec; 0, or non-zero when this run's output is dropped and shown again. */

@@ -246,7 +246,7 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		return si;
 	}
 	if (in_syscall && (si->attribution != SNOOP_ATTR_OWNER ||
-			   si->owner.pid != (__u32)(bpf_get_current_pid_tgid() >> 32)))
+			   si->owner.tid != (__u32)bpf_get_current_pid_tgid()))
 		owner_take(si, sk);
 	if (newstate == SNOOP_TCP_LISTEN) {
 		listener_publish(sk, si);
@@ -444,17 +444,17 @@ int BPF_PROG(handle_set_state_nested, const struct sock *sk, const int oldstate,
  */
 static __always_inline void owner_touch(const struct sock *sk)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct snoop_sock_info *si;
 
-	if (!is_tcp(sk) || owner_hint_holds(sk, pid))
+	if (!is_tcp(sk) || owner_hint_holds(sk, tid))
 		return;
 	si = sock_info_get(sk, true);
 	if (!si)
 		return;
 	owner_settle(si, sk);
-	if (si->attribution == SNOOP_ATTR_OWNER && si->owner.pid == pid) {
-		owner_hint_set(sk, si, pid);
+	if (si->attribution == SNOOP_ATTR_OWNER && si->owner.tid == tid) {
+		owner_hint_set(sk, si, tid);
 		return;
 	}
 	owner_take(si, sk);
@@ -768,6 +768,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	heir.pid = pid;
 	heir.tid = RD(child, pid);
 	heir.ppid = ppid;
+	/* The child's one thread is named as the thread that forked it. */
+	__builtin_memcpy(heir.comm, heir.thread_comm, sizeof(heir.comm));
 	bpf_map_update_elem(&listen_heirs, &ppid, &heir, BPF_ANY);
 	return 0;
 }

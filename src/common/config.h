@@ -65,6 +65,7 @@ struct snoop_config {
 	bool report;
 	int verbose;		/* -v given once, twice (libbpf debug messages too) */
 	bool owner_on_send;	/* --owner-on-send: sends record the owner too */
+	bool thread_names;	/* --thread-names: COMM= of log lines is the thread's name */
 	uint64_t duration_s;	/* 0: until signalled */
 	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */
 	enum attach_mode attach_mode;

@@ -61,6 +61,8 @@ static int proc_owner_read(int pid, const char *cgroup_root, struct proc_owner *
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	memcpy(p->owner.comm, buf, (size_t)n < SNOOP_COMM_LEN - 1 ? (size_t)n : SNOOP_COMM_LEN - 1);
+	/* The thread recorded is the leader (tid == pid): its name is the process's. */
+	memcpy(p->owner.thread_comm, p->owner.comm, SNOOP_COMM_LEN);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (procfs__read(path, buf, sizeof(buf)) < 0)
 		return -ESRCH;

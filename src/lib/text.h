@@ -17,7 +17,7 @@
 #define FMT_ADDR_LEN 48	  /* "[ffff:...:ffff]:65535" and a NUL */
 #define FMT_COMM_LEN 65	  /* 16 bytes escaped as \xNN and a NUL */
 #define FMT_TIME_LEN 32	  /* "Dec 30 2024 22:05:25.454" and a NUL */
-#define FMT_LINE_MAX 4096 /* longest log line or JSON object */
+#define FMT_LINE_MAX 8192 /* longest log line or JSON object, twice over */
 #define FMT_U64_LEN 20	  /* digits of UINT64_MAX */
 /* Room for "2024-12-30T22:05:25.454123456Z", with any year strftime writes. */
 #define FMT_RFC3339_LEN 48

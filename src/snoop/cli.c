@@ -115,6 +115,10 @@ static const char *const section_titles[] = {
 	  "no events on the console") \
 	X(NO_REPORT, "no-report", 0, no_argument, false, opt_no_report, none, NULL, SEC_OUTPUT, "", \
 	  "no lifecycle report at exit") \
+	X(THREAD_NAMES, "thread-names", 0, no_argument, false, opt_thread_names, none, NULL, \
+	  SEC_OUTPUT, "", \
+	  "COMM= of log lines is the name of the owner's thread\n" \
+	  "(as the original tool), not its process's") \
 	X(EVENTS, "events", 'e', required_argument, false, opt_events, none, \
 	  "an event kind (" KINDS_MARK ")", SEC_EVENTS, "=LIST", \
 	  "event kinds: " KINDS_MARK "\n(default: all but accept)") \
@@ -123,7 +127,7 @@ static const char *const section_titles[] = {
 	  "sockets owned by these processes") \
 	X(COMM, "comm", 'n', required_argument, false, opt_comm, comm, \
 	  "a command name of at most 15 bytes", SEC_FILTERS, "=NAME[,...]", \
-	  "sockets owned by these command names") \
+	  "sockets owned by these command names\n(the process's or the owning thread's)") \
 	X(UID, "uid", 'u', required_argument, false, opt_uid, uid, "a user ID", SEC_FILTERS, \
 	  "=UID[,...]", "sockets owned by these users") \
 	X(LPORT, "lport", 'L', required_argument, false, opt_lport, lport, \
@@ -720,6 +724,13 @@ static int opt_attach(struct cli_state *st, const char *arg)
 		st->cfg->attach_mode = ATTACH_RAW_TP;
 	else
 		return -EINVAL;
+	return 0;
+}
+
+static int opt_thread_names(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->thread_names = true;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/procinfo.h"
 #include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
 #include "lib/community_id.h"
@@ -119,22 +120,33 @@ char *fmt_json_put_state(char *p, int state)
 static char host_member[FMT_JSON_HOST_MEMBER_MAX];
 static size_t host_member_len;
 
+/*
+ * How many of the @n bytes at @s to write (escaped): all of them when none
+ * needs escaping, else at most @escaped_max, so that a hostile string costs
+ * no more room than a plain one of @n bytes.  A cut falls before a UTF-8
+ * continuation byte: a character stays whole or goes.
+ */
+static size_t escaped_keep(const char *s, size_t n, size_t escaped_max)
+{
+	for (size_t i = 0; i < n && n > escaped_max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+			n = escaped_max;
+			while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+				n--;
+		}
+	}
+	return n;
+}
+
 void fmt_json_set_host(const char *name)
 {
 	size_t n = name ? strnlen(name, FMT_JSON_HOST_MAX) : 0;
 	char *p = host_member;
 
 	host_member_len = 0;
-	for (size_t i = 0; i < n && n > FMT_JSON_HOST_ESCAPED_MAX; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-			/* Cut before a UTF-8 continuation byte: a character stays whole or goes. */
-			n = FMT_JSON_HOST_ESCAPED_MAX;
-			while (n && ((unsigned char)name[n] & 0xc0) == 0x80)
-				n--;
-		}
-	}
+	n = n ? escaped_keep(name, n, FMT_JSON_HOST_ESCAPED_MAX) : 0;
 	if (!n)
 		return;
 	p = JSON_PUT(p, ",\"host\":{\"name\":\"");
@@ -149,43 +161,90 @@ char *fmt_json_put_host(char *p)
 	return p + host_member_len;
 }
 
-/* The process and user objects of an event with a known owner. */
-static char *put_owner_members(char *p, const struct snoop_owner *o)
+/* Where put_owner() reads what /proc says of a process (fmt_json_set_procinfo()), or NULL. */
+static struct procinfo_cache *procinfo;
+
+/* Of a command line with bytes to escape, the most kept. */
+#define CMDLINE_ESCAPED_MAX 128
+
+/*
+ * The process and user objects of an event with a known owner; what /proc
+ * says of the process now (@pi, or NULL: gone, or not asked for) adds its
+ * parent now, command line and identity.
+ */
+static char *put_owner_members(char *p, const struct snoop_owner *o, const struct procinfo *pi)
 {
+	size_t n;
+
 	p = PUT_U64(p, ",\"process\":{\"pid\":", o->pid);
 	p = PUT_U64(p, ",\"thread\":{\"id\":", o->tid);
-	p = JSON_PUT(p, "},\"name\":\"");
+	p = JSON_PUT(p, ",\"name\":\"");
+	p = json_put_escaped(p, o->thread_comm, strnlen(o->thread_comm, SNOOP_COMM_LEN));
+	p = JSON_PUT(p, "\"},\"name\":\"");
 	p = json_put_escaped(p, o->comm, strnlen(o->comm, SNOOP_COMM_LEN));
-	p = PUT_U64(p, "\",\"parent\":{\"pid\":", o->ppid);
+	p = PUT_U64(p, "\",\"parent\":{\"pid\":", pi ? pi->ppid : o->ppid);
+	*p++ = '}';
+	if (pi && pi->cmdline_len) {
+		p = JSON_PUT(p, ",\"command_line\":\"");
+		n = escaped_keep(pi->cmdline, pi->cmdline_len, CMDLINE_ESCAPED_MAX);
+		p = json_put_escaped(p, pi->cmdline, n);
+		p = PUT_U64(p, "\",\"args_count\":", pi->args_count);
+	}
+	if (pi) {
+		p = JSON_PUT(p, ",\"entity_id\":\"");
+		p = fmt_put_mem(p, pi->entity_id, strlen(pi->entity_id));
+		*p++ = '"';
+	}
 	/* ECS user.id is a keyword (a string). */
-	p = PUT_U64(p, "}},\"user\":{\"id\":\"", o->uid);
+	p = PUT_U64(p, "},\"user\":{\"id\":\"", o->uid);
 	return JSON_PUT(p, "\"}");
 }
 
-/* The longest process and user objects: four numbers and a name escaped at 6 bytes a byte. */
-#define OWNER_MEMBERS_MAX (128 + 4 * FMT_U64_LEN + 6 * SNOOP_COMM_LEN)
+/*
+ * The longest process and user objects: four numbers, two names escaped at 6
+ * bytes a byte, the command line at its longest plain or escaped, the entity id.
+ */
+#define MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define OWNER_MEMBERS_MAX                              \
+	(256 + 4 * FMT_U64_LEN + 12 * SNOOP_COMM_LEN + \
+	 MAX2(PROCINFO_CMDLINE_MAX, 6 * CMDLINE_ESCAPED_MAX) + PROCINFO_ENTITY_ID_SIZE)
 
 /*
  * The owners written last, by thread: a storm's events come from a few
- * threads, and an owner's members (four numbers and an escaped name) are the
+ * threads, and an owner's members (numbers, names, command line) are the
  * same from one of its events to the next.  Direct-mapped by thread id.
  */
 #define OWNER_CACHE_SIZE 16 /* a power of two */
 static __thread struct owner_cached {
 	struct snoop_owner owner;
-	size_t len; /* 0: empty */
+	const struct procinfo *pi;
+	uint32_t gen; /* pi's when written */
+	size_t len;   /* 0: empty */
 	char text[OWNER_MEMBERS_MAX];
 } owner_cache[OWNER_CACHE_SIZE];
 
+void fmt_json_set_procinfo(struct procinfo_cache *c)
+{
+	procinfo = c;
+	/* Owners written from another table's slots are not this one's (this thread's cache). */
+	for (size_t i = 0; i < OWNER_CACHE_SIZE; i++)
+		owner_cache[i].len = 0;
+}
+
 /* put_owner_members(), from the cache when this owner was written last in its slot. */
-static char *put_owner(char *p, const struct snoop_owner *o)
+static char *put_owner(char *p, const struct snoop_owner *o, uint64_t wall_ns)
 {
 	struct owner_cached *c = &owner_cache[o->tid & (OWNER_CACHE_SIZE - 1)];
+	const struct procinfo *pi = procinfo ? procinfo_cache__get(procinfo, o->pid, wall_ns) :
+					       NULL;
 
-	/* The whole owner is compared: any field that differs is written anew. */
-	if (!c->len || memcmp(&c->owner, o, sizeof(*o)) != 0) {
-		c->len = (size_t)(put_owner_members(c->text, o) - c->text);
+	/* The whole owner is compared, and what /proc said: anything new is written anew. */
+	if (!c->len || c->pi != pi || (pi && c->gen != pi->gen) ||
+	    memcmp(&c->owner, o, sizeof(*o)) != 0) {
+		c->len = (size_t)(put_owner_members(c->text, o, pi) - c->text);
 		memcpy(&c->owner, o, sizeof(*o));
+		c->pi = pi;
+		c->gen = pi ? pi->gen : 0;
 	}
 	return fmt_put_mem(p, c->text, c->len);
 }
@@ -315,7 +374,7 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 	p = fmt_json_put_ends(p, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener);
 	p = fmt_json_put_host(p);
 	if (has_owner)
-		p = put_owner(p, &e->owner);
+		p = put_owner(p, &e->owner, wall_ns);
 	if (e->kind == SNOOP_KIND_ERROR)
 		p = put_error(p, e->detail);
 

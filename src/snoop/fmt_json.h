@@ -69,6 +69,14 @@ char *fmt_json_put_state(char *p, int state);
  */
 void fmt_json_set_host(const char *name);
 
+struct procinfo_cache;
+/*
+ * Where the objects' process members are completed from (the parent now,
+ * process.command_line, process.args_count, process.entity_id), or NULL (the
+ * default): what the kernel recorded only.
+ */
+void fmt_json_set_procinfo(struct procinfo_cache *c);
+
 /* ,"host":{...} as set by fmt_json_set_host(), or nothing. */
 char *fmt_json_put_host(char *p);
 

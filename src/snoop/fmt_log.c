@@ -61,6 +61,14 @@ static char *put_str(char *p, const char *s)
 	return fmt_put_mem(p, s, strlen(s));
 }
 
+/* --thread-names: COMM= is the thread's name. */
+static bool thread_names;
+
+void fmt_log_set_thread_names(bool on)
+{
+	thread_names = on;
+}
+
 /* " SRC=... DST=... PID=... COMM=..." shared by every event line. */
 static char *put_log_fields(char *p, const struct snoop_event *e)
 {
@@ -75,7 +83,7 @@ static char *put_log_fields(char *p, const struct snoop_event *e)
 		return FMT_PUT(p, "<closed>");
 	if (e->attribution == SNOOP_ATTR_UNKNOWN)
 		return FMT_PUT(p, "<unknown>");
-	return fmt_put_comm(p, e->owner.comm);
+	return fmt_put_comm(p, thread_names ? e->owner.thread_comm : e->owner.comm);
 }
 
 /* Close summary fields: DURATION=1.234s SENT=... (SENT/RECEIVED are payload bytes). */

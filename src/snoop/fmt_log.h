@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * fmt_log.h - record -> text for the log-line format (the seed's format).
- * Pure functions writing into caller buffers; no allocation, no stdio.
+ * Functions writing into caller buffers; no allocation, no stdio.  One
+ * setting (--thread-names), set once before the first line.
  */
 #ifndef SNOOP_FMT_LOG_H
 #define SNOOP_FMT_LOG_H
 
+#include <stdbool.h>
 #include "lib/text.h"
 #include "snoop/output.h"
 
@@ -14,6 +16,9 @@ void fmt_log_time(struct strbuf *sb, uint64_t wall_ns);
 
 /* One log line for @e, newline-terminated; returns its length. */
 size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns);
+
+/* --thread-names: COMM= names the owner's thread, not its process (as the original tool). */
+void fmt_log_set_thread_names(bool on);
 
 /*
  * What a loss means to the user, without a newline: what happened, and

@@ -33,7 +33,9 @@
 #include "common/loop.h"
 #include "common/notify.h"
 #include "common/sink.h"
+#include "common/procinfo.h"
 #include "common/snapshot.h"
+#include "common/target.h"
 
 #define FALLBACK_LOG_PATH "./socket_monitor.log"
 #define REPORT_MAX_CONNS 8192
@@ -51,8 +53,9 @@ struct snoop_app {
 	uint64_t watchdog_next_ns; /* when the next WATCHDOG=1 is due (0: no watchdog) */
 	uint64_t status_received, status_lost; /* as last sent in STATUS= */
 	struct lifecycle *lc;
-	struct exporter *exporter; /* --metrics, or NULL */
-	uint64_t ring_bytes;	   /* the ring buffer's size, for the loss report */
+	struct procinfo_cache *procinfo; /* JSON: /proc's view of each process, or NULL */
+	struct exporter *exporter;	 /* --metrics, or NULL */
+	uint64_t ring_bytes;		 /* the ring buffer's size, for the loss report */
 	int64_t mono_to_wall_ns;
 	uint64_t received;
 	uint64_t sequence;			 /* event.sequence of the JSON output */
@@ -585,6 +588,7 @@ static int snoop_options(struct snoop_app *app, int argc, char **argv)
 		return check_heartbeat(app->cfg.check_heartbeat_path);
 	if (app->cfg.json)
 		set_host_name(app->cfg.host_name);
+	fmt_log_set_thread_names(app->cfg.thread_names);
 	return -1;
 }
 
@@ -640,6 +644,18 @@ static int snoop_open_outputs(struct snoop_app *app)
 	if (!app->lc || (!app->cfg.quiet && !app->console)) {
 		error("out of memory");
 		return EXIT_FAILURE_RUNTIME;
+	}
+	/*
+	 * JSON completes each process from /proc when written; only where its
+	 * PIDs are the events' (the initial PID namespace: a container of ours
+	 * without the host's PIDs would read other processes).
+	 */
+	if (app->cfg.json && target__initial_pid_ns()) {
+		if (procinfo_cache__new(&app->procinfo, "/proc")) {
+			error("out of memory");
+			return EXIT_FAILURE_RUNTIME;
+		}
+		fmt_json_set_procinfo(app->procinfo);
 	}
 	return EXIT_OK;
 }
@@ -817,6 +833,8 @@ out:
 	exporter__free(app->exporter);
 	loader__free(app->loader);
 	lifecycle__free(app->lc);
+	fmt_json_set_procinfo(NULL);
+	procinfo_cache__free(app->procinfo);
 	sink__free(app->console);
 	sink__free(app->logfile);
 	sink__free(app->heartbeat);

@@ -60,7 +60,11 @@ def event_problems:
 	else
 		want(.process.pid | isint and . > 0; "process.pid"),
 		want(.process.thread.id | isint and . > 0; "process.thread.id"),
+		want(.process.thread.name | type == "string" and length > 0; "process.thread.name"),
 		want(.process.name | type == "string" and length > 0; "process.name"),
+		want((.process | has("command_line")) == (.process | has("args_count")); "command_line with args_count"),
+		want((.process | has("args_count") | not) or (.process.args_count | isint and . >= 1); "process.args_count"),
+		want((.process | has("entity_id") | not) or (.process.entity_id | test("^[0-9a-f]{32}$")); "process.entity_id"),
 		want(.process.parent.pid | isint and . >= 0; "process.parent.pid"),
 		want(.user.id | type == "string" and test("^[0-9]+$"); "user.id"),
 		want(.socket_snoop.cgroup_id | isint and . > 0; "socket_snoop.cgroup_id")
@@ -194,6 +198,15 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 		"state_change last_ack close ingress $c $s $sp snoop-srv owner" \
 		"close - close ingress $c $s $sp snoop-srv owner")
 	assert_eq "server objects of n" "$got" "$want"
+	# What /proc says of the server's process, the same in each of its objects:
+	# its command line, one identity.
+	got=$(json_select ".process.pid == $sp" |
+		jq -r '[.process.command_line, .process.args_count, .process.entity_id] | @tsv' | sort -u)
+	[ "$(wc -l <<<"$got")" = 1 ] || e2e_fail "the server's process members differ between its objects: $got"
+	[[ $got == "$T/snoop-srv server -4 $V4_S 8840 "* ]] || e2e_fail "the server's command line: $got"
+	[[ $got =~ $'\t'[0-9]+$'\t'[0-9a-f]{32}$ ]] || e2e_fail "the server's args_count and entity_id: $got"
+	# (The peer's arguments hold no spaces: one word each.)
+	assert_eq "args_count of the server" "$(cut -f2 <<<"$got")" "$(cut -f1 <<<"$got" | wc -w)"
 	# The listener of n: only a source, no direction.
 	got=$(json_select ".source.port == 8840 and .socket_snoop.old_state == \"listen\" and .socket_snoop.state == \"close\"" | jq -r "$PROJ")
 	assert_eq "listener of n closing" "$got" "state_change listen close - $s - $sp snoop-srv owner"
@@ -419,4 +432,31 @@ stalled_storm() {
 	lost=$(json_select '.event.action == "lost"' | grep -c .) || true
 	[ "$lost" -gt 0 ] || e2e_fail "no lost object although the reader was stopped"
 	assert_schema "$T/mon.out" node-lost
+}
+
+@test "process.parent.pid is the parent when the object is written: a client whose parent exited after the connect names its new parent" {
+	srv_start a 4 8846 --recv 1
+	snoop_start "${ISOLATE[@]}" --json --no-log-file --no-report
+	# A shell starts the client and exits once it is connected (paused): the
+	# client's owner was recorded with the shell as parent, then re-parented.
+	local sh_pid cpid ppid got
+	# shellcheck disable=SC2016 # expanded by that sh
+	nsenter "--net=/run/netns/$NS_C" -- sh -c '"$1" client "$2" "$3" --pause --send 1 >"$4" 2>&1 </dev/null &
+		echo $$; until grep -q PAUSED "$4" 2>/dev/null; do sleep 0.05; done' \
+		sh "$T/snoop-cli" "$V4_S" 8846 "$T/cli-r.peer" >"$T/sh.pid"
+	sh_pid=$(cat "$T/sh.pid")
+	cpid=$(awk '$1 == "PID" { print $2; exit }' "$T/cli-r.peer")
+	E2E_PIDS+=("$cpid")
+	ppid=$(awk '{ print $4 }' "/proc/$cpid/stat")
+	[ "$ppid" != "$sh_pid" ] || e2e_fail "the client was not re-parented"
+	json_wait ".process.pid == $cpid and .socket_snoop.state == \"established\""
+	# What /proc said is kept a second (PROCINFO_TTL_NS).
+	sleep 1.2
+	kill -USR1 "$cpid"
+	json_wait ".process.pid == $cpid and .event.action == \"close\""
+	settle
+	snoop_stop
+	# Recorded at connect, while the shell was alive; written after it exited.
+	got=$(json_select ".process.pid == $cpid and .socket_snoop.state == \"fin_wait1\"" | jq -r .process.parent.pid)
+	assert_eq "parent of the client's close" "$got" "$ppid"
 }

@@ -192,3 +192,74 @@ EOF
 	assert_served_by_acceptor c2
 	assert_listener_close "$port"
 }
+
+# memcached on PORT in the server's namespace, run by the test (no fork), two
+# worker threads; MEMCACHED_PID.
+memcached_start() {
+	local port=$1 i
+	ip netns exec "$NS_S" taskset -c "$SERVER_CPU" \
+		memcached -u nobody -l "$V4_S" -p "$port" -U 0 -t 2 </dev/null >"$T/memcached.out" 2>&1 &
+	MEMCACHED_PID=$!
+	E2E_PIDS+=("$MEMCACHED_PID")
+	for ((i = 0; i < 100; i++)); do
+		[ -n "$(listener_holders "$port")" ] && return 0
+		sleep 0.1
+	done
+	e2e_fail "memcached did not listen on $port: $(cat "$T/memcached.out")"
+}
+
+# One connection to memcached: 16 bytes sent, the client closes first; its
+# server side is then closed by memcached's worker thread.
+memcached_conn() {
+	local tag=$1 port=$2
+	SADDR[srv]=$V4_S
+	SPORT[srv]=$port
+	S_EP[srv]=$(ep "$V4_S" "$port")
+	cli_run "$tag" srv --send 16
+	if [ -n "${SNOOP_JSON:-}" ]; then
+		json_wait ".network.direction == \"ingress\" and .source.port == ${CPORT[$tag]} and .destination.port == $port and .event.action == \"close\""
+	else
+		await_state "${S_EP[srv]}" "${C_EP[$tag]}" CLOSE
+	fi
+}
+
+@test "memcached (worker threads): COMM= and process.name say memcached, process.thread.name mc-worker; --comm matches either name; --thread-names shows the thread" {
+	e2e_require_cmds memcached ss || return 1
+	local port=11311 got
+	memcached_start "$port"
+	snoop_start "${ISOLATE[@]}" --no-log-file --no-report --json --comm=memcached
+	memcached_conn a "$port"
+	settle
+	snoop_stop
+	# Every object of the server side, by process and thread name: the process's
+	# name everywhere; its close (LAST_ACK, in the worker's close()) by mc-worker.
+	got=$(json_select ".destination.port == $port and .network.direction == \"ingress\"" |
+		jq -r '[.event.action, (.socket_snoop.state), .process.pid, .process.name] | @tsv')
+	assert_eq "server-side objects with --comm=memcached" "$got" "$(printf '%s\n' \
+		$'state_change\tsyn_recv\t'"$MEMCACHED_PID"$'\tmemcached' \
+		$'state_change\testablished\t'"$MEMCACHED_PID"$'\tmemcached' \
+		$'state_change\tclose_wait\t'"$MEMCACHED_PID"$'\tmemcached' \
+		$'state_change\tlast_ack\t'"$MEMCACHED_PID"$'\tmemcached' \
+		$'state_change\tclose\t'"$MEMCACHED_PID"$'\tmemcached' \
+		$'close\tclose\t'"$MEMCACHED_PID"$'\tmemcached')"
+	got=$(json_select ".destination.port == $port and .socket_snoop.state == \"last_ack\"" | jq -r .process.thread.name)
+	assert_eq "thread of the close" "$got" mc-worker
+
+	# --comm=mc-worker keeps the events the worker thread owns: from its first
+	# read on (the last of them, LAST_ACK and CLOSE, at least), never the client's.
+	snoop_start "${ISOLATE[@]}" --no-log-file --no-report --thread-names --comm=mc-worker
+	memcached_conn b "$port"
+	settle
+	snoop_stop
+	assert_contains "$T/mon.out" "SRC=${S_EP[srv]} DST=${C_EP[b]} PID=$MEMCACHED_PID COMM=mc-worker STATE=${STATE_DESC[LAST_ACK]}"
+	assert_contains "$T/mon.out" "SRC=${S_EP[srv]} DST=${C_EP[b]} PID=$MEMCACHED_PID COMM=mc-worker STATE=${STATE_DESC[CLOSE]}"
+	[ -z "$(conn_lines "${C_EP[b]}" "${S_EP[srv]}")" ] || e2e_fail "the client's lines passed --comm=mc-worker"
+
+	# Without --thread-names, COMM= is the process's name on every line of it.
+	snoop_start "${ISOLATE[@]}" --no-log-file --no-report
+	memcached_conn c "$port"
+	settle
+	snoop_stop
+	got=$(conn_lines "${S_EP[srv]}" "${C_EP[c]}" | sed -n 's/.* PID=\([0-9]*\) COMM=\([^ ]*\) .*/\1 \2/p' | sort -u)
+	assert_eq "server-side owners of c" "$got" "$MEMCACHED_PID memcached"
+}

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -72,6 +73,21 @@ static inline void test_set_owner(struct snoop_event *e, int attribution, uint32
 	e->owner.pid = pid;
 	e->owner.tid = tid;
 	memcpy(e->owner.comm, comm, strnlen(comm, SNOOP_COMM_LEN));
+	/* One thread, the leader: the thread's name is the process's. */
+	memcpy(e->owner.thread_comm, comm, strnlen(comm, SNOOP_COMM_LEN));
+}
+
+/* Write @len bytes at @data to file @name of directory @dir (a fake /proc's, say). */
+static inline void test_write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
 }
 
 /* Descriptors this process holds: the same before and after a test means nothing leaked. */

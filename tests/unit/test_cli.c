@@ -651,16 +651,21 @@ static void test_output_flags(void **state)
 {
 	struct run *r = *state;
 
-	assert_int_equal(parse(r, "-q", "--no-report", "-v", "--all-addresses", "--owner-on-send"),
+	assert_int_equal(parse(r, "-q", "--no-report", "-v", "--all-addresses", "--owner-on-send",
+			       "--thread-names"),
 			 CLI_RUN);
 	assert_true(r->cfg.quiet);
 	assert_false(r->cfg.report);
 	assert_true(r->cfg.verbose);
 	assert_true(r->cfg.filter.all_addresses);
 	assert_true(r->cfg.owner_on_send);
+	assert_true(r->cfg.thread_names);
 	assert_int_equal(parse(r, "--quiet"), CLI_RUN);
 	assert_true(r->cfg.quiet);
 	assert_true(r->cfg.report);
+	assert_false(r->cfg.thread_names);
+	/* A flag: no value. */
+	assert_int_equal(parse(r, "--thread-names=yes"), CLI_ERROR);
 }
 
 static void test_family_duration_buffer_events(void **state)
@@ -895,6 +900,7 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "buffer-size", "1M" },
 		{ "attach", "raw_tp" },
 		{ "owner-on-send", NULL },
+		{ "thread-names", NULL },
 		{ "verbose", NULL },
 		{ "log-max-size", "1M" },
 		{ "log-max-files", "3", "--log-max-size=1M" },

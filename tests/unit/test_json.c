@@ -21,9 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "common/diag.h"
+#include "common/procinfo.h"
 #include "snoop/fmt_json.h"
 #include "snoop/output.h"
 #include "snoop/lifecycle.h"
@@ -112,8 +115,8 @@ static void assert_json(const struct snoop_event *e, uint64_t seq, const char *w
 #define CID(id) ",\"community_id\":\"" id "\""
 #define EGRESS ",\"direction\":\"egress\""
 #define INGRESS ",\"direction\":\"ingress\""
-#define PROCESS                                                                        \
-	"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacious\"," \
+#define PROCESS                                                                                               \
+	"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},\"name\":\"audacious\"," \
 	"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}"
 #define SS_HEAD(attr) \
 	"\"socket_snoop\":{\"schema\":\"1\",\"cookie\":651758,\"attribution\":\"" attr "\""
@@ -724,7 +727,7 @@ static void test_hostile_process_name_escaped(void **state)
 		HEAD("state_change", 20) "," NET4(EGRESS, CID("1:6fZWX2nMTvtj+Gvl5zmwh4nc0d0=")) "," EP(
 			"source", "10.1.1.2",
 			50000) "," EP("destination", "10.1.1.1",
-				      80) ",\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},"
+				      80) ",\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},"
 					  "\"name\":\"q\\\"b\\\\\\u0009" FFFD
 					  "z\\u000a{\\\"a\\\":1}\","
 					  "\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}," SS_HEAD(
@@ -739,16 +742,19 @@ static void test_owner_of_the_same_thread_changing_is_written_anew(void **state)
 				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
 				     SNOOP_TCP_FIN_WAIT1);
 	static const char *const want[] = {
-		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacious\","
+		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},\"name\":\"audacious\","
 		"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}",
-		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacioux\","
+		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},\"name\":\"audacioux\","
 		"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}",
-		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513},\"name\":\"audacioux\","
+		"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},\"name\":\"audacioux\","
 		"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"0\"}",
-		"\"process\":{\"pid\":30514,\"thread\":{\"id\":30513},\"name\":\"audacioux\","
+		"\"process\":{\"pid\":30514,\"thread\":{\"id\":30513,\"name\":\"audacious\"},\"name\":\"audacioux\","
 		"\"parent\":{\"pid\":2}},\"user\":{\"id\":\"0\"}",
 		/* The same thread id modulo the cache's size, another thread. */
-		"\"process\":{\"pid\":30514,\"thread\":{\"id\":30529},\"name\":\"audacioux\","
+		"\"process\":{\"pid\":30514,\"thread\":{\"id\":30529,\"name\":\"audacious\"},\"name\":\"audacioux\","
+		"\"parent\":{\"pid\":2}},\"user\":{\"id\":\"0\"}",
+		/* The thread renamed (a worker thread's own name), escaped as the process's. */
+		"\"process\":{\"pid\":30514,\"thread\":{\"id\":30529,\"name\":\"mc-worker\\u000a\"},\"name\":\"audacioux\","
 		"\"parent\":{\"pid\":2}},\"user\":{\"id\":\"0\"}",
 	};
 	char buf[FMT_LINE_MAX];
@@ -764,6 +770,10 @@ static void test_owner_of_the_same_thread_changing_is_written_anew(void **state)
 		}
 		if (i == 4)
 			e.owner.tid = 30529;
+		if (i == 5) {
+			memset(e.owner.thread_comm, 0, sizeof(e.owner.thread_comm));
+			memcpy(e.owner.thread_comm, "mc-worker\n", 10);
+		}
 		/* Twice each: written, then copied. */
 		for (int k = 0; k < 2; k++) {
 			fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
@@ -882,6 +892,7 @@ static void test_largest_objects_fit_the_unchecked_writer(void **state)
 	e.owner.pid = e.owner.tid = e.owner.ppid = e.owner.uid = UINT32_MAX;
 	e.owner.cgroup_id = UINT64_MAX;
 	memset(e.owner.comm, 0x01, SNOOP_COMM_LEN);
+	memset(e.owner.thread_comm, 0x01, SNOOP_COMM_LEN);
 	for (int err = 1; err < 256; err++) {
 		char text[128];
 		size_t n = strlen(strerror_r(err, text, sizeof(text)));
@@ -898,6 +909,104 @@ static void test_largest_objects_fit_the_unchecked_writer(void **state)
 	e.kind = SNOOP_KIND_RESET_SENT;
 	e.detail = INT32_MIN;
 	assert_largest_fits(&e);
+}
+
+/* ---- what /proc adds (fmt_json_set_procinfo) ------------------------------------------- */
+
+/* A /proc of the test's own, holding process @pid: its stat and command line. */
+static char fake_proc[64];
+
+
+static struct procinfo_cache *fake_process(uint32_t pid, uint32_t ppid, const char *cmd,
+					   size_t cmd_len)
+{
+	char name[128], stat[256];
+	struct procinfo_cache *c;
+	int n;
+
+	snprintf(fake_proc, sizeof(fake_proc), "/tmp/test-json-proc.XXXXXX");
+	assert_non_null(mkdtemp(fake_proc));
+	snprintf(name, sizeof(name), "%s/%u", fake_proc, pid);
+	assert_int_equal(mkdir(name, 0755), 0);
+	n = snprintf(stat, sizeof(stat),
+		     "%u (x) S %u 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777 1 1\n", pid, ppid);
+	snprintf(name, sizeof(name), "%u/stat", pid);
+	test_write_file(fake_proc, name, stat, (size_t)n);
+	snprintf(name, sizeof(name), "%u/cmdline", pid);
+	test_write_file(fake_proc, name, cmd, cmd_len);
+	assert_int_equal(procinfo_cache__new(&c, fake_proc), 0);
+	fmt_json_set_procinfo(c);
+	return c;
+}
+
+static int reset_procinfo(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	fmt_json_set_procinfo(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fake_proc);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The parent now, the command line, the identity: escaped, in ECS order. */
+static void test_process_completed_from_proc(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	struct procinfo_cache *c = fake_process(30512, 1234, "aud\0--x=\"1\"", 11);
+	const struct procinfo *pi = procinfo_cache__get(c, 30512, TS_NS);
+	char buf[FMT_LINE_MAX], want[512];
+
+	(void)state;
+	assert_non_null(pi);
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	snprintf(want, sizeof(want),
+		 "\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},"
+		 "\"name\":\"audacious\",\"parent\":{\"pid\":1234},"
+		 "\"command_line\":\"aud --x=\\\"1\\\"\","
+		 "\"args_count\":2,\"entity_id\":\"%s\"},\"user\":{\"id\":\"1000\"}",
+		 pi->entity_id);
+	if (!strstr(buf, want))
+		fail_msg("want %s\nin   %s", want, buf);
+	procinfo_cache__free(c);
+}
+
+/* The longest command line, plain and hostile: still under half of FMT_LINE_MAX. */
+static void test_largest_objects_with_proc_members_fit(void **state)
+{
+	char cmd[PROCINFO_CMDLINE_MAX + 100], buf[FMT_LINE_MAX];
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	struct procinfo_cache *c;
+	const char *at;
+
+	(void)state;
+	memset(cmd, 'a', sizeof(cmd));
+	c = fake_process(e.owner.pid, 1, cmd, sizeof(cmd));
+	memset(e.owner.comm, 0x01, SNOOP_COMM_LEN);
+	memset(e.owner.thread_comm, 0x01, SNOOP_COMM_LEN);
+	assert_largest_fits(&e);
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	at = strstr(buf, "\"command_line\":\"");
+	assert_non_null(at);
+	assert_int_equal(strspn(at + 16, "a"), PROCINFO_CMDLINE_MAX);
+	procinfo_cache__free(c);
+	reset_procinfo(state);
+
+	/* Every byte escaped at its longest: a cut, before a character's continuation bytes. */
+	memset(cmd, 0x01, sizeof(cmd));
+	memcpy(cmd + 126, "\xc3\xa9", 2); /* é across the cut at 128 bytes */
+	c = fake_process(e.owner.pid, 1, cmd, sizeof(cmd));
+	assert_largest_fits(&e);
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	at = strstr(buf, "\"command_line\":\"");
+	assert_non_null(at);
+	/* 126 bytes of \\u0001, then é whole, and the string ends. */
+	assert_memory_equal(at + 16 + 126 * 6, "\xc3\xa9\",", 4);
+	procinfo_cache__free(c);
 }
 
 /* ---- host.name (fmt_json_set_host) ------------------------------------------------------ */
@@ -1312,6 +1421,9 @@ int main(void)
 					  reset_host),
 		cmocka_unit_test_teardown(
 			test_largest_lifecycle_object_with_the_longest_host_name_fits, reset_host),
+		cmocka_unit_test_teardown(test_process_completed_from_proc, reset_procinfo),
+		cmocka_unit_test_teardown(test_largest_objects_with_proc_members_fit,
+					  reset_procinfo),
 		/* The objects of the tests above, again: none kept a host name. */
 		cmocka_unit_test(test_state_change_egress_syn_sent),
 		cmocka_unit_test(test_lost_object),

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* procinfo.c - processes as /proc shows them, cached (see procinfo.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/procfs.h"
+#include "common/procinfo.h"
+#include "lib/community_id.h"
+
+struct procinfo_cache {
+	char root[64];
+	char boot_id[40]; /* /proc/sys/kernel/random/boot_id, or empty */
+	struct procinfo slot[PROCINFO_SLOTS];
+};
+
+int procinfo_cache__new(struct procinfo_cache **out, const char *proc_root)
+{
+	struct procinfo_cache *c = calloc(1, sizeof(*c));
+	char path[96];
+	ssize_t n;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->root, sizeof(c->root), "%s", proc_root);
+	snprintf(path, sizeof(path), "%s/sys/kernel/random/boot_id", c->root);
+	n = procfs__read(path, c->boot_id, sizeof(c->boot_id));
+	c->boot_id[n > 0 ? strcspn(c->boot_id, "\n") : 0] = '\0';
+	*out = c;
+	return 0;
+}
+
+void procinfo_cache__free(struct procinfo_cache *c)
+{
+	free(c);
+}
+
+/* The command line of @p: arguments joined by spaces, cut at PROCINFO_CMDLINE_MAX; all counted. */
+static void read_cmdline(const struct procinfo_cache *c, struct procinfo *p)
+{
+	char path[96], buf[4096];
+	size_t kept = 0, total = 0;
+	char last = 0;
+	ssize_t n;
+	int fd;
+
+	p->cmdline_len = 0;
+	p->args_count = 0;
+	snprintf(path, sizeof(path), "%s/%u/cmdline", c->root, p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	/* Up to 64 KiB: enough to count the arguments of any sane command. */
+	for (int reads = 0; reads < 16 && (n = read(fd, buf, sizeof(buf))) > 0; reads++) {
+		for (ssize_t i = 0; i < n; i++) {
+			last = buf[i];
+			if (!last)
+				p->args_count++;
+			/* Arguments joined by spaces. */
+			if (kept < sizeof(p->cmdline))
+				p->cmdline[kept++] = last;
+			if (!last && kept && kept <= sizeof(p->cmdline) && !p->cmdline[kept - 1])
+				p->cmdline[kept - 1] = ' ';
+		}
+		total += (size_t)n;
+	}
+	close(fd);
+	/* A process that rewrote its arguments may leave the last one without its NUL. */
+	if (total && last)
+		p->args_count++;
+	/* The last argument's NUL ends it: no separator (unless the line was cut before it). */
+	if (total && !last && total <= sizeof(p->cmdline))
+		kept--;
+	p->cmdline_len = (uint16_t)kept;
+}
+
+/* 32 hex digits of SHA-1(boot id, PID, start time): one process of one boot. */
+static void entity_id(const struct procinfo_cache *c, struct procinfo *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	char text[96];
+	uint8_t d[20];
+	int len = snprintf(text, sizeof(text), "%s:%u:%llu", c->boot_id, p->pid,
+			   (unsigned long long)p->start_ticks);
+
+	sha1(text, (size_t)len, d);
+	for (int i = 0; i < 16; i++) {
+		p->entity_id[2 * i] = hex[d[i] >> 4];
+		p->entity_id[2 * i + 1] = hex[d[i] & 15];
+	}
+	p->entity_id[32] = '\0';
+}
+
+const struct procinfo *procinfo_cache__get(struct procinfo_cache *c, uint32_t pid, uint64_t now_ns)
+{
+	struct procinfo *p = &c->slot[pid % PROCINFO_SLOTS];
+	uint64_t ppid, start;
+	char path[96], stat[1024];
+	ssize_t n;
+
+	if (!pid)
+		return NULL;
+	if (p->pid == pid && now_ns - p->checked_ns < PROCINFO_TTL_NS)
+		return p->gone ? NULL : p;
+	snprintf(path, sizeof(path), "%s/%u/stat", c->root, pid);
+	n = procfs__read(path, stat, sizeof(stat));
+	if (n <= 0 || procfs__stat_field(stat, 4, &ppid) || procfs__stat_field(stat, 22, &start)) {
+		p->pid = pid;
+		p->gone = true;
+		p->checked_ns = now_ns;
+		p->gen++;
+		return NULL;
+	}
+	if (p->pid == pid && !p->gone && p->start_ticks == start) {
+		/* The same process: only its parent may have changed. */
+		if (p->ppid != (uint32_t)ppid)
+			p->gen++;
+		p->ppid = (uint32_t)ppid;
+		p->checked_ns = now_ns;
+		return p;
+	}
+	p->pid = pid;
+	p->gone = false;
+	p->ppid = (uint32_t)ppid;
+	p->start_ticks = start;
+	p->checked_ns = now_ns;
+	p->gen++;
+	read_cmdline(c, p);
+	entity_id(c, p);
+	return p;
+}
