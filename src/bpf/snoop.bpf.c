@@ -723,11 +723,15 @@ static __always_inline void accept_exit(long ret)
 	a.owner = si.owner;
 	a.in_cgroup = si.in_cgroup;
 	e.cookie = owner_accepted(sk, &a);
-	/* The listener's port is the accepted socket's; rewritten only for another acceptor. */
+	/*
+	 * The listener's port is the accepted socket's; rewritten only for another
+	 * process (a server's accepting threads take turns: an update each would
+	 * cost every accept, for a thread's name).
+	 */
 	lk.netns = e.netns;
 	lk.port = e.sport;
 	last = bpf_map_lookup_elem(&acceptors, &lk);
-	if (!last || last->owner.tid != a.owner.tid || last->owner.pid != a.owner.pid)
+	if (!last || last->owner.pid != a.owner.pid)
 		bpf_map_update_elem(&acceptors, &lk, &a, BPF_ANY);
 	if (!(kinds_mask & (1u << SNOOP_KIND_ACCEPT)) || !owner_matches(&si))
 		return;
