@@ -916,7 +916,6 @@ static void test_largest_objects_fit_the_unchecked_writer(void **state)
 /* A /proc of the test's own, holding process @pid: its stat and command line. */
 static char fake_proc[64];
 
-
 static struct procinfo_cache *fake_process(uint32_t pid, uint32_t ppid, const char *cmd,
 					   size_t cmd_len)
 {
