@@ -61,14 +61,12 @@ static int fake_root_setup(void **state)
 	snprintf(root, sizeof(root), "/tmp/test-procinfo.XXXXXX");
 	if (!mkdtemp(root))
 		return -1;
-	snprintf(path, sizeof(path), "%s/sys/kernel/random", root);
-	mkdir(root, 0755);
-	snprintf(path, sizeof(path), "%s/sys", root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/sys/kernel", root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/sys/kernel/random", root);
-	mkdir(path, 0755);
+	/* Each directory of the boot id's path, outermost first. */
+	for (const char *d = "sys\0sys/kernel\0sys/kernel/random\0"; *d; d += strlen(d) + 1) {
+		snprintf(path, sizeof(path), "%s/%s", root, d);
+		if (mkdir(path, 0755))
+			return -1;
+	}
 	put_file("sys/kernel/random/boot_id", "0e7a7d53-1111-2222-3333-444455556666\n", 37);
 	return 0;
 }
