@@ -140,19 +140,25 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 # Each unit test links only the modules it tests (and what they call), never
 # the skeletons or libbpf: a module that starts needing more shows up here.
 TEXT_MODS := lib/text.o lib/names.o lib/parse.o
-UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o lib/names.o
-UNIT_MODS_test_fmt := snoop/fmt_log.o $(TEXT_MODS)
+# The owner's cgroup: its unit, container and pod (log fields, JSON members).
+CGROUP_MODS := common/cgroups.o lib/cgroup_name.o
+UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o lib/names.o \
+	$(CGROUP_MODS)
+UNIT_MODS_test_fmt := snoop/fmt_log.o $(CGROUP_MODS) $(TEXT_MODS)
+UNIT_MODS_test_cgroups := $(CGROUP_MODS)
 UNIT_MODS_test_fmt_tcpsnoop := packets/fmt.o $(TEXT_MODS)
 UNIT_MODS_test_diag := common/diag.o lib/json.o lib/clock.o $(TEXT_MODS)
 UNIT_MODS_test_json := snoop/fmt_json.o common/procinfo.o common/procfs.o lib/community_id.o \
-	snoop/fmt_log.o snoop/lifecycle.o common/diag.o lib/json.o lib/clock.o lib/tcp_fsm.o $(TEXT_MODS)
+	snoop/fmt_log.o snoop/lifecycle.o common/diag.o lib/json.o lib/clock.o lib/tcp_fsm.o \
+	$(CGROUP_MODS) $(TEXT_MODS)
 UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o common/procinfo.o common/procfs.o \
-	lib/community_id.o snoop/fmt_log.o lib/json.o lib/tcp_fsm.o $(TEXT_MODS)
+	lib/community_id.o snoop/fmt_log.o lib/json.o lib/tcp_fsm.o $(CGROUP_MODS) $(TEXT_MODS)
 UNIT_MODS_test_notify := common/notify.o lib/parse.o lib/names.o
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
 UNIT_MODS_test_sink := common/sink.o lib/clock.o
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 UNIT_MODS_test_community_id := lib/community_id.o
+UNIT_MODS_test_dns := lib/dns.o lib/dns_cache.o
 UNIT_MODS_test_http := lib/http.o lib/text.o
 UNIT_MODS_test_prom := lib/prom.o lib/text.o
 UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)
@@ -239,10 +245,12 @@ FUZZ_SECONDS ?= 10
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/%,$(FUZZ_TARGETS))
 FUZZ_PARSE := lib/parse.o lib/names.o
-FUZZ_FMT := snoop/fmt_log.o lib/text.o lib/names.o lib/parse.o
+FUZZ_FMT := snoop/fmt_log.o common/cgroups.o lib/cgroup_name.o lib/text.o lib/names.o lib/parse.o
 FUZZ_JSON := snoop/fmt_json.o common/procinfo.o common/procfs.o lib/community_id.o lib/json.o \
 	$(FUZZ_FMT)
-FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o $(FUZZ_PARSE)
+FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o common/cgroups.o lib/cgroup_name.o \
+	$(FUZZ_PARSE)
+FUZZ_MODS_fuzz_cgroup_name := lib/cgroup_name.o
 FUZZ_MODS_fuzz_cli_packets := packets/cli.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_parse := $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_fmt_json := $(FUZZ_JSON)
@@ -251,6 +259,7 @@ FUZZ_MODS_fuzz_fmt_log := $(FUZZ_FMT)
 FUZZ_MODS_fuzz_fmt_tcpsnoop := packets/fmt.o $(FUZZ_FMT)
 FUZZ_MODS_fuzz_proc_loadavg := packets/fmt.o $(FUZZ_FMT)
 FUZZ_MODS_fuzz_http := lib/http.o lib/text.o
+FUZZ_MODS_fuzz_dns := lib/dns.o lib/dns_cache.o
 # snapshot.c and procfs.c are included (their open() is the target's); snapshot.c calls libbpf.
 FUZZ_MODS_fuzz_proc_owner := common/target.o common/snapshot_iter.o common/sock_diag.o \
 	$(FUZZ_PARSE)

@@ -4,6 +4,7 @@
 #define CONFIG_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include "snoop_abi.h"
@@ -27,10 +28,11 @@ struct filter_config {
 	int n_laddrs;
 	struct cidr raddrs[CONFIG_MAX_VALUES];
 	int n_raddrs;
-	uint16_t family;      /* 0, AF_INET or AF_INET6 */
-	uint32_t states_mask; /* bit per state entered; 0: all */
-	uint32_t kinds_mask;  /* enum snoop_kind_mask: what the kernel reports */
-	const char *cgroup_path;
+	uint16_t family;	   /* 0, AF_INET or AF_INET6 */
+	uint32_t states_mask;	   /* bit per state entered; 0: all */
+	uint32_t kinds_mask;	   /* enum snoop_kind_mask: what the kernel reports */
+	const char *cgroup_path;   /* --cgroup's value, or cgroup_dir */
+	char cgroup_dir[PATH_MAX]; /* the directory --unit or --container found */
 	uint64_t cgroup_id;
 	uint32_t cgroup_level;
 	uint32_t netns; /* inode; 0: all */
@@ -66,6 +68,7 @@ struct snoop_config {
 	int verbose;		/* -v given once, twice (libbpf debug messages too) */
 	bool owner_on_send;	/* --owner-on-send: sends record the owner too */
 	bool thread_names;	/* --thread-names: COMM= of log lines is the thread's name */
+	uint32_t log_fields;	/* --fields: a bit per SNOOP_LOG_FIELDS row */
 	uint64_t duration_s;	/* 0: until signalled */
 	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */
 	enum attach_mode attach_mode;

@@ -171,3 +171,37 @@ const char *names__kind_options(const char *sep)
 	}
 	return list;
 }
+
+static const char *const field_options[] = {
+#define FIELD_OPTION(id, name, key) [SNOOP_FIELD_##id] = (name),
+	SNOOP_LOG_FIELDS(FIELD_OPTION)
+#undef FIELD_OPTION
+};
+
+static const char *const field_keys[] = {
+#define FIELD_KEY(id, name, key) [SNOOP_FIELD_##id] = (key),
+	SNOOP_LOG_FIELDS(FIELD_KEY)
+#undef FIELD_KEY
+};
+
+const char *names__field_option(int field)
+{
+	return field >= 0 && field < SNOOP_FIELD_COUNT ? field_options[field] : NULL;
+}
+
+const char *names__field_key(int field)
+{
+	return field >= 0 && field < SNOOP_FIELD_COUNT ? field_keys[field] : NULL;
+}
+
+const char *names__field_options(const char *sep)
+{
+	static char list[128];
+	size_t n = 0;
+
+	list[0] = '\0';
+	for (int f = 0; f < SNOOP_FIELD_COUNT && n < sizeof(list); f++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? sep : "",
+				      field_options[f]);
+	return list;
+}

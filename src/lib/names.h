@@ -55,4 +55,30 @@ uint32_t names__kind_option_mask(const char *option);
 /* The --events names joined by @sep ("state,retransmit,..."), in table order. */
 const char *names__kind_options(const char *sep);
 
+/*
+ * The optional fields of log lines (--fields), in the order a line has
+ * them, after its own: X(ID, --fields name, key in the line).  Where a
+ * field comes from: docs/ARCHITECTURE.md, "Service, container, pod".
+ */
+#define SNOOP_LOG_FIELDS(X)                    \
+	X(UNIT, "unit", "UNIT")                \
+	X(CONTAINER, "container", "CONTAINER") \
+	X(RUNTIME, "runtime", "RUNTIME")       \
+	X(POD, "pod", "POD")                   \
+	X(THREAD, "thread", "THREAD")
+
+enum snoop_log_field {
+#define SNOOP_LOG_FIELD_ID(id, name, key) SNOOP_FIELD_##id,
+	SNOOP_LOG_FIELDS(SNOOP_LOG_FIELD_ID)
+#undef SNOOP_LOG_FIELD_ID
+		SNOOP_FIELD_COUNT
+};
+
+/* The --fields name of @field, and its key in a log line; NULL for no such field. */
+const char *names__field_option(int field);
+const char *names__field_key(int field);
+
+/* The --fields names joined by @sep, in table order. */
+const char *names__field_options(const char *sep);
+
 #endif

@@ -228,6 +228,17 @@ int parse_event_kind(const char *s, uint32_t *mask)
 	return 0;
 }
 
+int parse_log_field(const char *s, uint32_t *mask)
+{
+	for (int f = 0; s && names__field_option(f); f++) {
+		if (strcasecmp(s, names__field_option(f)) == 0) {
+			*mask = 1u << f;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
 	char digits[32];

@@ -40,6 +40,9 @@ int parse_state_name(const char *s, int *state);
 /* An event kind name of --events (the option column of SNOOP_KINDS), any case. */
 int parse_event_kind(const char *s, uint32_t *mask);
 
+/* A --fields name (names.h SNOOP_LOG_FIELDS), any case: its bit in @mask. */
+int parse_log_field(const char *s, uint32_t *mask);
+
 /* A size with an optional K, M, G or T suffix (powers of 1024). */
 int parse_size(const char *s, uint64_t *out);
 

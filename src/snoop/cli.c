@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* cli_snoop.c - options of the socket-snoop face (contract: DESIGN.md section 3). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "snoop/cli.h"
 #include "lib/names.h"
 #include "lib/parse.h"
+#include "common/cgroups.h"
 #include "common/target.h"
+#include "lib/cgroup_name.h"
 #include "snoop/fmt_json.h"
 #include "snoop/metrics.h"
 
@@ -33,7 +37,8 @@ struct cli_state {
 	bool no_log, version, help;
 	char *err; /* set by a handler whose message is not "expected ..." */
 	size_t err_len;
-	char bad[128]; /* the bad item of a list, for the message */
+	char bad[128];		/* the bad item of a list, for the message */
+	const char *cgroup_opt; /* which of --cgroup, --unit, --container chose the cgroup */
 };
 
 /* Read @arg (NULL for a switch) into st->cfg: 0, or a negative errno. */
@@ -49,8 +54,9 @@ static const char *const section_titles[] = {
 	[SEC_RUN] = " Run",
 };
 
-/* Marks in help and expected texts, replaced by the event kinds' names. */
+/* Marks in help and expected texts, replaced by the event kinds' or log fields' names. */
 #define KINDS_MARK "{kinds}"
+#define FIELDS_MARK "{fields}"
 
 /*
  * The options, one row each: getopt's tables, --help, the "expected ..."
@@ -119,6 +125,11 @@ static const char *const section_titles[] = {
 	  SEC_OUTPUT, "", \
 	  "COMM= of log lines is the name of the owner's thread\n" \
 	  "(as the original tool), not its process's") \
+	X(FIELDS, "fields", 0, required_argument, false, opt_fields, none, \
+	  "a log line field (" FIELDS_MARK ")", SEC_OUTPUT, "=LIST", \
+	  "more fields at the end of log lines:\n" FIELDS_MARK "\n" \
+	  "(JSON has them all: service.name, container.*,\n" \
+	  "orchestrator.*, process.thread.name)") \
 	X(EVENTS, "events", 'e', required_argument, false, opt_events, none, \
 	  "an event kind (" KINDS_MARK ")", SEC_EVENTS, "=LIST", \
 	  "event kinds: " KINDS_MARK "\n(default: all but accept)") \
@@ -154,6 +165,14 @@ static const char *const section_titles[] = {
 	X(CGROUP, "cgroup", 'c', required_argument, true, opt_cgroup, cgroup, \
 	  "a cgroup v2 directory", SEC_FILTERS, "=PATH", \
 	  "processes in this cgroup v2 directory or below it") \
+	X(UNIT, "unit", 0, required_argument, true, opt_unit, cgroup, \
+	  "a systemd unit name (.service, .scope or .slice)", SEC_FILTERS, "=NAME", \
+	  "processes of this running systemd unit (NAME.service\n" \
+	  "when NAME has no unit suffix) and its sub-cgroups") \
+	X(CONTAINER, "container", 0, required_argument, true, opt_container, cgroup, \
+	  "a container id of 12 to 64 hexadecimal digits", SEC_FILTERS, "=ID", \
+	  "processes of this running container (docker,\n" \
+	  "containerd, cri-o, podman; an id or its first 12+ digits)") \
 	X(NETNS, "netns", 'N', required_argument, true, opt_netns, netns, \
 	  "a network namespace file or inode number", SEC_FILTERS, "=PATH|INODE", \
 	  "sockets of this network namespace") \
@@ -263,15 +282,24 @@ static void build_getopt_tables(void)
 	short_options[n] = '\0';
 }
 
-/* @text with KINDS_MARK replaced by the event kinds' names joined with @sep, in @buf. */
+/*
+ * @text with its mark (KINDS_MARK or FIELDS_MARK, one at most) replaced by
+ * the names of the event kinds or log fields joined with @sep, in @buf.
+ */
 static const char *expand_kinds(const char *text, const char *sep, char *buf, size_t len)
 {
 	const char *mark = text ? strstr(text, KINDS_MARK) : NULL;
+	const char *names = names__kind_options(sep), *end;
 
-	if (!mark)
+	if (!mark && text && (mark = strstr(text, FIELDS_MARK))) {
+		names = names__field_options(sep);
+		end = mark + strlen(FIELDS_MARK);
+	} else if (mark) {
+		end = mark + strlen(KINDS_MARK);
+	} else {
 		return text;
-	snprintf(buf, len, "%.*s%s%s", (int)(mark - text), text, names__kind_options(sep),
-		 mark + strlen(KINDS_MARK));
+	}
+	snprintf(buf, len, "%.*s%s%s", (int)(mark - text), text, names, end);
 	return buf;
 }
 
@@ -649,12 +677,33 @@ static int opt_state(struct cli_state *st, const char *arg)
 	return list(st, arg, item_state);
 }
 
+/*
+ * The cgroup filter is one directory: --cgroup, --unit and --container each
+ * choose it, so only one of them may be given.
+ */
+static int choose_cgroup(struct cli_state *st, const char *arg)
+{
+	char q[PARSE_QUOTE_SIZE];
+
+	if (st->cgroup_opt && strcmp(st->cgroup_opt, st->opt->name) != 0) {
+		snprintf(st->err, st->err_len,
+			 "invalid value '%s' for --%s: --%s chose the cgroup already (give one "
+			 "of --cgroup, --unit, --container)",
+			 parse_quote(q, arg), st->opt->name, st->cgroup_opt);
+		return -EINVAL;
+	}
+	st->cgroup_opt = st->opt->name;
+	return 0;
+}
+
 static int opt_cgroup(struct cli_state *st, const char *arg)
 {
 	struct filter_config *f = &st->cfg->filter;
 	char q[PARSE_QUOTE_SIZE];
-	int rc;
+	int rc = choose_cgroup(st, arg);
 
+	if (rc)
+		return rc;
 	f->cgroup_path = arg;
 	rc = target__cgroup(arg, &f->cgroup_id, &f->cgroup_level);
 	if (rc)
@@ -662,6 +711,64 @@ static int opt_cgroup(struct cli_state *st, const char *arg)
 			 parse_quote(q, arg),
 			 rc == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-rc));
 	return rc;
+}
+
+/* The directory --unit or --container found (@rc from the search), as --cgroup's. */
+static int found_cgroup(struct cli_state *st, const char *arg, const char *what, int rc)
+{
+	struct filter_config *f = &st->cfg->filter;
+	char q[PARSE_QUOTE_SIZE];
+
+	if (!rc)
+		rc = target__cgroup(f->cgroup_dir, &f->cgroup_id, &f->cgroup_level);
+	if (!rc) {
+		f->cgroup_path = f->cgroup_dir;
+		return 0;
+	}
+	snprintf(st->err, st->err_len, "invalid value '%s' for --%s: %s%s", parse_quote(q, arg),
+		 st->opt->name, rc == -ENOENT || rc == -EEXIST ? what : "",
+		 rc == -ENOENT ? " has no cgroup (is it running?)" :
+		 rc == -EEXIST ? " names more than one cgroup" :
+				 strerror(-rc));
+	return rc;
+}
+
+static int opt_unit(struct cli_state *st, const char *arg)
+{
+	char unit[CGROUP_UNIT_SIZE], root[PATH_MAX];
+	int rc = choose_cgroup(st, arg);
+
+	if (rc)
+		return rc;
+	if (cgroup_unit_arg(arg, unit))
+		return -EINVAL; /* "expected a systemd unit name" */
+	rc = target__cgroup2_mount(root, sizeof(root));
+	if (!rc)
+		rc = cgroups__find_unit(root, unit, st->cfg->filter.cgroup_dir,
+					sizeof(st->cfg->filter.cgroup_dir));
+	return found_cgroup(st, arg, unit, rc);
+}
+
+static int opt_container(struct cli_state *st, const char *arg)
+{
+	char id[CGROUP_CONTAINER_ID_SIZE], full[CGROUP_CONTAINER_ID_SIZE], root[PATH_MAX];
+	size_t n = strlen(arg);
+	int rc = choose_cgroup(st, arg);
+
+	if (rc)
+		return rc;
+	if (n < CGROUP_CONTAINER_ID_MIN || n > CGROUP_CONTAINER_ID_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i <= n; i++) {
+		id[i] = (char)tolower((unsigned char)arg[i]);
+		if (i < n && !isxdigit((unsigned char)arg[i]))
+			return -EINVAL;
+	}
+	rc = target__cgroup2_mount(root, sizeof(root));
+	if (!rc)
+		rc = cgroups__find_container(root, id, st->cfg->filter.cgroup_dir,
+					     sizeof(st->cfg->filter.cgroup_dir), full);
+	return found_cgroup(st, arg, id, rc);
 }
 
 static int opt_netns(struct cli_state *st, const char *arg)
@@ -732,6 +839,22 @@ static int opt_thread_names(struct cli_state *st, const char *arg)
 	(void)arg;
 	st->cfg->thread_names = true;
 	return 0;
+}
+
+static int item_field(const char *item, void *vst)
+{
+	struct snoop_config *cfg = ((struct cli_state *)vst)->cfg;
+	uint32_t mask;
+	int err = parse_log_field(item, &mask);
+
+	if (!err)
+		cfg->log_fields |= mask;
+	return err;
+}
+
+static int opt_fields(struct cli_state *st, const char *arg)
+{
+	return list(st, arg, item_field);
 }
 
 static int opt_owner_on_send(struct cli_state *st, const char *arg)

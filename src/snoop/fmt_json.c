@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/cgroups.h"
 #include "common/procinfo.h"
 #include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
@@ -167,12 +168,50 @@ static struct procinfo_cache *procinfo;
 /* Of a command line with bytes to escape, the most kept. */
 #define CMDLINE_ESCAPED_MAX 128
 
+/* Where put_owner() finds the owner's cgroup (fmt_json_set_cgroups()), or NULL. */
+static struct cgroup_cache *cgroups;
+
+/*
+ * service, container and orchestrator of the owner's cgroup @ci: its unit,
+ * its container and runtime, its pod.  Every name was checked by
+ * cgroup_name.c for the characters a unit or an id may have: no escaping.
+ */
+static char *put_cgroup_members(char *p, const struct cgroup_info *ci)
+{
+	const struct cgroup_name *n = &ci->name;
+	const char *rt = cgroup_runtime_name(n->runtime);
+
+	if (n->unit[0]) {
+		p = JSON_PUT(p, ",\"service\":{\"name\":\"");
+		p = json_put_escaped(p, n->unit, strlen(n->unit));
+		p = JSON_PUT(p, "\"}");
+	}
+	if (n->container_id[0]) {
+		p = JSON_PUT(p, ",\"container\":{\"id\":\"");
+		p = fmt_put_mem(p, n->container_id, strlen(n->container_id));
+		if (rt) {
+			p = JSON_PUT(p, "\",\"runtime\":\"");
+			p = put_str(p, rt);
+		}
+		p = JSON_PUT(p, "\"}");
+	}
+	if (n->pod_uid[0]) {
+		p = JSON_PUT(p, ",\"orchestrator\":{\"type\":\"kubernetes\",\"resource\":{"
+				"\"type\":\"pod\",\"id\":\"");
+		p = fmt_put_mem(p, n->pod_uid, strlen(n->pod_uid));
+		p = JSON_PUT(p, "\"}}");
+	}
+	return p;
+}
+
 /*
  * The process and user objects of an event with a known owner; what /proc
  * says of the process now (@pi, or NULL: gone, or not asked for) adds its
- * parent now, command line and identity.
+ * parent now, command line and identity; its cgroup (@ci, or NULL) adds
+ * the service, container and orchestrator objects.
  */
-static char *put_owner_members(char *p, const struct snoop_owner *o, const struct procinfo *pi)
+static char *put_owner_members(char *p, const struct snoop_owner *o, const struct procinfo *pi,
+			       const struct cgroup_info *ci)
 {
 	size_t n;
 
@@ -197,7 +236,8 @@ static char *put_owner_members(char *p, const struct snoop_owner *o, const struc
 	}
 	/* ECS user.id is a keyword (a string). */
 	p = PUT_U64(p, "},\"user\":{\"id\":\"", o->uid);
-	return JSON_PUT(p, "\"}");
+	p = JSON_PUT(p, "\"}");
+	return ci ? put_cgroup_members(p, ci) : p;
 }
 
 /*
@@ -205,9 +245,10 @@ static char *put_owner_members(char *p, const struct snoop_owner *o, const struc
  * bytes a byte, the command line at its longest plain or escaped, the entity id.
  */
 #define MAX2(a, b) ((a) > (b) ? (a) : (b))
-#define OWNER_MEMBERS_MAX                              \
-	(256 + 4 * FMT_U64_LEN + 12 * SNOOP_COMM_LEN + \
-	 MAX2(PROCINFO_CMDLINE_MAX, 6 * CMDLINE_ESCAPED_MAX) + PROCINFO_ENTITY_ID_SIZE)
+#define OWNER_MEMBERS_MAX                                                                      \
+	(256 + 4 * FMT_U64_LEN + 12 * SNOOP_COMM_LEN +                                         \
+	 MAX2(PROCINFO_CMDLINE_MAX, 6 * CMDLINE_ESCAPED_MAX) + PROCINFO_ENTITY_ID_SIZE + 256 + \
+	 2 * CGROUP_UNIT_SIZE + CGROUP_CONTAINER_ID_SIZE + CGROUP_POD_UID_SIZE)
 
 /*
  * The owners written last, by thread: a storm's events come from a few
@@ -219,9 +260,20 @@ static __thread struct owner_cached {
 	struct snoop_owner owner;
 	const struct procinfo *pi;
 	uint32_t gen; /* pi's when written */
-	size_t len;   /* 0: empty */
+	const struct cgroup_info *ci;
+	uint32_t ci_gen; /* ci's when written */
+	size_t len;	 /* 0: empty */
 	char text[OWNER_MEMBERS_MAX];
 } owner_cache[OWNER_CACHE_SIZE];
+/* The rest of an object (addresses, names of at most 64 escaped bytes, numbers) fits in the other half. */
+_Static_assert(OWNER_MEMBERS_MAX <= FMT_LINE_MAX / 2, "an owner fits in half a line");
+
+void fmt_json_set_cgroups(struct cgroup_cache *c)
+{
+	cgroups = c;
+	for (size_t i = 0; i < OWNER_CACHE_SIZE; i++)
+		owner_cache[i].len = 0;
+}
 
 void fmt_json_set_procinfo(struct procinfo_cache *c)
 {
@@ -237,14 +289,18 @@ static char *put_owner(char *p, const struct snoop_owner *o, uint64_t wall_ns)
 	struct owner_cached *c = &owner_cache[o->tid & (OWNER_CACHE_SIZE - 1)];
 	const struct procinfo *pi = procinfo ? procinfo_cache__get(procinfo, o->pid, wall_ns) :
 					       NULL;
+	const struct cgroup_info *ci = cgroups ? cgroup_cache__get(cgroups, o->cgroup_id, wall_ns) :
+						 NULL;
 
-	/* The whole owner is compared, and what /proc said: anything new is written anew. */
-	if (!c->len || c->pi != pi || (pi && c->gen != pi->gen) ||
-	    memcmp(&c->owner, o, sizeof(*o)) != 0) {
-		c->len = (size_t)(put_owner_members(c->text, o, pi) - c->text);
+	/* The whole owner is compared, and what /proc and the cgroup said: anything new is written anew. */
+	if (!c->len || c->pi != pi || (pi && c->gen != pi->gen) || c->ci != ci ||
+	    (ci && c->ci_gen != ci->gen) || memcmp(&c->owner, o, sizeof(*o)) != 0) {
+		c->len = (size_t)(put_owner_members(c->text, o, pi, ci) - c->text);
 		memcpy(&c->owner, o, sizeof(*o));
 		c->pi = pi;
 		c->gen = pi ? pi->gen : 0;
+		c->ci = ci;
+		c->ci_gen = ci ? ci->gen : 0;
 	}
 	return fmt_put_mem(p, c->text, c->len);
 }

@@ -77,6 +77,13 @@ struct procinfo_cache;
  */
 void fmt_json_set_procinfo(struct procinfo_cache *c);
 
+struct cgroup_cache;
+/*
+ * Where the objects' service, container and orchestrator members come from
+ * (the owner's cgroup: common/cgroups.h), or NULL (the default): none.
+ */
+void fmt_json_set_cgroups(struct cgroup_cache *c);
+
 /* ,"host":{...} as set by fmt_json_set_host(), or nothing. */
 char *fmt_json_put_host(char *p);
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "snoop/fmt_log.h"
+#include "common/cgroups.h"
 #include "lib/names.h"
 
 /* "Dec 30 2024 22:05:25.454" at @p (FMT_TIME_LEN of room); the end. */
@@ -67,6 +68,62 @@ static bool thread_names;
 void fmt_log_set_thread_names(bool on)
 {
 	thread_names = on;
+}
+
+/* --fields, and where the cgroup fields are read from. */
+static uint32_t log_fields;
+static struct cgroup_cache *log_cgroups;
+
+void fmt_log_set_fields(uint32_t fields, struct cgroup_cache *c)
+{
+	log_fields = fields;
+	log_cgroups = c;
+}
+
+/* A field's value, or "-" when it has none (every line has the fields asked for). */
+static char *put_or_dash(char *p, const char *s)
+{
+	return s && *s ? put_str(p, s) : FMT_PUT(p, "-");
+}
+
+/* " UNIT=... CONTAINER=..." of --fields, in SNOOP_LOG_FIELDS order. */
+static char *put_log_extra(char *p, const struct snoop_event *e, uint64_t wall_ns)
+{
+	bool owned = !(e->flags & SNOOP_SF_NO_SOCKET) && e->attribution != SNOOP_ATTR_UNKNOWN;
+	const struct cgroup_info *ci = NULL;
+
+	if (owned && log_cgroups && (log_fields & ~(1u << SNOOP_FIELD_THREAD)))
+		ci = cgroup_cache__get(log_cgroups, e->owner.cgroup_id, wall_ns);
+	for (int f = 0; f < SNOOP_FIELD_COUNT; f++) {
+		if (!(log_fields & (1u << f)))
+			continue;
+		*p++ = ' ';
+		p = put_str(p, names__field_key(f));
+		*p++ = '=';
+		/* Names were checked by cgroup_name.c: a unit's or an id's characters only. */
+		switch ((enum snoop_log_field)f) {
+		case SNOOP_FIELD_UNIT:
+			p = put_or_dash(p, ci ? ci->name.unit : NULL);
+			break;
+		case SNOOP_FIELD_CONTAINER:
+			p = put_or_dash(p, ci ? ci->name.container_id : NULL);
+			break;
+		case SNOOP_FIELD_RUNTIME:
+			p = put_or_dash(p, ci ? cgroup_runtime_name(ci->name.runtime) : NULL);
+			break;
+		case SNOOP_FIELD_POD:
+			p = put_or_dash(p, ci ? ci->name.pod_uid : NULL);
+			break;
+		case SNOOP_FIELD_THREAD:
+			p = owned && e->owner.thread_comm[0] ?
+				    fmt_put_comm(p, e->owner.thread_comm) :
+				    FMT_PUT(p, "-");
+			break;
+		case SNOOP_FIELD_COUNT:
+			break;
+		}
+	}
+	return p;
 }
 
 /* " SRC=... DST=... PID=... COMM=..." shared by every event line. */
@@ -156,6 +213,8 @@ static char *put_log_event(char *p, const struct snoop_event *e, uint64_t wall_n
 		p = put_str(p, names__state_desc(e->new_state));
 		break;
 	}
+	if (log_fields)
+		p = put_log_extra(p, e, wall_ns);
 	*p++ = '\n';
 	return p;
 }

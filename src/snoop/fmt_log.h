@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * fmt_log.h - record -> text for the log-line format (the seed's format).
- * Functions writing into caller buffers; no allocation, no stdio.  One
- * setting (--thread-names), set once before the first line.
+ * Functions writing into caller buffers; no allocation, no stdio.  Two
+ * settings (--thread-names, --fields), set once before the first line.
  */
 #ifndef SNOOP_FMT_LOG_H
 #define SNOOP_FMT_LOG_H
@@ -19,6 +19,14 @@ size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64
 
 /* --thread-names: COMM= names the owner's thread, not its process (as the original tool). */
 void fmt_log_set_thread_names(bool on);
+
+struct cgroup_cache;
+/*
+ * --fields: @fields (a bit per SNOOP_LOG_FIELDS row) at the end of every
+ * event line, the unit, container, runtime and pod read from @c (NULL:
+ * those are "-").
+ */
+void fmt_log_set_fields(uint32_t fields, struct cgroup_cache *c);
 
 /*
  * What a loss means to the user, without a newline: what happened, and

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "lib/clock.h"
+#include "lib/names.h"
 #include "lib/text.h"
 #include "snoop/cli.h"
 #include "common/diag.h"
@@ -33,6 +34,7 @@
 #include "common/loop.h"
 #include "common/notify.h"
 #include "common/sink.h"
+#include "common/cgroups.h"
 #include "common/procinfo.h"
 #include "common/snapshot.h"
 #include "common/target.h"
@@ -54,6 +56,7 @@ struct snoop_app {
 	uint64_t status_received, status_lost; /* as last sent in STATUS= */
 	struct lifecycle *lc;
 	struct procinfo_cache *procinfo; /* JSON: /proc's view of each process, or NULL */
+	struct cgroup_cache *cgroups;	 /* JSON and --fields: units, containers, pods */
 	struct exporter *exporter;	 /* --metrics, or NULL */
 	uint64_t ring_bytes;		 /* the ring buffer's size, for the loss report */
 	int64_t mono_to_wall_ns;
@@ -607,6 +610,29 @@ static int snoop_notify(struct snoop_app *app)
 	return EXIT_OK;
 }
 
+/*
+ * The cgroup tree, when JSON or --fields name units, containers or pods.
+ * Without cgroup v2 they are absent, said once.  0, or the exit status.
+ */
+static int snoop_open_cgroups(struct snoop_app *app)
+{
+	char root[PATH_MAX];
+
+	if (!app->cfg.json && !(app->cfg.log_fields & ~(1u << SNOOP_FIELD_THREAD))) {
+		fmt_log_set_fields(app->cfg.log_fields, NULL);
+		return EXIT_OK;
+	}
+	if (target__cgroup2_mount(root, sizeof(root))) {
+		warn("no cgroup v2 file system is mounted: events name no unit, container or pod");
+	} else if (cgroup_cache__new(&app->cgroups, root)) {
+		error("out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	fmt_log_set_fields(app->cfg.log_fields, app->cgroups);
+	fmt_json_set_cgroups(app->cgroups);
+	return EXIT_OK;
+}
+
 /* The log file, the console and the report's table.  0, or the exit status. */
 static int snoop_open_outputs(struct snoop_app *app)
 {
@@ -657,7 +683,7 @@ static int snoop_open_outputs(struct snoop_app *app)
 		}
 		fmt_json_set_procinfo(app->procinfo);
 	}
-	return EXIT_OK;
+	return snoop_open_cgroups(app);
 }
 
 /*
@@ -835,6 +861,9 @@ out:
 	lifecycle__free(app->lc);
 	fmt_json_set_procinfo(NULL);
 	procinfo_cache__free(app->procinfo);
+	fmt_json_set_cgroups(NULL);
+	fmt_log_set_fields(0, NULL);
+	cgroup_cache__free(app->cgroups);
 	sink__free(app->console);
 	sink__free(app->logfile);
 	sink__free(app->heartbeat);

@@ -148,3 +148,88 @@ write("fuzz_proc_owner", "sshd", args("sshd\n", STATUS, "0::/system.slice/ssh.se
 write("fuzz_proc_owner", "newline-name", args("sshd\nX\n", STATUS, "0::/\n"))
 write("fuzz_proc_owner", "v1-and-v2", args("a\x1b[2J\n", STATUS.replace("PPid:\t1", "PPid:\t4294967295"),
                                              "12:pids:/user.slice\n1:name=systemd:/x\n0::/user.slice/u\n"))
+
+# Cgroup paths: the first byte is how many names are trusted (0xff: all).
+ID64 = "0123456789abcdef" * 4
+write("fuzz_cgroup_name", "systemd", b"\xff/system.slice/nginx.service")
+write("fuzz_cgroup_name", "k8s", b"\xff/kubepods.slice/kubepods-besteffort.slice/"
+      b"kubepods-besteffort-pod2e5a1b3c_4d5e_4f60_8a9b_0c1d2e3f4a5b.slice/cri-containerd-"
+      + ID64.encode() + b".scope")
+write("fuzz_cgroup_name", "delegated", b"\x03/user.slice/user-1000.slice/user@1000.service/"
+      b"evil.service/docker-" + ID64.encode() + b".scope")
+write("fuzz_cgroup_name", "cgroupfs", b"\xff/kubepods/burstable/"
+      b"pod2e5a1b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b/" + ID64.encode())
+write("fuzz_cgroup_name", "unitarg", b"\xffnginx")
+
+# DNS responses as a resolver sends them (RFC 1035 wire format), for fuzz_dns.
+
+
+def dns_labels(dotted):
+    return b"".join(bytes([len(x)]) + x.encode() for x in dotted.split(".") if x)
+
+
+def dns_name(dotted):
+    return dns_labels(dotted) + b"\0"
+
+
+def dns_ptr(off):
+    return struct.pack(">H", 0xc000 | off)
+
+
+def dns_header(an, flags=0x8180, qd=1, ar=0):
+    return struct.pack(">HHHHHH", 0x1234, flags, qd, an, 0, ar)
+
+
+def dns_question(name, qtype=1):
+    return dns_name(name) + struct.pack(">HH", qtype, 1)
+
+
+def dns_rr(owner, rtype, ttl, rdata, rclass=1):
+    return owner + struct.pack(">HHIH", rtype, rclass, ttl, len(rdata)) + rdata
+
+
+def dns_a(owner, ttl, *quad):
+    return dns_rr(owner, 1, ttl, bytes(quad))
+
+
+QNAME = 12  # where the question name starts
+
+# www.example.com -> cdn.example.com -> e1.cdn.example.com: compressed, both A and AAAA.
+chain = dns_header(5) + dns_question("www.example.com")
+c1 = len(chain) + 2 + 10
+chain += dns_rr(dns_ptr(QNAME), 5, 600, dns_labels("cdn") + dns_ptr(QNAME + 4))
+c2 = len(chain) + 2 + 10
+chain += dns_rr(dns_ptr(c1), 5, 60, dns_labels("e1") + dns_ptr(c1))
+chain += dns_a(dns_ptr(c2), 300, 192, 0, 2, 1) + dns_a(dns_ptr(c2), 30, 192, 0, 2, 2)
+chain += dns_rr(dns_ptr(c2), 28, 120, v6("2001:db8::1"))
+write("fuzz_dns", "cname-chain-compressed", chain)
+write("fuzz_dns", "cname-chain-cut", chain[:-7])
+write("fuzz_dns", "tcp-framed", struct.pack(">H", len(chain)) + chain)
+
+write("fuzz_dns", "a-record", dns_header(1) + dns_question("example.com")
+      + dns_a(dns_ptr(QNAME), 3600, 93, 184, 216, 34))
+# The addresses first, the CNAMEs after; an off-chain record and an additional one.
+write("fuzz_dns", "cname-after-a-off-chain",
+      dns_header(4, ar=1) + dns_question("API.Example.net")
+      + dns_a(dns_name("edge.example.org"), 20, 198, 51, 100, 7)
+      + dns_rr(dns_name("lb.example.net"), 5, 3600, dns_name("edge.example.org"))
+      + dns_rr(dns_ptr(QNAME), 5, 10, dns_name("lb.example.net"))
+      + dns_a(dns_name("evil.example"), 20, 10, 6, 6, 6)
+      + dns_a(dns_ptr(QNAME), 20, 10, 0, 0, 9))
+# A 63-byte label pointing back to its own start; a pointer ladder; a label bomb.
+write("fuzz_dns", "pointer-loop", dns_header(0) + dns_labels("a" * 63) + dns_ptr(QNAME)
+      + struct.pack(">HH", 1, 1))
+ladder = dns_header(2) + dns_question("q.example") + dns_ptr(QNAME)
+rungs = len(ladder) + 10
+ladder += dns_rr(b"", 65280, 60, dns_ptr(QNAME) + b"".join(dns_ptr(rungs + 2 * i)
+                                                           for i in range(70)))
+ladder += dns_a(dns_ptr(rungs + 2 * 70), 60, 192, 0, 2, 1)
+write("fuzz_dns", "pointer-ladder", ladder)
+bomb = dns_header(2 + 50) + dns_question("q.example") + dns_ptr(QNAME)
+at = [len(bomb) + 10 + 64 * i + 2 * i for i in range(5)]
+bomb += dns_rr(b"", 65280, 60, b"".join(dns_labels("b" * 63) + dns_ptr(at[i - 1] if i else QNAME)
+                                       for i in range(5)))
+bomb += dns_rr(dns_ptr(QNAME), 5, 60, dns_ptr(at[2])) + dns_a(dns_ptr(at[4]), 60, 192, 0, 2, 4) * 50
+write("fuzz_dns", "label-bomb", bomb)
+write("fuzz_dns", "nxdomain", dns_header(0, flags=0x8183) + dns_question("nope.example"))
+write("fuzz_dns", "query", dns_header(0, flags=0x0100) + dns_question("example.com", 28))

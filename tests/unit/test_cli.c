@@ -19,8 +19,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <limits.h>
+#include <sys/types.h>
+#include <unistd.h>
+
 #include "snoop/cli.h"
 #include "packets/cli.h"
+#include "common/target.h"
+#include "lib/names.h"
 
 #define MAX_ARGS 32
 
@@ -109,15 +115,46 @@ static int reset_getopt(void **state)
 	return 0;
 }
 
+/*
+ * --unit and --container look for a running unit's or container's cgroup:
+ * the tests make one of each under the real cgroup v2 root (as root; a
+ * directory left by an earlier run is used as it is).
+ */
+#define TEST_SLICE "socket-snoop-test-cli.slice"
+#define TEST_UNIT "socket-snoop-test-cli.service"
+#define TEST_CID "c11ab0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5e0c5"
+static const char *const test_cgroups[] = { TEST_SLICE, TEST_SLICE "/" TEST_UNIT,
+					    TEST_SLICE "/docker-" TEST_CID ".scope" };
+static char cgroup_root[PATH_MAX];
+
+static int cgroup_dir(char *path, size_t size, const char *rel)
+{
+	return snprintf(path, size, "%s/%s", cgroup_root, rel) < (int)size ? 0 : -1;
+}
+
 static int setup(void **state)
 {
+	char path[PATH_MAX];
+
 	*state = calloc(1, sizeof(struct run));
-	return *state ? 0 : -1;
+	if (!*state || target__cgroup2_mount(cgroup_root, sizeof(cgroup_root)))
+		return -1;
+	for (size_t i = 0; i < sizeof(test_cgroups) / sizeof(test_cgroups[0]); i++)
+		if (cgroup_dir(path, sizeof(path), test_cgroups[i]) ||
+		    (mkdir(path, 0755) && errno != EEXIST))
+			return -1;
+	return 0;
 }
 
 static int teardown(void **state)
 {
+	char path[PATH_MAX];
+
 	free(*state);
+	/* Deepest first; one still in use by a parallel run stays. */
+	for (size_t i = sizeof(test_cgroups) / sizeof(test_cgroups[0]); i-- > 0;)
+		if (!cgroup_dir(path, sizeof(path), test_cgroups[i]))
+			rmdir(path);
 	return 0;
 }
 
@@ -340,6 +377,75 @@ static void test_bad_netns_and_cgroup_are_usage_errors(void **state)
 	assert_usage_error("invalid value '/nonexistent-socket-snoop' for --cgroup: No such file "
 			   "or directory",
 			   "--cgroup=/nonexistent-socket-snoop");
+}
+
+static void test_bad_unit_container_and_fields_are_usage_errors(void **state)
+{
+	assert_usage_error("invalid value '' for --unit: expected a systemd unit name (.service, "
+			   ".scope or .slice)",
+			   "--unit=");
+	assert_usage_error("invalid value 'a/b' for --unit: expected a systemd unit name "
+			   "(.service, .scope or .slice)",
+			   "--unit=a/b");
+	assert_usage_error("invalid value 'ssh.socket' for --unit: expected a systemd unit name "
+			   "(.service, .scope or .slice)",
+			   "--unit=ssh.socket");
+	assert_usage_error("invalid value 'nosuch-socket-snoop' for --unit: "
+			   "nosuch-socket-snoop.service has no cgroup (is it running?)",
+			   "--unit=nosuch-socket-snoop");
+	assert_usage_error("invalid value 'c11ab0c5e0c' for --container: expected a container id "
+			   "of 12 to 64 hexadecimal digits",
+			   "--container=c11ab0c5e0c");
+	assert_usage_error("invalid value 'c11ab0c5e0cx' for --container: expected a container id "
+			   "of 12 to 64 hexadecimal digits",
+			   "--container=c11ab0c5e0cx");
+	/* The value is cut at 64 bytes in the message. */
+	assert_usage_error("invalid value '" TEST_CID "...' for --container: expected a container "
+			   "id of 12 to 64 hexadecimal digits",
+			   "--container=" TEST_CID "0");
+	assert_usage_error("invalid value '000000000000' for --container: 000000000000 has no "
+			   "cgroup (is it running?)",
+			   "--container=000000000000");
+	assert_usage_error("invalid value 'unit,bogus' for --fields: 'bogus' is not a log line "
+			   "field (unit, container, runtime, pod, thread)",
+			   "--fields=unit,bogus");
+	assert_usage_error("invalid value '/' for --cgroup: --unit chose the cgroup already (give "
+			   "one of --cgroup, --unit, --container)",
+			   "--unit=" TEST_UNIT, "--cgroup=/");
+	assert_usage_error("invalid value 'c11ab0c5e0c5' for --container: --cgroup chose the "
+			   "cgroup already (give one of --cgroup, --unit, --container)",
+			   "--cgroup=/", "--container=c11ab0c5e0c5");
+	assert_usage_error("option '--unit' given twice", "--unit=" TEST_UNIT, "--unit=" TEST_UNIT);
+}
+
+static void test_unit_container_and_fields_resolved(void **state)
+{
+	struct run *r = *state;
+	char path[PATH_MAX];
+	struct stat st;
+
+	assert_int_equal(parse(r, "--unit=socket-snoop-test-cli"), CLI_RUN);
+	assert_int_equal(cgroup_dir(path, sizeof(path), TEST_SLICE "/" TEST_UNIT), 0);
+	assert_string_equal(r->cfg.filter.cgroup_path, path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(r->cfg.filter.cgroup_id, st.st_ino);
+	assert_int_equal(r->cfg.filter.cgroup_level, 2);
+	/* Any case, a prefix of 12 or more digits. */
+	assert_int_equal(parse(r, "--container=C11AB0C5E0C5e0"), CLI_RUN);
+	assert_int_equal(cgroup_dir(path, sizeof(path), TEST_SLICE "/docker-" TEST_CID ".scope"),
+			 0);
+	assert_string_equal(r->cfg.filter.cgroup_path, path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(r->cfg.filter.cgroup_id, st.st_ino);
+	/* A slice keeps its units' processes. */
+	assert_int_equal(parse(r, "--unit=" TEST_SLICE), CLI_RUN);
+	assert_int_equal(r->cfg.filter.cgroup_level, 1);
+	/* Fields in any order and case; a line has them in the table's order. */
+	assert_int_equal(parse(r, "--fields=THREAD,pod", "--fields=unit"), CLI_RUN);
+	assert_int_equal(r->cfg.log_fields,
+			 1u << SNOOP_FIELD_THREAD | 1u << SNOOP_FIELD_POD | 1u << SNOOP_FIELD_UNIT);
+	assert_int_equal(parse(r, "-q"), CLI_RUN);
+	assert_int_equal(r->cfg.log_fields, 0);
 }
 
 static void test_bad_log_max_size_is_usage_error(void **state)
@@ -889,6 +995,9 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "ipv6", NULL },
 		{ "state", "LISTEN" },
 		{ "cgroup", "/" },
+		{ "unit", "socket-snoop-test-cli" },
+		{ "container", "C11AB0C5E0C5" },
+		{ "fields", "unit,thread" },
 		{ "netns", "/proc/self/ns/net" },
 		{ "all-addresses", NULL },
 		{ "src-ip", "::1" },
@@ -976,6 +1085,8 @@ int main(void)
 		cmocka_unit_test(test_bad_buffer_size_is_usage_error),
 		cmocka_unit_test(test_bad_events_is_usage_error),
 		cmocka_unit_test(test_bad_netns_and_cgroup_are_usage_errors),
+		cmocka_unit_test(test_bad_unit_container_and_fields_are_usage_errors),
+		cmocka_unit_test(test_unit_container_and_fields_resolved),
 		cmocka_unit_test(test_bad_log_max_size_is_usage_error),
 		cmocka_unit_test(test_bad_log_max_files_is_usage_error),
 		cmocka_unit_test(test_log_rotation_options_need_a_log_file),

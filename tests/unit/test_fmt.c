@@ -17,7 +17,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "lib/names.h"
+#include "common/cgroups.h"
 #include "snoop/fmt_log.h"
 #include "helpers.h"
 
@@ -265,6 +269,65 @@ static void test_unknown_attribution_shows_pid_0_and_unknown_comm(void **state)
 	assert_log_line(&e, SEED_NS,
 			"Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:40000 "
 			"DST=10.0.0.2:80 PID=0 COMM=<unknown> STATE=Connection Closed\n");
+}
+
+/*
+ * --fields: at the end of every event line, in the table's order, "-" for
+ * what is unknown; the unit and container from the owner's cgroup id (a
+ * temporary tree's directory: its inode number is the id, as on cgroup2).
+ */
+static void test_fields_end_every_line(void **state)
+{
+	char root[] = "/tmp/test-fmt-fields.XXXXXX", path[128], cmd[160];
+	struct snoop_event e =
+		state_event("10.0.0.1", 40000, "10.0.0.2", 80, 4242, "curl", SNOOP_TCP_ESTABLISHED);
+	struct cgroup_cache *c;
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* only root-made names are read */
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/box.slice", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(
+		path, sizeof(path),
+		"%s/box.slice/docker-00000000000000000000000000000000000000000000000000000000000000ff.scope",
+		root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(cgroup_cache__new(&c, root), 0);
+	memcpy(e.owner.thread_comm, "curl-worker\n", 13);
+	e.owner.cgroup_id = st.st_ino;
+	fmt_log_set_fields(1u << SNOOP_FIELD_POD | 1u << SNOOP_FIELD_UNIT |
+				   1u << SNOOP_FIELD_THREAD | 1u << SNOOP_FIELD_CONTAINER |
+				   1u << SNOOP_FIELD_RUNTIME,
+			   c);
+	assert_log_line(
+		&e, SEED_NS,
+		"Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:40000 "
+		"DST=10.0.0.2:80 PID=4242 COMM=curl STATE=Connection Established "
+		"UNIT=docker-00000000000000000000000000000000000000000000000000000000000000ff.scope "
+		"CONTAINER=00000000000000000000000000000000000000000000000000000000000000ff "
+		"RUNTIME=docker POD=- THREAD=curl-worker\\x0a\n");
+	/* No owner: every field unknown. */
+	e.attribution = SNOOP_ATTR_UNKNOWN;
+	fmt_log_set_fields(1u << SNOOP_FIELD_UNIT | 1u << SNOOP_FIELD_THREAD, c);
+	assert_log_line(&e, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:40000 "
+			"DST=10.0.0.2:80 PID=4242 COMM=<unknown> STATE=Connection Established "
+			"UNIT=- THREAD=-\n");
+	/* No cgroup v2 (no table): the cgroup's fields are unknown, the thread is not. */
+	e.attribution = SNOOP_ATTR_OWNER;
+	fmt_log_set_fields(1u << SNOOP_FIELD_UNIT | 1u << SNOOP_FIELD_THREAD, NULL);
+	assert_log_line(&e, SEED_NS,
+			"Dec 30 2024 22:05:25.454 State Change: SRC=10.0.0.1:40000 "
+			"DST=10.0.0.2:80 PID=4242 COMM=curl STATE=Connection Established "
+			"UNIT=- THREAD=curl-worker\\x0a\n");
+	fmt_log_set_fields(0, NULL);
+	cgroup_cache__free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void test_listener_and_snapshot_attribution_show_the_owner(void **state)
@@ -780,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_line_brackets_addresses),
 		cmocka_unit_test(test_ssh_port_22_is_host_order_not_5632),
 		cmocka_unit_test(test_unknown_attribution_shows_pid_0_and_unknown_comm),
+		cmocka_unit_test(test_fields_end_every_line),
 		cmocka_unit_test(test_listener_and_snapshot_attribution_show_the_owner),
 		cmocka_unit_test(test_unknown_state_line_says_unknown_state),
 		cmocka_unit_test(test_wildcard_addresses_print_as_zero),

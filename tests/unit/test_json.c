@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "common/cgroups.h"
 #include "common/diag.h"
 #include "common/procinfo.h"
 #include "snoop/fmt_json.h"
@@ -735,6 +736,69 @@ static void test_hostile_process_name_escaped(void **state)
 							   "}}\n");
 }
 
+/*
+ * The owner's cgroup (a temporary tree's directory: its inode number is the
+ * id, as on cgroup2): service.name, container.*, orchestrator.* after user;
+ * none for a cgroup the tree has not.
+ */
+static void test_cgroup_gives_service_container_and_pod(void **state)
+{
+	static const char *const dirs[] = {
+		"/kubepods.slice",
+		"/kubepods.slice/kubepods-burstable.slice",
+		"/kubepods.slice/kubepods-burstable.slice/"
+		"kubepods-burstable-pod2e5a1b3c_4d5e_4f60_8a9b_0c1d2e3f4a5b.slice",
+		"/kubepods.slice/kubepods-burstable.slice/"
+		"kubepods-burstable-pod2e5a1b3c_4d5e_4f60_8a9b_0c1d2e3f4a5b.slice/"
+		"crio-00000000000000000000000000000000000000000000000000000000000000ab.scope",
+	};
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	char root[] = "/tmp/test-json-cgroup.XXXXXX", path[512], buf[FMT_LINE_MAX];
+	struct cgroup_cache *c;
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* only root-made names are read */
+	assert_non_null(mkdtemp(root));
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(cgroup_cache__new(&c, root), 0);
+	fmt_json_set_cgroups(c);
+	e.owner.cgroup_id = st.st_ino;
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	assert_non_null(strstr(
+		buf,
+		"\"user\":{\"id\":\"1000\"},\"service\":{\"name\":\"crio-"
+		"00000000000000000000000000000000000000000000000000000000000000ab.scope\"},"
+		"\"container\":{\"id\":\"000000000000000000000000000000000000000000000000000000"
+		"00000000ab\",\"runtime\":\"cri-o\"},\"orchestrator\":{\"type\":"
+		"\"kubernetes\",\"resource\":{\"type\":\"pod\",\"id\":\"2e5a1b3c-4d5e-"
+		"4f60-8a9b-0c1d2e3f4a5b\"}},\"socket_snoop\""));
+	/* The pod's own cgroup (its sandbox): a pod, no container, no unit. */
+	snprintf(path, sizeof(path), "%s%s", root, dirs[2]);
+	assert_int_equal(stat(path, &st), 0);
+	e.owner.cgroup_id = st.st_ino;
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 2);
+	assert_null(strstr(buf, "\"service\""));
+	assert_null(strstr(buf, "\"container\""));
+	assert_non_null(strstr(buf, "\"user\":{\"id\":\"1000\"},\"orchestrator\":{"));
+	/* A cgroup the tree has not: nothing. */
+	e.owner.cgroup_id = 7;
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS + 1000000000ull, 3);
+	assert_null(strstr(buf, "\"orchestrator\""));
+	assert_non_null(strstr(buf, "\"user\":{\"id\":\"1000\"},\"socket_snoop\""));
+	fmt_json_set_cgroups(NULL);
+	cgroup_cache__free(c);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 /* Owners are written once and copied after: a change of any field of one thread shows at once. */
 static void test_owner_of_the_same_thread_changing_is_written_anew(void **state)
 {
@@ -1398,6 +1462,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_attribution_is_seen_at_start),
 		cmocka_unit_test(test_hostile_process_name_escaped),
 		cmocka_unit_test(test_owner_of_the_same_thread_changing_is_written_anew),
+		cmocka_unit_test(test_cgroup_gives_service_container_and_pod),
 		cmocka_unit_test(test_community_id_is_the_published_vector_from_both_ends),
 		cmocka_unit_test(test_community_id_follows_the_tuple_of_a_cookie),
 		cmocka_unit_test(test_comm_of_16_bytes_without_nul_stops_at_16),
