@@ -140,25 +140,27 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 # Each unit test links only the modules it tests (and what they call), never
 # the skeletons or libbpf: a module that starts needing more shows up here.
 TEXT_MODS := lib/text.o lib/names.o lib/parse.o
-# The owner's cgroup: its unit, container and pod (log fields, JSON members).
-CGROUP_MODS := common/cgroups.o lib/cgroup_name.o
+# What the formats add to an event: the owner's unit, container and pod (its
+# cgroup), the remote end's host name (DNS answers seen).
+ENRICH_MODS := common/cgroups.o lib/cgroup_name.o snoop/resolved.o lib/dns.o lib/dns_cache.o
 UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o lib/names.o \
-	$(CGROUP_MODS)
-UNIT_MODS_test_fmt := snoop/fmt_log.o $(CGROUP_MODS) $(TEXT_MODS)
-UNIT_MODS_test_cgroups := $(CGROUP_MODS)
+	common/cgroups.o lib/cgroup_name.o
+UNIT_MODS_test_fmt := snoop/fmt_log.o $(ENRICH_MODS) $(TEXT_MODS)
+UNIT_MODS_test_cgroups := common/cgroups.o lib/cgroup_name.o
 UNIT_MODS_test_fmt_tcpsnoop := packets/fmt.o $(TEXT_MODS)
 UNIT_MODS_test_diag := common/diag.o lib/json.o lib/clock.o $(TEXT_MODS)
 UNIT_MODS_test_json := snoop/fmt_json.o common/procinfo.o common/procfs.o lib/community_id.o \
 	snoop/fmt_log.o snoop/lifecycle.o common/diag.o lib/json.o lib/clock.o lib/tcp_fsm.o \
-	$(CGROUP_MODS) $(TEXT_MODS)
+	$(ENRICH_MODS) $(TEXT_MODS)
 UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o common/procinfo.o common/procfs.o \
-	lib/community_id.o snoop/fmt_log.o lib/json.o lib/tcp_fsm.o $(CGROUP_MODS) $(TEXT_MODS)
+	lib/community_id.o snoop/fmt_log.o lib/json.o lib/tcp_fsm.o $(ENRICH_MODS) $(TEXT_MODS)
 UNIT_MODS_test_notify := common/notify.o lib/parse.o lib/names.o
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
 UNIT_MODS_test_sink := common/sink.o lib/clock.o
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 UNIT_MODS_test_community_id := lib/community_id.o
 UNIT_MODS_test_dns := lib/dns.o lib/dns_cache.o
+UNIT_MODS_test_resolved := snoop/resolved.o lib/dns.o lib/dns_cache.o
 UNIT_MODS_test_http := lib/http.o lib/text.o
 UNIT_MODS_test_prom := lib/prom.o lib/text.o
 UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)
@@ -245,7 +247,8 @@ FUZZ_SECONDS ?= 10
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/%,$(FUZZ_TARGETS))
 FUZZ_PARSE := lib/parse.o lib/names.o
-FUZZ_FMT := snoop/fmt_log.o common/cgroups.o lib/cgroup_name.o lib/text.o lib/names.o lib/parse.o
+FUZZ_FMT := snoop/fmt_log.o common/cgroups.o lib/cgroup_name.o snoop/resolved.o lib/dns.o \
+	lib/dns_cache.o lib/text.o lib/names.o lib/parse.o
 FUZZ_JSON := snoop/fmt_json.o common/procinfo.o common/procfs.o lib/community_id.o lib/json.o \
 	$(FUZZ_FMT)
 FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o common/cgroups.o lib/cgroup_name.o \

@@ -11,8 +11,8 @@ packages=(
 	util-linux procps binutils
 	clang-tidy libclang-rt-14-dev
 	prometheus
-	# tests/e2e 88: real servers, started by the tests themselves
-	nginx apache2 memcached
+	# tests/e2e 88, 91: real servers, started by the tests themselves
+	nginx apache2 memcached nsd
 	bash-completion file locales
 	# tests/deploy 30, 40: podman with runc (crun 1.8 refuses cgroup v1/v2 hybrids;
 	# listed, runc also keeps apt from choosing crun) and catatonit (kube play's pause
@@ -52,10 +52,11 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Servers installed for the tests only (promtool comes only with the Prometheus
-# server; the e2e tests start their own nginx, apache2 and memcached): on a host
-# where they were not installed, the install starts none and none is enabled at boot.
+# server; the e2e tests start their own nginx, apache2, memcached and nsd): on a
+# host where they were not installed, the install starts none and none is enabled
+# at boot (nsd would otherwise take port 53 of the host).
 quiet_servers=()
-for s in prometheus nginx apache2 memcached; do
+for s in prometheus nginx apache2 memcached nsd; do
 	if [[ " ${missing[*]} " == *" $s "* ]]; then
 		quiet_servers+=("$s")
 	fi

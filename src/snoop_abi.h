@@ -366,6 +366,39 @@ enum snoop_stat {
 };
 
 /*
+ * DNS messages (issue 15: the host name a process asked for): queries
+ * leaving a device of this host (destination port 53) and responses
+ * arriving on one (source port 53), UDP, copied by
+ * src/bpf/dns.bpf.h into the dns ring for user space to parse
+ * (src/snoop/resolved.c).  At most SNOOP_DNS_RATE copies a CPU a second.
+ */
+#define SNOOP_DNS_COPY 1024 /* bytes of a message copied: a power of two */
+#define SNOOP_DNS_RATE 2048
+#define SNOOP_DNS_PORT 53
+
+struct snoop_dns_msg {
+	__u64 ts_ns;	   /* CLOCK_MONOTONIC (bpf_ktime_get_ns), as events */
+	__u32 netns;	   /* network namespace inode of the device */
+	__u16 client_port; /* host order: the query's source, the response's destination */
+	__u16 server_port; /* host order: 53 */
+	__u16 len;	   /* bytes in data: the payload, cut at SNOOP_DNS_COPY */
+	__u8 response;	   /* 1: from the server; 0: a query to it */
+	__u8 proto;	   /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 client[SNOOP_ADDR_LEN]; /* IPv4 IPv4-mapped, as events */
+	__u8 server[SNOOP_ADDR_LEN];
+	__u8 data[SNOOP_DNS_COPY];
+};
+_Static_assert(sizeof(struct snoop_dns_msg) == 56 + SNOOP_DNS_COPY, "snoop_dns_msg layout");
+
+/* Per-CPU counters of the DNS copies (dns_stats map). */
+enum snoop_dns_stat {
+	SNOOP_DNS_STAT_COPIED = 0,  /* messages in the dns ring */
+	SNOOP_DNS_STAT_LOST = 1,    /* the dns ring was full */
+	SNOOP_DNS_STAT_LIMITED = 2, /* over SNOOP_DNS_RATE on a CPU */
+	SNOOP_DNS_STAT_MAX = 3,
+};
+
+/*
  * The start-up snapshot's records (src/bpf/snapshot.bpf.h): its iterators
  * write them, user space reads them as a file (common/snapshot_iter.c).
  */

@@ -15,6 +15,7 @@
 #include "common.bpf.h"
 #include "owner.bpf.h"
 #include "filters.bpf.h"
+#include "dns.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -807,3 +808,27 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 #ifndef SNOOP_RAW_TP
 #include "snapshot.bpf.h"
 #endif
+
+/*
+ * net/netif_receive_skb: a packet arriving; skb->data is its network header.
+ * This and handle_dns_tx are loaded unless --no-dns (loader.c).
+ */
+SNOOP_TP(netif_receive_skb)
+int BPF_PROG(handle_dns_rx, struct sk_buff *skb)
+{
+	dns_copy(skb, RD(skb, data), RD(skb, len) - RD(skb, data_len), true);
+	return 0;
+}
+
+/* net/net_dev_queue: a packet leaving; skb->data is its link-layer header. */
+SNOOP_TP(net_dev_queue)
+int BPF_PROG(handle_dns_tx, struct sk_buff *skb)
+{
+	unsigned char *head = RD(skb, head), *data = RD(skb, data);
+	__u32 nh = RD(skb, network_header), data_off = data - head;
+	__u32 headlen = RD(skb, len) - RD(skb, data_len);
+
+	if (nh >= data_off && nh - data_off < headlen)
+		dns_copy(skb, head + nh, headlen - (nh - data_off), false);
+	return 0;
+}

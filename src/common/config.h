@@ -69,6 +69,7 @@ struct snoop_config {
 	bool owner_on_send;	/* --owner-on-send: sends record the owner too */
 	bool thread_names;	/* --thread-names: COMM= of log lines is the thread's name */
 	uint32_t log_fields;	/* --fields: a bit per SNOOP_LOG_FIELDS row */
+	bool no_dns;		/* --no-dns: no DNS copies, no host names */
 	uint64_t duration_s;	/* 0: until signalled */
 	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */
 	enum attach_mode attach_mode;

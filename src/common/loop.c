@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -14,7 +15,7 @@
 #include "lib/clock.h"
 #include "common/loop.h"
 
-enum loop_source { SRC_RING, SRC_SIGNAL, SRC_TICK, SRC_DEADLINE, SRC_EXTRA };
+enum loop_source { SRC_RING, SRC_SIGNAL, SRC_TICK, SRC_DEADLINE, SRC_EXTRA, SRC_FIRST };
 
 /*
  * The reader polls the ring instead of being woken per event: a wake-up is an
@@ -70,16 +71,68 @@ static int epoll_add(int epfd, int fd, enum loop_source src)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* The first ring (loop.h): its reader, and its positions mapped read-only. */
+struct first_ring {
+	struct ring_buffer *rb;
+	const volatile unsigned long *cons, *prod;
+	size_t page;
+};
+
 struct rb_ctx {
 	const struct loop_callbacks *cb;
 	void *ctx;
+	struct first_ring *first; /* NULL: none */
 };
+
+/* Whether the first ring holds records not read yet: two loads, no system call. */
+static bool first_pending(const struct first_ring *f)
+{
+	return __atomic_load_n(f->prod, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(f->cons, __ATOMIC_ACQUIRE);
+}
 
 static int rb_sample(void *vctx, void *data, size_t len)
 {
 	struct rb_ctx *r = vctx;
 
+	/*
+	 * A record of the first ring written before this one (a DNS answer
+	 * before the connect it led to) is taken first: once this record was
+	 * written, that one was committed, so it is there to read now.
+	 */
+	if (r->first && first_pending(r->first))
+		ring_buffer__consume(r->first->rb);
 	return r->cb->on_event(r->ctx, data, len);
+}
+
+/* The first ring's reader and mapped positions.  0 or a negative errno. */
+static int first_open(struct first_ring *f, const struct loop_ring *ring)
+{
+	void *cons, *prod;
+
+	f->page = (size_t)sysconf(_SC_PAGESIZE);
+	f->rb = ring_buffer__new(ring->fd, ring->on_record, ring->ctx, NULL);
+	if (!f->rb)
+		return -errno;
+	/* The consumer position's page, then the producer's (the kernel's ring layout). */
+	cons = mmap(NULL, f->page, PROT_READ, MAP_SHARED, ring->fd, 0);
+	if (cons == MAP_FAILED)
+		return -errno;
+	f->cons = cons;
+	prod = mmap(NULL, f->page, PROT_READ, MAP_SHARED, ring->fd, (off_t)f->page);
+	if (prod == MAP_FAILED)
+		return -errno;
+	f->prod = prod;
+	return 0;
+}
+
+static void first_close(struct first_ring *f)
+{
+	if (f->cons)
+		munmap((void *)f->cons, f->page);
+	if (f->prod)
+		munmap((void *)f->prod, f->page);
+	ring_buffer__free(f->rb);
 }
 
 void loop__raise_priority(void)
@@ -118,12 +171,14 @@ struct loop_state {
 	const struct loop_fd *extra;
 	struct rb_ctx rctx;
 	struct ring_buffer *rb;
+	struct first_ring first;
 	int epfd, sigfd, tickfd, deadfd;
 	uint64_t next_housekeeping;
 };
 
 /* The ring buffer, signalfd and timers, all in one epoll set.  0 or a negative errno. */
-static int loop_open(struct loop_state *st, int ringbuf_fd, uint64_t duration_s)
+static int loop_open(struct loop_state *st, int ringbuf_fd, const struct loop_ring *first,
+		     uint64_t duration_s)
 {
 	sigset_t mask;
 	int err;
@@ -134,6 +189,12 @@ static int loop_open(struct loop_state *st, int ringbuf_fd, uint64_t duration_s)
 	st->rb = ring_buffer__new(ringbuf_fd, rb_sample, &st->rctx, NULL);
 	if (!st->rb)
 		return -errno;
+	if (first) {
+		err = first_open(&st->first, first);
+		if (err)
+			return err;
+		st->rctx.first = &st->first;
+	}
 	st->epfd = epoll_create1(EPOLL_CLOEXEC);
 	st->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	st->tickfd = timer_new(POLL_IDLE_MS, 0);
@@ -146,6 +207,8 @@ static int loop_open(struct loop_state *st, int ringbuf_fd, uint64_t duration_s)
 		err = epoll_add(st->epfd, st->tickfd, SRC_TICK);
 	if (!err && st->extra)
 		err = epoll_add(st->epfd, st->extra->fd, SRC_EXTRA);
+	if (!err && st->rctx.first)
+		err = epoll_add(st->epfd, ring_buffer__epoll_fd(st->first.rb), SRC_FIRST);
 	if (!err && duration_s) {
 		st->deadfd = timer_new(duration_s * 1000, 0);
 		err = st->deadfd < 0 ? st->deadfd : epoll_add(st->epfd, st->deadfd, SRC_DEADLINE);
@@ -161,6 +224,15 @@ static void loop_close(struct loop_state *st)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 	ring_buffer__free(st->rb);
+	first_close(&st->first);
+}
+
+/* Read the first ring, then the main one.  The main one's result. */
+static int consume(struct loop_state *st)
+{
+	if (st->rctx.first)
+		ring_buffer__consume(st->first.rb);
+	return ring_buffer__consume(st->rb);
 }
 
 /* SIGHUP reopens (on_hangup); any other signal of the set stops.  True to stop. */
@@ -186,7 +258,7 @@ static bool on_timer(struct loop_state *st)
 
 	if (read(st->tickfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return false;
-	consumed = ring_buffer__consume(st->rb);
+	consumed = consume(st);
 	st->cb->on_batch(st->ctx);
 	timer_arm(st->tickfd, consumed > 0 ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
 	if (clock__mono_ns() < st->next_housekeeping)
@@ -202,7 +274,7 @@ static bool on_source(struct loop_state *st, uint32_t src, int *err)
 
 	switch (src) {
 	case SRC_RING:
-		ret = ring_buffer__consume(st->rb);
+		ret = consume(st);
 		st->cb->on_batch(st->ctx);
 		if (ret < 0) {
 			*err = ret;
@@ -218,12 +290,15 @@ static bool on_source(struct loop_state *st, uint32_t src, int *err)
 	case SRC_EXTRA:
 		st->extra->on_ready(st->extra->ctx);
 		return false;
+	case SRC_FIRST:
+		ring_buffer__consume(st->first.rb);
+		return false;
 	}
 	return false;
 }
 
 int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx,
-	      const struct loop_fd *extra)
+	      const struct loop_fd *extra, const struct loop_ring *first)
 {
 	struct loop_state st = {
 		.cb = cb,
@@ -236,7 +311,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 		.deadfd = -1,
 		.next_housekeeping = clock__mono_ns() + HOUSEKEEPING_NS,
 	};
-	int err = loop_open(&st, ringbuf_fd, duration_s);
+	int err = loop_open(&st, ringbuf_fd, first, duration_s);
 	bool opened = !err, stop = !opened;
 
 	while (!stop) {
@@ -253,7 +328,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 			stop = on_source(&st, evs[i].data.u32, &err);
 	}
 	/* Whatever the kernel wrote before we stopped is still reported. */
-	if (opened && ring_buffer__consume(st.rb) >= 0)
+	if (opened && consume(&st) >= 0)
 		cb->on_batch(ctx);
 	loop_close(&st);
 	return err;

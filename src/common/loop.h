@@ -28,6 +28,17 @@ struct loop_fd {
 };
 
 /*
+ * A second ring buffer whose records come before the main ring's: each one
+ * is given to @on_record(@ctx) before any record of the main ring written
+ * after it (socket-snoop's DNS answers, before the connects they led to).
+ */
+struct loop_ring {
+	int fd;
+	int (*on_record)(void *ctx, void *data, size_t len);
+	void *ctx;
+};
+
+/*
  * Hold SIGINT, SIGTERM and SIGHUP from the very start, for the loop's
  * signalfd: a signal that comes while the programs load (a SIGHUP from
  * logrotate, a SIGTERM) is taken by the loop instead of killing us.
@@ -45,10 +56,11 @@ void loop__raise_priority(void);
  * Run until SIGINT, SIGTERM, @duration_s seconds (0: no limit) or a
  * callback asks to stop.  @extra (or NULL) is watched too: an epoll fd of
  * its own, so that however many clients it serves it is one source here
- * and the ring buffer is read between its turns.  Drains the ring buffer
- * before returning.  Returns 0 or a negative errno.
+ * and the ring buffer is read between its turns.  @first (or NULL) is read
+ * as struct loop_ring says.  Drains the ring buffers before returning.
+ * Returns 0 or a negative errno.
  */
 int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx,
-	      const struct loop_fd *extra);
+	      const struct loop_fd *extra, const struct loop_ring *first);
 
 #endif

@@ -15,6 +15,7 @@
 struct dns_entry {
 	uint64_t netns;
 	uint64_t expires_ns; /* gone from this time on */
+	uint64_t since_ns;   /* the answer's time: nothing before it had the name */
 	uint32_t hnext;	     /* the next in the bucket's chain, or in the free list */
 	uint32_t newer;	     /* the recency list's neighbours */
 	uint32_t older;
@@ -272,6 +273,7 @@ int dns_cache__put(struct dns_cache *c, uint64_t netns, const uint8_t addr[SNOOP
 	e = &c->pool[i];
 	memcpy(e->name, name, len + 1);
 	e->expires_ns = now_ns > UINT64_MAX - ttl_ns ? UINT64_MAX : now_ns + ttl_ns;
+	e->since_ns = now_ns;
 	recency_push(c, i);
 	return 0;
 }
@@ -294,7 +296,8 @@ const char *dns_cache__get(struct dns_cache *c, uint64_t netns, const uint8_t ad
 {
 	uint32_t bucket, i = find(c, netns, addr, now_ns, &bucket);
 
-	if (i == NIL)
+	/* An event older than the answer, read after it: the name was not known yet. */
+	if (i == NIL || now_ns < c->pool[i].since_ns)
 		return NULL;
 	recency_unlink(c, i);
 	recency_push(c, i);

@@ -66,7 +66,8 @@ int dns_cache__put_result(struct dns_cache *c, uint64_t netns, const struct dns_
 
 /*
  * The name of @addr in namespace @netns at @now_ns, or NULL when there is
- * none or its TTL has passed (the entry is removed then).  The string is the
+ * none, its TTL has passed (the entry is removed then), or @now_ns is
+ * before the answer was put (a time the name was not known yet).  The string is the
  * cache's, valid until the next call on @c.
  */
 const char *dns_cache__get(struct dns_cache *c, uint64_t netns, const uint8_t addr[SNOOP_ADDR_LEN],

@@ -125,6 +125,11 @@ static const char *const section_titles[] = {
 	  SEC_OUTPUT, "", \
 	  "COMM= of log lines is the name of the owner's thread\n" \
 	  "(as the original tool), not its process's") \
+	X(NO_DNS, "no-dns", 0, no_argument, false, opt_no_dns, none, NULL, SEC_OUTPUT, "", \
+	  "no host names: DST= and JSON carry the name the\n" \
+	  "socket's network namespace resolved the remote\n" \
+	  "address from (DNS answers seen, never a reverse\n" \
+	  "lookup) unless this is given") \
 	X(FIELDS, "fields", 0, required_argument, false, opt_fields, none, \
 	  "a log line field (" FIELDS_MARK ")", SEC_OUTPUT, "=LIST", \
 	  "more fields at the end of log lines:\n" FIELDS_MARK "\n" \
@@ -288,10 +293,12 @@ static void build_getopt_tables(void)
  */
 static const char *expand_kinds(const char *text, const char *sep, char *buf, size_t len)
 {
-	const char *mark = text ? strstr(text, KINDS_MARK) : NULL;
-	const char *names = names__kind_options(sep), *end;
+	const char *mark, *names = names__kind_options(sep), *end;
 
-	if (!mark && text && (mark = strstr(text, FIELDS_MARK))) {
+	if (!text)
+		return NULL;
+	mark = strstr(text, KINDS_MARK);
+	if (!mark && (mark = strstr(text, FIELDS_MARK))) {
 		names = names__field_options(sep);
 		end = mark + strlen(FIELDS_MARK);
 	} else if (mark) {
@@ -855,6 +862,13 @@ static int item_field(const char *item, void *vst)
 static int opt_fields(struct cli_state *st, const char *arg)
 {
 	return list(st, arg, item_field);
+}
+
+static int opt_no_dns(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->no_dns = true;
+	return 0;
 }
 
 static int opt_owner_on_send(struct cli_state *st, const char *arg)

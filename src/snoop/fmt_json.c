@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "common/cgroups.h"
+#include "lib/dns.h"
+#include "snoop/resolved.h"
 #include "common/procinfo.h"
 #include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
@@ -47,6 +49,7 @@ static struct json_word state_word(int state)
 struct json_end {
 	const uint8_t *addr;
 	uint16_t port;
+	const char *domain; /* the name its address was resolved from, or NULL */
 };
 
 static struct json_word json_action(int kind)
@@ -77,6 +80,11 @@ static char *put_endpoint(char *p, const struct json_end *end)
 	p = JSON_PUT(p, "{\"ip\":\"");
 	p = fmt_put_addr(p, end->addr);
 	p = PUT_U64(p, "\",\"port\":", end->port);
+	if (end->domain) {
+		p = JSON_PUT(p, ",\"domain\":\"");
+		p = json_put_escaped(p, end->domain, strnlen(end->domain, DNS_NAME_MAX));
+		*p++ = '"';
+	}
 	*p++ = '}';
 	return p;
 }
@@ -98,10 +106,10 @@ char *fmt_json_put_head(char *p, uint64_t wall_ns, const char *action)
 
 char *fmt_json_put_ends(char *p, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
 			const uint8_t raddr[SNOOP_ADDR_LEN], uint16_t rport, int flags,
-			bool listener)
+			bool listener, const char *remote_domain)
 {
 	/* ECS: the source is the initiator, so the remote end of an accepted connection. */
-	struct json_end local = { laddr, lport }, remote = { raddr, rport };
+	struct json_end local = { laddr, lport, NULL }, remote = { raddr, rport, remote_domain };
 	bool passive = flags & SNOOP_SF_PASSIVE;
 
 	p = JSON_PUT(p, ",\"source\":");
@@ -167,6 +175,14 @@ static struct procinfo_cache *procinfo;
 
 /* Of a command line with bytes to escape, the most kept. */
 #define CMDLINE_ESCAPED_MAX 128
+
+/* Where the remote end's name is found (fmt_json_set_resolved()), or NULL. */
+static struct resolved *resolved;
+
+void fmt_json_set_resolved(struct resolved *r)
+{
+	resolved = r;
+}
 
 /* Where put_owner() finds the owner's cgroup (fmt_json_set_cgroups()), or NULL. */
 static struct cgroup_cache *cgroups;
@@ -427,7 +443,10 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 	if (e->sport && e->dport)
 		p = put_community_id(p, e);
 	*p++ = '}';
-	p = fmt_json_put_ends(p, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener);
+	p = fmt_json_put_ends(p, e->saddr, e->sport, e->daddr, e->dport, e->flags, listener,
+			      listener || !resolved ?
+				      NULL :
+				      resolved__name(resolved, e->netns, e->daddr, e->ts_ns));
 	p = fmt_json_put_host(p);
 	if (has_owner)
 		p = put_owner(p, &e->owner, wall_ns);

@@ -41,10 +41,11 @@ char *fmt_json_put_head(char *p, uint64_t wall_ns, const char *action);
 /*
  * ,"source":{...},"destination":{...} for a tuple, the initiator as source
  * (the remote end of an accepted connection); a listener has a source only.
+ * @remote_domain (or NULL): the remote end's "domain".
  */
 char *fmt_json_put_ends(char *p, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t lport,
 			const uint8_t raddr[SNOOP_ADDR_LEN], uint16_t rport, int flags,
-			bool listener);
+			bool listener, const char *remote_domain);
 
 /* A state's lower-case name, unquoted ("syn_sent"; "unknown" when out of range). */
 char *fmt_json_put_state(char *p, int state);
@@ -76,6 +77,13 @@ struct procinfo_cache;
  * default): what the kernel recorded only.
  */
 void fmt_json_set_procinfo(struct procinfo_cache *c);
+
+struct resolved;
+/*
+ * Where the remote end's "domain" comes from (the names the socket's network
+ * namespace resolved: snoop/resolved.h), or NULL (the default): none.
+ */
+void fmt_json_set_resolved(struct resolved *r);
 
 struct cgroup_cache;
 /*

@@ -6,6 +6,8 @@
 
 #include "snoop/fmt_log.h"
 #include "common/cgroups.h"
+#include "lib/dns.h"
+#include "snoop/resolved.h"
 #include "lib/names.h"
 
 /* "Dec 30 2024 22:05:25.454" at @p (FMT_TIME_LEN of room); the end. */
@@ -126,13 +128,30 @@ static char *put_log_extra(char *p, const struct snoop_event *e, uint64_t wall_n
 	return p;
 }
 
-/* " SRC=... DST=... PID=... COMM=..." shared by every event line. */
+/* Where DST='s name is found (fmt_log_set_resolved()), or NULL. */
+static struct resolved *log_resolved;
+
+void fmt_log_set_resolved(struct resolved *r)
+{
+	log_resolved = r;
+}
+
+/* " SRC=... DST=... (name) PID=... COMM=..." shared by every event line. */
 static char *put_log_fields(char *p, const struct snoop_event *e)
 {
+	const char *name;
+
 	p = FMT_PUT(p, " SRC=");
 	p = fmt_put_endpoint(p, e->saddr, e->sport);
 	p = FMT_PUT(p, " DST=");
 	p = fmt_put_endpoint(p, e->daddr, e->dport);
+	/* A name of letters, digits, '-', '_' and dots only (lib/dns.c): written as it is. */
+	name = log_resolved ? resolved__name(log_resolved, e->netns, e->daddr, e->ts_ns) : NULL;
+	if (name) {
+		p = FMT_PUT(p, " (");
+		p = fmt_put_mem(p, name, strnlen(name, DNS_NAME_MAX));
+		*p++ = ')';
+	}
 	p = FMT_PUT(p, " PID=");
 	p = fmt_put_u64(p, e->owner.pid);
 	p = FMT_PUT(p, " COMM=");

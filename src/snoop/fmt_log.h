@@ -20,6 +20,13 @@ size_t fmt_log_event(char *buf, size_t size, const struct snoop_event *e, uint64
 /* --thread-names: COMM= names the owner's thread, not its process (as the original tool). */
 void fmt_log_set_thread_names(bool on);
 
+struct resolved;
+/*
+ * Where the name after DST= comes from: what the socket's network namespace
+ * resolved the remote address from (snoop/resolved.h), or NULL: none.
+ */
+void fmt_log_set_resolved(struct resolved *r);
+
 struct cgroup_cache;
 /*
  * --fields: @fields (a bit per SNOOP_LOG_FIELDS row) at the end of every

@@ -266,7 +266,8 @@ static char *put_conn_json(char *p, const struct lc_conn *c, uint64_t now_ns)
 {
 	p = fmt_json_put_head(p, now_ns, "lifecycle");
 	*p++ = '}';
-	p = fmt_json_put_ends(p, c->saddr, c->sport, c->daddr, c->dport, c->flags, c->listener);
+	p = fmt_json_put_ends(p, c->saddr, c->sport, c->daddr, c->dport, c->flags, c->listener,
+			      NULL);
 	p = fmt_json_put_host(p);
 	p = JSON_PUT(p, ",\"socket_snoop\":{\"schema\":\"" SNOOP_JSON_SCHEMA "\",\"cookie\":");
 	p = fmt_put_u64(p, c->cookie);

@@ -58,6 +58,7 @@ struct prog_spec {
 	 * out without a word when this kernel cannot load it.
 	 */
 	bool iterator;
+	bool dns; /* copies DNS messages: loaded unless --no-dns */
 };
 
 static const struct prog_spec prog_specs[] = {
@@ -99,6 +100,13 @@ static const struct prog_spec prog_specs[] = {
 	{ "handle_exit", "sched/sched_process_exit", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
 	/* A skipped destroy only misses a gap check (and, raw_tp, leaves a record to the LRU). */
 	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
+	/*
+	 * Every packet sent and received, for the DNS messages among them (the
+	 * host name a process asked for); not with --no-dns.  A skipped run
+	 * misses a message: a name, not an event.
+	 */
+	{ "handle_dns_rx", "net/netif_receive_skb", 0, false, false, SKIP_HARMLESS, .dns = true },
+	{ "handle_dns_tx", "net/net_dev_queue", 0, false, false, SKIP_HARMLESS, .dns = true },
 	{ "snapshot_owners", "iter/task_file", 0, false, false, SKIP_HARMLESS, .iterator = true },
 	{ "snapshot_sockets", "iter/tcp", 0, false, false, SKIP_HARMLESS, .iterator = true },
 };
@@ -544,7 +552,8 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	for (size_t i = 0; i < N_PROGS; i++)
 		l->enabled[i] = (!prog_specs[i].kinds || prog_specs[i].classic ||
 				 (cfg->filter.kinds_mask & prog_specs[i].kinds)) &&
-				(!prog_specs[i].on_send || cfg->owner_on_send);
+				(!prog_specs[i].on_send || cfg->owner_on_send) &&
+				(!prog_specs[i].dns || !cfg->no_dns);
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
 
 	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {
@@ -605,6 +614,19 @@ const char *loader__fallback_reason(const struct loader *l)
 int loader__ringbuf_fd(const struct loader *l)
 {
 	return bpf_map__fd(map_of(l, "events"));
+}
+
+int loader__dns_ring_fd(const struct loader *l)
+{
+	for (size_t i = 0; i < N_PROGS; i++)
+		if (prog_specs[i].dns && l->enabled[i])
+			return bpf_map__fd(map_of(l, "dns_events"));
+	return -1;
+}
+
+uint64_t loader__dns_stat(const struct loader *l, enum snoop_dns_stat stat)
+{
+	return loader__dns_ring_fd(l) < 0 ? 0 : bpf_util__percpu_sum(map_of(l, "dns_stats"), stat);
 }
 
 int loader__owner_map_fd(const struct loader *l)

@@ -29,6 +29,12 @@ int loader__ringbuf_fd(const struct loader *l);
 /* The per-socket owner map: sk_storage keyed by socket fd from user space (tp_btf only). */
 int loader__owner_map_fd(const struct loader *l);
 
+/* The ring of DNS message copies (struct snoop_dns_msg), or -1 with --no-dns. */
+int loader__dns_ring_fd(const struct loader *l);
+
+/* A counter of the DNS copies, summed over the CPUs (0 with --no-dns). */
+uint64_t loader__dns_stat(const struct loader *l, enum snoop_dns_stat stat);
+
 /* What the start-up snapshot needs of the loaded programs (common/snapshot.h). */
 void loader__snapshot_source(const struct loader *l, struct snapshot_source *src);
 

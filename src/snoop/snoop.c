@@ -29,6 +29,7 @@
 #include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
 #include "snoop/output.h"
+#include "snoop/resolved.h"
 #include "snoop/lifecycle.h"
 #include "snoop/loader.h"
 #include "common/loop.h"
@@ -57,6 +58,7 @@ struct snoop_app {
 	struct lifecycle *lc;
 	struct procinfo_cache *procinfo; /* JSON: /proc's view of each process, or NULL */
 	struct cgroup_cache *cgroups;	 /* JSON and --fields: units, containers, pods */
+	struct resolved *resolved;	 /* host names from DNS answers, or NULL (--no-dns) */
 	struct exporter *exporter;	 /* --metrics, or NULL */
 	uint64_t ring_bytes;		 /* the ring buffer's size, for the loss report */
 	int64_t mono_to_wall_ns;
@@ -148,6 +150,15 @@ static int on_event(void *ctx, void *data, size_t len)
  * snoop.bpf.c): the transition goes first, as its own event, then the
  * summary (whose old_state no output reads).
  */
+/* A record of the dns ring: a query or a response (snoop/resolved.h). */
+static int on_dns(void *ctx, void *data, size_t len)
+{
+	struct snoop_app *app = ctx;
+
+	resolved__message(app->resolved, data, len);
+	return 0;
+}
+
 static int on_record(void *ctx, void *data, size_t len)
 {
 	const struct snoop_event *e = data;
@@ -633,6 +644,23 @@ static int snoop_open_cgroups(struct snoop_app *app)
 	return EXIT_OK;
 }
 
+/* The names DNS answers give, unless --no-dns.  0, or the exit status. */
+static int snoop_open_resolved(struct snoop_app *app)
+{
+	int err;
+
+	if (app->cfg.no_dns)
+		return EXIT_OK;
+	err = resolved__new(&app->resolved);
+	if (err) {
+		error("cannot keep host names: %s", strerror(-err));
+		return EXIT_FAILURE_RUNTIME;
+	}
+	fmt_log_set_resolved(app->resolved);
+	fmt_json_set_resolved(app->resolved);
+	return EXIT_OK;
+}
+
 /* The log file, the console and the report's table.  0, or the exit status. */
 static int snoop_open_outputs(struct snoop_app *app)
 {
@@ -683,7 +711,9 @@ static int snoop_open_outputs(struct snoop_app *app)
 		}
 		fmt_json_set_procinfo(app->procinfo);
 	}
-	return snoop_open_cgroups(app);
+	if (snoop_open_cgroups(app))
+		return EXIT_FAILURE_RUNTIME;
+	return snoop_open_resolved(app);
 }
 
 /*
@@ -770,7 +800,32 @@ static void say_counts(const struct snoop_app *app)
 		     (unsigned long long)c.hidden);
 	info("Owner updates skipped in nested runs: %llu",
 	     (unsigned long long)c.owner_updates_skipped);
+	if (app->resolved) {
+		struct resolved_stats r;
+
+		resolved__stats(app->resolved, &r);
+		info("DNS: %llu queries, %llu answers (%llu addresses named), %llu responses to no "
+		     "query seen, %llu malformed",
+		     (unsigned long long)r.queries, (unsigned long long)r.answers,
+		     (unsigned long long)r.names, (unsigned long long)r.unmatched,
+		     (unsigned long long)r.malformed);
+	}
 	info("Gaps seen in connections: %llu", (unsigned long long)app->gaps);
+}
+
+/*
+ * DNS messages the kernel did not copy: names that events will lack.  Said
+ * at exit whenever there were some, -v or not: nothing is lost unsaid.
+ */
+static void say_dns_losses(const struct snoop_app *app)
+{
+	uint64_t full = loader__dns_stat(app->loader, SNOOP_DNS_STAT_LOST);
+	uint64_t limited = loader__dns_stat(app->loader, SNOOP_DNS_STAT_LIMITED);
+
+	if (full || limited)
+		warn("DNS messages not copied: %llu (the DNS ring was full), %llu (more than %d a "
+		     "second on a CPU): the host names of their answers are missing",
+		     (unsigned long long)full, (unsigned long long)limited, SNOOP_DNS_RATE);
 }
 
 /* The last line on stderr; lines an output dropped only when some were, so its old form stays. */
@@ -822,13 +877,17 @@ static int snoop_run(struct snoop_app *app)
 		app->watchdog_next_ns = clock__mono_ns() + 1;
 	if (app->exporter)
 		info("Serving metrics at http://%s/metrics", app->cfg.metrics_spec);
+	struct loop_ring dns = { loader__dns_ring_fd(app->loader), on_dns, app };
+
 	err = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app,
-			app->exporter ? exporter__loop_fd(app->exporter) : NULL);
+			app->exporter ? exporter__loop_fd(app->exporter) : NULL,
+			app->resolved && dns.fd >= 0 ? &dns : NULL);
 	if (err < 0)
 		error("event loop failed: %s", strerror(-err));
 	snoop_finish(app);
 	if (app->cfg.verbose)
 		say_counts(app);
+	say_dns_losses(app);
 	say_summary(app);
 	return err < 0 ? EXIT_FAILURE_RUNTIME : EXIT_OK;
 }
@@ -864,6 +923,9 @@ out:
 	fmt_json_set_cgroups(NULL);
 	fmt_log_set_fields(0, NULL);
 	cgroup_cache__free(app->cgroups);
+	fmt_json_set_resolved(NULL);
+	fmt_log_set_resolved(NULL);
+	resolved__free(app->resolved);
 	sink__free(app->console);
 	sink__free(app->logfile);
 	sink__free(app->heartbeat);

@@ -105,24 +105,6 @@ json_await_closed() {
 		json_wait_n 2 ".process.pid == ${SPID[$1]} and .socket_snoop.state == \"close\""
 }
 
-# Assert the JSON event objects of process PID: at least one state_change,
-# every one (any action) satisfying the jq expression FILTER, which may use
-# the jq variables given as further "--arg NAME VALUE" arguments.
-# assert_json_pid PID FILTER [JQ_ARG...]
-assert_json_pid() {
-	local pid=$1 filter=$2 n bad
-	shift 2
-	n=$(jq -c --argjson pid "$pid" 'select(.process.pid? == $pid and .event.action == "state_change")' \
-		"$T/mon.out" | grep -c .) || true
-	[ "$n" -gt 0 ] || { e2e_fail "no state_change object of PID $pid"; return 1; }
-	bad=$(jq -c --argjson pid "$pid" "$@" "select(.process.pid? == \$pid) | select(($filter) | not)" \
-		"$T/mon.out" | head -n 5)
-	if [ -n "$bad" ]; then
-		printf 'FAIL: JSON objects of PID %s not matching (%s) %s:\n%s\n' "$pid" "$filter" "$*" "$bad" >&2
-		return 1
-	fi
-}
-
 # No service, container or orchestrator object: a cgroup whose names say nothing.
 NO_CGROUP_NAMES='(has("service") | not) and (has("container") | not) and (has("orchestrator") | not)'
 

@@ -766,7 +766,10 @@ static void test_output_flags(void **state)
 	assert_true(r->cfg.filter.all_addresses);
 	assert_true(r->cfg.owner_on_send);
 	assert_true(r->cfg.thread_names);
+	assert_int_equal(parse(r, "--no-dns"), CLI_RUN);
+	assert_true(r->cfg.no_dns);
 	assert_int_equal(parse(r, "--quiet"), CLI_RUN);
+	assert_false(r->cfg.no_dns);
 	assert_true(r->cfg.quiet);
 	assert_true(r->cfg.report);
 	assert_false(r->cfg.thread_names);
@@ -998,6 +1001,7 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "unit", "socket-snoop-test-cli" },
 		{ "container", "C11AB0C5E0C5" },
 		{ "fields", "unit,thread" },
+		{ "no-dns", NULL },
 		{ "netns", "/proc/self/ns/net" },
 		{ "all-addresses", NULL },
 		{ "src-ip", "::1" },

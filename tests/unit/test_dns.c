@@ -915,6 +915,20 @@ static void test_cache_expires_exactly_at_ttl(void **state)
 	dns_cache__free(c);
 }
 
+/* An event older than the answer, written after it, does not get the name. */
+static void test_cache_nothing_before_the_answer(void **state)
+{
+	struct dns_cache *c = dns_cache__new(16, test_key);
+
+	(void)state;
+	assert_int_equal(put(c, NS1, "192.0.2.1", "a.example", 300, T0), 0);
+	assert_null(get(c, NS1, "192.0.2.1", T0 - 1));
+	assert_string_equal(get(c, NS1, "192.0.2.1", T0), "a.example");
+	/* Still there for a later event: the earlier look-up removed nothing. */
+	assert_string_equal(get(c, NS1, "192.0.2.1", T0 + SEC), "a.example");
+	dns_cache__free(c);
+}
+
 /* TTL 0 is kept DNS_CACHE_TTL_MIN_S; a TTL past DNS_CACHE_TTL_MAX_S ends there. */
 static void test_cache_ttl_clamped(void **state)
 {
@@ -1107,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_length_prefix),
 		cmocka_unit_test(test_cache_put_get),
 		cmocka_unit_test(test_cache_expires_exactly_at_ttl),
+		cmocka_unit_test(test_cache_nothing_before_the_answer),
 		cmocka_unit_test(test_cache_ttl_clamped),
 		cmocka_unit_test(test_cache_separates_namespaces),
 		cmocka_unit_test(test_cache_newest_answer_replaces),
