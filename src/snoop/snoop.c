@@ -634,7 +634,9 @@ static int snoop_open_cgroups(struct snoop_app *app)
 		return EXIT_OK;
 	}
 	if (target__cgroup2_mount(root, sizeof(root))) {
-		warn("no cgroup v2 file system is mounted: events name no unit, container or pod");
+		/* A container's view without the host's cgroup tree: where it runs, not a fault. */
+		info("No cgroup v2 file system is mounted here: events name no unit, container "
+		     "or pod (mount the host's /sys/fs/cgroup to have them)");
 	} else if (cgroup_cache__new(&app->cgroups, root)) {
 		error("out of memory");
 		return EXIT_FAILURE_RUNTIME;
