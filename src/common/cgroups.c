@@ -247,7 +247,14 @@ const struct cgroup_info *cgroup_cache__get(struct cgroup_cache *c, uint64_t id,
 	return &s->info;
 }
 
+/* A search's match: the directory @d under @root, absolute, into @path.  0 or -ENAMETOOLONG. */
+static int found_at(char *path, size_t size, const char *root, const struct walk_dir *d)
+{
+	return snprintf(path, size, "%s%s", root, d->path) >= (int)size ? -ENAMETOOLONG : 0;
+}
+
 struct find_unit {
+	const char *root;
 	const char *unit;
 	char *path;
 	size_t size;
@@ -264,30 +271,20 @@ static int find_unit_one(void *ctx, const struct walk_dir *d)
 		f->rc = -EEXIST;
 		return 1;
 	}
-	f->rc = snprintf(f->path, f->size, "%s", d->path) >= (int)f->size ? -ENAMETOOLONG : 0;
+	f->rc = found_at(f->path, f->size, f->root, d);
 	return 0;
-}
-
-/* @root and the path the walk found, into @path. */
-static int join_root(const char *root, char *path, size_t size)
-{
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof(rel), "%s", path);
-	return snprintf(path, size, "%s%s", root, rel) >= (int)size ? -ENAMETOOLONG : 0;
 }
 
 int cgroups__find_unit(const char *root, const char *unit, char *path, size_t size)
 {
-	struct find_unit f = { unit, path, size, -ENOENT };
+	struct find_unit f = { root, unit, path, size, -ENOENT };
 	int rc = walk(root, find_unit_one, &f);
 
-	if (rc)
-		return rc;
-	return f.rc ? f.rc : join_root(root, path, size);
+	return rc ? rc : f.rc;
 }
 
 struct find_container {
+	const char *root;
 	const char *prefix;
 	size_t prefix_len;
 	char *path;
@@ -310,7 +307,7 @@ static int find_container_one(void *ctx, const struct walk_dir *d)
 		return 1;
 	}
 	memcpy(f->full, id, sizeof(id));
-	f->rc = snprintf(f->path, f->size, "%s", d->path) >= (int)f->size ? -ENAMETOOLONG : 0;
+	f->rc = found_at(f->path, f->size, f->root, d);
 	/* A container's own sub-cgroups are its, not other containers. */
 	return 0;
 }
@@ -318,10 +315,8 @@ static int find_container_one(void *ctx, const struct walk_dir *d)
 int cgroups__find_container(const char *root, const char *id, char *path, size_t size,
 			    char full[CGROUP_CONTAINER_ID_SIZE])
 {
-	struct find_container f = { id, strlen(id), path, size, full, -ENOENT };
+	struct find_container f = { root, id, strlen(id), path, size, full, -ENOENT };
 	int rc = walk(root, find_container_one, &f);
 
-	if (rc)
-		return rc;
-	return f.rc ? f.rc : join_root(root, path, size);
+	return rc ? rc : f.rc;
 }

@@ -82,20 +82,17 @@ int resolved__message(struct resolved *r, const void *data, size_t len)
 	struct dns_result res;
 	struct query_key k;
 	struct query_slot *slot;
-	/* Over TCP the message follows its 2-byte length. */
-	size_t id_at;
-	int err;
 
 	if (len < head || m->len > SNOOP_DNS_COPY || len < head + m->len)
 		return -EINVAL;
 	n = m->len;
-	id_at = m->proto == IPPROTO_TCP ? 2 : 0;
-	if (n < id_at + 2)
+	/* The BPF side copies UDP messages only (dns.bpf.h): the id is the first two bytes. */
+	if (m->proto != IPPROTO_UDP || n < 2)
 		return 0;
 	memset(&k, 0, sizeof(k));
 	k.netns = m->netns;
 	k.client_port = m->client_port;
-	k.txid = (uint16_t)(m->data[id_at] << 8 | m->data[id_at + 1]);
+	k.txid = (uint16_t)(m->data[0] << 8 | m->data[1]);
 	k.proto = m->proto;
 	memcpy(k.client, m->client, sizeof(k.client));
 	memcpy(k.server, m->server, sizeof(k.server));
@@ -112,9 +109,7 @@ int resolved__message(struct resolved *r, const void *data, size_t len)
 		r->st.unmatched++;
 		return 0;
 	}
-	err = m->proto == IPPROTO_TCP ? dns_parse_tcp(m->data, n, &res) :
-					dns_parse(m->data, n, &res);
-	if (err) {
+	if (dns_parse(m->data, n, &res)) {
 		r->st.malformed++;
 		return 0;
 	}

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -88,6 +89,26 @@ static inline void test_write_file(const char *dir, const char *name, const void
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	fclose(f);
+}
+
+/*
+ * A new empty directory /tmp/@name.<6 random characters> (mkdtemp(3)'s
+ * template, the X's it replaces) into @dir, a fake tree's root.  0, or -1.
+ */
+static inline int test_make_tmpdir(char *dir, size_t size, const char *name)
+{
+	if (snprintf(dir, size, "/tmp/%s.XXXXXX", name) >= (int)size)
+		return -1;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Remove directory @dir and everything under it.  0, or -1. */
+static inline int test_remove_tree(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 /* Descriptors this process holds: the same before and after a test means nothing leaked. */

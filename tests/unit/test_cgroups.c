@@ -21,6 +21,7 @@
 
 #include "lib/cgroup_name.h"
 #include "common/cgroups.h"
+#include "helpers.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID64B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
@@ -222,17 +223,13 @@ static uint64_t make_dir(const char *rel)
 static int tree_setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/test-cgroups.XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return test_make_tmpdir(root, sizeof(root), "test-cgroups");
 }
 
 static int tree_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_remove_tree(root);
 }
 
 #define NOW 5000000000ull

@@ -278,7 +278,7 @@ static void test_unknown_attribution_shows_pid_0_and_unknown_comm(void **state)
  */
 static void test_fields_end_every_line(void **state)
 {
-	char root[] = "/tmp/test-fmt-fields.XXXXXX", path[128], cmd[160];
+	char root[64], path[256];
 	struct snoop_event e =
 		state_event("10.0.0.1", 40000, "10.0.0.2", 80, 4242, "curl", SNOOP_TCP_ESTABLISHED);
 	struct cgroup_cache *c;
@@ -287,7 +287,7 @@ static void test_fields_end_every_line(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip(); /* only root-made names are read */
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(test_make_tmpdir(root, sizeof(root), "test-fmt-fields"), 0);
 	snprintf(path, sizeof(path), "%s/box.slice", root);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(
@@ -326,8 +326,7 @@ static void test_fields_end_every_line(void **state)
 			"UNIT=- THREAD=curl-worker\\x0a\n");
 	fmt_log_set_fields(0, NULL);
 	cgroup_cache__free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(test_remove_tree(root), 0);
 }
 
 static void test_listener_and_snapshot_attribution_show_the_owner(void **state)

@@ -755,14 +755,14 @@ static void test_cgroup_gives_service_container_and_pod(void **state)
 	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
 				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
 				     SNOOP_TCP_FIN_WAIT1);
-	char root[] = "/tmp/test-json-cgroup.XXXXXX", path[512], buf[FMT_LINE_MAX];
+	char root[64], path[512], buf[FMT_LINE_MAX];
 	struct cgroup_cache *c;
 	struct stat st;
 
 	(void)state;
 	if (geteuid() != 0)
 		skip(); /* only root-made names are read */
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(test_make_tmpdir(root, sizeof(root), "test-json-cgroup"), 0);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
 		assert_int_equal(mkdir(path, 0755), 0);
@@ -795,8 +795,7 @@ static void test_cgroup_gives_service_container_and_pod(void **state)
 	assert_non_null(strstr(buf, "\"user\":{\"id\":\"1000\"},\"socket_snoop\""));
 	fmt_json_set_cgroups(NULL);
 	cgroup_cache__free(c);
-	snprintf(path, sizeof(path), "rm -rf '%s'", root);
-	assert_int_equal(system(path), 0);
+	assert_int_equal(test_remove_tree(root), 0);
 }
 
 /* Owners are written once and copied after: a change of any field of one thread shows at once. */
@@ -987,8 +986,7 @@ static struct procinfo_cache *fake_process(uint32_t pid, uint32_t ppid, const ch
 	struct procinfo_cache *c;
 	int n;
 
-	snprintf(fake_proc, sizeof(fake_proc), "/tmp/test-json-proc.XXXXXX");
-	assert_non_null(mkdtemp(fake_proc));
+	assert_int_equal(test_make_tmpdir(fake_proc, sizeof(fake_proc), "test-json-proc"), 0);
 	snprintf(name, sizeof(name), "%s/%u", fake_proc, pid);
 	assert_int_equal(mkdir(name, 0755), 0);
 	n = snprintf(stat, sizeof(stat),
@@ -1004,12 +1002,9 @@ static struct procinfo_cache *fake_process(uint32_t pid, uint32_t ppid, const ch
 
 static int reset_procinfo(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	fmt_json_set_procinfo(NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fake_proc);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_remove_tree(fake_proc);
 }
 
 /* The parent now, the command line, the identity: escaped, in ECS order. */

@@ -58,8 +58,7 @@ static int fake_root_setup(void **state)
 	char path[128];
 
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/test-procinfo.XXXXXX");
-	if (!mkdtemp(root))
+	if (test_make_tmpdir(root, sizeof(root), "test-procinfo"))
 		return -1;
 	/* Each directory of the boot id's path, outermost first. */
 	for (const char *d = "sys\0sys/kernel\0sys/kernel/random\0"; *d; d += strlen(d) + 1) {
@@ -73,11 +72,8 @@ static int fake_root_setup(void **state)
 
 static int fake_root_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_remove_tree(root);
 }
 
 static void test_this_process_through_the_real_proc(void **state)
