@@ -161,6 +161,7 @@ UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 UNIT_MODS_test_community_id := lib/community_id.o
 UNIT_MODS_test_dns := lib/dns.o lib/dns_cache.o
 UNIT_MODS_test_resolved := snoop/resolved.o lib/dns.o lib/dns_cache.o
+UNIT_MODS_test_start_owners := snoop/start_owners.o
 UNIT_MODS_test_http := lib/http.o lib/text.o
 UNIT_MODS_test_prom := lib/prom.o lib/text.o
 UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)

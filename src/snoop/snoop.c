@@ -30,6 +30,7 @@
 #include "snoop/fmt_log.h"
 #include "snoop/output.h"
 #include "snoop/resolved.h"
+#include "snoop/start_owners.h"
 #include "snoop/lifecycle.h"
 #include "snoop/loader.h"
 #include "common/loop.h"
@@ -56,6 +57,8 @@ struct snoop_app {
 	uint64_t watchdog_next_ns; /* when the next WATCHDOG=1 is due (0: no watchdog) */
 	uint64_t status_received, status_lost; /* as last sent in STATUS= */
 	struct lifecycle *lc;
+	/* The snapshot's sockets, until the events sent before it are read (start_owners.h). */
+	struct start_owners *start_owners;
 	struct procinfo_cache *procinfo; /* JSON: /proc's view of each process, or NULL */
 	struct cgroup_cache *cgroups;	 /* JSON and --fields: units, containers, pods */
 	struct resolved *resolved;	 /* host names from DNS answers, or NULL (--no-dns) */
@@ -119,12 +122,19 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct snoop_app *app = ctx;
 	const struct snoop_event *e = data;
+	struct snoop_event early;
 	uint64_t wall;
 
 	/* Only close summaries carry the close fields (see event_submit()). */
 	if (len < offsetof(struct snoop_event, close) ||
 	    (e->kind == SNOOP_KIND_CLOSE && len < sizeof(*e)))
 		return 0;
+	/* The ring's first batch: events sent before the snapshot reached their socket. */
+	if (app->start_owners && !(e->flags & SNOOP_SF_SNAPSHOT)) {
+		memcpy(&early, e, len < sizeof(early) ? len : sizeof(early));
+		if (start_owners__fill(app->start_owners, &early))
+			e = &early;
+	}
 	app->received++;
 	if (app->exporter)
 		exporter__event(app->exporter, e);
@@ -239,6 +249,12 @@ static void on_batch(void *ctx)
 	if (app->last_read_ns && now - app->last_read_ns > app->away_max_ns)
 		app->away_max_ns = now - app->last_read_ns;
 	app->last_read_ns = now;
+	/*
+	 * Every event sent before the snapshot ended was in the ring when the
+	 * loop started, and one batch reads the ring to its end.
+	 */
+	start_owners__free(app->start_owners);
+	app->start_owners = NULL;
 	flush_outputs(app);
 	if (app->exporter) {
 		struct exporter_outputs o = { console_dropped(app), logfile_dropped(app) };
@@ -434,6 +450,9 @@ static void on_snapshot(void *ctx, const struct snoop_event *e)
 	struct snoop_app *app = ctx;
 
 	lifecycle__add_snapshot(app->lc, e, e->ts_ns + (uint64_t)app->mono_to_wall_ns);
+	/* Out of memory: that socket's events sent before the scan stay as they were. */
+	if (app->start_owners)
+		start_owners__add(app->start_owners, e);
 }
 
 /* Open the log file; the default path falls back to ./socket_monitor.log. */
@@ -753,9 +772,12 @@ static int snoop_attach(struct snoop_app *app)
 		return EXIT_OK;
 	}
 	loader__snapshot_source(app->loader, &src);
+	app->start_owners = start_owners__new();
 	face__snapshot_said(snapshot__run(&src, &app->cfg.filter, clock__mono_ns(), on_snapshot,
 					  app, &st),
 			    &st, app->cfg.verbose);
+	if (app->start_owners)
+		start_owners__seal(app->start_owners);
 	return EXIT_OK;
 }
 
@@ -920,6 +942,7 @@ out:
 	exporter__free(app->exporter);
 	loader__free(app->loader);
 	lifecycle__free(app->lc);
+	start_owners__free(app->start_owners);
 	fmt_json_set_procinfo(NULL);
 	procinfo_cache__free(app->procinfo);
 	fmt_json_set_cgroups(NULL);
