@@ -355,6 +355,8 @@ socket_snoop_ring_buffer_size_bytes gauge
 socket_snoop_ring_buffer_used_bytes gauge
 socket_snoop_scrape_cpu_seconds gauge
 socket_snoop_tcp_sockets gauge
+socket_snoop_tcp_sockets_read_cpu_seconds gauge
+socket_snoop_tcp_sockets_timestamp_seconds gauge
 socket_snoop_transitions_hidden_total counter
 socket_snoop_transitions_recovered_total counter"
 
@@ -642,7 +644,7 @@ assert_refused() {
 	assert_eq "exit status" "$SNOOP_STATUS" 0
 }
 
-@test "socket_snoop_tcp_sockets counts the TCP sockets of the monitor's own network namespace, by state, at the scrape" {
+@test "socket_snoop_tcp_sockets counts the TCP sockets of the monitor's own network namespace, by state, at the scrape; kept while younger than 1000 times its cost, then read again" {
 	# The monitor runs in the server's namespace (its port there is free:
 	# the namespace is the test's own); the scrape comes from there too.
 	local wrap=$T/in-netns
@@ -663,12 +665,29 @@ assert_refused() {
 	assert_eq "socket_snoop_tcp_sockets" "$(grep '^socket_snoop_tcp_sockets{' "$T/m")" \
 		"$(printf 'socket_snoop_tcp_sockets{state="%s"} %s\n' established 3 syn_sent 0 syn_recv 0 \
 			fin_wait1 0 fin_wait2 0 time_wait 0 close 0 close_wait 1 last_ack 0 listen 3 closing 0)"
+	local t1 t2 first i
+	first=$(grep '^socket_snoop_tcp_sockets{' "$T/m")
+	t1=$(awk '$1 == "socket_snoop_tcp_sockets_timestamp_seconds" { print $2 }' "$T/m")
+	[ -n "$t1" ] || e2e_fail "no socket_snoop_tcp_sockets_timestamp_seconds"
 	release "${SPID[h]}"
 	release "${CPID[h]}"
 	release "${SPID[w]}"
 	cli_wait h
 	srv_wait h
 	srv_wait w
+	# Scraped again and again: the same read (same timestamp) shows the same
+	# counts; a new one, within its 1 s floor and the cost's bound, the servers gone.
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$NS_S" curl -sS --fail --max-time 5 -o "$T/m2" http://127.0.0.1:9580/metrics ||
+			e2e_fail "cannot scrape in $NS_S"
+		t2=$(awk '$1 == "socket_snoop_tcp_sockets_timestamp_seconds" { print $2 }' "$T/m2")
+		[ "$t2" = "$t1" ] || break
+		assert_eq "scrape $i of the same read" "$(grep '^socket_snoop_tcp_sockets{' "$T/m2")" "$first"
+		sleep 0.1
+	done
+	[ "$t2" != "$t1" ] || e2e_fail "socket_snoop_tcp_sockets not read again in 10 s"
+	assert_eq "the read after the servers left: listening" \
+		"$(grep '^socket_snoop_tcp_sockets{state="listen"}' "$T/m2")" 'socket_snoop_tcp_sockets{state="listen"} 1'
 	snoop_stop
 	assert_eq "exit status" "$SNOOP_STATUS" 0
 }
