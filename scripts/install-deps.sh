@@ -13,6 +13,8 @@ packages=(
 	prometheus
 	# tests/e2e 88, 91: real servers, started by the tests themselves
 	nginx apache2 memcached nsd
+	# tests/e2e 80: a stray ACK crafted by hping3; 81, 91: python3 clients
+	hping3 python3
 	bash-completion file locales
 	# tests/deploy 30, 40: podman with runc (crun 1.8 refuses cgroup v1/v2 hybrids;
 	# listed, runc also keeps apt from choosing crun) and catatonit (kube play's pause

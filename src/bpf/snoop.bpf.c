@@ -563,7 +563,25 @@ int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb
 	struct snoop_event e;
 	__u64 now = bpf_ktime_get_ns();
 
-	if (sk) {
+	if (sk && skb && sk_state(sk) == SNOOP_TCP_LISTEN) {
+		const struct snoop_sock_info *si;
+
+		/*
+		 * A listener answers a segment that no connection wanted (a
+		 * stray ACK): the listener's owner, the segment's tuple (the
+		 * listener's own has no remote end), inbound.  Its record is
+		 * not marked: the connections it accepts inherit it.
+		 */
+		if (!is_tcp(sk))
+			return 0;
+		si = sock_info_seen(sk);
+		if (!event_start(&e, SNOOP_KIND_RESET_SENT, NULL, si, now) ||
+		    event_fill_skb(&e, skb) || !sock_matches(&e))
+			return 0;
+		e.cookie = sock_cookie(sk, si);
+		e.flags = SNOOP_SF_PASSIVE;
+		e.new_state = SNOOP_TCP_LISTEN;
+	} else if (sk) {
 		if (!is_tcp(sk) || !event_start(&e, SNOOP_KIND_RESET_SENT, sk,
 						sock_info_reset(sk, SNOOP_SF_RST_SENT), now))
 			return 0;
@@ -603,8 +621,20 @@ int BPF_PROG(handle_error_report, const struct sock *sk)
 {
 	struct snoop_event e;
 	struct snoop_sock_info *si;
+	int err, state;
 
 	if (!is_tcp(sk))
+		return 0;
+	/*
+	 * tcp_disconnect() (shutdown() of a listener, connect(AF_UNSPEC))
+	 * reports whatever sk_err holds, 0 for a listener: not a failure.  A
+	 * connect's error can read 0 here too, when the application, woken
+	 * just before this tracepoint, took it first on another CPU (getsockopt
+	 * SO_ERROR); the socket is still SYN_SENT then, and the failure real.
+	 */
+	err = RD(sk, sk_err);
+	state = sk_state(sk);
+	if (!err && state != SNOOP_TCP_SYN_SENT && state != SNOOP_TCP_SYN_RECV)
 		return 0;
 	si = sock_info_seen(sk);
 	/* Our own abort (SO_LINGER 0) reports ECONNRESET to us: the Reset Sent event tells it. */
@@ -612,7 +642,7 @@ int BPF_PROG(handle_error_report, const struct sock *sk)
 		return 0;
 	if (!event_start(&e, SNOOP_KIND_ERROR, sk, si, bpf_ktime_get_ns()))
 		return 0;
-	e.detail = RD(sk, sk_err);
+	e.detail = err;
 	event_submit(&e);
 	return 0;
 }

@@ -71,7 +71,7 @@ size_t diag__json_line(char *buf, size_t size, const char *level, const char *lo
 		       const char *message, size_t n, uint64_t wall_ns)
 {
 	/* Room for everything but the message: keys, timestamp, level, logger. */
-	size_t fixed = 128 + strlen(level) + strlen(logger);
+	size_t fixed = 128 + sizeof(ECS_VERSION) + 24 + strlen(level) + strlen(logger);
 	size_t room = size > fixed ? (size - fixed) / 6 : 0;
 	struct strbuf sb;
 	struct json j;
@@ -87,6 +87,9 @@ size_t diag__json_line(char *buf, size_t size, const char *level, const char *lo
 	json_init(&j, &sb);
 	json_value_begin(&j);
 	json_str(&j, "@timestamp", ts);
+	json_object_begin(&j, "ecs");
+	json_str(&j, "version", ECS_VERSION);
+	json_object_end(&j);
 	json_object_begin(&j, "log");
 	json_str(&j, "level", level);
 	json_str(&j, "logger", logger);

@@ -125,6 +125,12 @@ JSON_INLINE char *json_put(char *p, const char *s, size_t n)
 	return p + n;
 }
 
+/*
+ * The version of the Elastic Common Schema our objects follow, which ECS asks
+ * every event to carry as ecs.version (the events and the diagnostics alike).
+ */
+#define ECS_VERSION "8.11.0"
+
 /* A literal (a fixed run of the object's keys and punctuation) at the cursor. */
 #define JSON_PUT(p, lit) json_put((p), "" lit, sizeof(lit) - 1)
 

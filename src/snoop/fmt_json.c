@@ -98,7 +98,7 @@ char *fmt_json_put_head(char *p, uint64_t wall_ns, const char *action)
 {
 	p = JSON_PUT(p, "{\"@timestamp\":\"");
 	p = fmt_put_rfc3339(p, wall_ns);
-	p = JSON_PUT(p, "\",\"event\":{\"action\":\"");
+	p = JSON_PUT(p, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"},\"event\":{\"action\":\"");
 	p = put_str(p, action);
 	*p++ = '"';
 	return p;
@@ -108,13 +108,17 @@ char *fmt_json_put_ends(char *p, const uint8_t laddr[SNOOP_ADDR_LEN], uint16_t l
 			const uint8_t raddr[SNOOP_ADDR_LEN], uint16_t rport, int flags,
 			bool listener, const char *remote_domain)
 {
-	/* ECS: the source is the initiator, so the remote end of an accepted connection. */
+	/*
+	 * ECS: the source is the initiator, so the remote end of an accepted
+	 * connection.  A listener is in no flow: it is the server (ECS's
+	 * responder), and a query on destination.port finds connections only.
+	 */
 	struct json_end local = { laddr, lport, NULL }, remote = { raddr, rport, remote_domain };
 	bool passive = flags & SNOOP_SF_PASSIVE;
 
+	if (listener)
+		return put_endpoint(JSON_PUT(p, ",\"server\":"), &local);
 	p = JSON_PUT(p, ",\"source\":");
-	if (listener) /* no remote end */
-		return put_endpoint(p, &local);
 	p = put_endpoint(p, passive ? &remote : &local);
 	p = JSON_PUT(p, ",\"destination\":");
 	return put_endpoint(p, passive ? &local : &remote);

@@ -206,3 +206,31 @@ assert_closed_port_reset() {
 		RETRANS=0 SENT=100 RECEIVED=0 DIRECTION=outbound CLOSED_BY=local
 	assert_conv a client server listener
 }
+
+@test "a listener answers a stray ACK (hping3) with a RST: Reset Sent to the ACK's sender, the listener's owner; JSON source the sender, destination the listener" {
+	e2e_require_cmds hping3
+	local sport=40123
+	snoop_start "${ISOLATE[@]}" --no-log-file --no-report --json
+	srv_start a 4 8806 --timeout 30
+	# One bare ACK from the client's namespace to the listening port: no
+	# connection has it, so the listener's kernel answers with a RST.
+	ip netns exec "$NS_C" hping3 -q -A -s "$sport" -k -p 8806 -c 1 "$V4_S" >"$T/hping.out" 2>&1 ||
+		true
+	json_wait ".event.action == \"reset_sent\" and .destination.port == 8806"
+	settle
+	snoop_stop
+	kill -TERM "${SPID[a]}" 2>/dev/null || true
+
+	local got
+	got=$(json_select ".event.action == \"reset_sent\" and .destination.port == 8806" |
+		jq -c '{src: .source, dst: .destination, dir: .network.direction, pid: .process.pid,
+			name: .process.name, state: .socket_snoop.state, attribution: .socket_snoop.attribution}')
+	assert_eq "the listener's RST" "$got" "$(jq -nc --arg c "$V4_C" --arg s "$V4_S" \
+		--argjson sport $sport --argjson pid "${SPID[a]}" \
+		'{src: {ip: $c, port: $sport}, dst: {ip: $s, port: 8806}, dir: "ingress", pid: $pid,
+		  name: "snoop-srv", state: "listen", attribution: "owner"}')"
+	# The listening socket's own object: in no flow, the server (ECS).
+	got=$(json_select ".event.action == \"state_change\" and .socket_snoop.state == \"listen\" and .server.port == 8806" |
+		jq -c '[has("source"), has("destination"), .server.ip]')
+	assert_eq "LISTEN object's ends" "$got" "[false,false,\"$V4_S\"]"
+}

@@ -136,3 +136,29 @@ assert_connect_error() {
 	# Our own abort is no failure.
 	assert_eq "server failure lines" "$(kind_lines "Connection Failed" "${S_EP[a]}" "${C_EP[a]}" | grep -c .)" 0
 }
+
+@test "shutdown() of a listener is no failure: its LISTEN and CLOSE, no Connection Failed (the kernel reports an error of 0)" {
+	# shutdown(SHUT_RDWR) of a listening socket runs tcp_disconnect(), which
+	# ends with an error report whatever sk_err holds: 0 for a listener.
+	local pid
+	e2e_require_cmds python3
+	snoop_start "${ISOLATE[@]}" "${MON[@]}"
+	# shellcheck disable=SC2016 # a python program, not shell
+	ip netns exec "$NS_S" python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen()
+time.sleep(0.3)
+s.shutdown(socket.SHUT_RDWR)
+s.close()' "$V4_S" 8815 &
+	pid=$!
+	wait_exit "$pid" "$LINE_TIMEOUT" || e2e_fail "the listener did not finish"
+	assert_eq "listener's exit status" "$WAIT_STATUS" 0
+	settle
+	snoop_stop
+
+	assert_conn "$V4_S:8815" 0.0.0.0:0 "$pid" python3 LISTEN CLOSE
+	assert_eq "failure lines of the listener" \
+		"$(kind_lines "Connection Failed" "$V4_S:8815" 0.0.0.0:0 | grep -c .)" 0
+}

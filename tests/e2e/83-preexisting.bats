@@ -135,14 +135,14 @@ open_paused() {
 		state_change close owner "$cpid" snoop-cli true \
 		close - owner "$cpid" snoop-cli true)
 	assert_eq "client objects of the connection found at start" "$got" "$want"
-	# The listener found at start: a listener has only a source.
-	got=$(json_select ".event.action == \"state_change\" and .source.port == 8832 and (has(\"destination\") | not)" |
+	# The listener found at start: a listener is only a server.
+	got=$(json_select ".event.action == \"state_change\" and .server.port == 8832 and (has(\"source\") | not)" |
 		jq -r '[.socket_snoop.state, .socket_snoop.attribution, .process.pid, .socket_snoop.seen_at_start] | @tsv')
 	# (Its close is the process's own: the last holder to let go of a listener closes it.)
 	assert_eq "listener found at start" "$got" "$(printf 'close\towner\t%s\ttrue' "$spid")"
 	# Lifecycle objects: the three sockets found at start are marked, each
-	# starting with the state it was found in; the listener has no destination.
-	got=$(json_select '.event.action == "lifecycle" and ((.source.port == 8832) or (.destination.port == 8832))' |
+	# starting with the state it was found in; the listener is only a server.
+	got=$(json_select '.event.action == "lifecycle" and ((.source.port == 8832) or (.destination.port == 8832) or (.server.port == 8832))' |
 		jq -r '[.socket_snoop.seen_at_start, .socket_snoop.transitions[0].state, has("destination"), (.socket_snoop.transitions | length)] | @tsv' | sort)
 	want=$(printf '%s\n' $'true\testablished\ttrue\t4' $'true\testablished\ttrue\t4' $'true\tlisten\tfalse\t2' | sort)
 	assert_eq "lifecycle objects of the sockets found at start" "$got" "$want"
@@ -151,7 +151,7 @@ open_paused() {
 		jq -s -c '[.[] | .socket_snoop.seen_at_start // false] | unique')
 	assert_eq "seen_at_start on connection b" "$got" '[false]'
 	local cookie
-	cookie=$(json_select '.socket_snoop.old_state == "listen" and .socket_snoop.state == "close" and .source.port == 8833' |
+	cookie=$(json_select '.socket_snoop.old_state == "listen" and .socket_snoop.state == "close" and .server.port == 8833' |
 		jq -r .socket_snoop.cookie)
 	got=$(json_select ".event.action != \"lifecycle\" and .socket_snoop.cookie == ${cookie:-0}" |
 		jq -s -c '[.[] | .socket_snoop.seen_at_start // false] | unique')

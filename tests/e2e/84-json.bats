@@ -38,7 +38,7 @@ def host_after(name): name as $n | want(.host == {"name": $host}; "host.name"),
 	want((keys_unsorted | index("host")) == (keys_unsorted | index($n)) + 1; "host after \($n)");
 def event_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
-	host_after(if has("destination") then "destination" else "source" end),
+	host_after(if has("destination") then "destination" elif has("server") then "server" else "source" end),
 	want(.event.kind == "event"; "event.kind"),
 	want(.event.sequence | isint and . >= 1; "event.sequence"),
 	want(.network.transport == "tcp"; "network.transport"),
@@ -46,9 +46,13 @@ def event_problems:
 	want((.network | has("direction") | not) or (.network.direction | IN("egress", "ingress")); "network.direction"),
 	want((.network | has("community_id")) == (has("destination") and .source.port > 0 and .destination.port > 0); "network.community_id (both ends, and only then)"),
 	want((.network | has("community_id") | not) or (.network.community_id | test("^1:[A-Za-z0-9+/]{27}=$")); "network.community_id"),
-	want(.source | endpoint; "source"),
+	want((has("source") | not) or (.source | endpoint); "source"),
+	want(has("source") != has("server"); "source, or server (a listener)"),
+	want((has("server") | not) or .socket_snoop.state == "listen" or .socket_snoop.old_state == "listen"; "server (only a listener)"),
+	want((has("server") | not) or ((.server | endpoint) and (has("destination") | not)); "server"),
 	want((has("destination") | not) or (.destination | endpoint); "destination"),
-	want(.socket_snoop.schema == "1"; "socket_snoop.schema"),
+	want(.socket_snoop.schema == "2"; "socket_snoop.schema"),
+	want(.ecs.version == "8.11.0"; "ecs.version"),
 	want(.socket_snoop.cookie | isint and . >= 0; "socket_snoop.cookie"),
 	want(.socket_snoop.attribution | IN("owner", "listener", "snapshot", "unknown", "no_socket"); "socket_snoop.attribution"),
 	want(.socket_snoop.state | state; "socket_snoop.state"),
@@ -95,17 +99,21 @@ def lost_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
 	host_after("event"),
 	want(.event.sequence | isint and . >= 1; "event.sequence"),
-	want(.socket_snoop.schema == "1"; "socket_snoop.schema"),
+	want(.socket_snoop.schema == "2"; "socket_snoop.schema"),
+	want(.ecs.version == "8.11.0"; "ecs.version"),
 	want(.socket_snoop.lost | isint and . > 0; "socket_snoop.lost"),
 	want(.socket_snoop.lost_cause | IN("ring_full", "skipped", "undelivered"); "socket_snoop.lost_cause"),
 	want(.socket_snoop.lost_message | type == "string" and length > 20; "socket_snoop.lost_message"),
 	want(.socket_snoop.lost_cause != "ring_full" or (.socket_snoop.lost_message | test("--buffer-size")); "ring_full remedy");
 def lifecycle_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
-	host_after(if has("destination") then "destination" else "source" end),
-	want(.source | endpoint; "source"),
+	host_after(if has("destination") then "destination" elif has("server") then "server" else "source" end),
+	want((has("source") | not) or (.source | endpoint); "source"),
+	want(has("source") != has("server"); "source, or server (a listener)"),
+	want((has("server") | not) or ((.server | endpoint) and (has("destination") | not)); "server"),
 	want((has("destination") | not) or (.destination | endpoint); "destination"),
-	want(.socket_snoop.schema == "1"; "socket_snoop.schema"),
+	want(.socket_snoop.schema == "2"; "socket_snoop.schema"),
+	want(.ecs.version == "8.11.0"; "ecs.version"),
 	want(.socket_snoop.cookie | isint and . > 0; "socket_snoop.cookie"),
 	want((.socket_snoop | has("seen_at_start") | not) or .socket_snoop.seen_at_start == true; "socket_snoop.seen_at_start"),
 	want((.socket_snoop | has("transitions_not_shown") | not) or (.socket_snoop.transitions_not_shown | isint); "socket_snoop.transitions_not_shown"),
@@ -116,7 +124,8 @@ def lifecycle_problems:
 (.event.action? // "?") as $a | (.event.sequence? // "-") as $seq |
 try (if $a == "lost" then lost_problems
 	elif $a == "lifecycle" then lifecycle_problems
-	elif $a == "lifecycle_truncated" then want(.socket_snoop.connections_not_shown | isint; "connections_not_shown"), host_after("event")
+	elif $a == "lifecycle_truncated" then want(.socket_snoop.connections_not_shown | isint; "connections_not_shown"), host_after("event"),
+		want(.ecs.version == "8.11.0"; "ecs.version")
 	else event_problems end)
 catch "malformed (\(.))" | "\($a) #\($seq): \(.)"
 '
@@ -149,7 +158,8 @@ sock_objects() {
 
 # Projection of an object: action, states, direction, source, destination, owner.
 PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.network.direction // "-"),
-	"\(.source.ip):\(.source.port)", (if has("destination") then "\(.destination.ip):\(.destination.port)" else "-" end),
+	(if has("server") then "server \(.server.ip):\(.server.port)" else "\(.source.ip):\(.source.port)" end),
+	(if has("destination") then "\(.destination.ip):\(.destination.port)" else "-" end),
 	(.process.pid // 0), (.process.name // "-"), .socket_snoop.attribution] | join(" ")'
 
 @test "a run with every event.action: every object conforms to the schema; exact values; log file = the events" {
@@ -207,9 +217,9 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 	[[ $got =~ $'\t'[0-9]+$'\t'[0-9a-f]{32}$ ]] || e2e_fail "the server's args_count and entity_id: $got"
 	# (The peer's arguments hold no spaces: one word each.)
 	assert_eq "args_count of the server" "$(cut -f2 <<<"$got")" "$(cut -f1 <<<"$got" | wc -w)"
-	# The listener of n: only a source, no direction.
-	got=$(json_select ".source.port == 8840 and .socket_snoop.old_state == \"listen\" and .socket_snoop.state == \"close\"" | jq -r "$PROJ")
-	assert_eq "listener of n closing" "$got" "state_change listen close - $s - $sp snoop-srv owner"
+	# The listener of n: only a server, no direction.
+	got=$(json_select ".server.port == 8840 and .socket_snoop.old_state == \"listen\" and .socket_snoop.state == \"close\"" | jq -r "$PROJ")
+	assert_eq "listener of n closing" "$got" "state_change listen close - server $s - $sp snoop-srv owner"
 	# Close summaries of n: the payload both ways.
 	got=$(json_select ".event.action == \"close\" and .destination.port == 8840" |
 		jq -r '[.network.direction, .socket_snoop.bytes_sent, .socket_snoop.bytes_received,
@@ -267,7 +277,7 @@ PROJ='[.event.action, (.socket_snoop.old_state // "-"), .socket_snoop.state, (.n
 	want=$(printf '%s\n' "$c $s syn_recv,established,close_wait,last_ack,close" \
 		"$c $s syn_sent,established,fin_wait1,fin_wait2,close" | sort)
 	assert_eq "lifecycle objects of n" "$got" "$want"
-	got=$(json_select '.event.action == "lifecycle" and .source.port == 8840' | jq -c '[has("destination"), [.socket_snoop.transitions[].description]]')
+	got=$(json_select '.event.action == "lifecycle" and .server.port == 8840' | jq -c '[has("source") or has("destination"), [.socket_snoop.transitions[].description]]')
 	assert_eq "lifecycle of n's listener" "$got" '[false,["Listening for Connections","Connection Closed"]]'
 
 	# The log file holds the event objects, the report stays on stdout.

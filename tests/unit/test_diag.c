@@ -150,10 +150,11 @@ static void test_json_lines_start_with_their_priority_then_the_whole_object(void
 		assert_memory_equal(got, levels[i].prefix, 4);
 		/* The object is the same as without the journal, after the priority. */
 		assert_memory_equal(got + 3, "{\"@timestamp\":\"", 15);
-		snprintf(want, sizeof(want),
-			 "Z\",\"log\":{\"level\":\"%s\",\"logger\":\"socket-snoop\"},"
-			 "\"message\":\"message \\\"%zu\\\"\"}\n",
-			 levels[i].name, i);
+		snprintf(
+			want, sizeof(want),
+			"Z\",\"ecs\":{\"version\":\"8.11.0\"},\"log\":{\"level\":\"%s\",\"logger\":\"socket-snoop\"},"
+			"\"message\":\"message \\\"%zu\\\"\"}\n",
+			levels[i].name, i);
 		assert_non_null(strstr(got, want));
 		assert_string_equal(strstr(got, want), want);
 		assert_int_equal(strchr(got, '\n') - got + 1, strlen(got));

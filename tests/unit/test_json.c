@@ -120,11 +120,12 @@ static void assert_json(const struct snoop_event *e, uint64_t seq, const char *w
 	"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},\"name\":\"audacious\"," \
 	"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}"
 #define SS_HEAD(attr) \
-	"\"socket_snoop\":{\"schema\":\"1\",\"cookie\":651758,\"attribution\":\"" attr "\""
+	"\"socket_snoop\":{\"schema\":\"2\",\"cookie\":651758,\"attribution\":\"" attr "\""
 #define NETNS_CG ",\"netns\":4026531840,\"cgroup_id\":7"
 #define EP(key, ip, port) "\"" key "\":{\"ip\":\"" ip "\",\"port\":" #port "}"
-#define HEAD(action, seq)                                            \
-	"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"" action \
+#define HEAD(action, seq)                                                     \
+	"{\"@timestamp\":\"" TS                                               \
+	"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"" action \
 	"\",\"kind\":\"event\",\"sequence\":" #seq "}"
 
 /* ---- json_escape ------------------------------------------------------------------------ */
@@ -470,7 +471,7 @@ static void test_state_change_syn_recv_from_listen_has_both_ends(void **state)
 								"}}\n");
 }
 
-static void test_state_change_listener_has_only_a_source(void **state)
+static void test_state_change_listener_is_a_server(void **state)
 {
 	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.202", 8000, "0.0.0.0", 0, 0,
 				     SNOOP_ATTR_OWNER, SNOOP_TCP_CLOSE, SNOOP_TCP_LISTEN);
@@ -478,7 +479,7 @@ static void test_state_change_listener_has_only_a_source(void **state)
 	assert_json(
 		&e, 4,
 		HEAD("state_change", 4) "," NET4("", "") "," EP(
-			"source", "10.100.10.202",
+			"server", "10.100.10.202",
 			8000) "," PROCESS
 			      "," SS_HEAD(
 				      "owner") ",\"state\":\"listen\",\"old_state\":\"close\"" NETNS_CG
@@ -488,7 +489,7 @@ static void test_state_change_listener_has_only_a_source(void **state)
 	assert_json(
 		&e, 5,
 		HEAD("state_change", 5) "," NET4("", "") "," EP(
-			"source", "10.100.10.202",
+			"server", "10.100.10.202",
 			8000) "," PROCESS
 			      "," SS_HEAD(
 				      "owner") ",\"state\":\"close\",\"old_state\":\"listen\"" NETNS_CG
@@ -539,7 +540,7 @@ static void test_retransmit_and_synack_retransmit(void **state)
 			"source", "10.1.1.2",
 			50000) "," EP("destination", "10.1.1.1",
 				      8080) "," PROCESS
-					    ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"listener\""
+					    ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":0,\"attribution\":\"listener\""
 					    ",\"state\":\"syn_recv\"" NETNS_CG
 					    ",\"synack\":true}}\n");
 }
@@ -569,7 +570,7 @@ static void test_reset_sent_with_no_socket(void **state)
 		HEAD("reset_sent", 10) "," NET4("", CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
 			"source", "10.1.1.1",
 			9) "," EP("destination", "10.1.1.2",
-				  50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
+				  50000) ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":0,\"attribution\":\"no_socket\""
 					 ",\"state\":\"close\",\"netns\":4026531840}}\n");
 	if (reason < 0) {
 		print_message("no kernel BTF names for sk_rst_reason: NO_SOCKET not checked\n");
@@ -581,7 +582,7 @@ static void test_reset_sent_with_no_socket(void **state)
 		HEAD("reset_sent", 11) "," NET4("", CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
 			"source", "10.1.1.1",
 			9) "," EP("destination", "10.1.1.2",
-				  50000) ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":0,\"attribution\":\"no_socket\""
+				  50000) ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":0,\"attribution\":\"no_socket\""
 					 ",\"state\":\"close\",\"netns\":4026531840,\"reset_reason\":\"NO_SOCKET\"}}\n");
 }
 
@@ -657,7 +658,8 @@ static void test_close_summary(void **state)
 	e.close.closed_by = SNOOP_CLOSED_LOCAL;
 	assert_json(
 		&e, 16,
-		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"close\",\"kind\":\"event\","
+		"{\"@timestamp\":\"" TS
+		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"close\",\"kind\":\"event\","
 		"\"sequence\":16,\"duration\":40469832}," NET4(EGRESS, CID("1:RCv1cb5CsHoVOWfZQ9nr7DlEIio=")) "," EP(
 			"source", "10.200.0.2",
 			48292) "," EP("destination", "10.200.0.1",
@@ -673,7 +675,8 @@ static void test_close_summary(void **state)
 	e.close.closed_by = SNOOP_CLOSED_RESET;
 	assert_json(
 		&e, 17,
-		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"close\",\"kind\":\"event\","
+		"{\"@timestamp\":\"" TS
+		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"close\",\"kind\":\"event\","
 		"\"sequence\":17,\"duration\":0}," NET4(INGRESS, CID("1:RCv1cb5CsHoVOWfZQ9nr7DlEIio=")) "," EP(
 			"source", "10.200.0.2",
 			48292) "," EP("destination", "10.200.0.1",
@@ -1092,12 +1095,12 @@ static void test_host_follows_source_and_destination_in_events(void **state)
 			HOST("node-1.example") "," PROCESS "," SS_HEAD(
 				"owner") ",\"state\":\"syn_sent\",\"old_state\":\"close\"" NETNS_CG
 					 "}}\n");
-	/* A listener has only a source: the host follows it. */
+	/* A listener is only a server: the host follows it. */
 	e = event(SNOOP_KIND_STATE, "10.100.10.202", 8000, "0.0.0.0", 0, 0, SNOOP_ATTR_OWNER,
 		  SNOOP_TCP_CLOSE, SNOOP_TCP_LISTEN);
 	assert_json(
 		&e, 4,
-		HEAD("state_change", 4) "," NET4("", "") "," EP("source", "10.100.10.202", 8000)
+		HEAD("state_change", 4) "," NET4("", "") "," EP("server", "10.100.10.202", 8000)
 			HOST("node-1.example") "," PROCESS "," SS_HEAD(
 				"owner") ",\"state\":\"listen\",\"old_state\":\"close\"" NETNS_CG
 					 "}}\n");
@@ -1164,8 +1167,9 @@ static void test_host_in_lost_objects(void **state)
 {
 	char buf[FMT_LINE_MAX];
 	const char *want =
-		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"lost\",\"sequence\":547}" HOST(
-			"node-1") ",\"socket_snoop\":{\"schema\":\"1\",\"lost\":12," LOST_TAIL
+		"{\"@timestamp\":\"" TS
+		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lost\",\"sequence\":547}" HOST(
+			"node-1") ",\"socket_snoop\":{\"schema\":\"2\",\"lost\":12," LOST_TAIL
 				  "}}\n";
 	size_t len;
 
@@ -1203,9 +1207,10 @@ static void test_host_in_lifecycle_and_lifecycle_truncated_objects(void **state)
 	fmt_json_set_host("node-1");
 	got = lifecycle_json(lc);
 	assert_string_equal(
-		got, "{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"lifecycle\"}," EP(
+		got, "{\"@timestamp\":\"" TS
+		     "\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lifecycle\"}," EP(
 			     "source", "10.1.1.2", 50000) "," EP("destination", "10.1.1.1", 80)
-			     HOST("node-1") ",\"socket_snoop\":{\"schema\":\"1\",\"cookie\":7,"
+			     HOST("node-1") ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":7,"
 					    "\"transitions\":[{\"@timestamp\":\"" TS "\",\"state\":"
 					    "\"syn_sent\",\"description\":\"Connection Opening "
 					    "(SYN_SENT)\"}]}}\n");
@@ -1214,17 +1219,18 @@ static void test_host_in_lifecycle_and_lifecycle_truncated_objects(void **state)
 	e.cookie = 8;
 	lifecycle__add(lc, &e, TS_NS);
 	got = lifecycle_json(lc);
-	assert_memory_equal(got,
-			    "{\"@timestamp\":\"" TS
-			    "\",\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
-				    "node-1") ",\"socket_snoop\":{\"schema\":\"1\","
-					      "\"connections_not_shown\":1}}\n",
-			    strlen("{\"@timestamp\":\"" TS
-				   "\",\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
-					   "node-1") ",\"socket_snoop\":{\"schema\":\"1\","
-						     "\"connections_not_shown\":1}}\n"));
+	assert_memory_equal(
+		got,
+		"{\"@timestamp\":\"" TS
+		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
+			"node-1") ",\"socket_snoop\":{\"schema\":\"2\","
+				  "\"connections_not_shown\":1}}\n",
+		strlen("{\"@timestamp\":\"" TS
+		       "\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
+			       "node-1") ",\"socket_snoop\":{\"schema\":\"2\","
+					 "\"connections_not_shown\":1}}\n"));
 	assert_non_null(strstr(got, "\"port\":80}" HOST("node-1") ",\"socket_snoop\":{\"schema\":"
-								  "\"1\",\"cookie\":8,"));
+								  "\"2\",\"cookie\":8,"));
 	free(got);
 	/* None set: none in either. */
 	fmt_json_set_host(NULL);
@@ -1381,8 +1387,9 @@ static void test_lost_object(void **state)
 {
 	char buf[FMT_LINE_MAX];
 	const char *want =
-		"{\"@timestamp\":\"" TS "\",\"event\":{\"action\":\"lost\",\"sequence\":547},"
-		"\"socket_snoop\":{\"schema\":\"1\",\"lost\":18446744073709551615," LOST_TAIL
+		"{\"@timestamp\":\"" TS
+		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lost\",\"sequence\":547},"
+		"\"socket_snoop\":{\"schema\":\"2\",\"lost\":18446744073709551615," LOST_TAIL
 		"}}\n";
 	size_t len = fmt_json_lost(buf, sizeof(buf), LOSS(UINT64_MAX), TS_NS, 547);
 
@@ -1393,9 +1400,11 @@ static void test_lost_object(void **state)
 static void test_diagnostic_message_escaped(void **state)
 {
 	char buf[FMT_LINE_MAX];
-	const char *want = "{\"@timestamp\":\"" TS "\",\"log\":{\"level\":\"error\",\"logger\":"
-			   "\"socket-snoop\"},\"message\":\"invalid value '\\\"\\u000a" FFFD
-			   "' for --comm\"}\n";
+	const char *want =
+		"{\"@timestamp\":\"" TS
+		"\",\"ecs\":{\"version\":\"8.11.0\"},\"log\":{\"level\":\"error\",\"logger\":"
+		"\"socket-snoop\"},\"message\":\"invalid value '\\\"\\u000a" FFFD
+		"' for --comm\"}\n";
 	const char *msg = "invalid value '\"\n\xff' for --comm";
 	size_t len =
 		diag__json_line(buf, sizeof(buf), "error", "socket-snoop", msg, strlen(msg), TS_NS);
@@ -1445,7 +1454,7 @@ int main(void)
 		cmocka_unit_test(test_state_change_egress_syn_sent),
 		cmocka_unit_test(test_state_change_ingress_source_is_the_remote_initiator),
 		cmocka_unit_test(test_state_change_syn_recv_from_listen_has_both_ends),
-		cmocka_unit_test(test_state_change_listener_has_only_a_source),
+		cmocka_unit_test(test_state_change_listener_is_a_server),
 		cmocka_unit_test(test_state_change_ipv6),
 		cmocka_unit_test(test_retransmit_and_synack_retransmit),
 		cmocka_unit_test(test_reset_sent_with_no_socket),
