@@ -59,6 +59,7 @@ struct snoop_app {
 	struct lifecycle *lc;
 	/* The snapshot's sockets, until the events sent before it are read (start_owners.h). */
 	struct start_owners *start_owners;
+	struct snoop_event early;	 /* an event of the first batch, filled from start_owners */
 	struct procinfo_cache *procinfo; /* JSON: /proc's view of each process, or NULL */
 	struct cgroup_cache *cgroups;	 /* JSON and --fields: units, containers, pods */
 	struct resolved *resolved;	 /* host names from DNS answers, or NULL (--no-dns) */
@@ -118,23 +119,32 @@ static void emit_event(struct snoop_app *app, const struct snoop_event *e, uint6
 		sink__write(app->console, at, len);
 }
 
+/*
+ * The ring's first batch: an event sent before the snapshot reached its
+ * socket, as the snapshot found it.  Apart from on_event(), which every
+ * event runs, for the first batch only.
+ */
+static __attribute__((noinline)) const struct snoop_event *
+start_fill(struct snoop_app *app, const struct snoop_event *e, size_t len)
+{
+	if (e->flags & SNOOP_SF_SNAPSHOT)
+		return e;
+	memcpy(&app->early, e, len < sizeof(app->early) ? len : sizeof(app->early));
+	return start_owners__fill(app->start_owners, &app->early) ? &app->early : e;
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct snoop_app *app = ctx;
 	const struct snoop_event *e = data;
-	struct snoop_event early;
 	uint64_t wall;
 
 	/* Only close summaries carry the close fields (see event_submit()). */
 	if (len < offsetof(struct snoop_event, close) ||
 	    (e->kind == SNOOP_KIND_CLOSE && len < sizeof(*e)))
 		return 0;
-	/* The ring's first batch: events sent before the snapshot reached their socket. */
-	if (app->start_owners && !(e->flags & SNOOP_SF_SNAPSHOT)) {
-		memcpy(&early, e, len < sizeof(early) ? len : sizeof(early));
-		if (start_owners__fill(app->start_owners, &early))
-			e = &early;
-	}
+	if (__builtin_expect(app->start_owners != NULL, 0))
+		e = start_fill(app, e, len);
 	app->received++;
 	if (app->exporter)
 		exporter__event(app->exporter, e);
