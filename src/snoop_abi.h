@@ -170,12 +170,14 @@ enum snoop_closed_by {
 
 /* Socket flags kept with the owner, reported in events. */
 enum snoop_sock_flags {
-	SNOOP_SF_ACTIVE = 1u << 0,    /* this host initiated (connect) */
-	SNOOP_SF_PASSIVE = 1u << 1,   /* accepted from a listener */
-	SNOOP_SF_SNAPSHOT = 1u << 2,  /* existed before socket-snoop started */
-	SNOOP_SF_NO_SOCKET = 1u << 3, /* RST for a packet no socket wanted: no owner */
-	SNOOP_SF_FIN_SENT = 1u << 4,  /* this side closed (FIN_WAIT1 or LAST_ACK) */
-	SNOOP_SF_RST_SENT = 1u << 5,  /* this side aborted the connection */
+	SNOOP_SF_ACTIVE = 1u << 0,     /* this host initiated (connect) */
+	SNOOP_SF_PASSIVE = 1u << 1,    /* accepted from a listener */
+	SNOOP_SF_SNAPSHOT = 1u << 2,   /* existed before socket-snoop started */
+	SNOOP_SF_NO_SOCKET = 1u << 3,  /* RST for a packet no socket wanted: no owner */
+	SNOOP_SF_FIN_SENT = 1u << 4,   /* this side closed (FIN_WAIT1 or LAST_ACK) */
+	SNOOP_SF_RST_SENT = 1u << 5,   /* this side aborted the connection */
+	SNOOP_SF_RST_RECV = 1u << 6,   /* the peer aborted it */
+	SNOOP_SF_TW_SKIPPED = 1u << 7, /* closed without TIME_WAIT: no time-wait bucket left */
 };
 
 /* The process that owns a socket, as recorded in process context. */
@@ -306,7 +308,8 @@ enum snoop_rst_reason { SNOOP_RST_REASONS(SNOOP_RST_ENUM) SNOOP_RST_COUNT };
 /*
  * The transitions the kernel makes, as inet_sock_set_state reports them (a
  * full socket never enters TIME_WAIT: a time-wait socket replaces it, and it
- * goes to CLOSE).  A gap between the last state seen for a socket and the old
+ * goes to CLOSE; the events show that CLOSE as TIME_WAIT, bpf/time_wait.bpf.h,
+ * a transition the gap count never meets: no full socket's record is in it).  A gap between the last state seen for a socket and the old
  * state of its next transition is counted as the shortest path between them.
  */
 // clang-format off

@@ -30,6 +30,7 @@
 
 /* TCP header flag bits, as in byte TCP_FLAGS_BYTE of the header. */
 #define TCP_FLAGS_BYTE 13
+#define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_RST 0x04
 #define TCP_FLAG_ACK 0x10
 
@@ -236,6 +237,57 @@ static __always_inline void event_fill_sock(struct snoop_event *e, const struct 
 {
 	event_fill_tuple(e, sk);
 	e->netns = sock_netns(sk);
+}
+
+/* The IP header of a packet the kernel receives or sends (ip_hdr_read()). */
+struct ip_hdr {
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+		__u8 version; /* in the high nibble, for both */
+	};
+	__u8 proto;  /* IPPROTO_TCP, IPPROTO_UDP... */
+	__u32 l4off; /* where its transport header starts */
+};
+
+#define IP_MF 0x2000
+
+/*
+ * Read the IP header at @nh (a tracepoint's sk_buff: net/netif_receive_skb,
+ * net/net_dev_queue) into @h.  Every packet of the host comes here: one read,
+ * as long as an IPv6 header (a few bytes past a short IPv4 packet's end are
+ * read and not used).  IPv4 fragments and IPv6 extension headers are not
+ * followed (the DNS and FIN segments read from here carry none).  0, or -1
+ * when it is not one to read.
+ */
+static __always_inline int ip_hdr_read(const unsigned char *nh, struct ip_hdr *h)
+{
+	if (bpf_probe_read_kernel(&h->v6, sizeof(h->v6), nh))
+		return -1;
+	if ((h->version >> 4) == 4) {
+		if (bpf_ntohs(h->v4.frag_off) & (IP_OFFSET | IP_MF))
+			return -1;
+		h->proto = h->v4.protocol;
+		h->l4off = h->v4.ihl * 4;
+	} else if ((h->version >> 4) == 6) {
+		h->proto = h->v6.nexthdr;
+		h->l4off = sizeof(h->v6);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* The source and destination addresses of @h, 16 bytes each (IPv4 IPv4-mapped). */
+static __always_inline void ip_hdr_addrs(const struct ip_hdr *h, __u8 *src, __u8 *dst)
+{
+	if ((h->version >> 4) == 4) {
+		addr_from_v4(src, h->v4.saddr);
+		addr_from_v4(dst, h->v4.daddr);
+	} else {
+		__builtin_memcpy(src, &h->v6.saddr, SNOOP_ADDR_LEN);
+		__builtin_memcpy(dst, &h->v6.daddr, SNOOP_ADDR_LEN);
+	}
 }
 
 /* What tcpip_parse() found in the IP and TCP headers of a packet. */

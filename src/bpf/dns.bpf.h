@@ -41,53 +41,21 @@ struct {
 	__type(value, struct dns_scratch);
 } dns_scratch_map SEC(".maps");
 
-#define DNS_IP_MF 0x2000
-
 /*
- * Copy the DNS message of @skb, whose network header is at @nh with @avail
- * bytes of it in the linear area: a response (@rx: source port 53) or a
- * query (destination port 53).  Other packets cost a read of their headers.
+ * Copy the DNS message of @skb, whose network header @h (UDP) is at @nh with
+ * @avail bytes of it in the linear area: a response (@rx: source port 53) or
+ * a query (destination port 53).  Other UDP packets cost a read of their ports.
  */
 static __always_inline void dns_copy(const struct sk_buff *skb, const unsigned char *nh,
-				     __u32 avail, bool rx)
+				     __u32 avail, bool rx, const struct ip_hdr *h)
 {
-	union {
-		struct iphdr v4;
-		struct ipv6hdr v6;
-		__u8 version;
-	} ip;
 	struct udphdr udp;
 	struct dns_scratch *s;
-	__u32 zero = 0, l4off, off, len, ulen;
-	__u8 proto, *from, *to;
+	__u32 zero = 0, l4off = h->l4off, off, len, ulen;
+	__u8 *from, *to;
 	__u16 cport, sport, dport;
 	__u64 window;
 
-	/*
-	 * Every packet of the host comes here: one read for one that is not
-	 * UDP, the IP header (as long as an IPv6 one: a few bytes past a short
-	 * IPv4 packet's end are read and not used), and the ports for UDP.
-	 */
-	if (bpf_probe_read_kernel(&ip.v6, sizeof(ip.v6), nh))
-		return;
-	if ((ip.version >> 4) == 4) {
-		if (bpf_ntohs(ip.v4.frag_off) & (IP_OFFSET | DNS_IP_MF))
-			return;
-		proto = ip.v4.protocol;
-		l4off = ip.v4.ihl * 4;
-	} else if ((ip.version >> 4) == 6) {
-		/* Extension headers are not followed: DNS packets carry none. */
-		proto = ip.v6.nexthdr;
-		l4off = sizeof(ip.v6);
-	} else {
-		return;
-	}
-	/*
-	 * UDP only.  A TCP stack puts a segment's payload in page fragments,
-	 * which a tracing program cannot read: DNS over TCP is not seen.
-	 */
-	if (proto != IPPROTO_UDP)
-		return;
 	if (bpf_probe_read_kernel(&udp, sizeof(udp), nh + l4off))
 		return;
 	sport = bpf_ntohs(udp.source);
@@ -126,20 +94,14 @@ static __always_inline void dns_copy(const struct sk_buff *skb, const unsigned c
 	}
 	s->msg.netns = RD3(skb, dev, nd_net.net, ns.inum);
 	s->msg.response = rx;
-	s->msg.proto = proto;
+	s->msg.proto = IPPROTO_UDP;
 	cport = rx ? dport : sport;
 	s->msg.client_port = cport;
 	s->msg.server_port = SNOOP_DNS_PORT;
 	/* A response comes from the server, a query from the client. */
 	from = rx ? s->msg.server : s->msg.client;
 	to = rx ? s->msg.client : s->msg.server;
-	if ((ip.version >> 4) == 4) {
-		addr_from_v4(from, ip.v4.saddr);
-		addr_from_v4(to, ip.v4.daddr);
-	} else {
-		__builtin_memcpy(from, &ip.v6.saddr, SNOOP_ADDR_LEN);
-		__builtin_memcpy(to, &ip.v6.daddr, SNOOP_ADDR_LEN);
-	}
+	ip_hdr_addrs(h, from, to);
 	s->msg.len = len;
 	if (bpf_probe_read_kernel(s->msg.data, len, nh + off))
 		return;

@@ -23,6 +23,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 kinds_mask = ~0u; /* enum snoop_kind_mask bits */
 const volatile __u32 states_mask = 0;  /* 0: all; else bit per state entered */
 const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
+/* What handle_rx looks for in the packets received (loader.c). */
+const volatile bool rx_dns = false;	  /* DNS answers: not with --no-dns */
+const volatile bool rx_time_wait = false; /* FINs for time-wait sockets: state changes reported */
 /* Fewest transitions from state i to state j at [i * SNOOP_TCP_MAX_STATES + j] (tcp_fsm.c). */
 const volatile __u8 gap_len[SNOOP_TCP_MAX_STATES * SNOOP_TCP_MAX_STATES] = {};
 
@@ -121,6 +124,8 @@ static __always_inline void event_submit(struct snoop_event *e)
 			       ringbuf_wakeup_flags(&events, &events_wake, size, wakeup_bytes)))
 		stat_add(&stats, SNOOP_STAT_LOST, e->with_state ? 2 : 1);
 }
+
+#include "time_wait.bpf.h"
 
 /*
  * Start a record of @kind for @sk (NULL: the caller fills the tuple and runs
@@ -326,10 +331,11 @@ static __always_inline bool close_fill(struct snoop_event *e, const struct sock 
 /* Handle one TCP state transition: the socket's record, the event, the close summary. */
 static __always_inline void set_state(const struct sock *sk, int oldstate, int newstate)
 {
+	enum tw_outcome tw = TW_NONE;
 	struct snoop_event e;
 	struct snoop_sock_info *si;
+	int verdict, shown = newstate; /* the state the events show */
 	bool summary;
-	int verdict;
 	__u64 now;
 
 	if (!is_tcp(sk))
@@ -348,16 +354,40 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 
 	/* One summary per connection; a listener closing is not a connection. */
 	summary = newstate == SNOOP_TCP_CLOSE && oldstate != SNOOP_TCP_LISTEN;
-	if ((!states_mask || (states_mask & (1u << (newstate & 31)))) &&
-	    event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
+	if (summary && (oldstate == SNOOP_TCP_FIN_WAIT2 || oldstate == SNOOP_TCP_CLOSING)) {
+		tw = time_wait_of(sk, si, oldstate);
+		if (tw == TW_NOW)
+			shown = SNOOP_TCP_TIME_WAIT;
+		else if (tw == TW_AWAITS_FIN)
+			shown = SNOOP_TCP_FIN_WAIT2;
+	}
+	/*
+	 * A time-wait socket waiting for the peer's FIN: the connection is still
+	 * in FIN_WAIT2, as ss shows it.  Its TIME_WAIT is kept, to be sent when
+	 * that FIN comes (time_wait.bpf.h); its summary is now, while struct
+	 * tcp_sock still holds the counts.
+	 */
+	if (tw == TW_AWAITS_FIN) {
+		if ((!states_mask || (states_mask & (1u << SNOOP_TCP_TIME_WAIT))) &&
+		    event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
+			e.old_state = SNOOP_TCP_FIN_WAIT2;
+			e.new_state = SNOOP_TCP_TIME_WAIT;
+			time_wait_await(&e);
+		}
+	} else if ((!states_mask || (states_mask & (1u << (shown & 31)))) &&
+		   event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
 		e.old_state = oldstate;
-		e.new_state = newstate;
+		e.new_state = shown;
+		if (tw == TW_SKIPPED)
+			e.flags |= SNOOP_SF_TW_SKIPPED;
 		/*
 		 * The transition and the summary share their header: one record
 		 * for both (a ring reservation is the larger part of a run), which
-		 * user space hands on as the two events.
+		 * user space hands on as the two events.  Not for TIME_WAIT: a
+		 * summary's state is CLOSE, the socket's end, however the
+		 * connection goes on.
 		 */
-		if (summary && (kinds_mask & (1u << SNOOP_KIND_CLOSE)) &&
+		if (summary && tw != TW_NOW && (kinds_mask & (1u << SNOOP_KIND_CLOSE)) &&
 		    close_fill(&e, sk, si, now)) {
 			e.kind = SNOOP_KIND_CLOSE;
 			e.with_state = 1;
@@ -367,8 +397,11 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		event_submit(&e);
 	}
 	if (summary && event_start(&e, SNOOP_KIND_CLOSE, sk, si, now) &&
-	    close_fill(&e, sk, si, now))
+	    close_fill(&e, sk, si, now)) {
+		if (tw == TW_SKIPPED)
+			e.flags |= SNOOP_SF_TW_SKIPPED;
 		event_submit(&e);
+	}
 }
 
 /*
@@ -609,8 +642,8 @@ int BPF_PROG(handle_receive_reset, struct sock *sk)
 {
 	struct snoop_event e;
 
-	if (is_tcp(sk) &&
-	    event_start(&e, SNOOP_KIND_RESET_RECV, sk, sock_info_reset(sk, 0), bpf_ktime_get_ns()))
+	if (is_tcp(sk) && event_start(&e, SNOOP_KIND_RESET_RECV, sk,
+				      sock_info_reset(sk, SNOOP_SF_RST_RECV), bpf_ktime_get_ns()))
 		event_submit(&e);
 	return 0;
 }
@@ -841,12 +874,21 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 
 /*
  * net/netif_receive_skb: a packet arriving; skb->data is its network header.
- * This and handle_dns_tx are loaded unless --no-dns (loader.c).
+ * DNS answers (unless --no-dns) and the FINs that move a time-wait socket to
+ * TIME_WAIT (when state changes are reported): loaded for either (loader.c).
  */
 SNOOP_TP(netif_receive_skb)
-int BPF_PROG(handle_dns_rx, struct sk_buff *skb)
+int BPF_PROG(handle_rx, struct sk_buff *skb)
 {
-	dns_copy(skb, RD(skb, data), RD(skb, len) - RD(skb, data_len), true);
+	const unsigned char *nh = RD(skb, data);
+	struct ip_hdr h;
+
+	if (ip_hdr_read(nh, &h))
+		return 0;
+	if (h.proto == IPPROTO_UDP && rx_dns)
+		dns_copy(skb, nh, RD(skb, len) - RD(skb, data_len), true, &h);
+	else if (h.proto == IPPROTO_TCP && rx_time_wait)
+		time_wait_packet(skb, nh, &h);
 	return 0;
 }
 
@@ -858,7 +900,10 @@ int BPF_PROG(handle_dns_tx, struct sk_buff *skb)
 	__u32 nh = RD(skb, network_header), data_off = data - head;
 	__u32 headlen = RD(skb, len) - RD(skb, data_len);
 
-	if (nh >= data_off && nh - data_off < headlen)
-		dns_copy(skb, head + nh, headlen - (nh - data_off), false);
+	struct ip_hdr h;
+
+	if (nh >= data_off && nh - data_off < headlen && !ip_hdr_read(head + nh, &h) &&
+	    h.proto == IPPROTO_UDP)
+		dns_copy(skb, head + nh, headlen - (nh - data_off), false, &h);
 	return 0;
 }

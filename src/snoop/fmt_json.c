@@ -471,6 +471,8 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 	p = PUT_U64(p, "\",\"netns\":", e->netns);
 	if (e->flags & SNOOP_SF_SNAPSHOT)
 		p = JSON_PUT(p, ",\"seen_at_start\":true");
+	if (e->flags & SNOOP_SF_TW_SKIPPED)
+		p = JSON_PUT(p, ",\"time_wait_skipped\":true");
 	if (has_owner)
 		p = PUT_U64(p, ",\"cgroup_id\":", e->owner.cgroup_id);
 	switch (e->kind) {

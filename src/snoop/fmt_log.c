@@ -230,6 +230,9 @@ static char *put_log_event(char *p, const struct snoop_event *e, uint64_t wall_n
 	default:
 		p = FMT_PUT(p, " STATE=");
 		p = put_str(p, names__state_desc(e->new_state));
+		/* Closed where TIME_WAIT was due: the kernel had no time-wait bucket left. */
+		if (e->kind == SNOOP_KIND_STATE && (e->flags & SNOOP_SF_TW_SKIPPED))
+			p = FMT_PUT(p, " TIME_WAIT=skipped");
 		break;
 	}
 	if (log_fields)

@@ -59,6 +59,12 @@ struct prog_spec {
 	 */
 	bool iterator;
 	bool dns; /* copies DNS messages: loaded unless --no-dns */
+	/*
+	 * Reads the packets received: DNS answers unless --no-dns, the FINs that
+	 * move time-wait sockets to TIME_WAIT when state changes are reported;
+	 * loaded for either (snoop.bpf.c's rx_dns, rx_time_wait).
+	 */
+	bool rx;
 };
 
 static const struct prog_spec prog_specs[] = {
@@ -102,10 +108,13 @@ static const struct prog_spec prog_specs[] = {
 	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
 	/*
 	 * Every packet sent and received, for the DNS messages among them (the
-	 * host name a process asked for); not with --no-dns.  A skipped run
-	 * misses a message: a name, not an event.
+	 * host name a process asked for; not with --no-dns) and, received, the
+	 * FINs of time-wait sockets.  A skipped run misses a message (a name)
+	 * or a FIN (a TIME_WAIT not shown), but nearly every run it could skip
+	 * is of a packet of neither kind: not counted as lost events (its misses
+	 * are in the program's recursion_misses, --metrics).
 	 */
-	{ "handle_dns_rx", "net/netif_receive_skb", 0, false, false, SKIP_HARMLESS, .dns = true },
+	{ "handle_rx", "net/netif_receive_skb", 0, false, false, SKIP_HARMLESS, .rx = true },
 	{ "handle_dns_tx", "net/net_dev_queue", 0, false, false, SKIP_HARMLESS, .dns = true },
 	{ "snapshot_owners", "iter/task_file", 0, false, false, SKIP_HARMLESS, .iterator = true },
 	{ "snapshot_sockets", "iter/tcp", 0, false, false, SKIP_HARMLESS, .iterator = true },
@@ -439,6 +448,8 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	 * ring is full, a guard against a reader that polls too late.
 	 */
 	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 2);
+	ro->rx_dns = !cfg->no_dns;
+	ro->rx_time_wait = (cfg->filter.kinds_mask & SNOOP_EV_STATE) != 0;
 	/* Programs of unselected kinds are not even loaded: they cost nothing. */
 	for (size_t i = 0; i < N_PROGS; i++) {
 		struct bpf_program *prog =
@@ -553,7 +564,9 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 		l->enabled[i] = (!prog_specs[i].kinds || prog_specs[i].classic ||
 				 (cfg->filter.kinds_mask & prog_specs[i].kinds)) &&
 				(!prog_specs[i].on_send || cfg->owner_on_send) &&
-				(!prog_specs[i].dns || !cfg->no_dns);
+				(!prog_specs[i].dns || !cfg->no_dns) &&
+				(!prog_specs[i].rx || !cfg->no_dns ||
+				 (cfg->filter.kinds_mask & SNOOP_EV_STATE));
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
 
 	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {

@@ -73,7 +73,8 @@ bool start_owners__fill(const struct start_owners *so, struct snoop_event *e)
 	uint8_t flags = e->flags;
 	bool changed = false;
 
-	if (!so->sealed || !e->cookie)
+	/* bsearch() of an empty table would be given its NULL array. */
+	if (!so->sealed || !so->n || !e->cookie)
 		return false;
 	f = bsearch(&key, so->v, so->n, sizeof(*so->v), by_cookie);
 	if (!f)

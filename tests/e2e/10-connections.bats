@@ -4,10 +4,11 @@
 # every event to the process that owns the socket, never to the task on CPU.
 #
 # Sequences are what this kernel does (inet_sock_set_state, measured):
-#   client, closes first:  SYN_SENT(local port 0) ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE
+#   client, closes first:  SYN_SENT(local port 0) ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT
 #   server, closes second: SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE
 #   listener:              LISTEN CLOSE
-# The full socket never enters TIME_WAIT (a timewait socket replaces it).
+# The full socket never enters TIME_WAIT (a time-wait socket replaces it and
+# goes there with the peer's FIN): socket-snoop shows that TIME_WAIT.
 # The first test runs the monitor unfiltered; the others keep only this test's
 # addresses in the kernel (ISOLATE), so traffic elsewhere on the host cannot
 # crowd their events out.

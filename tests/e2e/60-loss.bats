@@ -33,7 +33,7 @@ teardown() {
 		e2e_fail "last stderr line is not the summary: '$last'"
 	received=${BASH_REMATCH[1]}
 	lost=${BASH_REMATCH[2]}
-	# Per connection: client SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE and
+	# Per connection: client SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT and
 	# server SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE; the listener: 2.
 	local made=$((10 * n + 2)) printed
 	printed=$(grep -cE "^$TS_RE State Change: " "$T/mon.out") || true

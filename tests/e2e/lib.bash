@@ -49,12 +49,13 @@ declare -gA STATE_DESC=(
 	[CLOSING]="Connection Closing (CLOSING)"
 )
 
-# What the kernel does, as measured on this kernel with inet_sock_set_state
-# (the socket that enters TIME_WAIT is replaced by a timewait socket and the
-# full socket goes straight from FIN_WAIT2 to CLOSE: no TIME_WAIT event).
-SEQ_ACTIVE_CLOSER_CLIENT=(SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE)
+# What the kernel does, as measured on this kernel with inet_sock_set_state,
+# and what socket-snoop shows of it: the side that closes first ends in
+# TIME_WAIT (the kernel replaces its socket by a time-wait socket, whose
+# FIN_WAIT2 -> TIME_WAIT comes with the peer's FIN; bpf/time_wait.bpf.h).
+SEQ_ACTIVE_CLOSER_CLIENT=(SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT)
 SEQ_PASSIVE_CLOSER_CLIENT=(SYN_SENT ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE)
-SEQ_ACTIVE_CLOSER_SERVER=(SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE)
+SEQ_ACTIVE_CLOSER_SERVER=(SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT)
 SEQ_PASSIVE_CLOSER_SERVER=(SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE)
 SEQ_LISTENER=(LISTEN CLOSE)
 

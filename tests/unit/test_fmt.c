@@ -143,6 +143,25 @@ static void test_closed_line_matches_seed_format(void **state)
 			"STATE=Connection Closed\n");
 }
 
+/* The seed's state 6; a close where it was due but skipped says so. */
+static void test_time_wait_and_skipped_time_wait_lines(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 39134, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_TIME_WAIT);
+
+	e.old_state = SNOOP_TCP_FIN_WAIT2;
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39134 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Closed (TIME_WAIT)\n");
+	e.new_state = SNOOP_TCP_CLOSE;
+	e.flags |= SNOOP_SF_TW_SKIPPED;
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39134 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Closed TIME_WAIT=skipped\n");
+}
+
 static void test_sshd_close_wait_last_ack_lines_match_seed(void **state)
 {
 	struct snoop_event e = state_event("10.100.10.150", 22, "10.100.10.197", 62382, 43190,
@@ -837,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_syn_sent_line_shows_local_port_0),
 		cmocka_unit_test(test_established_line_matches_seed_format),
 		cmocka_unit_test(test_closed_line_matches_seed_format),
+		cmocka_unit_test(test_time_wait_and_skipped_time_wait_lines),
 		cmocka_unit_test(test_sshd_close_wait_last_ack_lines_match_seed),
 		cmocka_unit_test(test_every_seed_log_line_is_reproduced_byte_exact),
 		cmocka_unit_test(test_ipv6_line_brackets_addresses),

@@ -432,6 +432,26 @@ static void test_state_change_egress_syn_sent(void **state)
 					       "}}\n");
 }
 
+/* A close that skipped TIME_WAIT (no time-wait bucket left) says so. */
+static void test_state_change_time_wait_skipped(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.150", 39134, "10.100.10.202",
+				     8000, SNOOP_SF_ACTIVE | SNOOP_SF_TW_SKIPPED, SNOOP_ATTR_OWNER,
+				     SNOOP_TCP_FIN_WAIT2, SNOOP_TCP_CLOSE);
+	char buf[FMT_LINE_MAX];
+	size_t len = fmt_json_event(buf, sizeof(buf), &e, TS_NS, 3);
+
+	buf[len] = '\0';
+	assert_non_null(strstr(buf, ",\"state\":\"close\",\"old_state\":\"fin_wait2\","
+				    "\"netns\":4026531840,\"time_wait_skipped\":true,"));
+	e.flags &= (uint8_t)~SNOOP_SF_TW_SKIPPED;
+	e.new_state = SNOOP_TCP_TIME_WAIT;
+	len = fmt_json_event(buf, sizeof(buf), &e, TS_NS, 3);
+	buf[len] = '\0';
+	assert_non_null(strstr(buf, ",\"state\":\"time_wait\",\"old_state\":\"fin_wait2\","));
+	assert_null(strstr(buf, "time_wait_skipped"));
+}
+
 static void test_state_change_ingress_source_is_the_remote_initiator(void **state)
 {
 	struct snoop_event e = event(SNOOP_KIND_STATE, "10.100.10.202", 8000, "10.100.10.150",
@@ -1456,6 +1476,7 @@ int main(void)
 		cmocka_unit_test(test_state_change_syn_recv_from_listen_has_both_ends),
 		cmocka_unit_test(test_state_change_listener_is_a_server),
 		cmocka_unit_test(test_state_change_ipv6),
+		cmocka_unit_test(test_state_change_time_wait_skipped),
 		cmocka_unit_test(test_retransmit_and_synack_retransmit),
 		cmocka_unit_test(test_reset_sent_with_no_socket),
 		cmocka_unit_test(test_reset_sent_reason_without_a_name_is_a_number),
