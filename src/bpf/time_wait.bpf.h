@@ -60,16 +60,21 @@ struct {
 } tw_pending SEC(".maps");
 
 /*
- * FINs that came for no time-wait socket waiting (time_wait_fin()), per CPU,
- * a slot each by a hash of the tuple.  Nearly every FIN of the host lands
- * here, for a full socket, so a write must be cheap: no lock, no allocation
- * (an LRU hash here made handle_rx cost 330 ns a run in make bench's storm).
- * A FIN traced ahead of its ACK is handed to TCP on the same CPU in the same
- * softirq (a NAPI batch, or RPS's backlog, which keeps a flow on one CPU), so
- * the slot is read on that CPU moments later; a collision in between loses
- * that connection's TIME_WAIT line.
+ * The FINs seen (time_wait_fin()), a slot each by a hash of the tuple, for
+ * all CPUs: the time-wait socket may be made on one CPU (a close()'s backlog)
+ * while its FIN is traced on another.  Nearly every FIN of the host lands
+ * here, so a write must be cheap: no lock, no allocation (an LRU hash here
+ * made handle_rx cost 330 ns a run in make bench's storm; slots per CPU lost
+ * up to 228 of 20,000 TIME_WAIT lines).  Two FINs in one slot within the
+ * moments that matter lose one connection's TIME_WAIT line.
+ *
+ * A FIN and the time-wait socket can race: time_wait_fin() notes the FIN
+ * (an atomic exchange: a full barrier) then looks for the waiting event;
+ * time_wait_await() stores the event (under the hash bucket's lock) then reads
+ * the note (an atomic add of 0: a full barrier).  One of the two sees the
+ * other; the one whose delete of the waiting event succeeds sends it.
  */
-#define TW_FIN_SLOTS 64 /* a power of two; a NAPI batch is at most 64 packets */
+#define TW_FIN_SLOTS 4096 /* a power of two */
 #define TW_FIN_AHEAD_NS 1000000000ull
 
 struct tw_fin_slot {
@@ -78,7 +83,7 @@ struct tw_fin_slot {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TW_FIN_SLOTS);
 	__type(key, __u32);
 	__type(value, struct tw_fin_slot);
@@ -146,26 +151,35 @@ static __always_inline void tw_key_of(struct tw_key *k, const struct snoop_event
 	__builtin_memcpy(k->raddr, e->daddr, SNOOP_ADDR_LEN);
 }
 
+/* Whether @a and @b are within TW_FIN_AHEAD_NS of each other, either way. */
+static __always_inline bool tw_near(__u64 a, __u64 b)
+{
+	return a - b < TW_FIN_AHEAD_NS || b - a < TW_FIN_AHEAD_NS;
+}
+
 /*
  * Keep @e, a FIN_WAIT2 -> TIME_WAIT transition to come, until its peer's FIN;
- * send it now if that FIN was traced already (ahead of the ACK).
+ * send it now if that FIN was traced already (ahead of the ACK, or on another
+ * CPU meanwhile).
  */
 static __always_inline void time_wait_await(struct snoop_event *e)
 {
 	struct tw_fin_slot *seen;
 	struct tw_key k;
 	__u32 slot;
+	__u64 ts;
 
 	tw_key_of(&k, e);
+	if (bpf_map_update_elem(&tw_pending, &k, e, BPF_ANY))
+		return;
 	slot = tw_fin_slot_of(&k);
 	seen = bpf_map_lookup_elem(&tw_fin_seen, &slot);
-	if (seen && seen->ts && e->ts_ns - seen->ts < TW_FIN_AHEAD_NS &&
-	    tw_key_eq(&seen->key, &k)) {
-		seen->ts = 0;
-		event_submit(e);
+	if (!seen)
 		return;
-	}
-	bpf_map_update_elem(&tw_pending, &k, e, BPF_ANY);
+	ts = __sync_fetch_and_add(&seen->ts, 0);
+	if (ts && tw_near(e->ts_ns, ts) && tw_key_eq(&seen->key, &k) &&
+	    !bpf_map_delete_elem(&tw_pending, &k))
+		event_submit(e);
 }
 
 /*
@@ -177,8 +191,11 @@ static __always_inline void time_wait_await(struct snoop_event *e)
 static __always_inline void time_wait_fin(__u32 netns, const __u8 *src, __u16 sport,
 					  const __u8 *dst, __u16 dport, __u8 flags)
 {
-	struct snoop_event *e;
+	__u64 now = bpf_ktime_get_ns();
+	struct snoop_event *e, out;
+	struct tw_fin_slot *s;
 	struct tw_key k;
+	__u32 slot;
 
 	if (!(flags & TCP_FLAG_FIN) || (flags & TCP_FLAG_RST))
 		return;
@@ -188,20 +205,21 @@ static __always_inline void time_wait_fin(__u32 netns, const __u8 *src, __u16 sp
 	k.rport = sport;
 	__builtin_memcpy(k.laddr, dst, SNOOP_ADDR_LEN);
 	__builtin_memcpy(k.raddr, src, SNOOP_ADDR_LEN);
-	e = bpf_map_lookup_elem(&tw_pending, &k);
-	if (!e) {
-		__u32 slot = tw_fin_slot_of(&k);
-		struct tw_fin_slot *s = bpf_map_lookup_elem(&tw_fin_seen, &slot);
-
-		if (s) {
-			s->key = k;
-			s->ts = bpf_ktime_get_ns();
-		}
-		return;
+	slot = tw_fin_slot_of(&k);
+	s = bpf_map_lookup_elem(&tw_fin_seen, &slot);
+	if (s) {
+		s->key = k;
+		__sync_lock_test_and_set(&s->ts, now);
 	}
-	e->ts_ns = bpf_ktime_get_ns();
-	event_submit(e);
-	bpf_map_delete_elem(&tw_pending, &k);
+	e = bpf_map_lookup_elem(&tw_pending, &k);
+	if (!e)
+		return;
+	/* Copied before the delete that makes it ours: the slot may be reused after. */
+	__builtin_memcpy(&out, e, offsetof(struct snoop_event, close));
+	if (bpf_map_delete_elem(&tw_pending, &k))
+		return;
+	out.ts_ns = now;
+	event_submit(&out);
 }
 
 /* A TCP segment arriving (@h at @nh of @skb): time_wait_fin() on its ports and flags. */
