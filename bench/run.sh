@@ -120,6 +120,7 @@ snoop=${SNOOP:-build/socket-snoop}
 
 loadgen=bench/loadgen
 holdconns=bench/holdconns
+scraper=bench/scraper
 runstat=bench/runstat
 peer_script=bench/peers/seedlike.bt
 banner='Monitoring socket connections'
@@ -655,16 +656,11 @@ start_tracer() {
 field() { sed -n "s/.*\\b$1=\\(-\\{0,1\\}[0-9][0-9.]*\\).*/\\1/p" <<<"$2" | head -n1; }
 
 # Scrapes 127.0.0.1:$metrics_port/metrics every second, as Prometheus would (gzip),
-# into $1/scrapes: one line per scrape, its HTTP status.
+# into $1/scrapes: one line per scrape, its HTTP status.  bench/scraper is one process
+# for the run: a curl started each second would charge the workload with its start-up.
 start_scraper() {
 	local run=$1
-	(
-		while :; do
-			curl -s -o /dev/null -w '%{http_code}\n' -m 5 -H 'Accept-Encoding: gzip' \
-				"http://127.0.0.1:$metrics_port/metrics" >>"$run/scrapes" || echo 000 >>"$run/scrapes"
-			sleep 1
-		done
-	) &
+	"$scraper" -o "$run/scrapes" 127.0.0.1 "$metrics_port" &
 	scraper_pid=$!
 }
 
@@ -1267,6 +1263,39 @@ lost_cause_cell() {
 }
 
 # What storm workload $1 cost each tracer: one row per tracer configuration $2...
+# Per-round ratios of configuration $2's rate to the untraced rate, one per line.
+round_ratios() {
+	awk -F'\t' -v w="$1" -v c="$2" -v s="$c_status" -v r="$c_rate" '
+		$3 == "cost" {next}
+		$1 == w && $s == "ok" && $2 == "base" {b[$3] = $r}
+		$1 == w && $s == "ok" && $2 == c {t[$3] = $r}
+		END {for (k in t) if (k in b && b[k] > 0) printf "%.6f\n", t[k] / b[k]}' "$results"
+}
+
+# Whether scraping --metrics every second costs more than the noise of workload $1: the
+# scraped configuration's median against the range of the unscraped log runs (the same
+# output, the same rounds), for the rate ratio and the CPU per 1,000 events. A sentence.
+scrape_verdict() {
+	local wl=$1 r_log r_met c_log_lo c_log_hi c_met
+	[[ -z ${cfg_off[metrics]:-} && -z ${cfg_off[log]:-} ]] || return 0
+	r_log=$(round_ratios "$wl" log | sort -g | tr '\n' ' ')
+	r_met=$(round_ratios "$wl" metrics | sort -g | tr '\n' ' ')
+	read -r _ c_log_lo c_log_hi <<<"$(agg "$wl" log $c_per_k)"
+	read -r c_met _ _ <<<"$(agg "$wl" metrics $c_per_k)"
+	[[ -n $r_log && -n $r_met && $c_met != - && $c_log_hi != - ]] || return 0
+	awk -v rl="$r_log" -v rm="$r_met" -v clo="$c_log_lo" -v chi="$c_log_hi" -v cm="$c_met" '
+		function med(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+		BEGIN {
+			nl = split(rl, l, " "); nm = split(rm, m, " ")
+			rmed = med(m, nm)
+			ok_r = rmed >= l[1]; ok_c = cm <= chi
+			printf "Scraped every second against not scraped (the log lines runs): rate ratio %.3f, median of %d rounds, against %.3f – %.3f; CPU per 1,000 events %.3f ms against %.3f – %.3f ms. ", rmed, nm, l[1], l[nl], cm, clo, chi
+			if (ok_r && ok_c) print "Both within the noise of the runs without the scraper."
+			else printf "Outside the noise of the runs without the scraper: %s.\n", \
+				!ok_r && !ok_c ? "the rate and the CPU" : !ok_r ? "the rate" : "the CPU"
+		}'
+}
+
 storm_cost_table() {
 	local wl=$1 cfg
 	shift
@@ -1695,6 +1724,8 @@ What it cost the tracer:
 
 $(storm_cost_table storm "${configs[@]}")
 
+$(scrape_verdict storm)
+
 $(if [[ $chatter == 1 ]]; then
 	echo "## Chatter (long-lived connections, small messages)"
 	echo
@@ -1971,8 +2002,9 @@ main() {
 	for t in ip jq bpftool curl ss; do
 		command -v "$t" >/dev/null || die "$t is missing (scripts/install-deps.sh installs it)"
 	done
-	if [[ ! -x $loadgen || ! -x $runstat || ! -x $holdconns || $loadgen -ot bench/loadgen.c ||
-		$runstat -ot bench/runstat.c || $holdconns -ot bench/holdconns.c ]]; then
+	if [[ ! -x $loadgen || ! -x $runstat || ! -x $holdconns || ! -x $scraper ||
+		$loadgen -ot bench/loadgen.c || $runstat -ot bench/runstat.c ||
+		$holdconns -ot bench/holdconns.c || $scraper -ot bench/scraper.c ]]; then
 		make --no-print-directory -C bench >&2
 	fi
 
