@@ -168,6 +168,10 @@ UNIT_MODS_test_metrics := snoop/metrics.o lib/prom.o $(TEXT_MODS)
 # The clock is the test's own: it moves the server's deadlines.
 UNIT_MODS_test_httpd := common/httpd.o lib/http.o lib/text.o
 UNIT_LIBS_test_httpd := -lz
+# procinfo.c runs the task_exe iterator through libbpf.
+UNIT_LIBS_test_json := $(LIBS_STATIC)
+UNIT_LIBS_test_lifecycle := $(LIBS_STATIC)
+UNIT_LIBS_test_procinfo := $(LIBS_STATIC)
 UNIT_MODS_test_procfs := common/procfs.o
 UNIT_MODS_test_procinfo := common/procinfo.o common/procfs.o lib/community_id.o
 UNIT_MODS_test_sock_diag := common/sock_diag.o common/procfs.o
@@ -258,6 +262,8 @@ FUZZ_MODS_fuzz_cgroup_name := lib/cgroup_name.o
 FUZZ_MODS_fuzz_cli_packets := packets/cli.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_parse := $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_fmt_json := $(FUZZ_JSON)
+# procinfo.c runs the task_exe iterator through libbpf.
+FUZZ_LIBS_fuzz_fmt_json := $(LIBS_STATIC)
 FUZZ_MODS_fuzz_json_message := common/diag.o lib/json.o lib/clock.o lib/text.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_fmt_log := $(FUZZ_FMT)
 FUZZ_MODS_fuzz_fmt_tcpsnoop := packets/fmt.o $(FUZZ_FMT)

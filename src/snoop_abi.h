@@ -16,6 +16,11 @@
 
 #define SNOOP_COMM_LEN 16
 #define SNOOP_ADDR_LEN 16 /* IPv6 size; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) */
+/*
+ * The longest executable path task_exe (task_exe.bpf.h) writes, its NUL
+ * included: the kernel's PATH_MAX.  A longer one is not shown.
+ */
+#define SNOOP_EXE_PATH_MAX 4096
 
 /* Number of u64 words in the per-port bitmaps used by the port filters. */
 #define SNOOP_PORT_WORDS (65536 / 64)

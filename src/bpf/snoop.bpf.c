@@ -865,11 +865,13 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 }
 
 /*
- * The start-up snapshot's iterators.  Not in the raw_tp build: it serves
+ * The start-up snapshot's iterators, and the executable's reader (JSON's
+ * process.executable).  Not in the raw_tp build: it serves
  * kernels without typed tracing programs, which have no iterators either.
  */
 #ifndef SNOOP_RAW_TP
 #include "snapshot.bpf.h"
+#include "task_exe.bpf.h"
 #endif
 
 /*

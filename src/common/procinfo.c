@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
+#include "snoop_abi.h"
 #include "common/procfs.h"
 #include "common/procinfo.h"
 #include "lib/community_id.h"
@@ -14,6 +16,7 @@
 struct procinfo_cache {
 	char root[64];
 	char boot_id[40]; /* /proc/sys/kernel/random/boot_id, or empty */
+	int exe_prog_fd;  /* the task_exe iterator, or -1 */
 	struct procinfo slot[PROCINFO_SLOTS];
 };
 
@@ -27,6 +30,7 @@ int procinfo_cache__new(struct procinfo_cache **out, const char *proc_root)
 	if (!c)
 		return -ENOMEM;
 	snprintf(c->root, sizeof(c->root), "%s", proc_root);
+	c->exe_prog_fd = -1;
 	snprintf(path, sizeof(path), "%s/sys/kernel/random/boot_id", c->root);
 	n = procfs__read(path, c->boot_id, sizeof(c->boot_id));
 	c->boot_id[n > 0 ? strcspn(c->boot_id, "\n") : 0] = '\0';
@@ -37,6 +41,79 @@ int procinfo_cache__new(struct procinfo_cache **out, const char *proc_root)
 void procinfo_cache__free(struct procinfo_cache *c)
 {
 	free(c);
+}
+
+void procinfo_cache__set_exe_iter(struct procinfo_cache *c, int prog_fd)
+{
+	c->exe_prog_fd = prog_fd;
+}
+
+/*
+ * Run the task_exe iterator on task @pid: what it wrote (its PID, the path
+ * and its NUL) in @buf, its length, or a negative errno.
+ */
+static ssize_t exe_iter_read(int prog_fd, uint32_t pid, char *buf, size_t size)
+{
+	union bpf_iter_link_info info = { .task.tid = pid };
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof(info));
+	int link = bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &opts);
+	ssize_t got = 0, n = 0;
+	int fd;
+
+	if (link < 0)
+		return -errno;
+	fd = bpf_iter_create(link);
+	if (fd < 0) {
+		n = -errno;
+		close(link);
+		return n;
+	}
+	while ((size_t)got < size && (n = read(fd, buf + got, size - (size_t)got)) > 0)
+		got += n;
+	if (n < 0)
+		got = -errno;
+	close(fd);
+	close(link);
+	return got;
+}
+
+/* The executable of @p, by the iterator when it may be used, else by /proc/PID/exe. */
+static void read_exe(struct procinfo_cache *c, struct procinfo *p)
+{
+	char buf[sizeof(uint32_t) + SNOOP_EXE_PATH_MAX], path[96];
+	ssize_t n;
+
+	p->exe_len = 0;
+	if (c->exe_prog_fd >= 0) {
+		uint32_t pid;
+		size_t len;
+
+		n = exe_iter_read(c->exe_prog_fd, p->pid, buf, sizeof(buf));
+		if (n >= (ssize_t)sizeof(pid)) {
+			memcpy(&pid, buf, sizeof(pid));
+			/* Another task first: the kernel ignored the filter. */
+			if (pid != p->pid) {
+				c->exe_prog_fd = -1;
+			} else {
+				len = strnlen(buf + sizeof(pid), (size_t)n - sizeof(pid));
+				/* Whole (its NUL read) and short enough to keep, or left out. */
+				if (len < (size_t)n - sizeof(pid) && len <= sizeof(p->exe)) {
+					memcpy(p->exe, buf + sizeof(pid), len);
+					p->exe_len = (uint16_t)len;
+				}
+				return;
+			}
+		}
+		/* Nothing written: no executable (a kernel thread, an exit). */
+		if (n >= 0 && c->exe_prog_fd >= 0)
+			return;
+	}
+	snprintf(path, sizeof(path), "%s/%u/exe", c->root, p->pid);
+	n = readlink(path, buf, sizeof(buf));
+	if (n > 0 && (size_t)n <= sizeof(p->exe)) {
+		memcpy(p->exe, buf, (size_t)n);
+		p->exe_len = (uint16_t)n;
+	}
 }
 
 /* The command line of @p: arguments joined by spaces, cut at PROCINFO_CMDLINE_MAX; all counted. */
@@ -130,6 +207,7 @@ const struct procinfo *procinfo_cache__get(struct procinfo_cache *c, uint32_t pi
 	p->checked_ns = now_ns;
 	p->gen++;
 	read_cmdline(c, p);
+	read_exe(c, p);
 	entity_id(c, p);
 	return p;
 }

@@ -177,7 +177,7 @@ char *fmt_json_put_host(char *p)
 /* Where put_owner() reads what /proc says of a process (fmt_json_set_procinfo()), or NULL. */
 static struct procinfo_cache *procinfo;
 
-/* Of a command line with bytes to escape, the most kept. */
+/* Of a command line or an executable's path with bytes to escape, the most kept. */
 #define CMDLINE_ESCAPED_MAX 128
 
 /* Where the remote end's name is found (fmt_json_set_resolved()), or NULL. */
@@ -249,6 +249,13 @@ static char *put_owner_members(char *p, const struct snoop_owner *o, const struc
 		p = json_put_escaped(p, pi->cmdline, n);
 		p = PUT_U64(p, "\",\"args_count\":", pi->args_count);
 	}
+	/* Whole or not at all: a path cut short names another file. */
+	if (pi && pi->exe_len &&
+	    escaped_keep(pi->exe, pi->exe_len, CMDLINE_ESCAPED_MAX) == pi->exe_len) {
+		p = JSON_PUT(p, ",\"executable\":\"");
+		p = json_put_escaped(p, pi->exe, pi->exe_len);
+		*p++ = '"';
+	}
 	if (pi) {
 		p = JSON_PUT(p, ",\"entity_id\":\"");
 		p = fmt_put_mem(p, pi->entity_id, strlen(pi->entity_id));
@@ -262,12 +269,14 @@ static char *put_owner_members(char *p, const struct snoop_owner *o, const struc
 
 /*
  * The longest process and user objects: four numbers, two names escaped at 6
- * bytes a byte, the command line at its longest plain or escaped, the entity id.
+ * bytes a byte, the command line and the executable at their longest plain or
+ * escaped, the entity id.
  */
 #define MAX2(a, b) ((a) > (b) ? (a) : (b))
-#define OWNER_MEMBERS_MAX                                                                      \
-	(256 + 4 * FMT_U64_LEN + 12 * SNOOP_COMM_LEN +                                         \
-	 MAX2(PROCINFO_CMDLINE_MAX, 6 * CMDLINE_ESCAPED_MAX) + PROCINFO_ENTITY_ID_SIZE + 256 + \
+#define OWNER_MEMBERS_MAX                                                                  \
+	(256 + 4 * FMT_U64_LEN + 12 * SNOOP_COMM_LEN +                                     \
+	 MAX2(PROCINFO_CMDLINE_MAX, 6 * CMDLINE_ESCAPED_MAX) +                             \
+	 MAX2(PROCINFO_EXE_MAX, 6 * CMDLINE_ESCAPED_MAX) + PROCINFO_ENTITY_ID_SIZE + 256 + \
 	 2 * CGROUP_UNIT_SIZE + CGROUP_CONTAINER_ID_SIZE + CGROUP_POD_UID_SIZE)
 
 /*

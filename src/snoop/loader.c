@@ -65,6 +65,7 @@ struct prog_spec {
 	 * loaded for either (snoop.bpf.c's rx_dns, rx_time_wait).
 	 */
 	bool rx;
+	bool exe; /* JSON's process.executable (task_exe.bpf.h): loaded with -j */
 };
 
 static const struct prog_spec prog_specs[] = {
@@ -118,6 +119,8 @@ static const struct prog_spec prog_specs[] = {
 	{ "handle_dns_tx", "net/net_dev_queue", 0, false, false, SKIP_HARMLESS, .dns = true },
 	{ "snapshot_owners", "iter/task_file", 0, false, false, SKIP_HARMLESS, .iterator = true },
 	{ "snapshot_sockets", "iter/tcp", 0, false, false, SKIP_HARMLESS, .iterator = true },
+	/* Run by common/procinfo.c once per process JSON names, never on the event path. */
+	{ "task_exe", "iter/task", 0, false, false, SKIP_HARMLESS, .iterator = true, .exe = true },
 };
 
 #define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
@@ -565,6 +568,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 				 (cfg->filter.kinds_mask & prog_specs[i].kinds)) &&
 				(!prog_specs[i].on_send || cfg->owner_on_send) &&
 				(!prog_specs[i].dns || !cfg->no_dns) &&
+				(!prog_specs[i].exe || cfg->json) &&
 				(!prog_specs[i].rx || !cfg->no_dns ||
 				 (cfg->filter.kinds_mask & SNOOP_EV_STATE));
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
@@ -660,6 +664,11 @@ static int prog_fd(const struct loader *l, const char *name)
 		return prog ? bpf_program__fd(prog) : -1;
 	}
 	return -1;
+}
+
+int loader__exe_iter_fd(const struct loader *l)
+{
+	return prog_fd(l, "task_exe");
 }
 
 void loader__snapshot_source(const struct loader *l, struct snapshot_source *src)

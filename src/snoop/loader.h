@@ -35,6 +35,12 @@ int loader__dns_ring_fd(const struct loader *l);
 /* A counter of the DNS copies, summed over the CPUs (0 with --no-dns). */
 uint64_t loader__dns_stat(const struct loader *l, enum snoop_dns_stat stat);
 
+/*
+ * The task_exe iterator program (task_exe.bpf.h), for process.executable
+ * (common/procinfo.h): loaded with -j, in the tp_btf build; else -1.
+ */
+int loader__exe_iter_fd(const struct loader *l);
+
 /* What the start-up snapshot needs of the loaded programs (common/snapshot.h). */
 void loader__snapshot_source(const struct loader *l, struct snapshot_source *src);
 

@@ -764,6 +764,8 @@ static int snoop_attach(struct snoop_app *app)
 		return lerr.exit_code;
 	}
 	app->ring_bytes = loader__ringbuf_size(app->cfg.ringbuf_bytes);
+	if (app->procinfo)
+		procinfo_cache__set_exe_iter(app->procinfo, loader__exe_iter_fd(app->loader));
 	if (app->exporter) {
 		exporter__set_loader(app->exporter, app->loader);
 		if (app->cfg.verbose && loader__owner_records_error(app->loader))

@@ -69,6 +69,8 @@ def event_problems:
 		want((.process | has("command_line")) == (.process | has("args_count")); "command_line with args_count"),
 		want((.process | has("args_count") | not) or (.process.args_count | isint and . >= 1); "process.args_count"),
 		want((.process | has("entity_id") | not) or (.process.entity_id | test("^[0-9a-f]{32}$")); "process.entity_id"),
+		want((.process | has("executable") | not) or (.process.executable | type == "string" and startswith("/")); "process.executable"),
+		want((.process | has("executable") | not) or (.process | has("entity_id")); "process.executable only with what /proc said"),
 		want(.process.parent.pid | isint and . >= 0; "process.parent.pid"),
 		want(.user.id | type == "string" and test("^[0-9]+$"); "user.id"),
 		want(.socket_snoop.cgroup_id | isint and . > 0; "socket_snoop.cgroup_id")
@@ -471,4 +473,35 @@ stalled_storm() {
 	# Recorded at connect, while the shell was alive; written after it exited.
 	got=$(json_select ".process.pid == $cpid and .socket_snoop.state == \"fin_wait1\"" | jq -r .process.parent.pid)
 	assert_eq "parent of the client's close" "$got" "$ppid"
+}
+
+@test "process.executable: the file each process runs, read without ptrace access (a server of another user, at a hostile path), escaped" {
+	# A copy of the peer under a directory with a space, named with a quote,
+	# a backslash, a TAB and é: the server runs it as nobody, whose
+	# /proc/PID/exe socket-snoop (root, no capability once started) may not
+	# read; a second server (root) runs $T/peer through its snoop-srv link.
+	local dir="$T/sub dir" n=$'ex"q\\\t\xc3\xa9'
+	mkdir "$dir"
+	chmod 0755 "$dir"
+	cp "$T/peer" "$dir/$n"
+	chmod 0755 "$dir/$n"
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report
+	SRV_UID=65534 SRV_COMM="sub dir/$n" conv a 4 8847
+	conv b 4 8848
+	json_wait '.event.action == "close" and .network.direction == "ingress" and .destination.port == 8848'
+	settle
+	snoop_stop
+
+	local got total
+	[ "$(stat -c %u "/proc/${SPID[a]}" 2>/dev/null || echo 65534)" = 65534 ] || e2e_fail "the server did not run as nobody"
+	total=$(json_select ".process.pid == ${SPID[a]}" | grep -c .) || true
+	[ "$total" -ge 4 ] || e2e_fail "server: $total objects"
+	got=$(json_select ".process.pid == ${SPID[a]}" | jq -r '.process.executable' | sort | uniq -c | sed 's/^ *//')
+	assert_eq "the server's executable, in each of its $total objects" "$got" "$total $dir/$n"
+	# As written on the line: the quote, backslash and TAB escaped, é as is.
+	got=$(grep -F -e "\"pid\":${SPID[a]}," "$T/mon.out" | grep -cF -e $'"executable":"'"$T"$'/sub dir/ex\\"q\\\\\\u0009\xc3\xa9"') || true
+	assert_eq "server objects with the path written escaped" "$got" "$total"
+	# A server started through its snoop-srv link: the link's target, the file the kernel ran.
+	got=$(json_select ".process.pid == ${SPID[b]}" | jq -r '.process.executable' | sort -u)
+	assert_eq "the second server's executable" "$got" "$T/peer"
 }

@@ -1023,6 +1023,18 @@ static struct procinfo_cache *fake_process(uint32_t pid, uint32_t ppid, const ch
 	return c;
 }
 
+/* The executable of @pid in the test's /proc: its exe link, to @target (@len bytes). */
+static void fake_exe(uint32_t pid, const char *target, size_t len)
+{
+	char name[128], to[PROCINFO_EXE_MAX + 200];
+
+	assert_true(len < sizeof(to));
+	memcpy(to, target, len);
+	to[len] = '\0';
+	snprintf(name, sizeof(name), "%s/%u/exe", fake_proc, pid);
+	assert_int_equal(symlink(to, name), 0);
+}
+
 static int reset_procinfo(void **state)
 {
 	(void)state;
@@ -1054,6 +1066,51 @@ static void test_process_completed_from_proc(void **state)
 	procinfo_cache__free(c);
 }
 
+/* The executable (here /proc's link: no iterator in a unit test), escaped, before the identity. */
+static void test_process_executable(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	struct procinfo_cache *c = fake_process(30512, 1234, "aud", 4);
+	const struct procinfo *pi;
+	char buf[FMT_LINE_MAX], want[256];
+
+	(void)state;
+	fake_exe(30512, "/opt/a dir/au\"d\n", 16);
+	pi = procinfo_cache__get(c, 30512, TS_NS);
+	assert_non_null(pi);
+	assert_int_equal(pi->exe_len, 16);
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	snprintf(want, sizeof(want),
+		 "\"command_line\":\"aud\",\"args_count\":1,"
+		 "\"executable\":\"/opt/a dir/au\\\"d\\u000a\",\"entity_id\":\"%s\"}",
+		 pi->entity_id);
+	if (!strstr(buf, want))
+		fail_msg("want %s\nin   %s", want, buf);
+	procinfo_cache__free(c);
+}
+
+/* A path longer than what is kept is left out, never cut (a cut path names another file). */
+static void test_process_executable_too_long_left_out(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, SNOOP_TCP_ESTABLISHED,
+				     SNOOP_TCP_FIN_WAIT1);
+	struct procinfo_cache *c = fake_process(30512, 1234, "aud", 4);
+	char path[PROCINFO_EXE_MAX + 2], buf[FMT_LINE_MAX];
+
+	(void)state;
+	/* Names of at most 255 bytes (NAME_MAX): the link's target need not exist. */
+	for (size_t i = 0; i < sizeof(path); i++)
+		path[i] = i % 200 ? 'a' : '/';
+	fake_exe(30512, path, sizeof(path));
+	assert_int_equal(procinfo_cache__get(c, 30512, TS_NS)->exe_len, 0);
+	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	assert_null(strstr(buf, "\"executable\""));
+	procinfo_cache__free(c);
+}
+
 /* The longest command line, plain and hostile: still under half of FMT_LINE_MAX. */
 static void test_largest_objects_with_proc_members_fit(void **state)
 {
@@ -1067,6 +1124,14 @@ static void test_largest_objects_with_proc_members_fit(void **state)
 	(void)state;
 	memset(cmd, 'a', sizeof(cmd));
 	c = fake_process(e.owner.pid, 1, cmd, sizeof(cmd));
+	procinfo_cache__free(c);
+	for (size_t i = 0; i < PROCINFO_EXE_MAX; i++)
+		cmd[i] = i % 200 ? 'b' : '/';
+	fake_exe(e.owner.pid, cmd, PROCINFO_EXE_MAX);
+	assert_int_equal(procinfo_cache__new(&c, fake_proc), 0);
+	fmt_json_set_procinfo(c);
+	assert_int_equal(procinfo_cache__get(c, e.owner.pid, TS_NS)->exe_len, PROCINFO_EXE_MAX);
+	memset(cmd, 'a', sizeof(cmd));
 	memset(e.owner.comm, 0x01, SNOOP_COMM_LEN);
 	memset(e.owner.thread_comm, 0x01, SNOOP_COMM_LEN);
 	assert_largest_fits(&e);
@@ -1074,6 +1139,10 @@ static void test_largest_objects_with_proc_members_fit(void **state)
 	at = strstr(buf, "\"command_line\":\"");
 	assert_non_null(at);
 	assert_int_equal(strspn(at + 16, "a"), PROCINFO_CMDLINE_MAX);
+	/* The longest plain executable, whole. */
+	at = strstr(buf, "\"executable\":\"/bbb");
+	assert_non_null(at);
+	assert_memory_equal(at + 14 + PROCINFO_EXE_MAX, "\",", 2);
 	procinfo_cache__free(c);
 	reset_procinfo(state);
 
@@ -1081,8 +1150,17 @@ static void test_largest_objects_with_proc_members_fit(void **state)
 	memset(cmd, 0x01, sizeof(cmd));
 	memcpy(cmd + 126, "\xc3\xa9", 2); /* é across the cut at 128 bytes */
 	c = fake_process(e.owner.pid, 1, cmd, sizeof(cmd));
+	procinfo_cache__free(c);
+	/* An executable escaped at its longest too (a name of bytes 1 to 0x1f, no '/' but one). */
+	cmd[0] = '/';
+	fake_exe(e.owner.pid, cmd, 250);
+	cmd[0] = 0x01;
+	assert_int_equal(procinfo_cache__new(&c, fake_proc), 0);
+	fmt_json_set_procinfo(c);
 	assert_largest_fits(&e);
 	fmt_json_event(buf, sizeof(buf), &e, TS_NS, 1);
+	/* 250 bytes to escape: more than 128, left out whole. */
+	assert_null(strstr(buf, "\"executable\""));
 	at = strstr(buf, "\"command_line\":\"");
 	assert_non_null(at);
 	/* 126 bytes of \\u0001, then é whole, and the string ends. */
@@ -1511,6 +1589,9 @@ int main(void)
 		cmocka_unit_test_teardown(
 			test_largest_lifecycle_object_with_the_longest_host_name_fits, reset_host),
 		cmocka_unit_test_teardown(test_process_completed_from_proc, reset_procinfo),
+		cmocka_unit_test_teardown(test_process_executable, reset_procinfo),
+		cmocka_unit_test_teardown(test_process_executable_too_long_left_out,
+					  reset_procinfo),
 		cmocka_unit_test_teardown(test_largest_objects_with_proc_members_fit,
 					  reset_procinfo),
 		/* The objects of the tests above, again: none kept a host name. */
