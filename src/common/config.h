@@ -66,6 +66,7 @@ struct snoop_config {
 	bool quiet;
 	bool report;
 	int verbose;		/* -v given once, twice (libbpf debug messages too) */
+	bool check;		/* --check: report what would be used, and exit */
 	bool owner_on_send;	/* --owner-on-send: sends record the owner too */
 	bool thread_names;	/* --thread-names: COMM= of log lines is the thread's name */
 	uint32_t log_fields;	/* --fields: a bit per SNOOP_LOG_FIELDS row */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* face.c - the start-up every face shares (see face.h). */
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,6 +60,16 @@ void face__snapshot_said(int err, const struct snapshot_stats *st, bool verbose)
 int face__drop_privileges(int bpf_fd)
 {
 	int err = caps__drop(bpf_fd);
+
+#ifdef __GLIBC__
+	/*
+	 * Start-up is over here too.  libbpf parsed the kernel's BTF for each
+	 * object it loaded (megabytes each, freed), and glibc keeps freed heap
+	 * mapped: give it back now, before the banner (start-up's cost), or a
+	 * monitor that runs for months holds it all along.
+	 */
+	malloc_trim(0);
+#endif
 
 	if (!err)
 		return EXIT_OK;

@@ -24,7 +24,10 @@ int face__check_bpf(bool packets);
 /* The start-up snapshot's outcome @err and @st, said once; -v adds the count. */
 void face__snapshot_said(int err, const struct snapshot_stats *st, bool verbose);
 
-/* Attached, outputs open, snapshot taken: nothing left needs a capability. */
+/*
+ * Attached, outputs open, snapshot taken: nothing left needs a capability
+ * (caps__drop()), and the heap start-up used is given back.
+ */
 int face__drop_privileges(int bpf_fd);
 
 #endif

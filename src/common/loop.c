@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* loop.c - epoll loop over the ring buffer, signalfd and timerfds (see loop.h). */
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -315,14 +314,6 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 	int err = loop_open(&st, ringbuf_fd, first, duration_s);
 	bool opened = !err, stop = !opened;
 
-#ifdef __GLIBC__
-	/*
-	 * Start-up is over.  libbpf parsed the kernel's BTF for each object it
-	 * loaded (megabytes each, freed), and glibc keeps freed heap mapped: give
-	 * it back, or a monitor that runs for months holds it all along.
-	 */
-	malloc_trim(0);
-#endif
 	while (!stop) {
 		struct epoll_event evs[5];
 		int n = epoll_wait(st.epfd, evs, 5, -1);

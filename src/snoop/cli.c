@@ -103,6 +103,11 @@ static const char *const section_titles[] = {
 	  "exit 0 when PATH was touched by --heartbeat in the\n" \
 	  "last 10 seconds, else 1 saying how old it is; needs no\n" \
 	  "privilege (a container's liveness probe)") \
+	X(CHECK, "check", 0, no_argument, false, opt_check, none, NULL, SEC_RUN, "", \
+	  "report what this kernel offers, the privileges held and\n" \
+	  "what a start with the other options given would use or\n" \
+	  "go without (its programs loaded and attached, then let\n" \
+	  "go); exit 0 when it would run, else 77 or 69 as it would") \
 	X(HOST_NAME, "host-name", 0, required_argument, true, opt_host_name, none, \
 	  "a host name of 1 to 253 bytes", SEC_OUTPUT, "=NAME", \
 	  "host.name of every JSON object (default: the kernel's\n" \
@@ -875,6 +880,13 @@ static int opt_owner_on_send(struct cli_state *st, const char *arg)
 {
 	(void)arg;
 	st->cfg->owner_on_send = true;
+	return 0;
+}
+
+static int opt_check(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cfg->check = true;
 	return 0;
 }
 

@@ -908,7 +908,7 @@ static const char *build_works(enum attach_mode mode)
 	return l ? "yes" : "no";
 }
 
-void loader__print_features(FILE *out)
+void loader__print_features(FILE *out, const char *indent)
 {
 	static const struct {
 		const char *name;
@@ -931,25 +931,26 @@ void loader__print_features(FILE *out)
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 
 	libbpf_set_print(libbpf_print);
-	fprintf(out, "kernel BTF: %s\n", vmlinux ? "yes" : "no");
-	fprintf(out, "attach tp_btf (socket-snoop's programs load and attach): %s\n",
+	fprintf(out, "%skernel BTF: %s\n", indent, vmlinux ? "yes" : "no");
+	fprintf(out, "%sattach tp_btf (socket-snoop's programs load and attach): %s\n", indent,
 		build_works(ATTACH_TP_BTF));
-	fprintf(out, "attach raw_tp (the fallback build loads and attaches): %s\n",
+	fprintf(out, "%sattach raw_tp (the fallback build loads and attaches): %s\n", indent,
 		build_works(ATTACH_RAW_TP));
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		fprintf(out, "program type %s: %s\n", progs[i].name,
+		fprintf(out, "%sprogram type %s: %s\n", indent, progs[i].name,
 			libbpf_probe_bpf_prog_type(progs[i].type, NULL) == 1 ? "yes" : "no");
 	/* kprobe programs load without CONFIG_KPROBES; attaching needs the PMU. */
-	fprintf(out, "kprobe attach: %s\n",
+	fprintf(out, "%skprobe attach: %s\n", indent,
 		access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ? "yes" : "no");
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		fprintf(out, "map %s: %s\n", maps[i].name,
+		fprintf(out, "%smap %s: %s\n", indent, maps[i].name,
 			libbpf_probe_bpf_map_type(maps[i].type, NULL) == 1 ? "yes" : "no");
 	for (size_t i = 0; vmlinux && i < N_PROGS; i++) {
 		/* Each tracepoint once: two programs share inet_sock_set_state. */
 		if (i > 0 && !strcmp(prog_specs[i].tracepoint, prog_specs[i - 1].tracepoint))
 			continue;
-		fprintf(out, "%s %s: %s\n", prog_specs[i].iterator ? "iterator" : "tracepoint",
+		fprintf(out, "%s%s %s: %s\n", indent,
+			prog_specs[i].iterator ? "iterator" : "tracepoint",
 			prog_specs[i].tracepoint,
 			attach_btf_id(vmlinux, &prog_specs[i]) >= 0 ? "yes" : "no");
 	}
@@ -959,12 +960,12 @@ void loader__print_features(FILE *out)
 		int err = m ? 0 : errno;
 
 		fprintf(out,
-			"iterator iter/bpf_sk_storage_map (the owner records metric): %s%s%s\n",
-			m ? "yes" : "no (", m ? "" : strerror(err), m ? "" : ")");
+			"%siterator iter/bpf_sk_storage_map (the owner records metric): %s%s%s\n",
+			indent, m ? "yes" : "no (", m ? "" : strerror(err), m ? "" : ")");
 		metrics__destroy(m);
 	}
 	if (vmlinux)
-		fprintf(out, "reset reason in tcp/tcp_send_reset: %s\n",
+		fprintf(out, "%sreset reason in tcp/tcp_send_reset: %s\n", indent,
 			tracepoint_nargs(vmlinux, "tcp/tcp_send_reset") >= 3 ? "yes" : "no");
 	btf__free(vmlinux);
 }

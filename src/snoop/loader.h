@@ -123,8 +123,11 @@ const char *loader__unavailable(const struct loader *l, int i);
  */
 uint64_t loader__ringbuf_size(uint64_t requested);
 
-/* Print what this kernel supports (attach methods, maps) for --version -v. */
-void loader__print_features(FILE *out);
+/*
+ * Print what this kernel supports (attach methods, maps, tracepoints,
+ * iterators) for --version -v and --check, a line each after @indent.
+ */
+void loader__print_features(FILE *out, const char *indent);
 
 /* Detach and free; NULL is fine. */
 void loader__free(struct loader *l);

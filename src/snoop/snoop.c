@@ -25,6 +25,7 @@
 #include "common/exitcode.h"
 #include "common/face.h"
 #include "common/faces.h"
+#include "snoop/check.h"
 #include "snoop/exporter.h"
 #include "snoop/fmt_json.h"
 #include "snoop/fmt_log.h"
@@ -547,7 +548,7 @@ static void print_version(int verbose)
 {
 	printf("socket-snoop %s (libbpf %s)\n", SNOOP_VERSION, libbpf_version_string());
 	if (verbose)
-		loader__print_features(stdout);
+		loader__print_features(stdout, "");
 }
 
 /* How old a heartbeat may be for --check-heartbeat: ten ticks of the loop. */
@@ -629,6 +630,8 @@ static int snoop_options(struct snoop_app *app, int argc, char **argv)
 	diag__setup("socket-snoop", app->fmt->json_diagnostics);
 	if (app->cfg.check_heartbeat_path)
 		return check_heartbeat(app->cfg.check_heartbeat_path);
+	if (app->cfg.check)
+		return check__run(&app->cfg, stdout);
 	if (app->cfg.json)
 		set_host_name(app->cfg.host_name);
 	fmt_log_set_thread_names(app->cfg.thread_names);

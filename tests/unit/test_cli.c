@@ -1019,6 +1019,7 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "log-max-files", "3", "--log-max-size=1M" },
 		{ "heartbeat", "/run/socket-snoop.hb" },
 		{ "check-heartbeat", "/run/socket-snoop.hb" },
+		{ "check", NULL },
 		{ "host-name", "node-1" },
 		{ "metrics", "127.0.0.1:9580" },
 		{ "metrics-labels", "comm:5", "--metrics=127.0.0.1:9580" },
