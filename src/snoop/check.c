@@ -68,8 +68,8 @@ static void print_privileges(FILE *out)
 
 	say(out, "Privileges:\n");
 	say(out,
-	    "  load and attach the programs (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): %s%s%s\n",
-	    bpf ? "no, missing " : "yes", bpf ? missing : "", "");
+	    "  load and attach the programs (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): %s%s\n",
+	    bpf ? "no, missing " : "yes", bpf ? missing : "");
 	bpf = caps__check_bpf(true, missing, sizeof(missing));
 	say(out, "  tcpsnoop and tcptop (CAP_NET_ADMIN too): %s%s\n", bpf ? "no, missing " : "yes",
 	    bpf ? missing : "");
@@ -85,6 +85,22 @@ static void print_privileges(FILE *out)
 	    sysctl_value("/proc/sys/kernel/bpf_stats_enabled", v, sizeof(v)));
 }
 
+/* loader__print_features()'s lines, through say(): JSON objects too with -j. */
+static void say_features(FILE *out)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return;
+	loader__print_features(mem, "  ");
+	fclose(mem);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		say(out, "%s\n", line);
+	free(text);
+}
+
 /* The kernel, and what socket-snoop's options need around it. */
 static void print_kernel(FILE *out)
 {
@@ -94,21 +110,7 @@ static void print_kernel(FILE *out)
 	if (!uname(&u))
 		say(out, "Kernel: %s %s %s\n", u.sysname, u.release, u.machine);
 	say(out, "Kernel features:\n");
-	/* Its lines through say(), one by one: JSON objects too with -j. */
-	{
-		char *text = NULL, *line, *save = NULL;
-		size_t len = 0;
-		FILE *mem = open_memstream(&text, &len);
-
-		if (mem) {
-			loader__print_features(mem, "  ");
-			fclose(mem);
-			for (line = strtok_r(text, "\n", &save); line;
-			     line = strtok_r(NULL, "\n", &save))
-				say(out, "%s\n", line);
-			free(text);
-		}
-	}
+	say_features(out);
 	say(out, "  cgroup v2 (units, containers and pods, --unit, --container): %s\n",
 	    target__cgroup2_mount(root, sizeof(root)) ? "no" : root);
 	say(out, "  initial PID namespace (JSON's command line, executable, entity id): %s\n",
