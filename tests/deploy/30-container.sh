@@ -7,10 +7,12 @@
 #      podman, pulling nothing; an image holding the same binary is reused.
 #      It holds one file, /socket-snoop, the fully static binary of
 #      build-static, with the OCI labels and /socket-snoop as entry point.
-#   2. podman run --privileged --pid=host --net=host --uts=host IMAGE --json
-#      --no-log-file --metrics=127.0.0.1:PORT: a loopback connection made on
-#      the host by a process whose PID and command are known is reported
-#      with that PID and command and the host's node name (host.name); the
+#   2. podman run --privileged --pid=host --net=host --uts=host -v
+#      CGROUP2:/sys/fs/cgroup:ro IMAGE --json --no-log-file
+#      --metrics=127.0.0.1:PORT: a loopback connection made on the host by a
+#      process whose PID and command are known, in a unit cgroup of the
+#      test's own, is reported with that PID and command, that unit
+#      (service.name) and the host's node name (host.name); the
 #      metrics are served on the host's loopback (host network): curl from
 #      the host gets /healthz and /metrics (podman.sh, metrics_served); and
 #      SIGTERM (podman stop) ends the monitor with status 0.  PORT: 9580,
@@ -70,6 +72,18 @@ say "image $SNOOP_IMAGE: one file, /socket-snoop, sha256 $bin_sha"
 # ---- the test peer: a process whose PID and command we know ---------------
 peer_build ssd-ctr
 
+# Its client runs in a systemd-style unit cgroup of the test's own under the
+# host's cgroup v2 root, which the container is given read-only (deploy/README.md):
+# its events must name the unit (service.name).  The v2 root: /sys/fs/cgroup, or
+# /sys/fs/cgroup/unified on a v1/v2 hybrid host such as the build machines.
+cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+[ -n "$cg_root" ] || fail "no cgroup v2 file system is mounted"
+WANT_UNIT=ssd-deploy30-$$.service
+PEER_CGROUP=$cg_root/ssd-deploy30-$$.slice/$WANT_UNIT
+mkdir -p "$PEER_CGROUP"
+cg_remove() { rmdir "$PEER_CGROUP" "${PEER_CGROUP%/*}" 2>/dev/null || true; }
+at_exit cg_remove
+
 # The --metrics port on the host's loopback: 9580 unless taken (a
 # socket-snoop service on this host, say).
 free_port 9580
@@ -93,11 +107,11 @@ run_case() {
 	exited_0 "$ctr" "$tag"
 	timeout 30 podman logs "$ctr" >/dev/null 2>"$T/$tag.stderr"
 	grep -q 'Summary: RECEIVED=' "$T/$tag.stderr" || fail "$tag: no summary at exit"
-	say "$tag: PID $CLI_PID $PEER-cli reported, host.name $host, exit 0 on SIGTERM"
+	say "$tag: PID $CLI_PID $PEER-cli reported, host.name $host, service.name $WANT_UNIT, exit 0 on SIGTERM"
 }
 
 # ---- 2. privileged ------------------------------------------------------------
-run_case privileged --privileged --pid=host --net=host --uts=host
+run_case privileged --privileged --pid=host --net=host --uts=host -v "$cg_root:/sys/fs/cgroup:ro"
 
 # ---- 3. least privilege -------------------------------------------------------
 # The seccomp profile: podman's default one, with bpf(2) and perf_event_open(2)
@@ -107,7 +121,8 @@ seccomp_runtime_default "$T/seccomp.json"
 caps=BPF,PERFMON,SYS_PTRACE,DAC_READ_SEARCH,NET_ADMIN,SYS_NICE
 least=(--cap-drop=all --cap-add="$caps" --security-opt seccomp="$T/seccomp.json"
 	--security-opt no-new-privileges --read-only
-	-v /sys/kernel/tracing:/sys/kernel/tracing:ro --pid=host --net=host --uts=host)
+	-v /sys/kernel/tracing:/sys/kernel/tracing:ro -v "$cg_root:/sys/fs/cgroup:ro"
+	--pid=host --net=host --uts=host)
 run_case least-privilege "${least[@]}"
 # Nothing missing: no warning at start (a capability, tracefs, the
 # --metrics listener under the seccomp profile and read-only root), and the

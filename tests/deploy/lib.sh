@@ -26,7 +26,9 @@
 #                      NAME-cli: processes whose PID and command a test knows
 #   peer_connect TAG   one loopback connection on the host, from NAME-cli to a
 #                      NAME-srv of its own: CLI_PID and PORT (the server's);
-#                      both peers end by themselves and are killed at exit
+#                      both peers end by themselves and are killed at exit;
+#                      with PEER_CGROUP (a cgroup v2 directory) the client
+#                      runs in that cgroup
 #   free_port FROM     FREE_PORT: the first TCP port from FROM on (100 tried)
 #                      that no socket of this network namespace has bound but
 #                      in TIME-WAIT (socket-snoop binds with SO_REUSEADDR): for
@@ -174,8 +176,13 @@ peer_connect() {
 	PEER_PIDS+=($!)
 	wait_until 10 "the test server" file_has "$T/$tag.srv" READY
 	PORT=$(awk '$1 == "READY" { print $2; exit }' "$T/$tag.srv")
-	"$T/$PEER-cli" client 127.0.0.1 "$PORT" --timeout 20 >"$T/$tag.cli" 2>&1 ||
-		fail "the test client failed: $(cat "$T/$tag.cli")"
+	local -a cli=("$T/$PEER-cli" client 127.0.0.1 "$PORT" --timeout 20)
+	if [ -n "${PEER_CGROUP:-}" ]; then
+		# Joined first: the client inherits the cgroup through exec.
+		# shellcheck disable=SC2016 # expanded by that sh
+		cli=(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$PEER_CGROUP" "${cli[@]}")
+	fi
+	"${cli[@]}" >"$T/$tag.cli" 2>&1 || fail "the test client failed: $(cat "$T/$tag.cli")"
 	# shellcheck disable=SC2034 # for the test (and podman.sh's has_event)
 	CLI_PID=$(awk '$1 == "PID" { print $2; exit }' "$T/$tag.cli")
 }

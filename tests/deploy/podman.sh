@@ -25,6 +25,7 @@
 #                      and its state, and fail
 #   has_event CTR HOST the JSON event of the established connection of the
 #                      last peer_connect (CLI_PID, PORT, PEER-cli), host.name HOST
+#                      (and service.name WANT_UNIT when set)
 #   wait_event CTR HOST WHAT
 #                      has_event within 20 s; else the monitor's stderr, and fail
 #   exited_0 CTR WHAT  the monitor in CTR exited with status 0 (on SIGTERM)
@@ -155,11 +156,13 @@ wait_monitor() {
 has_event() {
 	local n
 	n=$(timeout 30 podman logs "$1" 2>/dev/null |
-		jq -R -c --argjson pid "$CLI_PID" --argjson port "$PORT" --arg name "$PEER-cli" --arg host "$2" '
+		jq -R -c --argjson pid "$CLI_PID" --argjson port "$PORT" --arg name "$PEER-cli" --arg host "$2" \
+			--arg unit "${WANT_UNIT:-}" '
 			fromjson? | select(.event.action == "state_change"
 				and .socket_snoop.state == "established"
 				and .destination.port == $port and .process.pid == $pid
-				and .process.name == $name and .host.name == $host)' | wc -l)
+				and .process.name == $name and .host.name == $host
+				and ($unit == "" or .service.name == $unit))' | wc -l)
 	[ "$n" -gt 0 ]
 }
 
@@ -167,7 +170,7 @@ wait_event() {
 	local ctr=$1 host=$2 what=$3
 	if ! poll 20 has_event "$ctr" "$host"; then
 		timeout 30 podman logs "$ctr" 2>&1 >/dev/null | tail -20 >&2
-		fail "$what: no JSON event for PID $CLI_PID ($PEER-cli, port $PORT, host.name $host)"
+		fail "$what: no JSON event for PID $CLI_PID ($PEER-cli, port $PORT, host.name $host${WANT_UNIT:+, service.name $WANT_UNIT})"
 	fi
 }
 
