@@ -1182,22 +1182,19 @@ worst() {
 	echo "$(fmt "$4" "$m") ($(fmt "$4" "$w"))"
 }
 
-# Per-round ratios of configuration $2's rate to the untraced rate: "min max".
-ratio_range() {
+# Per-round ratios of configuration $2's rate to the untraced rate, one per line.
+round_ratios() {
 	awk -F'\t' -v w="$1" -v c="$2" -v s="$c_status" -v r="$c_rate" '
 		$3 == "cost" {next}
 		$1 == w && $s == "ok" && $2 == "base" {b[$3] = $r}
 		$1 == w && $s == "ok" && $2 == c {t[$3] = $r}
-		END {
-			n = 0
-			for (k in t) if (k in b && b[k] > 0) {
-				x = t[k] / b[k]
-				if (!n || x < lo) lo = x
-				if (!n || x > hi) hi = x
-				n++
-			}
-			if (n) printf "%.3f %.3f\n", lo, hi; else print "- -"
-		}' "$results"
+		END {for (k in t) if (k in b && b[k] > 0) printf "%.6f\n", t[k] / b[k]}' "$results"
+}
+
+# Per-round ratios of configuration $2's rate to the untraced rate: "min max".
+ratio_range() {
+	round_ratios "$1" "$2" | sort -g |
+		awk 'NR == 1 {lo = $1} {hi = $1} END {if (NR) printf "%.3f %.3f\n", lo, hi; else print "- -"}'
 }
 
 fmt() { # fmt PRINTF_FORMAT VALUE: "-" passes through
@@ -1263,15 +1260,6 @@ lost_cause_cell() {
 }
 
 # What storm workload $1 cost each tracer: one row per tracer configuration $2...
-# Per-round ratios of configuration $2's rate to the untraced rate, one per line.
-round_ratios() {
-	awk -F'\t' -v w="$1" -v c="$2" -v s="$c_status" -v r="$c_rate" '
-		$3 == "cost" {next}
-		$1 == w && $s == "ok" && $2 == "base" {b[$3] = $r}
-		$1 == w && $s == "ok" && $2 == c {t[$3] = $r}
-		END {for (k in t) if (k in b && b[k] > 0) printf "%.6f\n", t[k] / b[k]}' "$results"
-}
-
 # Whether scraping --metrics every second costs more than the noise of workload $1: the
 # scraped configuration's median against the range of the unscraped log runs (the same
 # output, the same rounds), for the rate ratio and the CPU per 1,000 events. A sentence.

@@ -141,14 +141,16 @@ static __always_inline enum tw_outcome time_wait_of(const struct sock *sk,
 	return TW_AWAITS_FIN;
 }
 
-static __always_inline void tw_key_of(struct tw_key *k, const struct snoop_event *e)
+/* The key of the time-wait socket at @laddr:@lport in @netns whose peer is @raddr:@rport. */
+static __always_inline void tw_key_set(struct tw_key *k, __u32 netns, const __u8 *laddr,
+				       __u16 lport, const __u8 *raddr, __u16 rport)
 {
 	__builtin_memset(k, 0, sizeof(*k));
-	k->netns = e->netns;
-	k->lport = e->sport;
-	k->rport = e->dport;
-	__builtin_memcpy(k->laddr, e->saddr, SNOOP_ADDR_LEN);
-	__builtin_memcpy(k->raddr, e->daddr, SNOOP_ADDR_LEN);
+	k->netns = netns;
+	k->lport = lport;
+	k->rport = rport;
+	__builtin_memcpy(k->laddr, laddr, SNOOP_ADDR_LEN);
+	__builtin_memcpy(k->raddr, raddr, SNOOP_ADDR_LEN);
 }
 
 /* Whether @a and @b are within TW_FIN_AHEAD_NS of each other, either way. */
@@ -169,7 +171,7 @@ static __always_inline void time_wait_await(struct snoop_event *e)
 	__u32 slot;
 	__u64 ts;
 
-	tw_key_of(&k, e);
+	tw_key_set(&k, e->netns, e->saddr, e->sport, e->daddr, e->dport);
 	if (bpf_map_update_elem(&tw_pending, &k, e, BPF_ANY))
 		return;
 	slot = tw_fin_slot_of(&k);
@@ -199,12 +201,8 @@ static __always_inline void time_wait_fin(__u32 netns, const __u8 *src, __u16 sp
 
 	if (!(flags & TCP_FLAG_FIN) || (flags & TCP_FLAG_RST))
 		return;
-	__builtin_memset(&k, 0, sizeof(k));
-	k.netns = netns;
-	k.lport = dport;
-	k.rport = sport;
-	__builtin_memcpy(k.laddr, dst, SNOOP_ADDR_LEN);
-	__builtin_memcpy(k.raddr, src, SNOOP_ADDR_LEN);
+	/* The segment's destination is the time-wait socket's local end. */
+	tw_key_set(&k, netns, dst, dport, src, sport);
 	slot = tw_fin_slot_of(&k);
 	s = bpf_map_lookup_elem(&tw_fin_seen, &slot);
 	if (s) {

@@ -81,32 +81,31 @@ static ssize_t exe_iter_read(int prog_fd, uint32_t pid, char *buf, size_t size)
 static void read_exe(struct procinfo_cache *c, struct procinfo *p)
 {
 	char buf[sizeof(uint32_t) + SNOOP_EXE_PATH_MAX], path[96];
+	uint32_t pid;
 	ssize_t n;
 
 	p->exe_len = 0;
 	if (c->exe_prog_fd >= 0) {
-		uint32_t pid;
-		size_t len;
-
 		n = exe_iter_read(c->exe_prog_fd, p->pid, buf, sizeof(buf));
-		if (n >= (ssize_t)sizeof(pid)) {
+		/* Nothing written: no executable (a kernel thread, an exit). */
+		if (n >= 0 && n < (ssize_t)sizeof(pid))
+			return;
+		if (n > 0) {
 			memcpy(&pid, buf, sizeof(pid));
-			/* Another task first: the kernel ignored the filter. */
-			if (pid != p->pid) {
-				c->exe_prog_fd = -1;
-			} else {
-				len = strnlen(buf + sizeof(pid), (size_t)n - sizeof(pid));
+			if (pid == p->pid) {
+				size_t room = (size_t)n - sizeof(pid);
+				size_t len = strnlen(buf + sizeof(pid), room);
+
 				/* Whole (its NUL read) and short enough to keep, or left out. */
-				if (len < (size_t)n - sizeof(pid) && len <= sizeof(p->exe)) {
+				if (len < room && len <= sizeof(p->exe)) {
 					memcpy(p->exe, buf + sizeof(pid), len);
 					p->exe_len = (uint16_t)len;
 				}
 				return;
 			}
+			/* Another task first: the kernel ignored the task filter. */
+			c->exe_prog_fd = -1;
 		}
-		/* Nothing written: no executable (a kernel thread, an exit). */
-		if (n >= 0 && c->exe_prog_fd >= 0)
-			return;
 	}
 	snprintf(path, sizeof(path), "%s/%u/exe", c->root, p->pid);
 	n = readlink(path, buf, sizeof(buf));

@@ -127,8 +127,7 @@ static int print_would_use(const struct snoop_config *cfg, FILE *out)
 	struct snapshot_source src;
 	struct loader *l;
 	const char *why;
-	bool less = false;
-	int hidden;
+	bool less;
 
 	say(out, "With these options socket-snoop would use:\n");
 	l = loader__new(cfg, &err);
@@ -139,7 +138,8 @@ static int print_would_use(const struct snoop_config *cfg, FILE *out)
 		return err.exit_code;
 	}
 	why = loader__fallback_reason(l);
-	if (loader__mode(l) == ATTACH_TP_BTF)
+	less = loader__mode(l) != ATTACH_TP_BTF;
+	if (!less)
 		say(out, "  programs: tp_btf (typed tracepoints, socket storage)\n");
 	else
 		say(out, "  programs: raw_tp, the fallback build%s%s\n",
@@ -155,22 +155,28 @@ static int print_would_use(const struct snoop_config *cfg, FILE *out)
 	    src.owners_iter_fd >= 0 && src.sockets_iter_fd >= 0 ?
 		    "found by the kernel's iterators" :
 		    "found through /proc (the kernel's iterators cannot run here)");
-	if (cfg->json)
+	if (cfg->json) {
+		bool iter = loader__exe_iter_fd(l) >= 0;
+
 		say(out, "  process.executable: %s\n",
-		    loader__exe_iter_fd(l) >= 0 ?
-			    "read by the task_exe iterator" :
-			    "read through /proc/PID/exe (only processes of socket-snoop's user)");
-	if (cfg->metrics)
+		    iter ? "read by the task_exe iterator" :
+			   "read through /proc/PID/exe (only processes of socket-snoop's user)");
+		less |= !iter;
+	}
+	if (cfg->metrics) {
+		bool refused = loader__owner_records_error(l) != 0;
+
 		say(out, "  owner records metric: %s\n",
-		    loader__owner_records_error(l) ? "no (the counting iterator is refused)" :
-						     "yes");
-	hidden = loader__hidden_error(l);
-	less |= loader__mode(l) != ATTACH_TP_BTF || (cfg->json && loader__exe_iter_fd(l) < 0) ||
-		(cfg->metrics && loader__owner_records_error(l)) ||
-		((cfg->filter.kinds_mask & SNOOP_EV_STATE) && hidden);
-	if (cfg->filter.kinds_mask & SNOOP_EV_STATE)
+		    refused ? "no (the counting iterator is refused)" : "yes");
+		less |= refused;
+	}
+	if (cfg->filter.kinds_mask & SNOOP_EV_STATE) {
+		int hidden = loader__hidden_error(l);
+
 		say(out, "  transitions hidden by the kernel: %s%s\n",
 		    hidden ? "not counted: " : "counted", hidden ? hidden__strerror(hidden) : "");
+		less |= hidden != 0;
+	}
 	loader__free(l);
 	say(out, "Verdict: socket-snoop would run (exit 0)%s\n",
 	    less ? ", with less than this kernel could give (above)" : ", with everything");
