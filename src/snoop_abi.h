@@ -223,24 +223,89 @@ struct snoop_sock_info {
 	__u8 closed_by;	  /* enum snoop_closed_by, first side to close */
 	__u8 in_cgroup;	  /* owner was under --cgroup when recorded */
 	__u8 last_state;  /* state entered by the last transition seen; 0 unknown */
-	__u8 pad[3];
-	__u64 conn_id; /* raw_tp build only: the connection id, for kernels without cookies */
+	__u8 ca_worst;	  /* highest congestion state seen (icsk_ca_state) + 1; 0 none seen */
+	__u8 rst_reason;  /* the last RST this side sent: enum snoop_rst_reason + 1, 0 unknown */
+	__u8 err; /* sk_err when the socket reached CLOSE (the application may take it first) */
+	__u64 conn_id;	   /* raw_tp build only: the connection id, for kernels without cookies */
+	__u8 err_reported; /* a Connection Failed event went out for this connection */
+	__u8 pad[7];
 };
-_Static_assert(sizeof(struct snoop_sock_info) == 80, "snoop_sock_info layout");
+_Static_assert(sizeof(struct snoop_sock_info) == 88, "snoop_sock_info layout");
 
-/* Close summary, read from struct tcp_sock when the socket reaches CLOSE. */
+/*
+ * Why a connection ended (the close summary's CLOSE_REASON), decided in the
+ * kernel when the socket reaches CLOSE (snoop.bpf.c close_reason()), and which
+ * side it counts against: SIDE_LOCAL the side of the socket reporting it,
+ * SIDE_PEER the other one, SIDE_NONE neither (user space names the side client
+ * or server from the socket's direction).
+ * X(name, value, text, side, description); the text is the documented value.
+ */
+// clang-format off
+#define SNOOP_CLOSE_REASONS(X) \
+	X(UNKNOWN, 0, "unknown", NONE, \
+	  "not known: the socket was not followed from its start, or ended in a way not listed") \
+	X(FIN_LOCAL, 1, "fin_local", LOCAL, "closed normally, this side's FIN first") \
+	X(FIN_REMOTE, 2, "fin_remote", PEER, "closed normally, the peer's FIN first") \
+	X(RST_SENT, 3, "rst_sent", LOCAL, \
+	  "this side reset it (ss -K, connect(AF_UNSPEC), out of memory): RESET_REASON says why") \
+	X(RST_RECEIVED, 4, "rst_received", PEER, "the peer reset it") \
+	X(CONNECT_REFUSED, 5, "connect_refused", PEER, \
+	  "the connect was refused: a RST, or an ICMP port unreachable") \
+	X(CONNECT_TIMEOUT, 6, "connect_timeout", PEER, \
+	  "the SYN was never answered: tcp_syn_retries exhausted") \
+	X(CONNECT_ABANDONED, 7, "connect_abandoned", LOCAL, \
+	  "the application closed the socket while it was connecting") \
+	X(SYNACK_TIMEOUT, 8, "synack_timeout", PEER, \
+	  "the SYN-ACK was never acknowledged (a TCP Fast Open socket): tcp_synack_retries exhausted") \
+	X(UNREACHABLE, 9, "unreachable", PEER, \
+	  "an ICMP error: host or network unreachable, administratively prohibited") \
+	X(RETRANSMIT_TIMEOUT, 10, "retransmit_timeout", PEER, \
+	  "data was never acknowledged: tcp_retries2 exhausted") \
+	X(KEEPALIVE_TIMEOUT, 11, "keepalive_timeout", PEER, \
+	  "keepalive probes went unanswered: tcp_keepalive_probes exhausted") \
+	X(ABORTED_ON_CLOSE, 12, "aborted_on_close", LOCAL, \
+	  "closed with unread data, or with SO_LINGER 0: a RST instead of a FIN")
+// clang-format on
+
+enum snoop_close_reason {
+#define SNOOP_CLOSE_REASON_ENUM(name, value, ...) SNOOP_CLOSE_##name = value,
+	SNOOP_CLOSE_REASONS(SNOOP_CLOSE_REASON_ENUM)
+#undef SNOOP_CLOSE_REASON_ENUM
+		SNOOP_CLOSE_REASON_COUNT
+};
+
+/*
+ * Close summary, read from struct tcp_sock when the socket reaches CLOSE.  The
+ * health counters are the kernel's own (tcp_info names them the same, and
+ * ss -ti shows them): nothing is counted per packet by socket-snoop.
+ */
 struct snoop_close_info {
 	__u64 duration_ns;    /* since the first event seen for the socket */
 	__u64 bytes_sent;     /* payload bytes acknowledged by the peer */
 	__u64 bytes_received; /* payload bytes received */
+	__u64 bytes_retrans;  /* bytes sent again */
+	__u64 delivery_rate;  /* bytes per second, the kernel's last sample */
 	__u32 segs_out;
 	__u32 segs_in;
-	__u32 total_retrans;
-	__u32 srtt_us;
-	__u8 closed_by; /* enum snoop_closed_by */
-	__u8 pad[7];
+	__u32 total_retrans;	    /* segments sent again */
+	__u32 srtt_us;		    /* smoothed round-trip time */
+	__u32 rttvar_us;	    /* its mean deviation */
+	__u32 min_rtt_us;	    /* lowest round-trip time of the last window */
+	__u32 lost;		    /* segments deemed lost */
+	__u32 reord_seen;	    /* reorderings detected */
+	__u32 dsack_dups;	    /* retransmits the peer had already received (DSACK) */
+	__u32 rcv_ooopack;	    /* segments received out of order */
+	__u32 delivered_ce;	    /* segments delivered with ECN congestion marks */
+	__u16 total_rto;	    /* retransmission timeouts (Linux 6.7+) */
+	__u16 total_rto_recoveries; /* recoveries from them (Linux 6.7+) */
+	__u8 closed_by;		    /* enum snoop_closed_by */
+	__u8 reason;		    /* enum snoop_close_reason */
+	__u8 rst_reason;	    /* the RST this side sent: enum snoop_rst_reason + 1; 0 none */
+	__u8 ca_worst;		    /* worst congestion state (icsk_ca_state) + 1; 0 unknown */
+	__u8 ecn;		    /* 1: ECN negotiated */
+	__u8 pad[3];
 };
-_Static_assert(sizeof(struct snoop_close_info) == 48, "snoop_close_info layout");
+_Static_assert(sizeof(struct snoop_close_info) == 96, "snoop_close_info layout");
 
 /* One ring buffer record.  Addresses are network order, ports host order. */
 struct snoop_event {
@@ -264,7 +329,7 @@ struct snoop_event {
 	struct snoop_owner owner;
 	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
 };
-_Static_assert(sizeof(struct snoop_event) == 176, "snoop_event layout");
+_Static_assert(sizeof(struct snoop_event) == 224, "snoop_event layout");
 
 /* The detail of a RETRANSMIT event: what was sent again. */
 enum snoop_retransmit_detail {
@@ -447,7 +512,7 @@ struct snoop_snapshot_rec {
 	__u32 pad;
 	struct snoop_event event;
 };
-_Static_assert(sizeof(struct snoop_snapshot_rec) == 184, "snoop_snapshot_rec layout");
+_Static_assert(sizeof(struct snoop_snapshot_rec) == 232, "snoop_snapshot_rec layout");
 
 /* Key of the LPM tries used by --laddr/--raddr: IPv4 is IPv4-mapped. */
 struct snoop_lpm_key {

@@ -198,6 +198,15 @@ static __always_inline struct snoop_sock_info *sock_info_seen(const struct sock 
 	return si;
 }
 
+/* A new connection on the record: forget how the last one on it ended. */
+static __always_inline void sock_info_clear_end(struct snoop_sock_info *si)
+{
+	si->ca_worst = 0;
+	si->rst_reason = 0;
+	si->err = 0;
+	si->err_reported = 0;
+}
+
 /*
  * Update the socket record for a transition and return it.  Only transitions
  * that the kernel makes inside a system call on this very socket record the
@@ -249,6 +258,7 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		si->flags = SNOOP_SF_PASSIVE;
 		si->first_ns = now;
 		si->closed_by = SNOOP_CLOSED_UNKNOWN;
+		sock_info_clear_end(si);
 		return si;
 	}
 	if (in_syscall && (si->attribution != SNOOP_ATTR_OWNER ||
@@ -262,6 +272,7 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		si->flags = SNOOP_SF_ACTIVE;
 		si->first_ns = now;
 		si->closed_by = SNOOP_CLOSED_UNKNOWN;
+		sock_info_clear_end(si);
 	} else if (!si->first_ns) {
 		si->first_ns = now;
 	}
@@ -287,6 +298,113 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 	return si;
 }
 
+/* The errors close_reason() tells apart (include/uapi/asm-generic/errno.h). */
+#define EPIPE 32
+#define ECONNABORTED 103
+#define ECONNRESET 104
+#define ETIMEDOUT 110
+#define ECONNREFUSED 111
+
+/* sock_flags bit @flag of @sk (enum sock_flags, by CO-RE). */
+#define SK_FLAG(sk, flag) \
+	(RD(sk, __sk_common.skc_flags) & (1ul << bpf_core_enum_value(enum sock_flags, flag)))
+
+/*
+ * Why the connection of @sk ended, as it reaches CLOSE from @oldstate with
+ * error @err (enum snoop_close_reason).  What the kernel leaves to tell:
+ * the RSTs seen (the socket's flags), sk_err (tcp_done_with_error() stores it
+ * before the transition: ETIMEDOUT when retries ran out, an ICMP error, or
+ * sk_err_soft's), and the state it left.  close() with unread data or with
+ * SO_LINGER 0 moves an established socket straight to CLOSE and only then
+ * sends its RST (__tcp_close(), tcp_disconnect()): no flag yet, so its marks
+ * are read here: data the application never read (copied_seq behind
+ * rcv_nxt, the peer's FIN aside), or a linger of 0.
+ */
+static __always_inline __u8 close_reason(const struct sock *sk, struct tcp_sock *tp,
+					 const struct snoop_sock_info *si, int oldstate, int err)
+{
+	__u8 flags = si ? si->flags : 0;
+	__u32 unread;
+
+	if (flags & SNOOP_SF_RST_RECV)
+		return oldstate == SNOOP_TCP_SYN_SENT ? SNOOP_CLOSE_CONNECT_REFUSED :
+							SNOOP_CLOSE_RST_RECEIVED;
+	if (oldstate == SNOOP_TCP_SYN_SENT) {
+		if (!err)
+			return SNOOP_CLOSE_CONNECT_ABANDONED;
+		if (err == ECONNREFUSED)
+			return SNOOP_CLOSE_CONNECT_REFUSED;
+		return err == ETIMEDOUT ? SNOOP_CLOSE_CONNECT_TIMEOUT : SNOOP_CLOSE_UNREACHABLE;
+	}
+	if (err == ETIMEDOUT) {
+		if (oldstate == SNOOP_TCP_SYN_RECV)
+			return SNOOP_CLOSE_SYNACK_TIMEOUT;
+		/*
+		 * The keepalive timer sends a RST (with its reason since Linux
+		 * 6.10) and counts probes, not retransmissions.
+		 */
+		if ((si && si->rst_reason == SNOOP_RST_TCP_KEEPALIVE_TIMEOUT + 1) ||
+		    (!RD(tp, inet_conn.icsk_retransmits) && RD(tp, inet_conn.icsk_probes_out)))
+			return SNOOP_CLOSE_KEEPALIVE_TIMEOUT;
+		return SNOOP_CLOSE_RETRANSMIT_TIMEOUT;
+	}
+	if (flags & SNOOP_SF_RST_SENT)
+		return si->rst_reason == SNOOP_RST_TCP_ABORT_ON_CLOSE + 1 ?
+			       SNOOP_CLOSE_ABORTED_ON_CLOSE :
+			       SNOOP_CLOSE_RST_SENT;
+	if (err && err != ECONNRESET && err != EPIPE && err != ECONNABORTED)
+		return SNOOP_CLOSE_UNREACHABLE;
+	if (oldstate == SNOOP_TCP_ESTABLISHED || oldstate == SNOOP_TCP_CLOSE_WAIT) {
+		unread = RD(tp, rcv_nxt) - RD(tp, copied_seq);
+		if (SK_FLAG(sk, SOCK_DONE) && unread)
+			unread--;
+		if (unread || (SK_FLAG(sk, SOCK_LINGER) && !RD(sk, sk_lingertime)))
+			return SNOOP_CLOSE_ABORTED_ON_CLOSE;
+		return SNOOP_CLOSE_RST_SENT; /* tcp_disconnect(), tcp_abort() */
+	}
+	if (si && si->closed_by == SNOOP_CLOSED_LOCAL)
+		return SNOOP_CLOSE_FIN_LOCAL;
+	if (si && si->closed_by == SNOOP_CLOSED_REMOTE)
+		return SNOOP_CLOSE_FIN_REMOTE;
+	return SNOOP_CLOSE_UNKNOWN;
+}
+
+/*
+ * The health counters of the close summary: what struct tcp_sock counts, as
+ * tcp_get_info() reports them (tcp_info, ss -ti).
+ */
+static __always_inline void close_fill_health(struct snoop_event *e, struct tcp_sock *tp,
+					      const struct snoop_sock_info *si)
+{
+	__u32 rate = RD(tp, rate_delivered), interval = RD(tp, rate_interval_us);
+	__u8 ca = RD_BITFIELD(tp, inet_conn.icsk_ca_state) + 1;
+
+	/* No round trip measured (a refused connect): 0, not the initial guesses. */
+	if (RD(tp, srtt_us)) {
+		e->close.rttvar_us = RD(tp, mdev_us) >> 2;
+		e->close.min_rtt_us = RD(tp, rtt_min.s[0].v);
+	}
+	e->close.bytes_retrans = RD(tp, bytes_retrans);
+	e->close.lost = RD(tp, lost);
+	e->close.reord_seen = RD(tp, reord_seen);
+	e->close.dsack_dups = RD(tp, dsack_dups);
+	e->close.rcv_ooopack = RD(tp, rcv_ooopack);
+	e->close.delivered_ce = RD(tp, delivered_ce);
+	if (bpf_core_field_exists(tp->total_rto)) {
+		e->close.total_rto = RD(tp, total_rto);
+		e->close.total_rto_recoveries = RD(tp, total_rto_recoveries);
+	}
+	/* tcp_compute_delivery_rate(): segments delivered per interval, in bytes/s. */
+	if (rate && interval)
+		e->close.delivery_rate = (__u64)rate * RD(tp, mss_cache) * 1000000 / interval;
+	/* Open 0 ... Loss 4: worse is higher; the state now counts too. */
+	if (si && si->ca_worst > ca)
+		ca = si->ca_worst;
+	e->close.ca_worst = ca;
+	/* TCP_ECN_OK (RFC 3168) is bit 0; AccECN (Linux 6.18) bit 4. */
+	e->close.ecn = !!(RD(tp, ecn_flags) & 0x11);
+}
+
 /*
  * Fill the close summary of @e, whose header event_start() made, from struct
  * tcp_sock; false when @sk is not a full TCP socket.  The kernel's byte counters count
@@ -296,7 +414,8 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
  * peer's FIN once it arrived (tcp_fin() sets SOCK_DONE).
  */
 static __always_inline bool close_fill(struct snoop_event *e, const struct sock *sk,
-				       const struct snoop_sock_info *si, __u64 now)
+				       const struct snoop_sock_info *si, __u64 now, int oldstate,
+				       int err)
 {
 	struct tcp_sock *tp = tcp_sock_of(sk);
 	__u64 sent, received;
@@ -312,10 +431,9 @@ static __always_inline bool close_fill(struct snoop_event *e, const struct sock 
 			sent--;
 		e->close.duration_ns = now - si->first_ns;
 		e->close.closed_by = si->closed_by;
+		e->close.rst_reason = si->rst_reason;
 	}
-	if ((RD(sk, __sk_common.skc_flags) &
-	     (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) &&
-	    received)
+	if (SK_FLAG(sk, SOCK_DONE) && received)
 		received--;
 	e->close.bytes_sent = sent;
 	e->close.bytes_received = received;
@@ -323,6 +441,8 @@ static __always_inline bool close_fill(struct snoop_event *e, const struct sock 
 	e->close.segs_in = RD(tp, segs_in);
 	e->close.total_retrans = RD(tp, total_retrans);
 	e->close.srtt_us = RD(tp, srtt_us) >> TCP_SRTT_SHIFT;
+	e->close.reason = close_reason(sk, tp, si, oldstate, err);
+	close_fill_health(e, tp, si);
 	/* The tracepoint runs before the kernel stores the new state. */
 	e->new_state = SNOOP_TCP_CLOSE;
 	return true;
@@ -335,6 +455,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 	struct snoop_event e;
 	struct snoop_sock_info *si;
 	int verdict, shown = newstate; /* the state the events show */
+	int err = 0;
 	bool summary;
 	__u64 now;
 
@@ -354,6 +475,16 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 
 	/* One summary per connection; a listener closing is not a connection. */
 	summary = newstate == SNOOP_TCP_CLOSE && oldstate != SNOOP_TCP_LISTEN;
+	/*
+	 * The error is stored before this transition, and the application is
+	 * woken after it (tcp_done_with_error()): one woken early takes sk_err
+	 * (SO_ERROR) before inet_sk_error_report reads it, so keep it here.
+	 */
+	if (summary) {
+		err = RD(sk, sk_err);
+		if (si)
+			si->err = err;
+	}
 	if (summary && (oldstate == SNOOP_TCP_FIN_WAIT2 || oldstate == SNOOP_TCP_CLOSING)) {
 		tw = time_wait_of(sk, si, oldstate);
 		if (tw == TW_NOW)
@@ -388,7 +519,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		 * connection goes on.
 		 */
 		if (summary && tw != TW_NOW && (kinds_mask & (1u << SNOOP_KIND_CLOSE)) &&
-		    close_fill(&e, sk, si, now)) {
+		    close_fill(&e, sk, si, now, oldstate, err)) {
 			e.kind = SNOOP_KIND_CLOSE;
 			e.with_state = 1;
 			event_submit(&e);
@@ -397,7 +528,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		event_submit(&e);
 	}
 	if (summary && event_start(&e, SNOOP_KIND_CLOSE, sk, si, now) &&
-	    close_fill(&e, sk, si, now)) {
+	    close_fill(&e, sk, si, now, oldstate, err)) {
 		if (tw == TW_SKIPPED)
 			e.flags |= SNOOP_SF_TW_SKIPPED;
 		event_submit(&e);
@@ -572,8 +703,12 @@ static __always_inline __s32 reset_reason(__u64 value)
 	return -(__s32)value - 1;
 }
 
-/* Note a reset as the way a connection ended, unless a FIN came first. */
-static __always_inline struct snoop_sock_info *sock_info_reset(const struct sock *sk, __u8 flag)
+/*
+ * Note a reset as the way a connection ended, unless a FIN came first; @reason
+ * is the reason of one sent (enum snoop_rst_reason + 1), 0 if not known.
+ */
+static __always_inline struct snoop_sock_info *sock_info_reset(const struct sock *sk, __u8 flag,
+							       __s32 reason)
 {
 	struct snoop_sock_info *si = sock_info_seen(sk);
 
@@ -581,6 +716,8 @@ static __always_inline struct snoop_sock_info *sock_info_reset(const struct sock
 		if (!si->closed_by)
 			si->closed_by = SNOOP_CLOSED_RESET;
 		si->flags |= flag;
+		if (reason > 0)
+			si->rst_reason = reason;
 	}
 	return si;
 }
@@ -595,7 +732,15 @@ int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb
 {
 	struct snoop_event e;
 	__u64 now = bpf_ktime_get_ns();
+	__s32 reason = 0;
 
+	/*
+	 * The reason argument came with enum sk_rst_reason (Linux 6.10): where
+	 * the type is missing, libbpf makes this false and the verifier drops
+	 * the ctx[2] access it could not allow.
+	 */
+	if (bpf_core_type_exists(enum sk_rst_reason))
+		reason = reset_reason(ctx[2]);
 	if (sk && skb && sk_state(sk) == SNOOP_TCP_LISTEN) {
 		const struct snoop_sock_info *si;
 
@@ -615,8 +760,9 @@ int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb
 		e.flags = SNOOP_SF_PASSIVE;
 		e.new_state = SNOOP_TCP_LISTEN;
 	} else if (sk) {
-		if (!is_tcp(sk) || !event_start(&e, SNOOP_KIND_RESET_SENT, sk,
-						sock_info_reset(sk, SNOOP_SF_RST_SENT), now))
+		if (!is_tcp(sk) ||
+		    !event_start(&e, SNOOP_KIND_RESET_SENT, sk,
+				 sock_info_reset(sk, SNOOP_SF_RST_SENT, reason), now))
 			return 0;
 	} else {
 		if (!skb || !event_start(&e, SNOOP_KIND_RESET_SENT, NULL, NULL, now) ||
@@ -625,13 +771,7 @@ int BPF_PROG(handle_send_reset, const struct sock *sk, const struct sk_buff *skb
 		e.flags = SNOOP_SF_NO_SOCKET;
 		e.new_state = SNOOP_TCP_CLOSE;
 	}
-	/*
-	 * The reason argument came with enum sk_rst_reason (Linux 6.10): where
-	 * the type is missing, libbpf makes this false and the verifier drops
-	 * the ctx[2] access it could not allow.
-	 */
-	if (bpf_core_type_exists(enum sk_rst_reason))
-		e.detail = reset_reason(ctx[2]);
+	e.detail = reason;
 	event_submit(&e);
 	return 0;
 }
@@ -642,8 +782,9 @@ int BPF_PROG(handle_receive_reset, struct sock *sk)
 {
 	struct snoop_event e;
 
-	if (is_tcp(sk) && event_start(&e, SNOOP_KIND_RESET_RECV, sk,
-				      sock_info_reset(sk, SNOOP_SF_RST_RECV), bpf_ktime_get_ns()))
+	if (is_tcp(sk) &&
+	    event_start(&e, SNOOP_KIND_RESET_RECV, sk, sock_info_reset(sk, SNOOP_SF_RST_RECV, 0),
+			bpf_ktime_get_ns()))
 		event_submit(&e);
 	return 0;
 }
@@ -654,29 +795,49 @@ int BPF_PROG(handle_error_report, const struct sock *sk)
 {
 	struct snoop_event e;
 	struct snoop_sock_info *si;
-	int err, state;
+	int err;
 
 	if (!is_tcp(sk))
 		return 0;
 	/*
-	 * tcp_disconnect() (shutdown() of a listener, connect(AF_UNSPEC))
-	 * reports whatever sk_err holds, 0 for a listener: not a failure.  A
-	 * connect's error can read 0 here too, when the application, woken
-	 * just before this tracepoint, took it first on another CPU (getsockopt
-	 * SO_ERROR); the socket is still SYN_SENT then, and the failure real.
+	 * One failure per connection, with the error the application got.  The
+	 * kernel reports several times: ip_icmp_error() before the error is
+	 * stored (0), tcp_done_with_error() after CLOSE, tcp_disconnect() in
+	 * the failed connect() (0 again, the error taken), shutdown() of a
+	 * listener (0: not a failure).  And the application, woken at CLOSE, may
+	 * take the error (getsockopt SO_ERROR) before this tracepoint reads it:
+	 * set_state() kept it at CLOSE.
 	 */
 	err = RD(sk, sk_err);
-	state = sk_state(sk);
-	if (!err && state != SNOOP_TCP_SYN_SENT && state != SNOOP_TCP_SYN_RECV)
-		return 0;
 	si = sock_info_seen(sk);
+	if (!err && si)
+		err = si->err;
+	if (!err || (si && si->err_reported))
+		return 0;
 	/* Our own abort (SO_LINGER 0) reports ECONNRESET to us: the Reset Sent event tells it. */
 	if (si && (si->flags & SNOOP_SF_RST_SENT))
 		return 0;
+	if (si)
+		si->err_reported = 1;
 	if (!event_start(&e, SNOOP_KIND_ERROR, sk, si, bpf_ktime_get_ns()))
 		return 0;
 	e.detail = err;
 	event_submit(&e);
+	return 0;
+}
+
+/*
+ * tcp/tcp_cong_state_set: the congestion state changed (Open, Disorder, CWR,
+ * Recovery, Loss): the worst one is kept for the close summary.  Runs on
+ * changes only, not per packet.
+ */
+SNOOP_TP(tcp_cong_state_set)
+int BPF_PROG(handle_cong_state, struct sock *sk, __u8 ca_state)
+{
+	struct snoop_sock_info *si = sock_info_get(sk, false);
+
+	if (si && ca_state + 1 > si->ca_worst)
+		si->ca_worst = ca_state + 1;
 	return 0;
 }
 

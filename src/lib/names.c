@@ -102,6 +102,50 @@ const char *names__closed_by(int closed_by)
 	}
 }
 
+static const struct {
+	const char *text;
+	int side; /* 1 the socket's own side, -1 its peer's, 0 neither */
+} close_reasons[SNOOP_CLOSE_REASON_COUNT] = {
+#define SIDE_LOCAL 1
+#define SIDE_PEER (-1)
+#define SIDE_NONE 0
+#define CLOSE_REASON_ROW(name, value, text, side, ...) [value] = { text, SIDE_##side },
+	SNOOP_CLOSE_REASONS(CLOSE_REASON_ROW)
+#undef CLOSE_REASON_ROW
+#undef SIDE_LOCAL
+#undef SIDE_PEER
+#undef SIDE_NONE
+};
+
+const char *names__close_reason(int reason)
+{
+	if (reason < 0 || reason >= SNOOP_CLOSE_REASON_COUNT)
+		reason = SNOOP_CLOSE_UNKNOWN;
+	return close_reasons[reason].text;
+}
+
+const char *names__close_side(int reason, int flags)
+{
+	int side;
+
+	if (reason < 0 || reason >= SNOOP_CLOSE_REASON_COUNT)
+		return NULL;
+	side = close_reasons[reason].side;
+	if (!side || !(flags & (SNOOP_SF_ACTIVE | SNOOP_SF_PASSIVE)))
+		return NULL;
+	/* The side that connected is the client. */
+	return (side > 0) == !!(flags & SNOOP_SF_ACTIVE) ? "client" : "server";
+}
+
+const char *names__ca_state(int ca_worst)
+{
+	static const char *const names[] = { "open", "disorder", "cwr", "recovery", "loss" };
+
+	if (ca_worst < 1 || ca_worst > (int)(sizeof(names) / sizeof(names[0])))
+		return NULL;
+	return names[ca_worst - 1];
+}
+
 const char *names__direction(int flags)
 {
 	if (flags & SNOOP_SF_ACTIVE)

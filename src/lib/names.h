@@ -37,6 +37,21 @@ const char *names__attribution(int attribution);
 /* "local", "remote", "reset" or "unknown" (enum snoop_closed_by). */
 const char *names__closed_by(int closed_by);
 
+/* The documented name of enum snoop_close_reason @reason ("fin_local"); "unknown" out of range. */
+const char *names__close_reason(int reason);
+
+/*
+ * The side a close reason counts against, "client" or "server", for a socket
+ * with event flags @flags (its direction); NULL when neither or not known.
+ */
+const char *names__close_side(int reason, int flags);
+
+/*
+ * The congestion state of snoop_close_info.ca_worst (icsk_ca_state + 1):
+ * "open", "disorder", "cwr", "recovery", "loss"; NULL for 0 (not known).
+ */
+const char *names__ca_state(int ca_worst);
+
 /* "outbound" (connected from here), "inbound" (accepted here) or "unknown". */
 const char *names__direction(int flags);
 

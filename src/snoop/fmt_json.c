@@ -366,8 +366,12 @@ static char *put_reset_reason(char *p, int detail)
 	return fmt_put_i64(p, number);
 }
 
-static char *put_close(char *p, const struct snoop_close_info *c)
+static char *put_close(char *p, const struct snoop_event *e)
 {
+	const struct snoop_close_info *c = &e->close;
+	const char *side = names__close_side(c->reason, e->flags);
+	const char *ca = names__ca_state(c->ca_worst);
+
 	p = PUT_U64(p, ",\"bytes_sent\":", c->bytes_sent);
 	p = PUT_U64(p, ",\"bytes_received\":", c->bytes_received);
 	p = PUT_U64(p, ",\"segs_out\":", c->segs_out);
@@ -376,7 +380,33 @@ static char *put_close(char *p, const struct snoop_close_info *c)
 	p = PUT_U64(p, ",\"srtt_us\":", c->srtt_us);
 	p = JSON_PUT(p, ",\"closed_by\":\"");
 	p = put_str(p, names__closed_by(c->closed_by));
+	p = JSON_PUT(p, "\",\"close_reason\":\"");
+	p = put_str(p, names__close_reason(c->reason));
 	*p++ = '"';
+	if (side) {
+		p = JSON_PUT(p, ",\"close_side\":\"");
+		p = put_str(p, side);
+		*p++ = '"';
+	}
+	if (c->rst_reason)
+		p = put_reset_reason(p, c->rst_reason);
+	p = PUT_U64(p, ",\"rttvar_us\":", c->rttvar_us);
+	p = PUT_U64(p, ",\"min_rtt_us\":", c->min_rtt_us);
+	p = PUT_U64(p, ",\"bytes_retrans\":", c->bytes_retrans);
+	p = PUT_U64(p, ",\"total_rto\":", c->total_rto);
+	p = PUT_U64(p, ",\"total_rto_recoveries\":", c->total_rto_recoveries);
+	p = PUT_U64(p, ",\"lost\":", c->lost);
+	p = PUT_U64(p, ",\"reord_seen\":", c->reord_seen);
+	p = PUT_U64(p, ",\"dsack_dups\":", c->dsack_dups);
+	p = PUT_U64(p, ",\"rcv_ooopack\":", c->rcv_ooopack);
+	p = PUT_U64(p, ",\"delivery_rate\":", c->delivery_rate);
+	p = PUT_U64(p, ",\"delivered_ce\":", c->delivered_ce);
+	p = c->ecn ? JSON_PUT(p, ",\"ecn\":true") : JSON_PUT(p, ",\"ecn\":false");
+	if (ca) {
+		p = JSON_PUT(p, ",\"ca_state_worst\":\"");
+		p = put_str(p, ca);
+		*p++ = '"';
+	}
 	return p;
 }
 
@@ -494,7 +524,7 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 			p = put_reset_reason(p, e->detail);
 		break;
 	case SNOOP_KIND_CLOSE:
-		p = put_close(p, &e->close);
+		p = put_close(p, e);
 		break;
 	}
 	return JSON_PUT(p, "}}\n");

@@ -13,7 +13,7 @@
 #include "snoop_abi.h"
 
 /* Version of the JSON schema, in every object as socket_snoop.schema. */
-#define SNOOP_JSON_SCHEMA "2"
+#define SNOOP_JSON_SCHEMA "3"
 
 /* One event as a JSON object; @seq is event.sequence.  Returns its length. */
 size_t fmt_json_event(char *buf, size_t size, const struct snoop_event *e, uint64_t wall_ns,

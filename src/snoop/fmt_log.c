@@ -162,6 +162,68 @@ static char *put_log_fields(char *p, const struct snoop_event *e)
 	return fmt_put_comm(p, thread_names ? e->owner.thread_comm : e->owner.comm);
 }
 
+/* CLOSE_REASON=rst_sent CLOSE_SIDE=client RESET_REASON=TCP_STATE: why it ended. */
+static char *put_log_close_reason(char *p, const struct snoop_event *e)
+{
+	const char *side = names__close_side(e->close.reason, e->flags);
+
+	p = FMT_PUT(p, " CLOSE_REASON=");
+	p = put_str(p, names__close_reason(e->close.reason));
+	if (side) {
+		p = FMT_PUT(p, " CLOSE_SIDE=");
+		p = put_str(p, side);
+	}
+	if (e->close.rst_reason && names__reset_reason(e->close.rst_reason - 1)) {
+		p = FMT_PUT(p, " RESET_REASON=");
+		p = put_str(p, names__reset_reason(e->close.rst_reason - 1));
+	}
+	return p;
+}
+
+/* A duration in microseconds as milliseconds: KEY=0.123ms. */
+static char *put_log_ms(char *p, const char *key, uint64_t us)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, p, 64);
+	strbuf_str(&sb, key);
+	fmt_duration(&sb, us * 1000, 1000000u, "ms");
+	return sb.p;
+}
+
+/* The kernel's health counters of the close summary (tcp_info's, as ss -ti shows them). */
+static char *put_log_health(char *p, const struct snoop_close_info *c)
+{
+	const char *ca = names__ca_state(c->ca_worst);
+
+	p = put_log_ms(p, " RTTVAR=", c->rttvar_us);
+	p = put_log_ms(p, " MIN_RTT=", c->min_rtt_us);
+	p = FMT_PUT(p, " BYTES_RETRANS=");
+	p = fmt_put_u64(p, c->bytes_retrans);
+	p = FMT_PUT(p, " RTO=");
+	p = fmt_put_u64(p, c->total_rto);
+	p = FMT_PUT(p, " RTO_RECOVERIES=");
+	p = fmt_put_u64(p, c->total_rto_recoveries);
+	p = FMT_PUT(p, " LOST=");
+	p = fmt_put_u64(p, c->lost);
+	p = FMT_PUT(p, " REORDER=");
+	p = fmt_put_u64(p, c->reord_seen);
+	p = FMT_PUT(p, " DSACK_DUPS=");
+	p = fmt_put_u64(p, c->dsack_dups);
+	p = FMT_PUT(p, " OOO_IN=");
+	p = fmt_put_u64(p, c->rcv_ooopack);
+	p = FMT_PUT(p, " DELIVERY_RATE=");
+	p = fmt_put_u64(p, c->delivery_rate);
+	p = FMT_PUT(p, " CE=");
+	p = fmt_put_u64(p, c->delivered_ce);
+	p = c->ecn ? FMT_PUT(p, " ECN=yes") : FMT_PUT(p, " ECN=no");
+	if (ca) {
+		p = FMT_PUT(p, " CA_WORST=");
+		p = put_str(p, ca);
+	}
+	return p;
+}
+
 /* Close summary fields: DURATION=1.234s SENT=... (SENT/RECEIVED are payload bytes). */
 static char *put_log_close(char *p, const struct snoop_event *e)
 {
@@ -187,7 +249,8 @@ static char *put_log_close(char *p, const struct snoop_event *e)
 	p = FMT_PUT(sb.p, " DIRECTION=");
 	p = put_str(p, names__direction(e->flags));
 	p = FMT_PUT(p, " CLOSED_BY=");
-	return put_str(p, names__closed_by(e->close.closed_by));
+	p = put_str(p, names__closed_by(e->close.closed_by));
+	return put_log_health(put_log_close_reason(p, e), &e->close);
 }
 
 /*

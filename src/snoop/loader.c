@@ -66,6 +66,12 @@ struct prog_spec {
 	 */
 	bool rx;
 	bool exe; /* JSON's process.executable (task_exe.bpf.h): loaded with -j */
+	/*
+	 * Kinds it makes better but is not needed for (the RSTs and congestion
+	 * states behind the close summary's reason and health): loaded for them
+	 * too, and left out without failing a start that asked for them.
+	 */
+	uint32_t helps;
 };
 
 static const struct prog_spec prog_specs[] = {
@@ -85,9 +91,9 @@ static const struct prog_spec prog_specs[] = {
 	{ "handle_retransmit_synack", "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false,
 	  false, SKIP_LOSES_EVENT },
 	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET_SENT, false, false,
-	  SKIP_LOSES_EVENT },
+	  SKIP_LOSES_EVENT, .helps = SNOOP_EV_CLOSE },
 	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET_RECV, false, false,
-	  SKIP_LOSES_EVENT },
+	  SKIP_LOSES_EVENT, .helps = SNOOP_EV_CLOSE },
 	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false,
 	  SKIP_LOSES_EVENT },
 	/*
@@ -105,6 +111,12 @@ static const struct prog_spec prog_specs[] = {
 	 */
 	{ "handle_fork", "sched/sched_process_fork", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
 	{ "handle_exit", "sched/sched_process_exit", 0, false, false, SKIP_LOSES_OWNER_UPDATE },
+	/*
+	 * Congestion state changes (not per packet): the worst state of the
+	 * close summary.  A skipped run leaves it at a milder state.
+	 */
+	{ "handle_cong_state", "tcp/tcp_cong_state_set", 0, false, false, SKIP_HARMLESS,
+	  .helps = SNOOP_EV_CLOSE },
 	/* A skipped destroy only misses a gap check (and, raw_tp, leaves a record to the LRU). */
 	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
 	/*
@@ -564,13 +576,13 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 	if (check_btf(err))
 		goto fail;
 	for (size_t i = 0; i < N_PROGS; i++)
-		l->enabled[i] = (!prog_specs[i].kinds || prog_specs[i].classic ||
-				 (cfg->filter.kinds_mask & prog_specs[i].kinds)) &&
-				(!prog_specs[i].on_send || cfg->owner_on_send) &&
-				(!prog_specs[i].dns || !cfg->no_dns) &&
-				(!prog_specs[i].exe || cfg->json) &&
-				(!prog_specs[i].rx || !cfg->no_dns ||
-				 (cfg->filter.kinds_mask & SNOOP_EV_STATE));
+		l->enabled[i] =
+			((!prog_specs[i].kinds && !prog_specs[i].helps) || prog_specs[i].classic ||
+			 (cfg->filter.kinds_mask & (prog_specs[i].kinds | prog_specs[i].helps))) &&
+			(!prog_specs[i].on_send || cfg->owner_on_send) &&
+			(!prog_specs[i].dns || !cfg->no_dns) && (!prog_specs[i].exe || cfg->json) &&
+			(!prog_specs[i].rx || !cfg->no_dns ||
+			 (cfg->filter.kinds_mask & SNOOP_EV_STATE));
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
 
 	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {

@@ -38,6 +38,13 @@ enum {
 		CF_N
 };
 
+/* The close summary's reasons, by enum snoop_close_reason (snoop_abi.h). */
+static const char *const close_reason_names[SNOOP_CLOSE_REASON_COUNT] = {
+#define CLOSE_REASON_NAME(name, value, text, ...) [value] = text,
+	SNOOP_CLOSE_REASONS(CLOSE_REASON_NAME)
+#undef CLOSE_REASON_NAME
+};
+
 static const char *const cf_names[CF_N] = {
 #define CF_NAME(id, label, err) label,
 	CONNECT_FAILURES(CF_NAME)
@@ -82,6 +89,7 @@ struct by_command {
 	uint64_t connect_failures[CF_N];
 	uint64_t retransmits[RETRANS_N];
 	uint64_t resets_sent[RST_N];
+	uint64_t close_reasons[SNOOP_CLOSE_REASON_COUNT];
 };
 
 /*
@@ -309,6 +317,9 @@ void metrics__event(struct metrics *m, const struct snoop_event *e)
 		break;
 	case SNOOP_KIND_CLOSE:
 		bc->closed[direction_of(e->flags)][family_of(e)]++;
+		bc->close_reasons[e->close.reason < SNOOP_CLOSE_REASON_COUNT ?
+					  e->close.reason :
+					  SNOOP_CLOSE_UNKNOWN]++;
 		m->bytes_sent += e->close.bytes_sent;
 		m->bytes_received += e->close.bytes_received;
 		m->segs_out += e->close.segs_out;
@@ -398,6 +409,12 @@ static int opened(const void *ctx, struct prom *p, const char *name)
 static int closed(const void *ctx, struct prom *p, const char *name)
 {
 	return by_dir_family(ctx, p, name, offsetof(struct by_command, closed));
+}
+
+static int close_reasons(const void *ctx, struct prom *p, const char *name)
+{
+	return by_label(ctx, p, name, "reason", close_reason_names,
+			offsetof(struct by_command, close_reasons), SNOOP_CLOSE_REASON_COUNT);
 }
 
 static int connect_failures(const void *ctx, struct prom *p, const char *name)
@@ -507,6 +524,9 @@ size_t metrics__families(const struct metrics *m, struct metrics_family *out)
 		{ "socket_snoop_connections_closed_total", PROM_COUNTER,
 		  "Connections closed (close summaries), by direction and address family.",
 		  closed },
+		{ "socket_snoop_connections_ended_total", PROM_COUNTER,
+		  "Connections closed, by why they ended (the close summary's CLOSE_REASON).",
+		  close_reasons },
 		{ "socket_snoop_connections_opened_total", PROM_COUNTER,
 		  "Connections that reached ESTABLISHED, by direction and address family.",
 		  opened },

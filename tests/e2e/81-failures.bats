@@ -83,6 +83,10 @@ assert_failed() {
 	assert_conn "$(ep "$V4_C" 0),$c4" "$V4_S:9" "${CPID[r4]}" snoop-cli SYN_SENT CLOSE
 	assert_conn "$(ep "$V6_C" 0),$c6" "[$V6_S]:9" "${CPID[r6]}" snoop-cli SYN_SENT CLOSE
 	assert_conn "$(ep "$V4_C" 0),$ct" "$V4_S:8811" "${CPID[t]}" snoop-cli SYN_SENT CLOSE
+	# Why each ended, counted against the server (issue 16 item 2).
+	assert_summary "$c4" "$V4_S:9" "${CPID[r4]}" snoop-cli CLOSE_REASON=connect_refused CLOSE_SIDE=server
+	assert_summary "$c6" "[$V6_S]:9" "${CPID[r6]}" snoop-cli CLOSE_REASON=connect_refused CLOSE_SIDE=server
+	assert_summary "$ct" "$V4_S:8811" "${CPID[t]}" snoop-cli CLOSE_REASON=connect_timeout CLOSE_SIDE=server
 	# Nothing on the server side fails: it had no socket.
 	assert_eq "failures from the server's addresses" \
 		"$(grep -E " Connection Failed: SRC=($(re_quote "$V4_S")|\[$(re_quote "$V6_S")\]):" "$T/mon.out" | grep -c .)" 0
@@ -135,6 +139,9 @@ assert_connect_error() {
 		"Connection Failed: SRC=${C_EP[a]} DST=${S_EP[a]} PID=${CPID[a]} COMM=snoop-cli STATE=${STATE_DESC[CLOSE]} ERROR=Connection reset by peer"
 	# Our own abort is no failure.
 	assert_eq "server failure lines" "$(kind_lines "Connection Failed" "${S_EP[a]}" "${C_EP[a]}" | grep -c .)" 0
+	# SO_LINGER 0 on the server: its close aborted, the client got the RST.
+	assert_summary "${S_EP[a]}" "${C_EP[a]}" "${SPID[a]}" snoop-srv CLOSE_REASON=aborted_on_close CLOSE_SIDE=server
+	assert_summary "${C_EP[a]}" "${S_EP[a]}" "${CPID[a]}" snoop-cli CLOSE_REASON=rst_received CLOSE_SIDE=server
 }
 
 @test "shutdown() of a listener is no failure: its LISTEN and CLOSE, no Connection Failed (the kernel reports an error of 0)" {

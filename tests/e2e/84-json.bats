@@ -51,7 +51,7 @@ def event_problems:
 	want((has("server") | not) or .socket_snoop.state == "listen" or .socket_snoop.old_state == "listen"; "server (only a listener)"),
 	want((has("server") | not) or ((.server | endpoint) and (has("destination") | not)); "server"),
 	want((has("destination") | not) or (.destination | endpoint); "destination"),
-	want(.socket_snoop.schema == "2"; "socket_snoop.schema"),
+	want(.socket_snoop.schema == "3"; "socket_snoop.schema"),
 	want(.ecs.version == "8.11.0"; "ecs.version"),
 	want(.socket_snoop.cookie | isint and . >= 0; "socket_snoop.cookie"),
 	want(.socket_snoop.attribution | IN("owner", "listener", "snapshot", "unknown", "no_socket"); "socket_snoop.attribution"),
@@ -81,7 +81,17 @@ def event_problems:
 		want(.event.duration | isint and . >= 0; "event.duration"),
 		(("bytes_sent", "bytes_received", "segs_out", "segs_in", "retransmits", "srtt_us") as $f |
 			want(.socket_snoop[$f] | isint and . >= 0; "socket_snoop.\($f)")),
-		want(.socket_snoop.closed_by | IN("local", "remote", "reset", "unknown"); "socket_snoop.closed_by")
+		want(.socket_snoop.closed_by | IN("local", "remote", "reset", "unknown"); "socket_snoop.closed_by"),
+		(("rttvar_us", "min_rtt_us", "bytes_retrans", "total_rto", "total_rto_recoveries", "lost", "reord_seen",
+		  "dsack_dups", "rcv_ooopack", "delivery_rate", "delivered_ce") as $f |
+			want(.socket_snoop[$f] | isint and . >= 0; "socket_snoop.\($f)")),
+		want(.socket_snoop.close_reason | IN("unknown", "fin_local", "fin_remote", "rst_sent", "rst_received",
+			"connect_refused", "connect_timeout", "connect_abandoned", "synack_timeout", "unreachable",
+			"retransmit_timeout", "keepalive_timeout", "aborted_on_close"); "socket_snoop.close_reason"),
+		want((.socket_snoop | has("close_side") | not) or (.socket_snoop.close_side | IN("client", "server")); "socket_snoop.close_side"),
+		want((.socket_snoop | has("reset_reason") | not) or (.socket_snoop.reset_reason | type == "string"); "socket_snoop.reset_reason"),
+		want(.socket_snoop.ecn | type == "boolean"; "socket_snoop.ecn"),
+		want((.socket_snoop | has("ca_state_worst") | not) or (.socket_snoop.ca_state_worst | IN("open", "disorder", "cwr", "recovery", "loss")); "socket_snoop.ca_state_worst")
 	elif $a == "retransmit" then want(.socket_snoop.synack | type == "boolean"; "socket_snoop.synack")
 	elif $a == "reset_sent" then
 		want((.socket_snoop | has("reset_reason") | not) or (.socket_snoop.reset_reason | type == "string"); "socket_snoop.reset_reason")
@@ -101,7 +111,7 @@ def lost_problems:
 	want(.["@timestamp"] | ts; "@timestamp"),
 	host_after("event"),
 	want(.event.sequence | isint and . >= 1; "event.sequence"),
-	want(.socket_snoop.schema == "2"; "socket_snoop.schema"),
+	want(.socket_snoop.schema == "3"; "socket_snoop.schema"),
 	want(.ecs.version == "8.11.0"; "ecs.version"),
 	want(.socket_snoop.lost | isint and . > 0; "socket_snoop.lost"),
 	want(.socket_snoop.lost_cause | IN("ring_full", "skipped", "undelivered"); "socket_snoop.lost_cause"),
@@ -114,7 +124,7 @@ def lifecycle_problems:
 	want(has("source") != has("server"); "source, or server (a listener)"),
 	want((has("server") | not) or ((.server | endpoint) and (has("destination") | not)); "server"),
 	want((has("destination") | not) or (.destination | endpoint); "destination"),
-	want(.socket_snoop.schema == "2"; "socket_snoop.schema"),
+	want(.socket_snoop.schema == "3"; "socket_snoop.schema"),
 	want(.ecs.version == "8.11.0"; "ecs.version"),
 	want(.socket_snoop.cookie | isint and . > 0; "socket_snoop.cookie"),
 	want((.socket_snoop | has("seen_at_start") | not) or .socket_snoop.seen_at_start == true; "socket_snoop.seen_at_start"),

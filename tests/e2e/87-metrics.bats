@@ -341,6 +341,7 @@ socket_snoop_connect_failures_total counter
 socket_snoop_connect_latency_seconds histogram
 socket_snoop_connection_duration_seconds histogram
 socket_snoop_connections_closed_total counter
+socket_snoop_connections_ended_total counter
 socket_snoop_connections_opened_total counter
 socket_snoop_events_lost_total counter
 socket_snoop_events_received_total counter
@@ -712,6 +713,10 @@ assert_refused() {
 			'socket_snoop_connections_closed_total{direction="outbound",family="ipv6"} 1' \
 			'socket_snoop_connections_closed_total{direction="inbound",family="ipv4"} 5' \
 			'socket_snoop_connections_closed_total{direction="inbound",family="ipv6"} 1')"
+	# The clients closed first.
+	assert_eq "non-zero connections_ended_total" "$(nonzero "$T/m" socket_snoop_connections_ended_total)" \
+		"$(printf '%s\n' 'socket_snoop_connections_ended_total{reason="fin_local"} 6' \
+			'socket_snoop_connections_ended_total{reason="fin_remote"} 6')"
 	# 10 transitions a connection, 2 a listener.
 	assert_eq "non-zero events_received_total" "$(nonzero "$T/m" socket_snoop_events_received_total)" \
 		"$(printf '%s\n' 'socket_snoop_events_received_total{kind="state_change"} 64' \

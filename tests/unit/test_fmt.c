@@ -143,6 +143,66 @@ static void test_closed_line_matches_seed_format(void **state)
 			"STATE=Connection Closed\n");
 }
 
+/* The close summary: how much, why it ended and against whom, and its health. */
+static void test_close_summary_line(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 39134, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_CLOSE);
+
+	e.kind = SNOOP_KIND_CLOSE;
+	e.flags = SNOOP_SF_ACTIVE;
+	e.close.duration_ns = 1234000000;
+	e.close.bytes_sent = 1000;
+	e.close.bytes_received = 3000;
+	e.close.segs_out = 5;
+	e.close.segs_in = 4;
+	e.close.total_retrans = 2;
+	e.close.srtt_us = 5318;
+	e.close.closed_by = SNOOP_CLOSED_LOCAL;
+	e.close.reason = SNOOP_CLOSE_KEEPALIVE_TIMEOUT;
+	e.close.rst_reason = SNOOP_RST_TCP_KEEPALIVE_TIMEOUT + 1;
+	e.close.rttvar_us = 812;
+	e.close.min_rtt_us = 4100;
+	e.close.bytes_retrans = 2896;
+	e.close.total_rto = 1;
+	e.close.lost = 3;
+	e.close.reord_seen = 4;
+	e.close.dsack_dups = 5;
+	e.close.rcv_ooopack = 6;
+	e.close.delivery_rate = 12500000;
+	e.close.delivered_ce = 7;
+	e.close.ecn = 1;
+	e.close.ca_worst = 5;
+	assert_log_line(
+		&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+		"Dec 30 2024 22:05:25.455 Connection Summary: SRC=10.100.10.150:39134 "
+		"DST=10.100.10.202:8000 PID=30512 COMM=audacious DURATION=1.234s SENT=1000 "
+		"RECEIVED=3000 SEGS_OUT=5 SEGS_IN=4 RETRANS=2 RTT=5.318ms DIRECTION=outbound "
+		"CLOSED_BY=local CLOSE_REASON=keepalive_timeout CLOSE_SIDE=server "
+		"RESET_REASON=TCP_KEEPALIVE_TIMEOUT RTTVAR=0.812ms MIN_RTT=4.100ms "
+		"BYTES_RETRANS=2896 RTO=1 RTO_RECOVERIES=0 LOST=3 REORDER=4 DSACK_DUPS=5 OOO_IN=6 "
+		"DELIVERY_RATE=12500000 CE=7 ECN=yes CA_WORST=loss\n");
+	/* Accepted here, this side's FIN first; no congestion state known. */
+	e.flags = SNOOP_SF_PASSIVE;
+	e.close = (struct snoop_close_info){ .reason = SNOOP_CLOSE_FIN_LOCAL };
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 Connection Summary: SRC=10.100.10.150:39134 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious DURATION=0.000s SENT=0 "
+			"RECEIVED=0 SEGS_OUT=0 SEGS_IN=0 RETRANS=0 RTT=0.000ms DIRECTION=inbound "
+			"CLOSED_BY=unknown CLOSE_REASON=fin_local CLOSE_SIDE=server RTTVAR=0.000ms "
+			"MIN_RTT=0.000ms BYTES_RETRANS=0 RTO=0 RTO_RECOVERIES=0 LOST=0 REORDER=0 "
+			"DSACK_DUPS=0 OOO_IN=0 DELIVERY_RATE=0 CE=0 ECN=no\n");
+	/* Direction not known (found at start): no side. */
+	e.flags = 0;
+	e.close.reason = SNOOP_CLOSE_RST_RECEIVED;
+	{
+		char buf[FMT_LINE_MAX];
+
+		fmt_log_event(buf, sizeof(buf), &e, SEED_NS);
+		assert_non_null(strstr(buf, " CLOSE_REASON=rst_received RTTVAR="));
+	}
+}
+
 /* The seed's state 6; a close where it was due but skipped says so. */
 static void test_time_wait_and_skipped_time_wait_lines(void **state)
 {
@@ -857,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_established_line_matches_seed_format),
 		cmocka_unit_test(test_closed_line_matches_seed_format),
 		cmocka_unit_test(test_time_wait_and_skipped_time_wait_lines),
+		cmocka_unit_test(test_close_summary_line),
 		cmocka_unit_test(test_sshd_close_wait_last_ack_lines_match_seed),
 		cmocka_unit_test(test_every_seed_log_line_is_reproduced_byte_exact),
 		cmocka_unit_test(test_ipv6_line_brackets_addresses),

@@ -120,7 +120,7 @@ static void assert_json(const struct snoop_event *e, uint64_t seq, const char *w
 	"\"process\":{\"pid\":30512,\"thread\":{\"id\":30513,\"name\":\"audacious\"},\"name\":\"audacious\"," \
 	"\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"}"
 #define SS_HEAD(attr) \
-	"\"socket_snoop\":{\"schema\":\"2\",\"cookie\":651758,\"attribution\":\"" attr "\""
+	"\"socket_snoop\":{\"schema\":\"3\",\"cookie\":651758,\"attribution\":\"" attr "\""
 #define NETNS_CG ",\"netns\":4026531840,\"cgroup_id\":7"
 #define EP(key, ip, port) "\"" key "\":{\"ip\":\"" ip "\",\"port\":" #port "}"
 #define HEAD(action, seq)                                                     \
@@ -560,7 +560,7 @@ static void test_retransmit_and_synack_retransmit(void **state)
 			"source", "10.1.1.2",
 			50000) "," EP("destination", "10.1.1.1",
 				      8080) "," PROCESS
-					    ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":0,\"attribution\":\"listener\""
+					    ",\"socket_snoop\":{\"schema\":\"3\",\"cookie\":0,\"attribution\":\"listener\""
 					    ",\"state\":\"syn_recv\"" NETNS_CG
 					    ",\"synack\":true}}\n");
 }
@@ -590,7 +590,7 @@ static void test_reset_sent_with_no_socket(void **state)
 		HEAD("reset_sent", 10) "," NET4("", CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
 			"source", "10.1.1.1",
 			9) "," EP("destination", "10.1.1.2",
-				  50000) ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":0,\"attribution\":\"no_socket\""
+				  50000) ",\"socket_snoop\":{\"schema\":\"3\",\"cookie\":0,\"attribution\":\"no_socket\""
 					 ",\"state\":\"close\",\"netns\":4026531840}}\n");
 	if (reason < 0) {
 		print_message("no kernel BTF names for sk_rst_reason: NO_SOCKET not checked\n");
@@ -602,7 +602,7 @@ static void test_reset_sent_with_no_socket(void **state)
 		HEAD("reset_sent", 11) "," NET4("", CID("1:Dr87S/d0qesgKtIyIToWrGTdaOk=")) "," EP(
 			"source", "10.1.1.1",
 			9) "," EP("destination", "10.1.1.2",
-				  50000) ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":0,\"attribution\":\"no_socket\""
+				  50000) ",\"socket_snoop\":{\"schema\":\"3\",\"cookie\":0,\"attribution\":\"no_socket\""
 					 ",\"state\":\"close\",\"netns\":4026531840,\"reset_reason\":\"NO_SOCKET\"}}\n");
 }
 
@@ -662,6 +662,15 @@ static void test_connect_error_refused_and_timed_out(void **state)
 						 "owner") ",\"state\":\"close\"" NETNS_CG "}}\n");
 }
 
+/* The object of @e (event number 1) if it holds @want, else NULL. */
+static const char *json_holds(const struct snoop_event *e, const char *want)
+{
+	static char buf[FMT_LINE_MAX];
+
+	fmt_json_event(buf, sizeof(buf), e, TS_NS, 1);
+	return strstr(buf, want);
+}
+
 static void test_close_summary(void **state)
 {
 	struct snoop_event e = event(SNOOP_KIND_CLOSE, "10.200.0.2", 48292, "10.200.0.1", 9099,
@@ -676,6 +685,20 @@ static void test_close_summary(void **state)
 	e.close.total_retrans = 2;
 	e.close.srtt_us = 5318;
 	e.close.closed_by = SNOOP_CLOSED_LOCAL;
+	e.close.reason = SNOOP_CLOSE_FIN_LOCAL;
+	e.close.rttvar_us = 812;
+	e.close.min_rtt_us = 4100;
+	e.close.bytes_retrans = 2896;
+	e.close.total_rto = 1;
+	e.close.total_rto_recoveries = 1;
+	e.close.lost = 3;
+	e.close.reord_seen = 4;
+	e.close.dsack_dups = 5;
+	e.close.rcv_ooopack = 6;
+	e.close.delivery_rate = 12500000;
+	e.close.delivered_ce = 7;
+	e.close.ecn = 1;
+	e.close.ca_worst = 4; /* Recovery (3) + 1 */
 	assert_json(
 		&e, 16,
 		"{\"@timestamp\":\"" TS
@@ -687,12 +710,20 @@ static void test_close_summary(void **state)
 					    "," SS_HEAD(
 						    "owner") ",\"state\":\"close\"" NETNS_CG
 							     ",\"bytes_sent\":1000,\"bytes_received\":3000,\"segs_out\":5,\"segs_in\":4,"
-							     "\"retransmits\":2,\"srtt_us\":5318,\"closed_by\":\"local\"}}\n");
+							     "\"retransmits\":2,\"srtt_us\":5318,\"closed_by\":\"local\","
+							     "\"close_reason\":\"fin_local\",\"close_side\":\"client\","
+							     "\"rttvar_us\":812,\"min_rtt_us\":4100,\"bytes_retrans\":2896,"
+							     "\"total_rto\":1,\"total_rto_recoveries\":1,\"lost\":3,"
+							     "\"reord_seen\":4,\"dsack_dups\":5,\"rcv_ooopack\":6,"
+							     "\"delivery_rate\":12500000,\"delivered_ce\":7,\"ecn\":true,"
+							     "\"ca_state_worst\":\"recovery\"}}\n");
 
 	/* Accepted here, ended by a RST: source is the remote initiator. */
 	e = event(SNOOP_KIND_CLOSE, "10.200.0.1", 9099, "10.200.0.2", 48292, SNOOP_SF_PASSIVE,
 		  SNOOP_ATTR_OWNER, 0, SNOOP_TCP_CLOSE);
 	e.close.closed_by = SNOOP_CLOSED_RESET;
+	e.close.reason = SNOOP_CLOSE_RST_SENT;
+	e.close.rst_reason = SNOOP_RST_TCP_STATE + 1;
 	assert_json(
 		&e, 17,
 		"{\"@timestamp\":\"" TS
@@ -704,7 +735,23 @@ static void test_close_summary(void **state)
 					    "," SS_HEAD(
 						    "owner") ",\"state\":\"close\"" NETNS_CG
 							     ",\"bytes_sent\":0,\"bytes_received\":0,\"segs_out\":0,\"segs_in\":0,"
-							     "\"retransmits\":0,\"srtt_us\":0,\"closed_by\":\"reset\"}}\n");
+							     "\"retransmits\":0,\"srtt_us\":0,\"closed_by\":\"reset\","
+							     "\"close_reason\":\"rst_sent\",\"close_side\":\"server\","
+							     "\"reset_reason\":\"TCP_STATE\",\"rttvar_us\":0,\"min_rtt_us\":0,"
+							     "\"bytes_retrans\":0,\"total_rto\":0,\"total_rto_recoveries\":0,"
+							     "\"lost\":0,\"reord_seen\":0,\"dsack_dups\":0,\"rcv_ooopack\":0,"
+							     "\"delivery_rate\":0,\"delivered_ce\":0,\"ecn\":false}}\n");
+
+	/* A reason counted against the peer; a direction not known: no side. */
+	e.close.reason = SNOOP_CLOSE_RETRANSMIT_TIMEOUT;
+	e.close.rst_reason = 0;
+	assert_non_null(json_holds(
+		&e, "\"close_reason\":\"retransmit_timeout\",\"close_side\":\"client\","));
+	e.flags = 0;
+	assert_non_null(json_holds(&e, "\"close_reason\":\"retransmit_timeout\",\"rttvar_us\""));
+	/* Out of range (a newer kernel side): unknown. */
+	e.close.reason = 200;
+	assert_non_null(json_holds(&e, "\"close_reason\":\"unknown\","));
 }
 
 static void test_unknown_attribution_has_no_process_nor_user(void **state)
@@ -1267,7 +1314,7 @@ static void test_host_in_lost_objects(void **state)
 	const char *want =
 		"{\"@timestamp\":\"" TS
 		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lost\",\"sequence\":547}" HOST(
-			"node-1") ",\"socket_snoop\":{\"schema\":\"2\",\"lost\":12," LOST_TAIL
+			"node-1") ",\"socket_snoop\":{\"schema\":\"3\",\"lost\":12," LOST_TAIL
 				  "}}\n";
 	size_t len;
 
@@ -1308,7 +1355,7 @@ static void test_host_in_lifecycle_and_lifecycle_truncated_objects(void **state)
 		got, "{\"@timestamp\":\"" TS
 		     "\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lifecycle\"}," EP(
 			     "source", "10.1.1.2", 50000) "," EP("destination", "10.1.1.1", 80)
-			     HOST("node-1") ",\"socket_snoop\":{\"schema\":\"2\",\"cookie\":7,"
+			     HOST("node-1") ",\"socket_snoop\":{\"schema\":\"3\",\"cookie\":7,"
 					    "\"transitions\":[{\"@timestamp\":\"" TS "\",\"state\":"
 					    "\"syn_sent\",\"description\":\"Connection Opening "
 					    "(SYN_SENT)\"}]}}\n");
@@ -1321,14 +1368,14 @@ static void test_host_in_lifecycle_and_lifecycle_truncated_objects(void **state)
 		got,
 		"{\"@timestamp\":\"" TS
 		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
-			"node-1") ",\"socket_snoop\":{\"schema\":\"2\","
+			"node-1") ",\"socket_snoop\":{\"schema\":\"3\","
 				  "\"connections_not_shown\":1}}\n",
 		strlen("{\"@timestamp\":\"" TS
 		       "\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lifecycle_truncated\"}" HOST(
-			       "node-1") ",\"socket_snoop\":{\"schema\":\"2\","
+			       "node-1") ",\"socket_snoop\":{\"schema\":\"3\","
 					 "\"connections_not_shown\":1}}\n"));
 	assert_non_null(strstr(got, "\"port\":80}" HOST("node-1") ",\"socket_snoop\":{\"schema\":"
-								  "\"2\",\"cookie\":8,"));
+								  "\"3\",\"cookie\":8,"));
 	free(got);
 	/* None set: none in either. */
 	fmt_json_set_host(NULL);
@@ -1487,7 +1534,7 @@ static void test_lost_object(void **state)
 	const char *want =
 		"{\"@timestamp\":\"" TS
 		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"lost\",\"sequence\":547},"
-		"\"socket_snoop\":{\"schema\":\"2\",\"lost\":18446744073709551615," LOST_TAIL
+		"\"socket_snoop\":{\"schema\":\"3\",\"lost\":18446744073709551615," LOST_TAIL
 		"}}\n";
 	size_t len = fmt_json_lost(buf, sizeof(buf), LOSS(UINT64_MAX), TS_NS, 547);
 

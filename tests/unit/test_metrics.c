@@ -91,6 +91,7 @@ static void test_connections_latency_and_close(void **st)
 	e.close.bytes_received = 2000;
 	e.close.segs_out = 5;
 	e.close.segs_in = 7;
+	e.close.reason = SNOOP_CLOSE_KEEPALIVE_TIMEOUT;
 	metrics__event(m, &e);
 	expose(m);
 
@@ -106,6 +107,8 @@ static void test_connections_latency_and_close(void **st)
 	assert_sample(
 		"socket_snoop_connections_closed_total{direction=\"outbound\",family=\"ipv6\"}",
 		"1");
+	assert_sample("socket_snoop_connections_ended_total{reason=\"keepalive_timeout\"}", "1");
+	assert_sample("socket_snoop_connections_ended_total{reason=\"fin_local\"}", "0");
 	assert_sample("socket_snoop_closed_bytes_sent_total", "100");
 	assert_sample("socket_snoop_closed_bytes_received_total", "2000");
 	assert_sample("socket_snoop_closed_segments_sent_total", "5");

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+"""ender.py - ends TCP connections in the ways the close reasons name (e2e 94).
+
+  ender.py server ADDR PORT MODE    MODE: hold (accept, read until the end),
+                                    unread (accept, let the data come, close
+                                    without reading it), tfo (TCP Fast Open
+                                    listener with one SYN-ACK retry, accept,
+                                    read until the end)
+  ender.py client ADDR PORT MODE    MODE: hold (connect, wait for SIGUSR1, read
+                                    until the end), send (connect, wait for
+                                    SIGUSR1, send, read until the end),
+                                    keepalive (as hold, with keepalive probes
+                                    every second, two unanswered end it),
+                                    abandon (non-blocking connect, close it
+                                    0.3 s later), tfo (connect with data in
+                                    the SYN, hold until killed), connects N
+                                    (N blocking connects, one result each),
+                                    bulk N (connect, send N bytes, print
+                                    "SENT", wait for SIGUSR1, close)
+
+Prints, one line each, flushed: "PID <pid> <comm>", "READY" (server listening),
+"ACCEPTED <addr> <port>" (server, the client's end), "CONNECTED <addr>
+<port>" (client, its own end), "RESULT <errno name or OK or EOF>" (how the
+read, the connect or each of the connects ended), "DONE".  Every run ends by
+itself within 20 s (SIGALRM).
+"""
+import errno
+import signal
+import socket
+import sys
+import time
+
+MSG_FASTOPEN = 0x20000000
+TCP_FASTOPEN = 23
+
+
+def say(*words):
+    print(*words, flush=True)
+
+
+def result(err):
+    say("RESULT", errno.errorcode.get(err, str(err)) if err else "OK")
+
+
+def wait_go():
+    signal.sigwait({signal.SIGUSR1})
+
+
+def read_to_end(s):
+    try:
+        while s.recv(65536):
+            pass
+        say("RESULT", "EOF")
+    except OSError as e:
+        result(e.errno)
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def server(addr, port, mode):
+    ls = socket.socket(family(addr), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if mode == "tfo":
+        ls.setsockopt(socket.IPPROTO_TCP, TCP_FASTOPEN, 16)
+        # Inherited by the connection: one SYN-ACK retry, then it gives up.
+        ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 1)
+    ls.bind((addr, port))
+    ls.listen(16)
+    say("READY")
+    s, peer = ls.accept()
+    say("ACCEPTED", peer[0], peer[1])
+    if mode == "unread":
+        time.sleep(0.5)
+        s.close()
+        say("RESULT", "CLOSED")
+    else:
+        read_to_end(s)
+        s.close()
+
+
+def client(addr, port, mode, arg):
+    fam = family(addr)
+    if mode == "connects":
+        for _ in range(int(arg)):
+            s = socket.socket(fam, socket.SOCK_STREAM)
+            result(s.connect_ex((addr, port)))
+            s.close()
+        return
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    if mode == "abandon":
+        s.setblocking(False)
+        s.connect_ex((addr, port))
+        say("CONNECTING", *s.getsockname()[:2])
+        time.sleep(0.3)
+        s.close()
+        return
+    if mode == "tfo":
+        s.sendto(b"hello", MSG_FASTOPEN, (addr, port))
+        say("CONNECTED", *s.getsockname()[:2])
+        time.sleep(30)
+        return
+    if mode == "keepalive":
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)
+    s.connect((addr, port))
+    say("CONNECTED", *s.getsockname()[:2])
+    if mode == "bulk":
+        s.sendall(b"x" * int(arg))
+        say("SENT")
+        wait_go()
+        s.close()
+        return
+    wait_go()
+    if mode == "send":
+        s.send(b"x" * 1000)
+    read_to_end(s)
+    s.close()
+
+
+def main(argv):
+    if len(argv) < 5 or argv[1] not in ("server", "client"):
+        sys.exit(__doc__)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    signal.alarm(20)
+    with open("/proc/self/comm", encoding="utf-8") as f:
+        say("PID", socket.os.getpid(), f.read().strip())
+    if argv[1] == "server":
+        server(argv[2], int(argv[3]), argv[4])
+    else:
+        client(argv[2], int(argv[3]), argv[4], argv[5] if len(argv) > 5 else None)
+    say("DONE")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
