@@ -48,6 +48,10 @@
 #   BENCH_SCRAPE_ONLY (0)       1: only that; the report's scrape section is replaced
 #   BENCH_SCRAPE_SOCKETS ("10000")  open sockets (both ends count), one row each
 #   BENCH_SCRAPES (200)         scrapes per row (CPU is read in clock ticks: many scrapes)
+#   BENCH_INTERVAL (1)          also measure what --interval=1 costs with connections open
+#   BENCH_INTERVAL_ONLY (0)     1: only that; the report's interval section is replaced
+#   BENCH_INTERVAL_SOCKETS ("20000")  open sockets (both ends count: 10,000 connections)
+#   BENCH_INTERVAL_SECS (20)    seconds measured per row, with and without --interval
 #   BENCH_SCENARIOS ("storm fast rps big")  what runs, words from:
 #                               storm: the storm above (with the chatter, start-up and
 #                                 scrape parts, as their own settings say)
@@ -106,6 +110,10 @@ scrape=${BENCH_SCRAPE:-1}
 scrape_only=${BENCH_SCRAPE_ONLY:-0}
 scrape_sockets=${BENCH_SCRAPE_SOCKETS:-10000}
 scrapes=${BENCH_SCRAPES:-200}
+interval=${BENCH_INTERVAL:-1}
+interval_only=${BENCH_INTERVAL_ONLY:-0}
+interval_sockets=${BENCH_INTERVAL_SOCKETS:-20000}
+interval_secs=${BENCH_INTERVAL_SECS:-20}
 scenarios=${BENCH_SCENARIOS:-storm fast rps big}
 fast_conns=${BENCH_FAST_CONNS:-20000}
 fast_threads=${BENCH_FAST_THREADS:-$(nproc)}
@@ -138,6 +146,7 @@ hold_pid= # bench/holdconns holding sockets open for the start-up runs
 scraper_pid= # the loop scraping the storm's --metrics configuration
 scraped_pid= # socket-snoop of a scrape-cost row
 scrape_results=
+interval_results=
 startup_results=
 counter_map=
 counter_port_map=
@@ -929,6 +938,24 @@ proc_ticks() {
 	awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo -
 }
 
+# Start bench/holdconns in a fresh namespace NS holding N TCP sockets open for at most
+# SECS seconds, its output in DIR/hold.out and DIR/hold.err (hold_pid set); 0 once it
+# is ready.  hold_start NS N SECS DIR
+hold_start() {
+	local ns=$1 n=$2 secs=$3 dir=$4 i
+	ip netns add "$ns"
+	netns_list+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" "$holdconns" -n "$n" -t "$secs" >"$dir/hold.out" 2>"$dir/hold.err" &
+	hold_pid=$!
+	for ((i = 0; i < 1200; i++)); do
+		grep -q '^ready ' "$dir/hold.out" 2>/dev/null && return 0
+		kill -0 "$hold_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^ready ' "$dir/hold.out"
+}
+
 # socket-snoop --metrics in a fresh namespace where bench/holdconns holds $1 TCP sockets
 # open; $scrapes scrapes of /metrics, one after another, and the CPU they cost it. Appends
 # a row to $scrape_results: sockets status scrapes cpu_ms_per_scrape render_ms_median
@@ -939,18 +966,7 @@ scrape_one() {
 	url=http://127.0.0.1:$metrics_port/metrics
 	rm -rf "$run"
 	mkdir -p "$run"
-	ip netns add "$ns"
-	netns_list+=("$ns")
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" "$holdconns" -n "$n" -t $((scrapes / 5 + 180)) \
-		>"$run/hold.out" 2>"$run/hold.err" &
-	hold_pid=$!
-	for ((i = 0; i < 1200; i++)); do
-		grep -q '^ready ' "$run/hold.out" 2>/dev/null && break
-		kill -0 "$hold_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if grep -q '^ready ' "$run/hold.out"; then
+	if hold_start "$ns" "$n" $((scrapes / 5 + 180)) "$run"; then
 		ip netns exec "$ns" "$snoop_copy" --quiet --no-log-file --no-report \
 			"--metrics=127.0.0.1:$metrics_port" >"$run/console" 2>"$run/stderr" &
 		scraped_pid=$!
@@ -1002,6 +1018,95 @@ scrape_one() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$status" "$((scrapes * 2))" "$per" \
 		"$render" "$bytes_gz" "$bytes" "$tcp" "$states" >>"$scrape_results"
 	say "scrape: $n sockets: $per ms CPU per scrape (writing $render ms, reading the TCP states $states ms), $bytes_gz bytes gzip ($bytes plain), $tcp TCP sockets counted"
+}
+
+# socket-snoop in a fresh namespace where bench/holdconns holds $1 TCP sockets open
+# (found at start, so followed), writing its lines to a log file, for $interval_secs
+# seconds with --interval=1, then as long without it.  Appends a row to
+# $interval_results: sockets status cpu_ms_per_s_with cpu_ms_per_s_without
+# updates_per_s kernel_ms_per_run.
+interval_one() {
+	local n=$1 i ns=$ns_name-interval run=$tmp/interval status=ok with=- without=- lines=-
+	local t0 t1 pid mode kernel=- r0 r1 cpu
+	rm -rf "$run"
+	mkdir -p "$run"
+	if ! hold_start "$ns" "$n" $((interval_secs * 2 + 180)) "$run"; then
+		fail "interval: holdconns -n $n did not get ready: $(tr '\n' ' ' <"$run/hold.err")"
+		status=hold-failed
+	fi
+	for mode in with without; do
+		[[ $status == ok ]] || break
+		local -a extra=()
+		[[ $mode == with ]] && extra=(--interval=1)
+		ip netns exec "$ns" "$snoop_copy" --quiet "--log-file=$run/$mode.log" --no-report \
+			"${extra[@]}" >"$run/console" 2>"$run/stderr" &
+		pid=$!
+		for ((i = 0; i < 300; i++)); do
+			grep -q '^Monitoring socket connections' "$run/stderr" && break
+			sleep 0.1
+		done
+		# Past start-up and the first updates (an interval after it).
+		sleep 2
+		sysctl -qw kernel.bpf_stats_enabled=1
+		r0=$(prog_runs connection_updates)
+		t0=$(proc_ticks "$pid")
+		sleep "$interval_secs"
+		t1=$(proc_ticks "$pid")
+		r1=$(prog_runs connection_updates)
+		sysctl -qw kernel.bpf_stats_enabled=0
+		cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v s="$interval_secs" \
+			'BEGIN {printf "%.1f", (b - a) * 1000 / hz / s}')
+		if [[ $mode == with ]]; then
+			with=$cpu
+			lines=$(grep -c ' Connection Update: ' "$run/$mode.log" || true)
+			lines=$(awk -v l="$lines" -v s="$((interval_secs + 2))" 'BEGIN {printf "%.0f", l / s}')
+			kernel=$(awk -v a="$r0" -v b="$r1" 'BEGIN {split(a, x, " "); split(b, y, " ");
+				if (y[2] > x[2]) printf "%.2f", (y[1] - x[1]) / (y[2] - x[2]) / 1e6; else print "-"}')
+		else
+			without=$cpu
+		fi
+		kill -INT "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || { status=stop-failed; fail "interval: socket-snoop did not exit 0"; }
+	done
+	kill -TERM "$hold_pid" 2>/dev/null || true
+	wait "$hold_pid" 2>/dev/null || true
+	hold_pid=
+	netns_down
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$status" "$with" "$without" "$lines" "$kernel" >>"$interval_results"
+	say "interval: $n sockets: $with ms CPU a second with --interval=1 ($without without), $lines updates a second, $kernel ms in the kernel a run"
+}
+
+# "run_time_ns run_cnt" of the loaded program NAME (0 0 when there is none).
+prog_runs() {
+	bpftool prog show name "$1" 2>/dev/null | awk '{for (i = 1; i < NF; i++) {
+		if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1)}}
+		END {print t + 0, c + 0}'
+}
+
+interval_table() {
+	echo "| TCP sockets open | socket-snoop CPU ms a second, --interval=1 | without | updates written a second | kernel iterator ms a run |"
+	echo "|---:|---:|---:|---:|---:|"
+	awk -F'\t' '{printf "| %s | %s | %s | %s | %s |\n", $1, $3, $4, $5, $6}' "$interval_results"
+}
+
+interval_section() {
+	cat <<EOF
+## What --interval costs
+
+socket-snoop writing its lines to a log file in a fresh namespace where \`bench/holdconns\`
+holds TCP sockets open (both ends count: 20,000 sockets are 10,000 connections), with
+\`--interval=1\` (a Connection Update of every connection each second, read by the
+\`connection_updates\` iterator over every process's open files) and without it, for
+$interval_secs seconds each; the kernel column is the iterator's own run time (bpf_stats on
+while measuring).
+
+$(interval_table)
+
+\`\`\`sh
+BENCH_INTERVAL_ONLY=1 BENCH_INTERVAL_SOCKETS="$interval_sockets" bench/run.sh
+ip netns exec ssbench-interval socket-snoop --quiet --log-file=FILE --no-report --interval=1
+\`\`\`
+EOF
 }
 
 scrape_table() {
@@ -1736,6 +1841,10 @@ $(if [[ $scrape == 1 ]]; then
 	scrape_section
 fi)
 
+$(if [[ $interval == 1 ]]; then
+	interval_section
+fi)
+
 $(for sc in "${new_sections[@]}"; do
 	scenario_section "$sc"
 	echo
@@ -1945,7 +2054,12 @@ main() {
 		usage "BENCH_SCENARIOS must be words from: storm fast rps big, not '$scenarios'"
 	[[ $fast_families =~ ^\ *(4|6|4\ +6|6\ +4)\ *$ ]] ||
 		usage "BENCH_FAST_FAMILIES must be 4, 6 or \"4 6\", not '$fast_families'"
-	for v in chatter chatter_inline peers install keep startup startup_only scrape scrape_only; do
+	[[ $interval_sockets =~ ^\ *[0-9]+(\ +[0-9]+)*\ *$ ]] ||
+		usage "BENCH_INTERVAL_SOCKETS must be whole numbers, not '$interval_sockets'"
+	[[ $interval_secs =~ ^[1-9][0-9]*$ ]] ||
+		usage "BENCH_INTERVAL_SECS must be a whole number of seconds, not '$interval_secs'"
+	for v in chatter chatter_inline peers install keep startup startup_only scrape scrape_only \
+		interval interval_only; do
 		[[ ${!v} == 0 || ${!v} == 1 ]] || usage "BENCH_${v^^} must be 0 or 1, not '${!v}'"
 	done
 	[[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
@@ -2002,6 +2116,8 @@ main() {
 	startup_results=$tmp/startup.tsv
 	: >"$startup_results"
 	scrape_results=$tmp/scrape.tsv
+	interval_results=$tmp/interval.tsv
+	: >"$interval_results"
 	: >"$scrape_results"
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
@@ -2019,6 +2135,17 @@ main() {
 		echo
 		echo "Start-up with TCP sockets open ($startup_runs start-ups per row):"
 		startup_table
+		return "$broke"
+	fi
+	if [[ $interval_only == 1 ]]; then
+		define_configs
+		[[ -n $snoop_copy ]] || die "$snoop is missing: build it first (make)"
+		for n in $interval_sockets; do
+			interval_one "$n"
+		done
+		save_report "$(write_section_report "$(interval_section)" "What --interval costs")"
+		echo
+		interval_table
 		return "$broke"
 	fi
 	if [[ $scrape_only == 1 ]]; then
@@ -2051,6 +2178,13 @@ main() {
 		done
 	elif [[ $scrape == 1 ]]; then
 		scrape=0
+	fi
+	if [[ $interval == 1 && -n $snoop_copy ]] && has_scenario storm; then
+		for n in $interval_sockets; do
+			interval_one "$n"
+		done
+	else
+		interval=0
 	fi
 	# Rounds 1..N measure speed with stats off; the cost round after them has stats on.
 	for ((round = 1; round <= rounds + 1; round++)); do
@@ -2110,6 +2244,10 @@ main() {
 	if [[ $scrape == 1 ]]; then
 		echo
 		scrape_table
+	fi
+	if [[ $interval == 1 ]]; then
+		echo
+		interval_table
 	fi
 	for wl in "${new_sections[@]}"; do
 		echo

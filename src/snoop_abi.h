@@ -86,20 +86,21 @@ enum snoop_filter_scope {
  *           a server's output)
  * Adding a kind: a row here, its BPF handler, and its fields in each format.
  */
-#define SNOOP_KINDS(X)                                                                            \
-	X(STATE, 1, "state", "state_change", "State Change:", "TCP state transitions", 1)         \
-	X(RETRANSMIT, 2, "retransmit", "retransmit",                                              \
-	  "Retransmit:", "segments and SYN-ACKs sent again", 1)                                   \
-	X(RESET_SENT, 3, "reset", "reset_sent", "Reset Sent:", "RSTs sent and received", 1)       \
-	X(RESET_RECV, 4, "reset", "reset_received", "Reset Received:", "RSTs sent and received",  \
-	  1)                                                                                      \
-	X(ERROR, 5, "error", "connect_error",                                                     \
-	  "Connection Failed:", "socket errors: refused, timed out, unreachable", 1)              \
-	X(CLOSE, 6, "close", "close",                                                             \
-	  "Connection Summary:", "one summary per connection: duration, bytes, retransmits, RTT", \
-	  1)                                                                                      \
-	X(ACCEPT, 7, "accept", "accept",                                                          \
-	  "Accepted:", "connections taken by accept(2), named by the process that took them", 0)
+#define SNOOP_KINDS(X)                                                                           \
+	X(STATE, 1, "state", "state_change", "State Change:", "TCP state transitions", 1)        \
+	X(RETRANSMIT, 2, "retransmit", "retransmit",                                             \
+	  "Retransmit:", "segments and SYN-ACKs sent again", 1)                                  \
+	X(RESET_SENT, 3, "reset", "reset_sent", "Reset Sent:", "RSTs sent and received", 1)      \
+	X(RESET_RECV, 4, "reset", "reset_received", "Reset Received:", "RSTs sent and received", \
+	  1)                                                                                     \
+	X(ERROR, 5, "error", "connect_error",                                                    \
+	  "Connection Failed:", "socket errors: refused, timed out, unreachable", 1)             \
+	X(CLOSE, 6, "close", "close", "Connection Summary:",                                     \
+	  "one summary per connection: duration, bytes, why it ended, TCP health", 1)            \
+	X(ACCEPT, 7, "accept", "accept",                                                         \
+	  "Accepted:", "connections taken by accept(2), named by the process that took them", 0) \
+	X(UPDATE, 8, "update", "update", "Connection Update:",                                   \
+	  "with --interval: each connection's counts since its last update, and its health", 1)
 
 /* What an event reports. */
 enum snoop_kind {
@@ -231,6 +232,13 @@ struct snoop_sock_info {
 	__u8 pad[7];
 };
 _Static_assert(sizeof(struct snoop_sock_info) == 88, "snoop_sock_info layout");
+
+/*
+ * --interval: the connections whose last update's counts are kept (the BPF
+ * map update_bases, about 100 bytes each), and the size it gets without it.
+ */
+#define SNOOP_UPDATE_CONNS_MAX 65536
+#define SNOOP_UPDATE_CONNS_IDLE 64
 
 /*
  * Why a connection ended (the close summary's CLOSE_REASON), decided in the

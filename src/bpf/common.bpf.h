@@ -196,10 +196,10 @@ static __always_inline void event_set_family(struct snoop_event *e, __u16 family
 }
 
 /*
- * The addresses, ports and family of @sk into @e (any socket kind: sock_common
- * only), not the netns: that is a pointer chase, left to event_fill_sock().
+ * The addresses, ports and family of @sk into @e, from sock_common alone (a
+ * pointer no helper takes, as an iterator's socket reached through a file).
  */
-static __always_inline void event_fill_tuple(struct snoop_event *e, const struct sock *sk)
+static __always_inline void event_fill_addrs(struct snoop_event *e, const struct sock *sk)
 {
 	__u16 family = RD(sk, __sk_common.skc_family);
 
@@ -212,6 +212,16 @@ static __always_inline void event_fill_tuple(struct snoop_event *e, const struct
 	}
 	event_set_family(e, family);
 	e->sport = RD(sk, __sk_common.skc_num);
+	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
+}
+
+/*
+ * The addresses, ports and family of @sk into @e (any socket kind), not the
+ * netns: that is a pointer chase, left to event_fill_sock().
+ */
+static __always_inline void event_fill_tuple(struct snoop_event *e, const struct sock *sk)
+{
+	event_fill_addrs(e, sk);
 	/*
 	 * At CLOSE, tcp_set_state() releases the port (inet_num = 0) before the
 	 * tracepoint fires; inet_sport of a full socket still holds it.  At
@@ -223,7 +233,6 @@ static __always_inline void event_fill_tuple(struct snoop_event *e, const struct
 		if (tp)
 			e->sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));
 	}
-	e->dport = bpf_ntohs(RD(sk, __sk_common.skc_dport));
 }
 
 /* The network namespace inode of @sk (any socket kind). */

@@ -28,6 +28,8 @@ const volatile bool rx_dns = false;	  /* DNS answers: not with --no-dns */
 const volatile bool rx_time_wait = false; /* FINs for time-wait sockets: state changes reported */
 /* Fewest transitions from state i to state j at [i * SNOOP_TCP_MAX_STATES + j] (tcp_fsm.c). */
 const volatile __u8 gap_len[SNOOP_TCP_MAX_STATES * SNOOP_TCP_MAX_STATES] = {};
+/* --interval in nanoseconds, for connection_updates (the raw_tp build has none: same layout). */
+const volatile __u64 update_interval_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -413,9 +415,8 @@ static __always_inline void close_fill_health(struct snoop_event *e, struct tcp_
  * and snd_una caught up with write_seq), and received bytes include the
  * peer's FIN once it arrived (tcp_fin() sets SOCK_DONE).
  */
-static __always_inline bool close_fill(struct snoop_event *e, const struct sock *sk,
-				       const struct snoop_sock_info *si, __u64 now, int oldstate,
-				       int err)
+static __noinline bool close_fill(struct snoop_event *e, const struct sock *sk,
+				  const struct snoop_sock_info *si, int oldstate, int err)
 {
 	struct tcp_sock *tp = tcp_sock_of(sk);
 	__u64 sent, received;
@@ -429,7 +430,8 @@ static __always_inline bool close_fill(struct snoop_event *e, const struct sock 
 			sent--;
 		if ((si->flags & SNOOP_SF_FIN_SENT) && sent && RD(tp, snd_una) == RD(tp, write_seq))
 			sent--;
-		e->close.duration_ns = now - si->first_ns;
+		/* e->ts_ns: the time event_start() gave the record. */
+		e->close.duration_ns = e->ts_ns - si->first_ns;
 		e->close.closed_by = si->closed_by;
 		e->close.rst_reason = si->rst_reason;
 	}
@@ -519,7 +521,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		 * connection goes on.
 		 */
 		if (summary && tw != TW_NOW && (kinds_mask & (1u << SNOOP_KIND_CLOSE)) &&
-		    close_fill(&e, sk, si, now, oldstate, err)) {
+		    close_fill(&e, sk, si, oldstate, err)) {
 			e.kind = SNOOP_KIND_CLOSE;
 			e.with_state = 1;
 			event_submit(&e);
@@ -528,7 +530,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		event_submit(&e);
 	}
 	if (summary && event_start(&e, SNOOP_KIND_CLOSE, sk, si, now) &&
-	    close_fill(&e, sk, si, now, oldstate, err)) {
+	    close_fill(&e, sk, si, oldstate, err)) {
 		if (tw == TW_SKIPPED)
 			e.flags |= SNOOP_SF_TW_SKIPPED;
 		event_submit(&e);
@@ -1033,6 +1035,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 #ifndef SNOOP_RAW_TP
 #include "snapshot.bpf.h"
 #include "task_exe.bpf.h"
+#include "updates.bpf.h"
 #endif
 
 /*

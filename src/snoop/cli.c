@@ -18,6 +18,8 @@
 
 #define DEFAULT_LOG_PATH "/var/log/socket_monitor.log"
 #define DURATION_MAX (10ull * 365 * 24 * 3600)
+/* --interval: a day at most (a connection's update at least once a day). */
+#define INTERVAL_MAX (24ull * 3600)
 #define RINGBUF_MIN_BYTES (64u << 10)
 #define LOG_MAX_SIZE_MIN (4ull << 10)
 #define LOG_MAX_SIZE_MAX (1ull << 40)
@@ -166,6 +168,11 @@ static const char *const section_titles[] = {
 	  "IPv4 only (IPv4-mapped IPv6 counts as IPv4)") \
 	X(IPV6, "ipv6", '6', no_argument, false, opt_ipv6, family, NULL, SEC_FILTERS, "", \
 	  "IPv6 only") \
+	X(INTERVAL, "interval", 0, required_argument, true, opt_interval, none, \
+	  "a number of seconds from 1 to 86400", SEC_EVENTS, "=SECS", \
+	  "every SECS, a Connection Update of each connection\n" \
+	  "open longer than SECS: bytes, segments, retransmits\n" \
+	  "since its last update, and its health (default: none)") \
 	X(STATE, "state", 's', required_argument, false, opt_state, none, \
 	  "a TCP state name (ESTABLISHED, SYN_SENT, ...)", SEC_FILTERS, "=LIST", \
 	  "state-change events by state entered:\n" \
@@ -822,6 +829,17 @@ static int opt_duration(struct cli_state *st, const char *arg)
 	return rc;
 }
 
+static int opt_interval(struct cli_state *st, const char *arg)
+{
+	uint64_t v;
+	int rc = parse_u64(arg, INTERVAL_MAX, &v);
+
+	if (!rc && v == 0)
+		rc = -ERANGE;
+	st->cfg->interval_s = v;
+	return rc;
+}
+
 static int opt_buffer_size(struct cli_state *st, const char *arg)
 {
 	uint64_t v;
@@ -1008,6 +1026,13 @@ static enum cli_action settle(struct cli_state *st, const char *env_log)
 	}
 	if (cfg->metrics_comm_top && !cfg->metrics) {
 		snprintf(st->err, st->err_len, "option --metrics-labels needs --metrics");
+		return CLI_ERROR;
+	}
+	if (cfg->interval_s && cfg->filter.kinds_mask &&
+	    !(cfg->filter.kinds_mask & SNOOP_EV_UPDATE)) {
+		snprintf(
+			st->err, st->err_len,
+			"option --interval needs the event kind update, which --events leaves out");
 		return CLI_ERROR;
 	}
 	if (st->version)

@@ -366,30 +366,22 @@ static char *put_reset_reason(char *p, int detail)
 	return fmt_put_i64(p, number);
 }
 
-static char *put_close(char *p, const struct snoop_event *e)
+/* The counts of a close summary, or an update's since the connection's last one. */
+static char *put_counts(char *p, const struct snoop_close_info *c)
 {
-	const struct snoop_close_info *c = &e->close;
-	const char *side = names__close_side(c->reason, e->flags);
-	const char *ca = names__ca_state(c->ca_worst);
-
 	p = PUT_U64(p, ",\"bytes_sent\":", c->bytes_sent);
 	p = PUT_U64(p, ",\"bytes_received\":", c->bytes_received);
 	p = PUT_U64(p, ",\"segs_out\":", c->segs_out);
 	p = PUT_U64(p, ",\"segs_in\":", c->segs_in);
 	p = PUT_U64(p, ",\"retransmits\":", c->total_retrans);
-	p = PUT_U64(p, ",\"srtt_us\":", c->srtt_us);
-	p = JSON_PUT(p, ",\"closed_by\":\"");
-	p = put_str(p, names__closed_by(c->closed_by));
-	p = JSON_PUT(p, "\",\"close_reason\":\"");
-	p = put_str(p, names__close_reason(c->reason));
-	*p++ = '"';
-	if (side) {
-		p = JSON_PUT(p, ",\"close_side\":\"");
-		p = put_str(p, side);
-		*p++ = '"';
-	}
-	if (c->rst_reason)
-		p = put_reset_reason(p, c->rst_reason);
+	return PUT_U64(p, ",\"srtt_us\":", c->srtt_us);
+}
+
+/* The health the kernel counted (tcp_info's names). */
+static char *put_health(char *p, const struct snoop_close_info *c)
+{
+	const char *ca = names__ca_state(c->ca_worst);
+
 	p = PUT_U64(p, ",\"rttvar_us\":", c->rttvar_us);
 	p = PUT_U64(p, ",\"min_rtt_us\":", c->min_rtt_us);
 	p = PUT_U64(p, ",\"bytes_retrans\":", c->bytes_retrans);
@@ -408,6 +400,27 @@ static char *put_close(char *p, const struct snoop_event *e)
 		*p++ = '"';
 	}
 	return p;
+}
+
+static char *put_close(char *p, const struct snoop_event *e)
+{
+	const struct snoop_close_info *c = &e->close;
+	const char *side = names__close_side(c->reason, e->flags);
+
+	p = put_counts(p, c);
+	p = JSON_PUT(p, ",\"closed_by\":\"");
+	p = put_str(p, names__closed_by(c->closed_by));
+	p = JSON_PUT(p, "\",\"close_reason\":\"");
+	p = put_str(p, names__close_reason(c->reason));
+	*p++ = '"';
+	if (side) {
+		p = JSON_PUT(p, ",\"close_side\":\"");
+		p = put_str(p, side);
+		*p++ = '"';
+	}
+	if (c->rst_reason)
+		p = put_reset_reason(p, c->rst_reason);
+	return put_health(p, c);
 }
 
 /*
@@ -474,7 +487,8 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 
 	p = fmt_json_put_head(p, wall_ns, action.s);
 	p = PUT_U64(p, ",\"kind\":\"event\",\"sequence\":", seq);
-	if (e->kind == SNOOP_KIND_CLOSE)
+	/* A close's: the connection's life; an update's: its age so far. */
+	if (e->kind == SNOOP_KIND_CLOSE || e->kind == SNOOP_KIND_UPDATE)
 		p = PUT_U64(p, ",\"duration\":", e->close.duration_ns);
 	p = JSON_PUT(p, "},\"network\":{\"transport\":\"tcp\",\"type\":");
 	p = e->family == AF_INET6 ? JSON_PUT(p, "\"ipv6\"") : JSON_PUT(p, "\"ipv4\"");
@@ -525,6 +539,9 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 		break;
 	case SNOOP_KIND_CLOSE:
 		p = put_close(p, e);
+		break;
+	case SNOOP_KIND_UPDATE:
+		p = put_health(put_counts(p, &e->close), &e->close);
 		break;
 	}
 	return JSON_PUT(p, "}}\n");

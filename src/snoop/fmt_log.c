@@ -224,8 +224,11 @@ static char *put_log_health(char *p, const struct snoop_close_info *c)
 	return p;
 }
 
-/* Close summary fields: DURATION=1.234s SENT=... (SENT/RECEIVED are payload bytes). */
-static char *put_log_close(char *p, const struct snoop_event *e)
+/*
+ * The counts of a close summary or an update: DURATION=1.234s SENT=...
+ * (SENT/RECEIVED are payload bytes; an update's count what came since the last).
+ */
+static char *put_log_counts(char *p, const struct snoop_event *e)
 {
 	struct strbuf sb;
 
@@ -247,10 +250,26 @@ static char *put_log_close(char *p, const struct snoop_event *e)
 	strbuf_str(&sb, " RTT=");
 	fmt_duration(&sb, (uint64_t)e->close.srtt_us * 1000, 1000000u, "ms");
 	p = FMT_PUT(sb.p, " DIRECTION=");
-	p = put_str(p, names__direction(e->flags));
+	return put_str(p, names__direction(e->flags));
+}
+
+static char *put_log_close(char *p, const struct snoop_event *e)
+{
+	p = put_log_counts(p, e);
 	p = FMT_PUT(p, " CLOSED_BY=");
 	p = put_str(p, names__closed_by(e->close.closed_by));
 	return put_log_health(put_log_close_reason(p, e), &e->close);
+}
+
+/*
+ * A Connection Update (--interval): the state now, the age, the counts since
+ * the connection's last update, the health so far.
+ */
+static char *put_log_update(char *p, const struct snoop_event *e)
+{
+	p = FMT_PUT(p, " STATE=");
+	p = put_str(p, names__state_desc(e->new_state));
+	return put_log_health(put_log_counts(p, e), &e->close);
 }
 
 /*
@@ -267,6 +286,9 @@ static char *put_log_event(char *p, const struct snoop_event *e, uint64_t wall_n
 	switch (e->kind) {
 	case SNOOP_KIND_CLOSE:
 		p = put_log_close(p, e);
+		break;
+	case SNOOP_KIND_UPDATE:
+		p = put_log_update(p, e);
 		break;
 	case SNOOP_KIND_ERROR: {
 		struct strbuf sb;

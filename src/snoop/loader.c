@@ -65,7 +65,8 @@ struct prog_spec {
 	 * loaded for either (snoop.bpf.c's rx_dns, rx_time_wait).
 	 */
 	bool rx;
-	bool exe; /* JSON's process.executable (task_exe.bpf.h): loaded with -j */
+	bool exe;    /* JSON's process.executable (task_exe.bpf.h): loaded with -j */
+	bool update; /* connection_updates: loaded with --interval, which needs it */
 	/*
 	 * Kinds it makes better but is not needed for (the RSTs and congestion
 	 * states behind the close summary's reason and health): loaded for them
@@ -131,6 +132,9 @@ static const struct prog_spec prog_specs[] = {
 	{ "handle_dns_tx", "net/net_dev_queue", 0, false, false, SKIP_HARMLESS, .dns = true },
 	{ "snapshot_owners", "iter/task_file", 0, false, false, SKIP_HARMLESS, .iterator = true },
 	{ "snapshot_sockets", "iter/tcp", 0, false, false, SKIP_HARMLESS, .iterator = true },
+	/* Run by snoop.c every --interval, over the owner records: never on the event path. */
+	{ "connection_updates", "iter/task_file", SNOOP_EV_UPDATE, false, false, SKIP_HARMLESS,
+	  .iterator = true, .update = true },
 	/* Run by common/procinfo.c once per process JSON names, never on the event path. */
 	{ "task_exe", "iter/task", 0, false, false, SKIP_HARMLESS, .iterator = true, .exe = true },
 };
@@ -154,6 +158,8 @@ struct loader {
 	struct metrics *count_skel;
 	struct bpf_link *owners_link;
 	int owners_err; /* why there is none */
+	/* With --interval, connection_updates linked to owner_map while privileged. */
+	struct bpf_link *updates_link;
 	/* The ring's consumer and producer positions, mapped read-only; MAP_FAILED if not. */
 	void *ring_pos;
 	size_t page_size;
@@ -386,6 +392,8 @@ static void unload(struct loader *l)
 	}
 	bpf_link__destroy(l->owners_link);
 	l->owners_link = NULL;
+	bpf_link__destroy(l->updates_link);
+	l->updates_link = NULL;
 	metrics__destroy(l->count_skel);
 	l->count_skel = NULL;
 	if (l->ring_pos != MAP_FAILED && l->ring_pos)
@@ -458,6 +466,11 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		return ret;
 	}
 	bpf_map__set_max_entries(map_of(l, "events"), (__u32)l->ringbuf_bytes);
+	/* Kernel memory for --interval's counts only with it (none in the raw_tp build). */
+	if (map_of(l, "update_bases"))
+		bpf_map__set_max_entries(map_of(l, "update_bases"),
+					 cfg->interval_s ? SNOOP_UPDATE_CONNS_MAX :
+							   SNOOP_UPDATE_CONNS_IDLE);
 	/*
 	 * The reader polls (see loop.c); the kernel wakes it only when half the
 	 * ring is full, a guard against a reader that polls too late.
@@ -465,6 +478,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 2);
 	ro->rx_dns = !cfg->no_dns;
 	ro->rx_time_wait = (cfg->filter.kinds_mask & SNOOP_EV_STATE) != 0;
+	ro->update_interval_ns = cfg->interval_s * 1000000000ull;
 	/* Programs of unselected kinds are not even loaded: they cost nothing. */
 	for (size_t i = 0; i < N_PROGS; i++) {
 		struct bpf_program *prog =
@@ -560,6 +574,74 @@ static void loader_metrics_setup(struct loader *l, const struct snoop_config *cf
 	}
 }
 
+static int prog_fd(const struct loader *l, const char *name);
+
+/*
+ * With --interval, connection_updates linked to the owner records now, while
+ * privileged (snoop.c creates its iterator each interval).  0, or a negative
+ * errno with @err said: --interval asked for what this kernel or build lacks.
+ */
+static int loader_updates_setup(struct loader *l, const struct snoop_config *cfg,
+				struct loader_error *err)
+{
+	struct bpf_program *prog;
+	int ret;
+
+	if (!cfg->interval_s)
+		return 0;
+	prog = l->mode == ATTACH_TP_BTF && prog_fd(l, "connection_updates") >= 0 ?
+		       bpf_object__find_program_by_name(l->obj, "connection_updates") :
+		       NULL;
+	if (!prog) {
+		loader_error__set(
+			err, EXIT_UNAVAILABLE,
+			"--interval needs the tp_btf build and the task_file iterator: %s",
+			l->mode == ATTACH_TP_BTF ? "this kernel refused the iterator" :
+						   "the raw_tp build is in use");
+		return -ENOTSUP;
+	}
+	l->updates_link = bpf_program__attach_iter(prog, NULL);
+	if (!l->updates_link) {
+		ret = -errno;
+		loader_error__set(err, EXIT_UNAVAILABLE,
+				  "--interval: cannot link the connection updates iterator: %s",
+				  strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+int loader__updates_run(const struct loader *l, loader_update_fn fn, void *ctx)
+{
+	/* Whole records: a read may end inside one, the rest comes with the next. */
+	static _Alignas(8) uint8_t buf[64 * sizeof(struct snoop_event)];
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	if (!l->updates_link)
+		return -ENOTSUP;
+	fd = bpf_iter_create(bpf_link__fd(l->updates_link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		size_t at = 0;
+
+		n = read(fd, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		for (; have - at >= sizeof(struct snoop_event); at += sizeof(struct snoop_event))
+			fn(ctx, (const struct snoop_event *)(buf + at));
+		memmove(buf, buf + at, have - at);
+		have -= at;
+	}
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err)
 {
 	struct loader *l;
@@ -581,6 +663,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			 (cfg->filter.kinds_mask & (prog_specs[i].kinds | prog_specs[i].helps))) &&
 			(!prog_specs[i].on_send || cfg->owner_on_send) &&
 			(!prog_specs[i].dns || !cfg->no_dns) && (!prog_specs[i].exe || cfg->json) &&
+			(!prog_specs[i].update || cfg->interval_s) &&
 			(!prog_specs[i].rx || !cfg->no_dns ||
 			 (cfg->filter.kinds_mask & SNOOP_EV_STATE));
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
@@ -608,6 +691,8 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			if (dropped > 0)
 				ret = load_build(l, cfg, mode, err);
 		}
+		if (!ret && loader_updates_setup(l, cfg, err))
+			goto fail;
 		if (!ret) {
 			loader_metrics_setup(l, cfg);
 			/*

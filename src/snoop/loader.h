@@ -41,6 +41,16 @@ uint64_t loader__dns_stat(const struct loader *l, enum snoop_dns_stat stat);
  */
 int loader__exe_iter_fd(const struct loader *l);
 
+/* One Connection Update (kind SNOOP_KIND_UPDATE, close fields filled). */
+typedef void (*loader_update_fn)(void *ctx, const struct snoop_event *e);
+
+/*
+ * --interval: run connection_updates once, @fn for each connection it
+ * reports.  Needs no privilege (the link was made at load).  0 or a negative
+ * errno (-ENOTSUP without --interval).
+ */
+int loader__updates_run(const struct loader *l, loader_update_fn fn, void *ctx);
+
 /* What the start-up snapshot needs of the loaded programs (common/snapshot.h). */
 void loader__snapshot_source(const struct loader *l, struct snapshot_source *src);
 

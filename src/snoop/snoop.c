@@ -56,6 +56,8 @@ struct snoop_app {
 	struct sink *heartbeat;	   /* --heartbeat, touched each tick, or NULL */
 	struct notify *notify;	   /* the service manager, or NULL */
 	uint64_t watchdog_next_ns; /* when the next WATCHDOG=1 is due (0: no watchdog) */
+	uint64_t update_next_ns;   /* --interval: when the next Connection Updates are due */
+	int update_err;		   /* the last failure of a run of them, said once */
 	uint64_t status_received, status_lost; /* as last sent in STATUS= */
 	struct lifecycle *lc;
 	/* The snapshot's sockets, until the events sent before it are read (start_owners.h). */
@@ -140,9 +142,9 @@ static int on_event(void *ctx, void *data, size_t len)
 	const struct snoop_event *e = data;
 	uint64_t wall;
 
-	/* Only close summaries carry the close fields (see event_submit()). */
+	/* Only close summaries and updates carry the close fields (see event_submit()). */
 	if (len < offsetof(struct snoop_event, close) ||
-	    (e->kind == SNOOP_KIND_CLOSE && len < sizeof(*e)))
+	    ((e->kind == SNOOP_KIND_CLOSE || e->kind == SNOOP_KIND_UPDATE) && len < sizeof(*e)))
 		return 0;
 	if (__builtin_expect(app->start_owners != NULL, 0))
 		e = start_fill(app, e, len);
@@ -430,6 +432,36 @@ static void rotation_tick(struct snoop_app *app)
 		     sink__name(app->logfile), sink__strerror(err));
 }
 
+static void on_update(void *ctx, const struct snoop_event *e)
+{
+	on_event(ctx, (void *)e, sizeof(*e));
+}
+
+/*
+ * --interval: the Connection Updates, when due (checked each tick, so within
+ * a second of the interval).  The kernel's iterator reads the counters of
+ * every connection followed, whatever the ring holds: an update can come out
+ * before events of that connection still in the ring, never after its close.
+ */
+static void update_tick(struct snoop_app *app)
+{
+	uint64_t now = clock__mono_ns();
+	int err;
+
+	if (!app->cfg.interval_s || now < app->update_next_ns) {
+		/* The first: an interval after the start. */
+		if (app->cfg.interval_s && !app->update_next_ns)
+			app->update_next_ns = now + app->cfg.interval_s * 1000000000ull;
+		return;
+	}
+	app->update_next_ns = now + app->cfg.interval_s * 1000000000ull;
+	err = loader__updates_run(app->loader, on_update, app);
+	if (err && err != app->update_err)
+		warn("cannot read the connection updates: %s", strerror(-err));
+	app->update_err = err;
+	flush_outputs(app);
+}
+
 static int on_tick(void *ctx)
 {
 	struct snoop_app *app = ctx;
@@ -439,6 +471,7 @@ static int on_tick(void *ctx)
 	notify_tick(app);
 	heartbeat_tick(app);
 	rotation_tick(app);
+	update_tick(app);
 	if (app->exporter)
 		exporter__tick(app->exporter);
 	if (app->logfile && sink__file_moved(app->logfile)) {

@@ -268,14 +268,14 @@ open_paused() {
 	# Each client sends as fast as its server reads: their receives and sends run
 	# socket-snoop's programs between its attach and its start-up scan, which
 	# then finds records already there and must still mark them.
-	# All twenty at once, 1 GiB each: seconds of traffic, of which the start-up
-	# takes a fraction.
+	# All twenty at once, 8 GiB each: more traffic than a start-up lasts (they are
+	# stopped once it is over).
 	local i n=20 port
 	for ((i = 1; i <= n; i++)); do
-		srv_start "b$i" 4 $((8860 + i)) --recv 1073741824 --timeout 120
+		srv_start "b$i" 4 $((8860 + i)) --recv 8589934592 --timeout 120
 	done
 	for ((i = 1; i <= n; i++)); do
-		cli_start "b$i" "b$i" --send 1073741824 --timeout 120
+		cli_start "b$i" "b$i" --send 8589934592 --timeout 120
 	done
 	for ((i = 1; i <= n; i++)); do
 		cli_connected "b$i"
@@ -321,9 +321,9 @@ open_paused() {
 	ip netns exec "$NS_C" tc qdisc add dev vcli root tbf rate 1gbit burst 256kb latency 50ms
 	# A lost retransmit waits out a timeout of 5 ms, not 200: bursts come often.
 	ip -n "$NS_C" route change "$(ip -n "$NS_C" -4 route show dev vcli | awk '{ print $1; exit }')" dev vcli rto_min 5ms
-	srv_start l 4 $port --accept $n --recv 1073741824 --timeout 120
+	srv_start l 4 $port --accept $n --recv 8589934592 --timeout 120
 	for ((i = 1; i <= n; i++)); do
-		cli_start "l$i" l --send 1073741824 --timeout 120
+		cli_start "l$i" l --send 8589934592 --timeout 120
 	done
 	for ((i = 1; i <= n; i++)); do
 		cli_connected "l$i"

@@ -92,6 +92,14 @@ def event_problems:
 		want((.socket_snoop | has("reset_reason") | not) or (.socket_snoop.reset_reason | type == "string"); "socket_snoop.reset_reason"),
 		want(.socket_snoop.ecn | type == "boolean"; "socket_snoop.ecn"),
 		want((.socket_snoop | has("ca_state_worst") | not) or (.socket_snoop.ca_state_worst | IN("open", "disorder", "cwr", "recovery", "loss")); "socket_snoop.ca_state_worst")
+	elif $a == "update" then
+		want(.event.duration | isint and . >= 0; "event.duration"),
+		(("bytes_sent", "bytes_received", "segs_out", "segs_in", "retransmits", "srtt_us", "rttvar_us",
+		  "min_rtt_us", "bytes_retrans", "total_rto", "total_rto_recoveries", "lost", "reord_seen",
+		  "dsack_dups", "rcv_ooopack", "delivery_rate", "delivered_ce") as $f |
+			want(.socket_snoop[$f] | isint and . >= 0; "socket_snoop.\($f)")),
+		want(.socket_snoop.ecn | type == "boolean"; "socket_snoop.ecn"),
+		want(.socket_snoop | has("close_reason") | not; "update: no close_reason")
 	elif $a == "retransmit" then want(.socket_snoop.synack | type == "boolean"; "socket_snoop.synack")
 	elif $a == "reset_sent" then
 		want((.socket_snoop | has("reset_reason") | not) or (.socket_snoop.reset_reason | type == "string"); "socket_snoop.reset_reason")
@@ -103,7 +111,7 @@ def event_problems:
 		want(.error.code | type == "string" and test("^E[A-Z0-9]+$"); "error.code"),
 		want(.error.message | type == "string" and length > 0; "error.message")
 	else "unknown event.action" end),
-	want(.event.action == "close" or (.event | has("duration") | not); "event.duration outside close"),
+	want(.event.action == "close" or .event.action == "update" or (.event | has("duration") | not); "event.duration outside close and update"),
 	want(.event.action == "connect_error" or (has("error") | not); "error outside connect_error"),
 	want(.event.action == "state_change" or (.socket_snoop | has("old_state") | not); "old_state outside state_change"),
 	want(.event.action == "close" or (.socket_snoop | has("closed_by") | not); "close fields outside close");
@@ -514,4 +522,29 @@ stalled_storm() {
 	# A server started through its snoop-srv link: the link's target, the file the kernel ran.
 	got=$(json_select ".process.pid == ${SPID[b]}" | jq -r '.process.executable' | sort -u)
 	assert_eq "the second server's executable" "$got" "$T/peer"
+}
+
+@test "--interval=1: update objects conform to the schema: the age, the bytes since the last update, the health" {
+	ender_setup
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --no-report --interval=1
+	ender_srv u 8986 hold
+	ender_cli u 8986 steps 700
+	ender_cli_end u CONNECTED
+	json_wait ".event.action == \"update\" and .process.pid == ${CPID[u]} and .socket_snoop.bytes_sent == 700"
+	release "${CPID[u]}"
+	assert_eq "the server's read" "$(ender_result srv-u)" EOF
+	json_wait ".event.action == \"close\" and .process.pid == ${SPID[u]}"
+	settle
+	snoop_stop
+
+	assert_schema "$T/mon.out"
+	local up=".event.action == \"update\" and .process.pid == ${CPID[u]}"
+	assert_eq "the client's updates: bytes sent in all" \
+		"$(json_select "$up" | jq -s '[.[].socket_snoop.bytes_sent] | add')" 700
+	assert_eq "... each at least a second into the connection, established, egress" \
+		"$(json_select "$up" | jq -s -c '[.[] | select(.event.duration < 1000000000 or
+			.socket_snoop.state != "established" or .network.direction != "egress")] | length')" 0
+	assert_eq "the server's: bytes received in all" \
+		"$(json_select ".event.action == \"update\" and .process.pid == ${SPID[u]}" |
+			jq -s '[.[].socket_snoop.bytes_received] | add')" 700
 }

@@ -270,7 +270,8 @@ prom_wait_scrape() {
 		"kind=reset_received $(log_count "$log" "Reset Received")" \
 		"kind=connect_error $(log_count "$log" "Connection Failed")" \
 		"kind=close $(log_count "$log" "Connection Summary")" \
-		"kind=accept $(log_count "$log" Accepted)"
+		"kind=accept $(log_count "$log" Accepted)" \
+		"kind=update $(log_count "$log" "Connection Update")"
 	assert_eq "connect_error lines" "$(log_count "$log" "Connection Failed")" 4
 	assert_eq "reset lines" "$(log_count "$log" "Reset Sent") $(log_count "$log" "Reset Received")" "3 3"
 	# What the close summaries add up to.

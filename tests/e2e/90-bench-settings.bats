@@ -43,6 +43,9 @@ assert_bad_setting() {
 	assert_bad_setting BENCH_FAMILY 5
 	assert_bad_setting BENCH_TOPOLOGY wan
 	assert_bad_setting BENCH_SETTLE 1s
+	assert_bad_setting BENCH_INTERVAL 2
+	assert_bad_setting BENCH_INTERVAL_SECS 0
+	assert_bad_setting BENCH_INTERVAL_SOCKETS "ten thousand"
 }
 
 @test "bench: scenario list and address families reject other words" {

@@ -17,7 +17,7 @@ setup() {
 	e2e_setup
 	net_setup
 	e2e_require_cmds nft python3 ss
-	ln -s "$BATS_TEST_DIRNAME/ender.py" "$T/ender"
+	ender_setup
 }
 
 teardown() {
@@ -25,40 +25,6 @@ teardown() {
 }
 
 MON=(--no-log-file --no-report)
-declare -A SCOMM CCOMM
-
-# ender_srv TAG PORT MODE: an ender.py server in the server's namespace.
-ender_srv() {
-	peer_bg "srv-$1" "$NS_S" "$SERVER_CPU" ender server "$V4_S" "$2" "$3" || return 1
-	SPID[$1]=$PEER_PID
-	S_EP[$1]=$(ep "$V4_S" "$2")
-	SCOMM[$1]=$(awk '$1 == "PID" { print $3; exit }' "$T/srv-$1.peer")
-	wait_line "$T/srv-$1.peer" "$LINE_TIMEOUT" READY || e2e_fail "server $1 not ready"
-}
-
-# ender_cli TAG PORT MODE [ARG]: an ender.py client in the client's namespace.
-ender_cli() {
-	local tag=$1 port=$2
-	shift 2
-	peer_bg "cli-$tag" "$NS_C" "$CLIENT_CPU" ender client "$V4_S" "$port" "$@" || return 1
-	CPID[$tag]=$PEER_PID
-	# The interpreter's name (python3, or python3.11 from its own path).
-	CCOMM[$tag]=$(awk '$1 == "PID" { print $3; exit }' "$T/cli-$tag.peer")
-}
-
-# Wait for client TAG's line WORD ("CONNECTED", "CONNECTING"); its end in C_EP.
-ender_cli_end() {
-	local addr port
-	wait_line "$T/cli-$1.peer" "$LINE_TIMEOUT" "$2 " || { e2e_fail "client $1: no $2 line"; return 1; }
-	read -r addr port < <(awk -v w="$2" '$1 == w { print $2, $3; exit }' "$T/cli-$1.peer")
-	C_EP[$1]=$(ep "$addr" "$port")
-}
-
-# The RESULT line of peer output TAG (its errno name, OK, EOF), waiting for it.
-ender_result() {
-	wait_line "$T/$1.peer" "${2:-$LINE_TIMEOUT}" "RESULT " || { e2e_fail "$1: no RESULT"; return 1; }
-	awk '$1 == "RESULT" { print $2; exit }' "$T/$1.peer"
-}
 
 @test "timeouts: retransmit (tcp_retries2), keepalive, SYN-ACK of TCP Fast Open: reason, side, RESET_REASON, health" {
 	# Data retried twice (RTO 200 ms): about 1.4 s; keepalive: 1 s idle and

@@ -17,7 +17,9 @@
                                     the SYN, hold until killed), connects N
                                     (N blocking connects, one result each),
                                     bulk N (connect, send N bytes, print
-                                    "SENT", wait for SIGUSR1, close)
+                                    "SENT", wait for SIGUSR1, close), steps
+                                    A,B,... (connect; for each size, send it,
+                                    print "SENT", wait for SIGUSR1; close)
 
 Prints, one line each, flushed: "PID <pid> <comm>", "READY" (server listening),
 "ACCEPTED <addr> <port>" (server, the client's end), "CONNECTED <addr>
@@ -109,10 +111,11 @@ def client(addr, port, mode, arg):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)
     s.connect((addr, port))
     say("CONNECTED", *s.getsockname()[:2])
-    if mode == "bulk":
-        s.sendall(b"x" * int(arg))
-        say("SENT")
-        wait_go()
+    if mode in ("bulk", "steps"):
+        for size in arg.split(","):
+            s.sendall(b"x" * int(size))
+            say("SENT")
+            wait_go()
         s.close()
         return
     wait_go()

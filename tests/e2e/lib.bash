@@ -110,7 +110,7 @@ e2e_setup() {
 	E2E_RETRY_WHY=
 	E2E_PACKET_FACE=
 	declare -gA SPID=() SPORT=() SADDR=() S_EP=() CPID=() CPORT=() C_EP=() C_EP0=()
-	declare -gA CSTATUS=() BGPID=()
+	declare -gA CSTATUS=() BGPID=() SCOMM=() CCOMM=()
 
 	[ "$(id -u)" -eq 0 ] || { e2e_cannot_run "the end-to-end suite needs root"; return 1; }
 	e2e_require_cmds ip nsenter taskset setpriv unshare mount cc stat jq iconv || return 1
@@ -627,6 +627,47 @@ conv() {
 	srv_start "$tag" "$fam" "$port" "${sargs[@]}" || return 1
 	cli_run "$tag" "$tag" "${cargs[@]}" || return 1
 	srv_wait "$tag"
+}
+
+# ---------------------------------------------------------------- ender.py peers
+
+# ender.py (94, 95: connections ended or held as a test needs), run through
+# peer_bg like the C peer.  Its processes are the interpreter: their command
+# name is python3 (or python3.11...), kept in SCOMM and CCOMM.
+ender_setup() {
+	ln -s "$BATS_TEST_DIRNAME/ender.py" "$T/ender"
+}
+
+# ender_srv TAG PORT MODE: an ender.py server in the server's namespace.
+ender_srv() {
+	peer_bg "srv-$1" "$NS_S" "$SERVER_CPU" ender server "$V4_S" "$2" "$3" || return 1
+	SPID[$1]=$PEER_PID
+	S_EP[$1]=$(ep "$V4_S" "$2")
+	SCOMM[$1]=$(awk '$1 == "PID" { print $3; exit }' "$T/srv-$1.peer")
+	wait_line "$T/srv-$1.peer" "$LINE_TIMEOUT" READY || e2e_fail "server $1 not ready"
+}
+
+# ender_cli TAG PORT MODE [ARG]: an ender.py client in the client's namespace.
+ender_cli() {
+	local tag=$1 port=$2
+	shift 2
+	peer_bg "cli-$tag" "$NS_C" "$CLIENT_CPU" ender client "$V4_S" "$port" "$@" || return 1
+	CPID[$tag]=$PEER_PID
+	CCOMM[$tag]=$(awk '$1 == "PID" { print $3; exit }' "$T/cli-$tag.peer")
+}
+
+# Wait for client TAG's line WORD ("CONNECTED", "CONNECTING"); its end in C_EP.
+ender_cli_end() {
+	local addr port
+	wait_line "$T/cli-$1.peer" "$LINE_TIMEOUT" "$2 " || { e2e_fail "client $1: no $2 line"; return 1; }
+	read -r addr port < <(awk -v w="$2" '$1 == w { print $2, $3; exit }' "$T/cli-$1.peer")
+	C_EP[$1]=$(ep "$addr" "$port")
+}
+
+# The RESULT line of peer output TAG (its errno name, OK, EOF), waiting for it.
+ender_result() {
+	wait_line "$T/$1.peer" "${2:-$LINE_TIMEOUT}" "RESULT " || { e2e_fail "$1: no RESULT"; return 1; }
+	awk '$1 == "RESULT" { print $2; exit }' "$T/$1.peer"
 }
 
 # ---------------------------------------------------------------- monitor

@@ -756,9 +756,9 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--accept") && has_value)
 			o.accept_count = parse_ulong(argv[++i], 1000000);
 		else if (!strcmp(a, "--send") && has_value)
-			o.send_bytes = parse_ulong(argv[++i], 1UL << 30);
+			o.send_bytes = parse_ulong(argv[++i], 1UL << 36);
 		else if (!strcmp(a, "--recv") && has_value)
-			o.recv_bytes = parse_ulong(argv[++i], 1UL << 30);
+			o.recv_bytes = parse_ulong(argv[++i], 1UL << 36);
 		else if (!strcmp(a, "--timeout") && has_value)
 			o.timeout = (unsigned int)parse_ulong(argv[++i], 3600);
 		else if (!strcmp(a, "--child-comm") && has_value && o.server)

@@ -254,6 +254,35 @@ static void test_duration_minus_1_and_0_are_usage_errors(void **state)
 			   "-d", "5s");
 }
 
+static void test_interval_parsed_and_bounded(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "--interval=30"), CLI_RUN);
+	assert_int_equal(r->cfg.interval_s, 30);
+	assert_int_equal(parse(r, "--interval", "86400"), CLI_RUN);
+	assert_int_equal(r->cfg.interval_s, 86400);
+	assert_int_equal(parse(r, "--no-report"), CLI_RUN);
+	assert_int_equal(r->cfg.interval_s, 0);
+	assert_usage_error("invalid value '0' for --interval: expected a number of seconds "
+			   "from 1 to 86400",
+			   "--interval=0");
+	assert_usage_error("invalid value '86401' for --interval: expected a number of seconds "
+			   "from 1 to 86400",
+			   "--interval=86401");
+	assert_usage_error("invalid value '1m' for --interval: expected a number of seconds "
+			   "from 1 to 86400",
+			   "--interval=1m");
+	assert_usage_error("invalid value '' for --interval: expected a number of seconds "
+			   "from 1 to 86400",
+			   "--interval=");
+	assert_usage_error("option --interval needs the event kind update, which --events leaves "
+			   "out",
+			   "--interval=5", "--events=state,close");
+	assert_int_equal(parse(r, "--interval=5", "--events=update"), CLI_RUN);
+	assert_int_equal(r->cfg.filter.kinds_mask, SNOOP_EV_UPDATE);
+}
+
 static void test_comm_longer_than_15_bytes_is_usage_error(void **state)
 {
 	assert_usage_error("invalid value 'abcdefghijklmnop' for --comm: expected a command name "
@@ -359,10 +388,10 @@ static void test_bad_buffer_size_is_usage_error(void **state)
 static void test_bad_events_is_usage_error(void **state)
 {
 	assert_usage_error("invalid value 'bogus' for --events: expected an event kind (state, "
-			   "retransmit, reset, error, close, accept)",
+			   "retransmit, reset, error, close, accept, update)",
 			   "--events=bogus");
 	assert_usage_error("invalid value 'state,,close' for --events: expected an event kind "
-			   "(state, retransmit, reset, error, close, accept)",
+			   "(state, retransmit, reset, error, close, accept, update)",
 			   "-e", "state,,close");
 }
 
@@ -623,7 +652,7 @@ static void test_defaults(void **state)
 	/* DESIGN.md: --events defaults to all kinds. */
 	assert_int_equal(f->kinds_mask, SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET_SENT |
 						SNOOP_EV_RESET_RECV | SNOOP_EV_ERROR |
-						SNOOP_EV_CLOSE);
+						SNOOP_EV_CLOSE | SNOOP_EV_UPDATE);
 	assert_null(f->cgroup_path);
 	assert_int_equal(f->cgroup_id, 0);
 	assert_int_equal(f->netns, 0);
@@ -1010,6 +1039,7 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "dst-port", "1-2" },
 		{ "active-only", NULL },
 		{ "duration", "1" },
+		{ "interval", "10" },
 		{ "buffer-size", "1M" },
 		{ "attach", "raw_tp" },
 		{ "owner-on-send", NULL },
@@ -1079,6 +1109,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unknown_short_option_in_a_cluster_is_named,
 					  reset_getopt),
 		cmocka_unit_test(test_duration_minus_1_and_0_are_usage_errors),
+		cmocka_unit_test(test_interval_parsed_and_bounded),
 		cmocka_unit_test(test_comm_longer_than_15_bytes_is_usage_error),
 		cmocka_unit_test(test_ipv4_with_ipv6_is_usage_error),
 		cmocka_unit_test(test_missing_value_is_usage_error),

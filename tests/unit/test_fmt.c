@@ -203,6 +203,31 @@ static void test_close_summary_line(void **state)
 	}
 }
 
+/* --interval: the state now, the counts since the last update, the health so far. */
+static void test_update_line(void **state)
+{
+	struct snoop_event e = state_event("10.100.10.150", 39134, "10.100.10.202", 8000, 30512,
+					   "audacious", SNOOP_TCP_ESTABLISHED);
+
+	e.kind = SNOOP_KIND_UPDATE;
+	e.flags = SNOOP_SF_ACTIVE;
+	e.close.duration_ns = 61000000000ull;
+	e.close.bytes_sent = 500;
+	e.close.segs_out = 1;
+	e.close.srtt_us = 46;
+	e.close.rttvar_us = 23;
+	e.close.min_rtt_us = 40;
+	e.close.ca_worst = 1;
+	assert_log_line(
+		&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+		"Dec 30 2024 22:05:25.455 Connection Update: SRC=10.100.10.150:39134 "
+		"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+		"STATE=Connection Established DURATION=61.000s SENT=500 RECEIVED=0 SEGS_OUT=1 "
+		"SEGS_IN=0 RETRANS=0 RTT=0.046ms DIRECTION=outbound RTTVAR=0.023ms "
+		"MIN_RTT=0.040ms BYTES_RETRANS=0 RTO=0 RTO_RECOVERIES=0 LOST=0 REORDER=0 "
+		"DSACK_DUPS=0 OOO_IN=0 DELIVERY_RATE=0 CE=0 ECN=no CA_WORST=open\n");
+}
+
 /* The seed's state 6; a close where it was due but skipped says so. */
 static void test_time_wait_and_skipped_time_wait_lines(void **state)
 {
@@ -918,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_closed_line_matches_seed_format),
 		cmocka_unit_test(test_time_wait_and_skipped_time_wait_lines),
 		cmocka_unit_test(test_close_summary_line),
+		cmocka_unit_test(test_update_line),
 		cmocka_unit_test(test_sshd_close_wait_last_ack_lines_match_seed),
 		cmocka_unit_test(test_every_seed_log_line_is_reproduced_byte_exact),
 		cmocka_unit_test(test_ipv6_line_brackets_addresses),

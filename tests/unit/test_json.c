@@ -754,6 +754,35 @@ static void test_close_summary(void **state)
 	assert_non_null(json_holds(&e, "\"close_reason\":\"unknown\","));
 }
 
+/* --interval: action update, the age as event.duration, counts and health; no close fields. */
+static void test_update(void **state)
+{
+	struct snoop_event e = event(SNOOP_KIND_UPDATE, "10.200.0.2", 48292, "10.200.0.1", 9099,
+				     SNOOP_SF_ACTIVE, SNOOP_ATTR_OWNER, 0, SNOOP_TCP_ESTABLISHED);
+
+	e.close.duration_ns = 61000000000ull;
+	e.close.bytes_sent = 500;
+	e.close.segs_out = 1;
+	e.close.srtt_us = 46;
+	e.close.ca_worst = 1;
+	assert_json(
+		&e, 18,
+		"{\"@timestamp\":\"" TS
+		"\",\"ecs\":{\"version\":\"8.11.0\"},\"event\":{\"action\":\"update\",\"kind\":\"event\","
+		"\"sequence\":18,\"duration\":61000000000}," NET4(EGRESS, CID("1:RCv1cb5CsHoVOWfZQ9nr7DlEIio=")) "," EP(
+			"source", "10.200.0.2",
+			48292) "," EP("destination", "10.200.0.1",
+				      9099) "," PROCESS
+					    "," SS_HEAD(
+						    "owner") ",\"state\":\"established\"" NETNS_CG
+							     ",\"bytes_sent\":500,\"bytes_received\":0,\"segs_out\":1,\"segs_in\":0,"
+							     "\"retransmits\":0,\"srtt_us\":46,\"rttvar_us\":0,\"min_rtt_us\":0,"
+							     "\"bytes_retrans\":0,\"total_rto\":0,\"total_rto_recoveries\":0,"
+							     "\"lost\":0,\"reord_seen\":0,\"dsack_dups\":0,\"rcv_ooopack\":0,"
+							     "\"delivery_rate\":0,\"delivered_ce\":0,\"ecn\":false,"
+							     "\"ca_state_worst\":\"open\"}}\n");
+}
+
 static void test_unknown_attribution_has_no_process_nor_user(void **state)
 {
 	struct snoop_event e = event(SNOOP_KIND_STATE, "10.1.1.2", 50000, "10.1.1.1", 80,
@@ -1608,6 +1637,7 @@ int main(void)
 		cmocka_unit_test(test_reset_received),
 		cmocka_unit_test(test_connect_error_refused_and_timed_out),
 		cmocka_unit_test(test_close_summary),
+		cmocka_unit_test(test_update),
 		cmocka_unit_test(test_unknown_attribution_has_no_process_nor_user),
 		cmocka_unit_test(test_snapshot_attribution_is_seen_at_start),
 		cmocka_unit_test(test_hostile_process_name_escaped),
