@@ -1027,7 +1027,7 @@ scrape_one() {
 # updates_per_s.
 interval_one() {
 	local n=$1 i ns=$ns_name-interval run=$tmp/interval status=ok with=- without=- lines=-
-	local t0 t1 pid mode cpu
+	local t0 t1 l0 l1 pid mode cpu
 	rm -rf "$run"
 	mkdir -p "$run"
 	if ! hold_start "$ns" "$n" $((interval_secs * 2 + 180)) "$run"; then
@@ -1047,15 +1047,16 @@ interval_one() {
 		done
 		# Past start-up and the first updates (an interval after it).
 		sleep 2
+		l0=$(grep -c ' Connection Update: ' "$run/$mode.log" || true)
 		t0=$(proc_ticks "$pid")
 		sleep "$interval_secs"
 		t1=$(proc_ticks "$pid")
+		l1=$(grep -c ' Connection Update: ' "$run/$mode.log" || true)
 		cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v s="$interval_secs" \
 			'BEGIN {printf "%.1f", (b - a) * 1000 / hz / s}')
 		if [[ $mode == with ]]; then
 			with=$cpu
-			lines=$(grep -c ' Connection Update: ' "$run/$mode.log" || true)
-			lines=$(awk -v l="$lines" -v s="$((interval_secs + 2))" 'BEGIN {printf "%.0f", l / s}')
+			lines=$(awk -v a="$l0" -v b="$l1" -v s="$interval_secs" 'BEGIN {printf "%.0f", (b - a) / s}')
 		else
 			without=$cpu
 		fi

@@ -255,7 +255,7 @@ _Static_assert(sizeof(struct snoop_sock_info) == 88, "snoop_sock_info layout");
 	X(FIN_LOCAL, 1, "fin_local", LOCAL, "closed normally, this side's FIN first") \
 	X(FIN_REMOTE, 2, "fin_remote", PEER, "closed normally, the peer's FIN first") \
 	X(RST_SENT, 3, "rst_sent", LOCAL, \
-	  "this side reset it (ss -K, connect(AF_UNSPEC), out of memory): RESET_REASON says why") \
+	  "this side reset it (ss -K, connect(AF_UNSPEC), out of memory)") \
 	X(RST_RECEIVED, 4, "rst_received", PEER, "the peer reset it") \
 	X(CONNECT_REFUSED, 5, "connect_refused", PEER, \
 	  "the connect was refused: a RST, or an ICMP port unreachable") \

@@ -408,12 +408,29 @@ static __always_inline void close_fill_health(struct snoop_event *e, struct tcp_
 }
 
 /*
+ * The payload bytes @sk's peer acknowledged and that it received so far, for
+ * a socket of event flags @flags.  The kernel's byte counters count sequence
+ * space, not payload: the connecting side's acked bytes include its SYN,
+ * acked bytes include our FIN once the peer acknowledged it (FIN sent and
+ * snd_una caught up with write_seq), and received bytes include the peer's
+ * FIN once it arrived (tcp_fin() sets SOCK_DONE).
+ */
+static __always_inline void payload_bytes(const struct sock *sk, struct tcp_sock *tp, __u8 flags,
+					  __u64 *sent, __u64 *received)
+{
+	*sent = RD(tp, bytes_acked);
+	*received = RD(tp, bytes_received);
+	if ((flags & SNOOP_SF_ACTIVE) && *sent)
+		(*sent)--;
+	if ((flags & SNOOP_SF_FIN_SENT) && *sent && RD(tp, snd_una) == RD(tp, write_seq))
+		(*sent)--;
+	if (SK_FLAG(sk, SOCK_DONE) && *received)
+		(*received)--;
+}
+
+/*
  * Fill the close summary of @e, whose header event_start() made, from struct
- * tcp_sock; false when @sk is not a full TCP socket.  The kernel's byte counters count
- * sequence space, not payload: the connecting side's acked bytes include its
- * SYN, acked bytes include our FIN once the peer acknowledged it (FIN sent
- * and snd_una caught up with write_seq), and received bytes include the
- * peer's FIN once it arrived (tcp_fin() sets SOCK_DONE).
+ * tcp_sock; false when @sk is not a full TCP socket.
  */
 static __noinline bool close_fill(struct snoop_event *e, const struct sock *sk,
 				  const struct snoop_sock_info *si, int oldstate, int err)
@@ -423,20 +440,12 @@ static __noinline bool close_fill(struct snoop_event *e, const struct sock *sk,
 
 	if (!tp)
 		return false;
-	sent = RD(tp, bytes_acked);
-	received = RD(tp, bytes_received);
+	payload_bytes(sk, tp, si ? si->flags : 0, &sent, &received);
 	if (si) {
-		if ((si->flags & SNOOP_SF_ACTIVE) && sent)
-			sent--;
-		if ((si->flags & SNOOP_SF_FIN_SENT) && sent && RD(tp, snd_una) == RD(tp, write_seq))
-			sent--;
 		/* e->ts_ns: the time event_start() gave the record. */
 		e->close.duration_ns = e->ts_ns - si->first_ns;
 		e->close.closed_by = si->closed_by;
-		e->close.rst_reason = si->rst_reason;
 	}
-	if (SK_FLAG(sk, SOCK_DONE) && received)
-		received--;
 	e->close.bytes_sent = sent;
 	e->close.bytes_received = received;
 	e->close.segs_out = RD(tp, segs_out);
@@ -444,11 +453,20 @@ static __noinline bool close_fill(struct snoop_event *e, const struct sock *sk,
 	e->close.total_retrans = RD(tp, total_retrans);
 	e->close.srtt_us = RD(tp, srtt_us) >> TCP_SRTT_SHIFT;
 	e->close.reason = close_reason(sk, tp, si, oldstate, err);
+	/* The reason of our RST, where that RST (sent before CLOSE) is why it ended. */
+	if (si && (e->close.reason == SNOOP_CLOSE_RST_SENT ||
+		   e->close.reason == SNOOP_CLOSE_KEEPALIVE_TIMEOUT ||
+		   e->close.reason == SNOOP_CLOSE_ABORTED_ON_CLOSE))
+		e->close.rst_reason = si->rst_reason;
 	close_fill_health(e, tp, si);
 	/* The tracepoint runs before the kernel stores the new state. */
 	e->new_state = SNOOP_TCP_CLOSE;
 	return true;
 }
+
+#ifndef SNOOP_RAW_TP
+#include "updates.bpf.h"
+#endif
 
 /* Handle one TCP state transition: the socket's record, the event, the close summary. */
 static __always_inline void set_state(const struct sock *sk, int oldstate, int newstate)
@@ -858,6 +876,14 @@ int BPF_PROG(handle_destroy, struct sock *sk)
 	/* As in sock_info_transition(): only when the socket filters can tell. */
 	if (si && sk_state(sk) == SNOOP_TCP_CLOSE && sock_verdict(sk, &e) == SOCK_MATCHES)
 		gap_count(si, SNOOP_TCP_CLOSE);
+#ifndef SNOOP_RAW_TP
+	/* --interval: the connection's last counts go with it. */
+	if (si && update_interval_ns) {
+		__u64 cookie = sock_cookie(sk, si);
+
+		bpf_map_delete_elem(&update_bases, &cookie);
+	}
+#endif
 	sock_info_drop(sk);
 	return 0;
 }
@@ -1035,7 +1061,6 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 #ifndef SNOOP_RAW_TP
 #include "snapshot.bpf.h"
 #include "task_exe.bpf.h"
-#include "updates.bpf.h"
 #endif
 
 /*

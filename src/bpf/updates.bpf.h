@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * updates.bpf.h - --interval's Connection Updates (tp_btf build; included by
- * snoop.bpf.c after snapshot.bpf.h, whose owner_of_task() it uses).
+ * snoop.bpf.c after close_fill_health() and event_start(), which it uses).
  *
  * connection_updates is an iterator user space runs once per interval
  * (snoop/loader.c loader__updates_run()).  It reaches every TCP connection
@@ -111,6 +111,13 @@ int connection_updates(struct bpf_iter__task_file *ctx)
 	if (!cookie || !owner_record_of(sk, &si) || !si.first_ns ||
 	    now - si.first_ns < update_interval_ns)
 		return 0;
+	if (!event_start(&e, SNOOP_KIND_UPDATE, NULL, &si, now))
+		return 0;
+	event_fill_addrs(&e, sk);
+	e.netns = sock_netns(sk);
+	if (!sock_matches(&e))
+		return 0;
+	/* Counts kept for the connections shown only (handle_destroy() drops them). */
 	base = bpf_map_lookup_elem(&update_bases, &cookie);
 	if (!base) {
 		bpf_map_update_elem(&update_bases, &cookie, &fresh, BPF_NOEXIST);
@@ -123,25 +130,11 @@ int connection_updates(struct bpf_iter__task_file *ctx)
 	if (!base || now - base->at_ns < update_interval_ns / 2)
 		return 0;
 	base->at_ns = now;
-	if (!event_start(&e, SNOOP_KIND_UPDATE, NULL, &si, now))
-		return 0;
-	event_fill_addrs(&e, sk);
-	e.netns = sock_netns(sk);
-	if (!sock_matches(&e))
-		return 0;
 	/* A full TCP socket in one of the states above: its tcp_sock, read-only. */
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 	e.cookie = cookie;
 	e.new_state = state;
-	/* Payload bytes, as the close summary counts them (close_fill()). */
-	sent = BPF_CORE_READ(tp, bytes_acked);
-	if ((si.flags & SNOOP_SF_ACTIVE) && sent)
-		sent--;
-	received = BPF_CORE_READ(tp, bytes_received);
-	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) &
-	     (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) &&
-	    received)
-		received--;
+	payload_bytes(sk, tp, si.flags, &sent, &received);
 	e.close.duration_ns = now - si.first_ns;
 	e.close.bytes_sent = since(sent, base->sent);
 	e.close.bytes_received = since(received, base->received);

@@ -92,7 +92,7 @@ static const struct prog_spec prog_specs[] = {
 	{ "handle_retransmit_synack", "tcp/tcp_retransmit_synack", SNOOP_EV_RETRANSMIT, false,
 	  false, SKIP_LOSES_EVENT },
 	{ "handle_send_reset", "tcp/tcp_send_reset", SNOOP_EV_RESET_SENT, false, false,
-	  SKIP_LOSES_EVENT, .helps = SNOOP_EV_CLOSE },
+	  SKIP_LOSES_EVENT, .helps = SNOOP_EV_CLOSE | SNOOP_EV_ERROR },
 	{ "handle_receive_reset", "tcp/tcp_receive_reset", SNOOP_EV_RESET_RECV, false, false,
 	  SKIP_LOSES_EVENT, .helps = SNOOP_EV_CLOSE },
 	{ "handle_error_report", "sock/inet_sk_error_report", SNOOP_EV_ERROR, false, false,
@@ -117,7 +117,7 @@ static const struct prog_spec prog_specs[] = {
 	 * close summary.  A skipped run leaves it at a milder state.
 	 */
 	{ "handle_cong_state", "tcp/tcp_cong_state_set", 0, false, false, SKIP_HARMLESS,
-	  .helps = SNOOP_EV_CLOSE },
+	  .helps = SNOOP_EV_CLOSE | SNOOP_EV_UPDATE },
 	/* A skipped destroy only misses a gap check (and, raw_tp, leaves a record to the LRU). */
 	{ "handle_destroy", "tcp/tcp_destroy_sock", 0, false, false, SKIP_HARMLESS },
 	/*
@@ -628,7 +628,8 @@ int loader__updates_run(const struct loader *l, loader_update_fn fn, void *ctx)
 		size_t at = 0;
 
 		n = read(fd, buf + have, sizeof(buf) - have);
-		if (n < 0 && errno == EINTR)
+		/* EAGAIN: a long walk that wrote nothing yet (bpf_seq_read()). */
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -948,7 +949,7 @@ static int iter_run(struct bpf_link *link)
 		return -errno;
 	do
 		n = read(fd, buf, sizeof(buf));
-	while (n > 0 || (n < 0 && errno == EINTR));
+	while (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)));
 	close(fd);
 	return n < 0 ? -errno : 0;
 }

@@ -38,13 +38,6 @@ enum {
 		CF_N
 };
 
-/* The close summary's reasons, by enum snoop_close_reason (snoop_abi.h). */
-static const char *const close_reason_names[SNOOP_CLOSE_REASON_COUNT] = {
-#define CLOSE_REASON_NAME(name, value, text, ...) [value] = text,
-	SNOOP_CLOSE_REASONS(CLOSE_REASON_NAME)
-#undef CLOSE_REASON_NAME
-};
-
 static const char *const cf_names[CF_N] = {
 #define CF_NAME(id, label, err) label,
 	CONNECT_FAILURES(CF_NAME)
@@ -413,8 +406,12 @@ static int closed(const void *ctx, struct prom *p, const char *name)
 
 static int close_reasons(const void *ctx, struct prom *p, const char *name)
 {
-	return by_label(ctx, p, name, "reason", close_reason_names,
-			offsetof(struct by_command, close_reasons), SNOOP_CLOSE_REASON_COUNT);
+	const char *names[SNOOP_CLOSE_REASON_COUNT];
+
+	for (int r = 0; r < SNOOP_CLOSE_REASON_COUNT; r++)
+		names[r] = names__close_reason(r);
+	return by_label(ctx, p, name, "reason", names, offsetof(struct by_command, close_reasons),
+			SNOOP_CLOSE_REASON_COUNT);
 }
 
 static int connect_failures(const void *ctx, struct prom *p, const char *name)

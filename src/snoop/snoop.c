@@ -445,16 +445,22 @@ static void on_update(void *ctx, const struct snoop_event *e)
  */
 static void update_tick(struct snoop_app *app)
 {
-	uint64_t now = clock__mono_ns();
+	uint64_t now = clock__mono_ns(), interval = app->cfg.interval_s * 1000000000ull;
 	int err;
 
-	if (!app->cfg.interval_s || now < app->update_next_ns) {
-		/* The first: an interval after the start. */
-		if (app->cfg.interval_s && !app->update_next_ns)
-			app->update_next_ns = now + app->cfg.interval_s * 1000000000ull;
+	if (!app->cfg.interval_s)
+		return;
+	/* The first: an interval after the start. */
+	if (!app->update_next_ns) {
+		app->update_next_ns = now + interval;
 		return;
 	}
-	app->update_next_ns = now + app->cfg.interval_s * 1000000000ull;
+	/* Ticks come about a second apart, not on time: half a second early is on time. */
+	if (now + 500000000ull < app->update_next_ns)
+		return;
+	app->update_next_ns += interval;
+	if (app->update_next_ns <= now)
+		app->update_next_ns = now + interval;
 	err = loader__updates_run(app->loader, on_update, app);
 	if (err && err != app->update_err)
 		warn("cannot read the connection updates: %s", strerror(-err));

@@ -1068,6 +1068,14 @@ static void test_largest_objects_fit_the_unchecked_writer(void **state)
 	e.kind = SNOOP_KIND_CLOSE;
 	memset(&e.close, 0xff, sizeof(e.close));
 	assert_largest_fits(&e);
+	/* Every close field written at its longest: a side, a state, the longest names. */
+	e.close.reason = SNOOP_CLOSE_RETRANSMIT_TIMEOUT;
+	e.close.ca_worst = 3;
+	e.close.rst_reason = SNOOP_RST_TCP_DISCONNECT_WITH_DATA + 1;
+	e.close.ecn = 1;
+	assert_largest_fits(&e);
+	e.kind = SNOOP_KIND_UPDATE;
+	assert_largest_fits(&e);
 	e.kind = SNOOP_KIND_RESET_SENT;
 	e.detail = INT32_MIN;
 	assert_largest_fits(&e);
