@@ -106,8 +106,11 @@ assert_served_by_acceptor() {
 				{ e2e_fail "$tag after accept: PID=$pid, ss showed ${OWNER[$tag]}: $line"; printf '  %s\n' "${lines[@]}" >&2; return 1; }
 		fi
 	done
-	if [ "$accepted" != 1 ] || [ "$before" != 2 ] || [ "$after" != 4 ]; then
-		e2e_fail "$tag: want SYN_RECV, ESTABLISHED, Accepted, CLOSE_WAIT, LAST_ACK, CLOSE; got $accepted Accepted, $before before, $after from it"
+	# A server may reset instead of closing (CLOSE_WAIT straight to CLOSE, no
+	# LAST_ACK): nginx does at times, when the client's FIN comes with the close.
+	if [ "$accepted" != 1 ] || [ "$before" != 2 ] || { [ "$after" != 4 ] && [ "$after" != 3 ]; } ||
+		[[ ${lines[-1]} != *" STATE=${STATE_DESC[CLOSE]}" ]]; then
+		e2e_fail "$tag: want SYN_RECV, ESTABLISHED, Accepted, CLOSE_WAIT, [LAST_ACK,] CLOSE; got $accepted Accepted, $before before, $after from it"
 		printf '  %s\n' "${lines[@]}" >&2
 		return 1
 	fi
