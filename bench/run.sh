@@ -144,7 +144,7 @@ tracer_pid= # runstat of the tracer currently running
 counter_pid= # runstat of the in-kernel transition counter
 hold_pid= # bench/holdconns holding sockets open for the start-up runs
 scraper_pid= # the loop scraping the storm's --metrics configuration
-scraped_pid= # socket-snoop of a scrape-cost row
+section_pid= # socket-snoop of a scrape-cost or interval-cost row (cleanup() stops it)
 scrape_results=
 interval_results=
 startup_results=
@@ -203,9 +203,9 @@ cleanup() {
 	fi
 	stop_hogs
 	[[ -z $scraper_pid ]] || kill -TERM "$scraper_pid" 2>/dev/null || true
-	if [[ -n $scraped_pid ]]; then
-		kill -INT "$scraped_pid" 2>/dev/null || true
-		wait "$scraped_pid" 2>/dev/null || true
+	if [[ -n $section_pid ]]; then
+		kill -INT "$section_pid" 2>/dev/null || true
+		wait "$section_pid" 2>/dev/null || true
 	fi
 	if [[ -n $hold_pid ]]; then
 		kill -TERM "$hold_pid" 2>/dev/null || true
@@ -969,7 +969,7 @@ scrape_one() {
 	if hold_start "$ns" "$n" $((scrapes / 5 + 180)) "$run"; then
 		ip netns exec "$ns" "$snoop_copy" --quiet --no-log-file --no-report \
 			"--metrics=127.0.0.1:$metrics_port" >"$run/console" 2>"$run/stderr" &
-		scraped_pid=$!
+		section_pid=$!
 		for ((i = 0; i < 300; i++)); do
 			ip netns exec "$ns" curl -sf -o /dev/null -m 1 "${url%/metrics}/healthz" && break
 			sleep 0.1
@@ -980,7 +980,7 @@ scrape_one() {
 	fi
 	if [[ $status == ok ]] && ip netns exec "$ns" curl -sf -o "$run/plain" "$url"; then
 		ip netns exec "$ns" curl -sf -o "$run/gz" -H 'Accept-Encoding: gzip' "$url"
-		t0=$(proc_ticks "$scraped_pid")
+		t0=$(proc_ticks "$section_pid")
 		for ((i = 0; i < scrapes; i++)); do
 			# As Prometheus asks (gzip), then a plain one that reads what the previous
 			# one's writing took by socket-snoop's own thread clock.
@@ -989,7 +989,7 @@ scrape_one() {
 			sed -n 's/^socket_snoop_scrape_cpu_seconds //p' "$run/last" >>"$run/render"
 			sed -n 's/^socket_snoop_tcp_sockets_read_cpu_seconds //p' "$run/last" >>"$run/states"
 		done
-		t1=$(proc_ticks "$scraped_pid")
+		t1=$(proc_ticks "$section_pid")
 		per=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$((scrapes * 2))" \
 			'BEGIN {printf "%.2f", (b - a) * 1000 / hz / n}')
 		render=$(sort -g "$run/render" |
@@ -1003,13 +1003,13 @@ scrape_one() {
 		status=no-answer
 		fail "scrape: /metrics did not answer; socket-snoop said: $(tr '\n' ' ' <"$run/stderr")"
 	fi
-	if [[ -n $scraped_pid ]]; then
-		kill -INT "$scraped_pid" 2>/dev/null || true
-		if ! wait "$scraped_pid" 2>/dev/null; then
+	if [[ -n $section_pid ]]; then
+		kill -INT "$section_pid" 2>/dev/null || true
+		if ! wait "$section_pid" 2>/dev/null; then
 			status=stop-failed
 			fail "scrape: socket-snoop did not exit 0"
 		fi
-		scraped_pid=
+		section_pid=
 	fi
 	kill -TERM "$hold_pid" 2>/dev/null || true
 	wait "$hold_pid" 2>/dev/null || true
@@ -1040,7 +1040,8 @@ interval_one() {
 		[[ $mode == with ]] && extra=(--interval=1)
 		ip netns exec "$ns" "$snoop_copy" --quiet "--log-file=$run/$mode.log" --no-report \
 			"${extra[@]}" >"$run/console" 2>"$run/stderr" &
-		pid=$!
+		section_pid=$!
+		pid=$section_pid
 		for ((i = 0; i < 300; i++)); do
 			grep -q '^Monitoring socket connections' "$run/stderr" && break
 			sleep 0.1
@@ -1062,6 +1063,7 @@ interval_one() {
 		fi
 		kill -INT "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || { status=stop-failed; fail "interval: socket-snoop did not exit 0"; }
+		section_pid=
 	done
 	kill -TERM "$hold_pid" 2>/dev/null || true
 	wait "$hold_pid" 2>/dev/null || true
