@@ -248,7 +248,7 @@ for name in socket-snoop tcpsnoop tcptop; do
 		fail "bash-completion does not load the completion for $name: '$spec'"
 done
 
-kinds="accept close error reset retransmit state"
+kinds="accept close error reset retransmit state update"
 states="CLOSE CLOSE_WAIT CLOSING ESTABLISHED FIN_WAIT1 FIN_WAIT2 LAST_ACK LISTEN SYN_RECV SYN_SENT TIME_WAIT"
 expect "socket-snoop --ev" "--events="
 [ "$got_opts" = "-o nospace" ] || fail "completion of '--ev': compopt '$got_opts', expected '-o nospace'"
