@@ -315,6 +315,24 @@ struct snoop_close_info {
 };
 _Static_assert(sizeof(struct snoop_close_info) == 96, "snoop_close_info layout");
 
+/*
+ * The health counters of snoop_close_info that every format writes as they
+ * are, in this order (after RTTVAR and MIN_RTT, before ECN and the congestion
+ * state): X(member, log line key, JSON member of socket_snoop).
+ */
+// clang-format off
+#define SNOOP_HEALTH_COUNTS(X) \
+	X(bytes_retrans, "BYTES_RETRANS", "bytes_retrans") \
+	X(total_rto, "RTO", "total_rto") \
+	X(total_rto_recoveries, "RTO_RECOVERIES", "total_rto_recoveries") \
+	X(lost, "LOST", "lost") \
+	X(reord_seen, "REORDER", "reord_seen") \
+	X(dsack_dups, "DSACK_DUPS", "dsack_dups") \
+	X(rcv_ooopack, "OOO_IN", "rcv_ooopack") \
+	X(delivery_rate, "DELIVERY_RATE", "delivery_rate") \
+	X(delivered_ce, "CE", "delivered_ce")
+// clang-format on
+
 /* One ring buffer record.  Addresses are network order, ports host order. */
 struct snoop_event {
 	__u64 ts_ns;		    /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */

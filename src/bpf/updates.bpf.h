@@ -20,12 +20,6 @@
 #ifndef UPDATES_BPF_H
 #define UPDATES_BPF_H
 
-/*
- * Connections whose last counts are kept (an LRU: one evicted starts again
- * from 0); snoop_abi.h's UPDATE_CONNS_IDLE without --interval.
- */
-#define UPDATE_CONNS_MAX SNOOP_UPDATE_CONNS_MAX
-
 /* What a connection's last update counted, and when. */
 struct update_base {
 	__u64 sent, received;
@@ -36,8 +30,9 @@ struct update_base {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, UPDATE_CONNS_MAX); /* UPDATE_CONNS_IDLE without --interval */
-	__type(key, __u64);		       /* the socket cookie */
+	/* An LRU: one evicted starts again from 0.  SNOOP_UPDATE_CONNS_IDLE without --interval. */
+	__uint(max_entries, SNOOP_UPDATE_CONNS_MAX);
+	__type(key, __u64); /* the socket cookie */
 	__type(value, struct update_base);
 } update_bases SEC(".maps");
 

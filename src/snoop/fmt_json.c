@@ -384,15 +384,9 @@ static char *put_health(char *p, const struct snoop_close_info *c)
 
 	p = PUT_U64(p, ",\"rttvar_us\":", c->rttvar_us);
 	p = PUT_U64(p, ",\"min_rtt_us\":", c->min_rtt_us);
-	p = PUT_U64(p, ",\"bytes_retrans\":", c->bytes_retrans);
-	p = PUT_U64(p, ",\"total_rto\":", c->total_rto);
-	p = PUT_U64(p, ",\"total_rto_recoveries\":", c->total_rto_recoveries);
-	p = PUT_U64(p, ",\"lost\":", c->lost);
-	p = PUT_U64(p, ",\"reord_seen\":", c->reord_seen);
-	p = PUT_U64(p, ",\"dsack_dups\":", c->dsack_dups);
-	p = PUT_U64(p, ",\"rcv_ooopack\":", c->rcv_ooopack);
-	p = PUT_U64(p, ",\"delivery_rate\":", c->delivery_rate);
-	p = PUT_U64(p, ",\"delivered_ce\":", c->delivered_ce);
+#define JSON_COUNT(member, key, json) p = PUT_U64(p, ",\"" json "\":", c->member);
+	SNOOP_HEALTH_COUNTS(JSON_COUNT)
+#undef JSON_COUNT
 	p = c->ecn ? JSON_PUT(p, ",\"ecn\":true") : JSON_PUT(p, ",\"ecn\":false");
 	if (ca) {
 		p = JSON_PUT(p, ",\"ca_state_worst\":\"");

@@ -198,24 +198,9 @@ static char *put_log_health(char *p, const struct snoop_close_info *c)
 
 	p = put_log_ms(p, " RTTVAR=", c->rttvar_us);
 	p = put_log_ms(p, " MIN_RTT=", c->min_rtt_us);
-	p = FMT_PUT(p, " BYTES_RETRANS=");
-	p = fmt_put_u64(p, c->bytes_retrans);
-	p = FMT_PUT(p, " RTO=");
-	p = fmt_put_u64(p, c->total_rto);
-	p = FMT_PUT(p, " RTO_RECOVERIES=");
-	p = fmt_put_u64(p, c->total_rto_recoveries);
-	p = FMT_PUT(p, " LOST=");
-	p = fmt_put_u64(p, c->lost);
-	p = FMT_PUT(p, " REORDER=");
-	p = fmt_put_u64(p, c->reord_seen);
-	p = FMT_PUT(p, " DSACK_DUPS=");
-	p = fmt_put_u64(p, c->dsack_dups);
-	p = FMT_PUT(p, " OOO_IN=");
-	p = fmt_put_u64(p, c->rcv_ooopack);
-	p = FMT_PUT(p, " DELIVERY_RATE=");
-	p = fmt_put_u64(p, c->delivery_rate);
-	p = FMT_PUT(p, " CE=");
-	p = fmt_put_u64(p, c->delivered_ce);
+#define LOG_COUNT(member, key, json) p = fmt_put_u64(FMT_PUT(p, " " key "="), c->member);
+	SNOOP_HEALTH_COUNTS(LOG_COUNT)
+#undef LOG_COUNT
 	p = c->ecn ? FMT_PUT(p, " ECN=yes") : FMT_PUT(p, " ECN=no");
 	if (ca) {
 		p = FMT_PUT(p, " CA_WORST=");

@@ -28,6 +28,7 @@ read, the connect or each of the connects ended), "DONE".  Every run ends by
 itself within 20 s (SIGALRM).
 """
 import errno
+import os
 import signal
 import socket
 import sys
@@ -131,7 +132,7 @@ def main(argv):
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
     signal.alarm(20)
     with open("/proc/self/comm", encoding="utf-8") as f:
-        say("PID", socket.os.getpid(), f.read().strip())
+        say("PID", os.getpid(), f.read().strip())
     if argv[1] == "server":
         server(argv[2], int(argv[3]), argv[4])
     else:
