@@ -143,8 +143,8 @@ TEXT_MODS := lib/text.o lib/names.o lib/parse.o
 # What the formats add to an event: the owner's unit, container and pod (its
 # cgroup), the remote end's host name (DNS answers seen).
 ENRICH_MODS := common/cgroups.o lib/cgroup_name.o snoop/resolved.o lib/dns.o lib/dns_cache.o
-UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o lib/parse.o lib/names.o \
-	common/cgroups.o lib/cgroup_name.o
+UNIT_MODS_test_cli := snoop/cli.o packets/cli.o common/target.o common/safe_path.o lib/text.o \
+	lib/parse.o lib/names.o common/cgroups.o lib/cgroup_name.o
 UNIT_MODS_test_fmt := snoop/fmt_log.o $(ENRICH_MODS) $(TEXT_MODS)
 UNIT_MODS_test_cgroups := common/cgroups.o lib/cgroup_name.o
 UNIT_MODS_test_fmt_tcpsnoop := packets/fmt.o $(TEXT_MODS)
@@ -156,7 +156,7 @@ UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o common/procinfo.o
 	lib/community_id.o snoop/fmt_log.o lib/json.o lib/tcp_fsm.o $(ENRICH_MODS) $(TEXT_MODS)
 UNIT_MODS_test_notify := common/notify.o lib/parse.o lib/names.o
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
-UNIT_MODS_test_sink := common/sink.o lib/clock.o
+UNIT_MODS_test_sink := common/sink.o common/safe_path.o lib/clock.o
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 UNIT_MODS_test_community_id := lib/community_id.o
 UNIT_MODS_test_dns := lib/dns.o lib/dns_cache.o
@@ -256,8 +256,10 @@ FUZZ_FMT := snoop/fmt_log.o common/cgroups.o lib/cgroup_name.o snoop/resolved.o 
 	lib/dns_cache.o lib/text.o lib/names.o lib/parse.o
 FUZZ_JSON := snoop/fmt_json.o common/procinfo.o common/procfs.o lib/community_id.o lib/json.o \
 	$(FUZZ_FMT)
-FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o common/cgroups.o lib/cgroup_name.o \
-	$(FUZZ_PARSE)
+FUZZ_MODS_fuzz_cli_snoop := snoop/cli.o common/target.o common/cgroups.o common/safe_path.o \
+	lib/cgroup_name.o lib/text.o $(FUZZ_PARSE)
+FUZZ_MODS_fuzz_config := snoop/cli.o common/target.o common/cgroups.o common/safe_path.o \
+	lib/cgroup_name.o lib/text.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_cgroup_name := lib/cgroup_name.o
 FUZZ_MODS_fuzz_cli_packets := packets/cli.o $(FUZZ_PARSE)
 FUZZ_MODS_fuzz_parse := $(FUZZ_PARSE)
@@ -337,15 +339,18 @@ bench: deps all
 # make [STATIC=1] install [DESTDIR=stage] [prefix=/usr]: the binary of the
 # build (build-static's with STATIC=1), the two faces as links, the man pages,
 # bash completion for the three names, the systemd unit (its ExecStart pointed
-# at $(SBINDIR)) and the logrotate snippet.  make uninstall with the same
-# variables removes exactly those, and the directories install created (listed
-# in build/install-dirs.*), never one that was there before.
+# at $(SBINDIR)), the logrotate snippet and the unit's --config file (only
+# when there is none: it is the administrator's).  make uninstall with the
+# same variables removes exactly those (the --config file only when unchanged),
+# and the directories install created (listed in build/install-dirs.*), never
+# one that was there before.
 INSTALL_NAMES := socket-snoop tcpsnoop tcptop
 INSTALL_FILES = $(addprefix $(SBINDIR)/,$(INSTALL_NAMES)) \
 	$(patsubst %,$(MANDIR)/man8/%.8,$(INSTALL_NAMES)) \
 	$(addprefix $(BASHCOMPDIR)/,$(INSTALL_NAMES)) $(SYSTEMDUNITDIR)/socket-snoop.service \
 	$(SYSCONFDIR)/logrotate.d/socket-snoop
-INSTALL_DIRS = $(sort $(patsubst %/,%,$(dir $(INSTALL_FILES))))
+INSTALL_CONFIG = $(SYSCONFDIR)/socket-snoop/filters.conf
+INSTALL_DIRS = $(sort $(patsubst %/,%,$(dir $(INSTALL_FILES) $(INSTALL_CONFIG))))
 INSTALL_RECORD = build/install-dirs.$(firstword $(shell printf '%s\n' '$(abspath $(DESTDIR))' \
 	$(INSTALL_DIRS) | cksum))
 
@@ -374,9 +379,17 @@ install: all
 			"to point at $(SBINDIR)" >&2; exit 1; }
 	install -m 0644 $(OUTPUT)/socket-snoop.service $(DESTDIR)$(SYSTEMDUNITDIR)/socket-snoop.service
 	install -m 0644 deploy/socket-snoop.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/socket-snoop
+	@[ -e $(DESTDIR)$(INSTALL_CONFIG) ] || \
+		{ echo "install -m 0644 deploy/filters.conf $(DESTDIR)$(INSTALL_CONFIG)"; \
+		  install -m 0644 deploy/filters.conf $(DESTDIR)$(INSTALL_CONFIG); }
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+	@if cmp -s deploy/filters.conf $(DESTDIR)$(INSTALL_CONFIG); then \
+		echo "rm -f $(DESTDIR)$(INSTALL_CONFIG)"; rm -f $(DESTDIR)$(INSTALL_CONFIG); \
+	elif [ -e $(DESTDIR)$(INSTALL_CONFIG) ]; then \
+		echo "kept $(DESTDIR)$(INSTALL_CONFIG): changed since make install"; \
+	fi
 	@rec=$(INSTALL_RECORD); if [ -f $$rec ]; then \
 		for d in $$(sort -r $$rec); do \
 			if rmdir "$(DESTDIR)$$d" 2>/dev/null; then echo "rmdir $(DESTDIR)$$d"; fi; \

@@ -585,6 +585,15 @@ define_configs() {
 		else
 			cfg_off[filtered]="not available (--help has no --lport)"
 		fi
+		# The same filter from a --config file: read as events come, records kept.
+		cfg_desc[reloadable]="socket-snoop --config (lport = 1 in the file: reloadable, excludes the workload)"
+		if grep -q -- '--config=' <<<"$help"; then
+			printf 'lport = 1\n' >"$tmp/filters.conf"
+			chmod 0644 "$tmp/filters.conf"
+			cfg_cmd[reloadable]="$snoop --config=$tmp/filters.conf --quiet --log-file=\$RUN/log --no-report > \$RUN/console"
+		else
+			cfg_off[reloadable]="not available (--help has no --config)"
+		fi
 		cfg_desc[metrics]="socket-snoop --metrics, log lines to a file, scraped every second"
 		if grep -q -- '--metrics=' <<<"$help"; then
 			cfg_cmd[metrics]="$snoop --quiet --log-file=\$RUN/log --no-report --metrics=127.0.0.1:$metrics_port > \$RUN/console"
@@ -602,7 +611,7 @@ define_configs() {
 			fi
 		done
 	else
-		for c in log json filtered metrics tcpsnoop tcptop; do
+		for c in log json filtered reloadable metrics tcpsnoop tcptop; do
 			cfg_desc[$c]="socket-snoop ($c)"
 			cfg_off[$c]="not available: $snoop is not built"
 		done
@@ -627,6 +636,9 @@ start_tracer() {
 	log | startup) cmd=("$snoop_copy" --quiet "--log-file=$run/log" --no-report) ;;
 	json) cmd=("$snoop_copy" -j --quiet "--log-file=$run/log" --no-report) ;;
 	filtered) cmd=("$snoop_copy" --lport=1 --quiet "--log-file=$run/log" --no-report) ;;
+	reloadable)
+		cmd=("$snoop_copy" "--config=$tmp/filters.conf" --quiet "--log-file=$run/log" --no-report)
+		;;
 	metrics)
 		cmd=("$snoop_copy" --quiet "--log-file=$run/log" --no-report
 			"--metrics=127.0.0.1:$metrics_port")
@@ -1950,7 +1962,7 @@ EOF
 
 # ---- rounds ---------------------------------------------------------------------------
 
-configs=(base log json filtered metrics bpftrace)
+configs=(base log json filtered reloadable metrics bpftrace)
 chatter_configs=(base log tcpsnoop tcptop)
 # The new scenarios' configurations: untraced, and socket-snoop as its unit runs it, in
 # log lines and in JSON.

@@ -40,8 +40,7 @@ _Static_assert(PID_MAX_LIMIT == 1 << SNOOP_PID_BITS, "a pid fits in SNOOP_PID_BI
 
 /*
  * socket-snoop's in-kernel filters, one row each: X(name, scope, on).
- *   name   the BPF side declares `const volatile bool filter_<name>` from it,
- *          set before load, so the verifier removes a filter that is off
+ *   name   struct snoop_filter_set has a guard `filter_<name>` from it
  *   scope  OWNER: checked on the socket's recorded owner (process filters);
  *          SOCK: checked on the socket's tuple (socket filters), before its
  *          record is touched
@@ -49,15 +48,15 @@ _Static_assert(PID_MAX_LIMIT == 1 << SNOOP_PID_BITS, "a pid fits in SNOOP_PID_BI
  *          loader sets each guard from this column, and the BPF side's "is
  *          any filter of this scope on" test is built from the same rows
  * Their values: pid, uid and comm in the hash sets <name>_filter, laddr and
- * raddr in the LPM tries <name>_filter, lport and rport in the rodata bitmaps
- * <name>_bits, family, netns and cgroup in rodata values.
+ * raddr in the LPM tries <name>_filter (a map's value says which filter sets
+ * hold its key), the rest in struct snoop_filter_set; cgroup's in rodata.
  */
 // clang-format off
 #define SNOOP_FILTERS(X) \
 	X(pid,    OWNER, f->n_pids > 0) \
 	X(uid,    OWNER, f->n_uids > 0) \
 	X(comm,   OWNER, f->n_comms > 0) \
-	X(cgroup, OWNER, f->cgroup_path != NULL) \
+	X(cgroup, OWNER, f->cgroup_path[0] != 0) \
 	X(family, SOCK,  f->family != 0) \
 	X(netns,  SOCK,  f->netns != 0) \
 	X(lport,  SOCK,  f->lport) \
@@ -65,6 +64,26 @@ _Static_assert(PID_MAX_LIMIT == 1 << SNOOP_PID_BITS, "a pid fits in SNOOP_PID_BI
 	X(laddr,  SOCK,  f->n_laddrs > 0) \
 	X(raddr,  SOCK,  f->n_raddrs > 0)
 // clang-format on
+
+/*
+ * One set of filter values.  Without --config the set is rodata, fixed
+ * before load, so the verifier removes a filter that is off.  With it, two
+ * sets live in a writable map (.data.filters): a reload (SIGHUP) writes the
+ * set not in use, then switches to it with one store, so each check reads
+ * one set whole, never half of each (filters.bpf.h, snoop/loader.c).
+ */
+struct snoop_filter_set {
+#define SNOOP_FILTER_FIELD(name, scope, on) __u8 filter_##name;
+	SNOOP_FILTERS(SNOOP_FILTER_FIELD)
+#undef SNOOP_FILTER_FIELD
+	__u8 all_addresses; /* not a filter but its absence: wildcard listeners shown */
+	__u8 gen;	    /* bit (1 << gen) of the filter maps' values holds this set's keys */
+	__u16 family;	    /* filter_family: AF_INET or AF_INET6 */
+	__u32 netns;	    /* filter_netns: the --netns inode */
+	__u32 states_mask;  /* --state: bit per state entered; 0: all */
+	__u64 lport_bits[SNOOP_PORT_WORDS];
+	__u64 rport_bits[SNOOP_PORT_WORDS];
+};
 
 /* What a filter of SNOOP_FILTERS is checked on (its scope column). */
 enum snoop_filter_scope {

@@ -16,6 +16,7 @@
  *   owner_settle(si, sk)          @si takes the owner recorded at accept, if any
  *   acceptor_of(sk)               the last process to accept from listener @sk's
  *                                 port, or NULL
+ *   acceptor_forget(sk)           listener @sk starts or stops listening
  *   owner_alive(o)                @o, or the process that holds its listeners
  *                                 since @o exited (see listen_heirs)
  *
@@ -318,6 +319,18 @@ static __always_inline const struct accepted_owner *acceptor_of(const struct soc
 	struct listen_key lk = listen_key_of(sk);
 
 	return bpf_map_lookup_elem(&acceptors, &lk);
+}
+
+/*
+ * Listener @sk starts or stops listening: whoever accepted from its port
+ * before accepted from another socket, maybe in a process that is gone; the
+ * connections to come are not theirs until someone accepts from this one.
+ */
+static __always_inline void acceptor_forget(const struct sock *sk)
+{
+	struct listen_key lk = listen_key_of(sk);
+
+	bpf_map_delete_elem(&acceptors, &lk);
 }
 
 /*

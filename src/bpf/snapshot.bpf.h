@@ -86,7 +86,7 @@ static __always_inline __u8 task_in_cgroup(struct task_struct *task)
 	__u32 level = cgroup_level;
 	__u64 id = 0;
 
-	if (!filter_cgroup || !cg || BPF_CORE_READ(cg, level) < (int)level)
+	if (!filters_start.filter_cgroup || !cg || BPF_CORE_READ(cg, level) < (int)level)
 		return 0;
 	if (bpf_core_field_exists(cg->ancestors)) {
 		struct cgroup *up = NULL;

@@ -21,7 +21,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by user space before load: what is reported, and how the reader is woken. */
 const volatile __u32 kinds_mask = ~0u; /* enum snoop_kind_mask bits */
-const volatile __u32 states_mask = 0;  /* 0: all; else bit per state entered */
 const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
 /* What handle_rx looks for in the packets received (loader.c). */
 const volatile bool rx_dns = false;	  /* DNS answers: not with --no-dns */
@@ -101,14 +100,24 @@ enum sock_verdict { SOCK_MATCHES, SOCK_EXCLUDED, SOCK_UNKNOWN };
  */
 static __always_inline int sock_verdict(const struct sock *sk, struct snoop_event *e)
 {
-	if (!filters_on(SNOOP_FILTER_SOCK))
+	const volatile struct snoop_filter_set *fs = filters();
+
+	if (!filters_on(fs, SNOOP_FILTER_SOCK))
 		return SOCK_MATCHES;
 	event_fill_tuple(e, sk);
-	if (filter_netns)
+	if (fs->filter_netns)
 		e->netns = sock_netns(sk);
 	if (!e->sport || !e->dport)
 		return SOCK_UNKNOWN;
 	return sock_matches(e) ? SOCK_MATCHES : SOCK_EXCLUDED;
+}
+
+/* --state: true when transitions into @state are shown. */
+static __always_inline bool state_selected(int state)
+{
+	__u32 mask = filters()->states_mask;
+
+	return !mask || (mask & (1u << (state & 31)));
 }
 
 /*
@@ -233,6 +242,7 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		owner_settle(si, sk);
 		if (oldstate == SNOOP_TCP_LISTEN) {
 			listener_forget(sk);
+			acceptor_forget(sk);
 			/*
 			 * A listener closes in the process that let go of it last
 			 * (close or exit of the last holder), not in the one that
@@ -268,6 +278,7 @@ sock_info_transition(const struct sock *sk, int oldstate, int newstate, __u64 no
 		owner_take(si, sk);
 	if (newstate == SNOOP_TCP_LISTEN) {
 		listener_publish(sk, si);
+		acceptor_forget(sk);
 		listen_pid_note(si->owner.pid);
 	}
 	if (newstate == SNOOP_TCP_SYN_SENT) {
@@ -488,7 +499,11 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 	if (oldstate == newstate)
 		return;
 	verdict = sock_verdict(sk, &e);
-	if (verdict == SOCK_EXCLUDED)
+	/*
+	 * With --config a reload may widen the filters: every socket keeps its
+	 * record then, so that a connection shown after it is named.
+	 */
+	if (verdict == SOCK_EXCLUDED && !filters_reloadable)
 		return;
 	now = bpf_ktime_get_ns();
 	si = sock_info_transition(sk, oldstate, newstate, now, verdict == SOCK_MATCHES);
@@ -519,14 +534,13 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 	 * tcp_sock still holds the counts.
 	 */
 	if (tw == TW_AWAITS_FIN) {
-		if ((!states_mask || (states_mask & (1u << SNOOP_TCP_TIME_WAIT))) &&
+		if (state_selected(SNOOP_TCP_TIME_WAIT) &&
 		    event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
 			e.old_state = SNOOP_TCP_FIN_WAIT2;
 			e.new_state = SNOOP_TCP_TIME_WAIT;
 			time_wait_await(&e);
 		}
-	} else if ((!states_mask || (states_mask & (1u << (shown & 31)))) &&
-		   event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
+	} else if (state_selected(shown) && event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
 		e.old_state = oldstate;
 		e.new_state = shown;
 		if (tw == TW_SKIPPED)
@@ -958,6 +972,7 @@ static __always_inline void accept_exit(long ret)
 	const struct accepted_owner *last;
 	struct listen_key lk;
 	struct snoop_event e;
+	bool matches;
 	__u64 sk;
 
 	if (ret < 0)
@@ -966,8 +981,14 @@ static __always_inline void accept_exit(long ret)
 	if (!sk)
 		return;
 	__builtin_memset(&e, 0, sizeof(e));
-	/* Sockets the filters exclude have no events to name. */
-	if (!accepted_fill(&e, (const struct sock *)sk) || !sock_matches(&e))
+	if (!accepted_fill(&e, (const struct sock *)sk))
+		return;
+	/*
+	 * Sockets the filters exclude have no events to name, unless a reload
+	 * (--config) may make them shown.
+	 */
+	matches = sock_matches(&e);
+	if (!matches && !filters_reloadable)
 		return;
 	owner_current(&si.owner);
 	owner_note_cgroup(&si);
@@ -986,7 +1007,7 @@ static __always_inline void accept_exit(long ret)
 	last = bpf_map_lookup_elem(&acceptors, &lk);
 	if (!last || last->owner.pid != a.owner.pid)
 		bpf_map_update_elem(&acceptors, &lk, &a, BPF_ANY);
-	if (!(kinds_mask & (1u << SNOOP_KIND_ACCEPT)) || !owner_matches(&si))
+	if (!matches || !(kinds_mask & (1u << SNOOP_KIND_ACCEPT)) || !owner_matches(&si))
 		return;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = SNOOP_KIND_ACCEPT;

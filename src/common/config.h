@@ -28,11 +28,11 @@ struct filter_config {
 	int n_laddrs;
 	struct cidr raddrs[CONFIG_MAX_VALUES];
 	int n_raddrs;
-	uint16_t family;	   /* 0, AF_INET or AF_INET6 */
-	uint32_t states_mask;	   /* bit per state entered; 0: all */
-	uint32_t kinds_mask;	   /* enum snoop_kind_mask: what the kernel reports */
-	const char *cgroup_path;   /* --cgroup's value, or cgroup_dir */
-	char cgroup_dir[PATH_MAX]; /* the directory --unit or --container found */
+	uint16_t family;      /* 0, AF_INET or AF_INET6 */
+	uint32_t states_mask; /* bit per state entered; 0: all */
+	uint32_t kinds_mask;  /* enum snoop_kind_mask: what the kernel reports */
+	/* --cgroup's value, or the directory --unit or --container found; "": none */
+	char cgroup_path[PATH_MAX];
 	uint64_t cgroup_id;
 	uint32_t cgroup_level;
 	uint32_t netns; /* inode; 0: all */
@@ -47,7 +47,10 @@ enum attach_mode {
 };
 
 struct snoop_config {
-	struct filter_config filter;
+	struct filter_config filter; /* in use: the command line's over --config's */
+	const char *config_path;     /* --config: filters read at start and on SIGHUP */
+	/* The filters the command line gave: they override the file's at each reload. */
+	struct filter_config cli_filter;
 	const char *log_path;		  /* NULL with --no-log-file */
 	bool log_path_explicit;		  /* --log-file or $SOCKET_SNOOP_LOG: no fallback */
 	uint64_t log_max_size;		  /* --log-max-size: rotate before this size; 0: never */

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/safe_path.h"
 #include "common/sink.h"
 #include "lib/clock.h"
 
@@ -37,8 +38,6 @@
 #define SINK_TTY_CHUNK 4096
 /* The pipe size asked for a console that is a pipe: fs.pipe-max-size's default. */
 #define SINK_PIPE_SIZE (1024 * 1024)
-/* As the kernel: more links than this in one path is a loop. */
-#define SINK_MAX_LINKS 40
 
 struct sink {
 	int fd;
@@ -85,33 +84,15 @@ static uint64_t count_lines(const char *buf, size_t len)
 
 /* ---- opening the log file safely ------------------------------------------------------- */
 
-/*
- * Root appending to a path in a directory others can write to must not be
- * turned against a file of its choosing.  fs.protected_symlinks and
- * fs.protected_regular may be off, so their rules are applied here: a
- * directory is shared when it is sticky or group/world-writable; a symlink
- * in it is followed only when owned by us or by the directory's owner; an
- * existing file in it is used only when owned by us or by the directory's
- * owner and not hard-linked elsewhere.
- */
-static bool dir_shared(const struct stat *dir)
-{
-	return (dir->st_mode & S_ISVTX) || (dir->st_mode & (S_IWGRP | S_IWOTH));
-}
-
-static bool owner_trusted(const struct stat *dir, const struct stat *st)
-{
-	return !dir_shared(dir) || st->st_uid == geteuid() || st->st_uid == dir->st_uid;
-}
-
 /* Open the final component @name in @dirfd for appending: a regular file, never blocking. */
-static int open_last(int dirfd, const char *name)
+static int open_last(int dirfd, const char *name, bool exists)
 {
 	/* O_NONBLOCK: a FIFO must not hang open(); ignored by regular files. */
 	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 	struct stat dir, st;
 	int fd;
 
+	(void)exists; /* looked at again below: it may come or go meanwhile */
 	if (fstat(dirfd, &dir) < 0)
 		return -errno;
 	for (int tries = 0; tries < 3; tries++) {
@@ -125,7 +106,7 @@ static int open_last(int dirfd, const char *name)
 		}
 		/* Refused before open(): opening a device may have effects of its own. */
 		if (!S_ISREG(st.st_mode))
-			return -SINK_ENOTREG;
+			return -SAFE_PATH_ENOTREG;
 		fd = openat(dirfd, name, flags);
 		if (fd < 0) {
 			if (errno == ENOENT)
@@ -139,10 +120,10 @@ static int open_last(int dirfd, const char *name)
 			close(fd);
 			return err;
 		}
-		if (!S_ISREG(st.st_mode) || !owner_trusted(&dir, &st) ||
-		    (dir_shared(&dir) && st.st_nlink > 1)) {
+		if (!S_ISREG(st.st_mode) || !safe_path__owner_trusted(&dir, &st) ||
+		    (safe_path__dir_shared(&dir) && st.st_nlink > 1)) {
 			close(fd);
-			return S_ISREG(st.st_mode) ? -SINK_EUNSAFE_FILE : -SINK_ENOTREG;
+			return S_ISREG(st.st_mode) ? -SAFE_PATH_EUNSAFE_FILE : -SAFE_PATH_ENOTREG;
 		}
 		/* A regular file now: ordinary blocking writes, as any log file. */
 		fcntl(fd, F_SETFL, O_APPEND);
@@ -151,161 +132,13 @@ static int open_last(int dirfd, const char *name)
 	return -EAGAIN;
 }
 
-/*
- * Open @path for appending, walking it one component at a time with openat()
- * and O_NOFOLLOW so that every symlink is seen and judged before it is
- * followed, and a component swapped for a link meanwhile fails instead.
- */
-/* Where the walk of a log path stands: the directory reached and what is left. */
-struct path_walk {
-	char *walk; /* the path still to walk, owned */
-	char *pos;  /* the next component in it */
-	int dirfd;  /* the directory reached, O_PATH */
-	int links;  /* symbolic links followed so far */
-};
-
-/* The next component of the walk, cut out of the path; -EISDIR when the path names a directory. */
-static int walk_next(struct path_walk *w, char **comp, bool *last)
-{
-	char *slash;
-
-	while (*w->pos == '/')
-		w->pos++;
-	if (!*w->pos)
-		return -EISDIR;
-	*comp = w->pos;
-	slash = strchr(w->pos, '/');
-	*last = !slash || !slash[strspn(slash, "/")];
-	if (slash && *last)
-		return -EISDIR; /* "dir/" */
-	if (slash) {
-		*slash = '\0';
-		w->pos = slash + 1;
-	} else {
-		w->pos += strlen(w->pos);
-	}
-	return 0;
-}
-
-/* Make @fd (or a fresh "/" when @fd is -1) the directory reached. */
-static int walk_set_dir(struct path_walk *w, int fd)
-{
-	if (fd < 0)
-		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (w->dirfd >= 0)
-		close(w->dirfd);
-	w->dirfd = fd;
-	return 0;
-}
-
-/* Step into directory @comp, never through a symbolic link. */
-static int walk_enter(struct path_walk *w, const char *comp)
-{
-	int fd = openat(w->dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	return fd < 0 ? -errno : walk_set_dir(w, fd);
-}
-
-/*
- * Follow symbolic link @comp (@st its lstat) if its owner may be trusted in
- * this directory: its target goes in front of what is left of the path.
- */
-static int walk_follow(struct path_walk *w, const char *comp, const struct stat *st)
-{
-	char target[PATH_MAX], *next;
-	struct stat dir;
-	size_t rlen;
-	ssize_t n;
-
-	if (fstat(w->dirfd, &dir) < 0)
-		return -errno;
-	if (!owner_trusted(&dir, st))
-		return -SINK_EUNSAFE_LINK;
-	if (++w->links > SINK_MAX_LINKS)
-		return -ELOOP;
-	n = readlinkat(w->dirfd, comp, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	rlen = strlen(w->pos);
-	next = malloc((size_t)n + 1 + rlen + 1);
-	if (!next)
-		return -ENOMEM;
-	memcpy(next, target, (size_t)n);
-	next[n] = rlen ? '/' : '\0';
-	memcpy(next + n + 1, w->pos, rlen + 1);
-	free(w->walk);
-	w->walk = w->pos = next;
-	return *target == '/' ? walk_set_dir(w, -1) : 0;
-}
-
-/*
- * Open @path for appending; with @dirfd and @base, also the directory it
- * was found in (O_PATH) and its name there, for renames that stay in the
- * directory that was judged.
- */
-static int open_log_path(const char *path, int *dirfd, char **base)
-{
-	struct path_walk w = { .dirfd = -1 };
-	const char *name = NULL; /* the last component, once reached */
-	int ret;
-
-	if (!*path)
-		return -ENOENT;
-	w.walk = w.pos = strdup(path);
-	if (!w.walk)
-		return -ENOMEM;
-	w.dirfd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	ret = w.dirfd < 0 ? -errno : 0;
-	while (ret >= 0) {
-		struct stat st;
-		char *comp;
-		bool last;
-
-		ret = walk_next(&w, &comp, &last);
-		if (ret < 0)
-			break;
-		if (fstatat(w.dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			/* A missing last component is the file to create. */
-			ret = last && errno == ENOENT ? open_last(w.dirfd, comp) : -errno;
-			name = comp;
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			ret = walk_follow(&w, comp, &st);
-		} else if (last) {
-			ret = open_last(w.dirfd, comp);
-			name = comp;
-			break;
-		} else {
-			ret = walk_enter(&w, comp);
-		}
-	}
-	if (ret >= 0 && dirfd) {
-		*base = name ? strdup(name) : NULL;
-		if (!*base) {
-			close(ret);
-			ret = -ENOMEM;
-		} else {
-			*dirfd = w.dirfd;
-			w.dirfd = -1;
-		}
-	}
-	if (w.dirfd >= 0)
-		close(w.dirfd);
-	free(w.walk);
-	return ret;
-}
-
 /* Open @path for appending and remember which file it is; the old file is kept on failure. */
 static int sink_open_file(struct sink *s)
 {
 	struct stat st;
 	char *base = NULL;
 	int dirfd = -1;
-	int fd = open_log_path(s->name, &dirfd, &base);
+	int fd = safe_path__open(s->name, open_last, &dirfd, &base);
 
 	if (fd < 0)
 		return fd;
@@ -334,20 +167,7 @@ static int sink_open_file(struct sink *s)
 
 const char *sink__strerror(int err)
 {
-	switch (-err) {
-	case SINK_EUNSAFE_LINK:
-		return "refusing to follow a symbolic link that another user could have planted "
-		       "(in a sticky or group/world-writable directory, owned neither by that "
-		       "directory's owner nor by us)";
-	case SINK_EUNSAFE_FILE:
-		return "refusing a file that another user could have planted (in a sticky or "
-		       "group/world-writable directory, owned neither by that directory's owner "
-		       "nor by us, or hard-linked)";
-	case SINK_ENOTREG:
-		return "not a regular file";
-	default:
-		return strerror(-err);
-	}
+	return safe_path__strerror(err);
 }
 
 /* ---- the queue ------------------------------------------------------------------------- */

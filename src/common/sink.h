@@ -13,14 +13,15 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "common/safe_path.h"
 
 /*
  * Refusals of sink__new_file() and sink__reopen(), as negative errnos that
  * open(2) itself does not return for a local path; sink__strerror() says why.
  */
-#define SINK_EUNSAFE_LINK ENOLINK  /* a symlink another user could have planted */
-#define SINK_EUNSAFE_FILE ENOTUNIQ /* a file another user could have planted */
-#define SINK_ENOTREG EMEDIUMTYPE   /* not a regular file (FIFO, device, directory) */
+#define SINK_EUNSAFE_LINK SAFE_PATH_EUNSAFE_LINK /* a symlink another user could have planted */
+#define SINK_EUNSAFE_FILE SAFE_PATH_EUNSAFE_FILE /* a file another user could have planted */
+#define SINK_ENOTREG SAFE_PATH_ENOTREG		 /* not a regular file (FIFO, device, directory) */
 
 /* What a sink holds at most while its reader is slow; more is dropped. */
 #define SINK_QUEUE_MAX (1024 * 1024)

@@ -178,7 +178,7 @@ static int in_filter_cgroup(const struct filter_config *f, const struct proc_own
 	char full[PATH_MAX * 2], want[PATH_MAX];
 	size_t n;
 
-	if (!f->cgroup_path || !realpath(f->cgroup_path, want))
+	if (!f->cgroup_path[0] || !realpath(f->cgroup_path, want))
 		return 0;
 	snprintf(full, sizeof(full), "%s%s", cgroup_root, p->cgroup_path);
 	n = strlen(want);

@@ -4,13 +4,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "snoop/cli.h"
 #include "lib/names.h"
 #include "lib/parse.h"
+#include "lib/text.h"
 #include "common/cgroups.h"
+#include "common/safe_path.h"
 #include "common/target.h"
 #include "lib/cgroup_name.h"
 #include "snoop/fmt_json.h"
@@ -41,6 +45,7 @@ struct cli_state {
 	size_t err_len;
 	char bad[128];		/* the bad item of a list, for the message */
 	const char *cgroup_opt; /* which of --cgroup, --unit, --container chose the cgroup */
+	const char *dash; /* how messages spell an option: "--" on the command line, "" in --config */
 };
 
 /* Read @arg (NULL for a switch) into st->cfg: 0, or a negative errno. */
@@ -145,6 +150,11 @@ static const char *const section_titles[] = {
 	X(EVENTS, "events", 'e', required_argument, false, opt_events, none, \
 	  "an event kind (" KINDS_MARK ")", SEC_EVENTS, "=LIST", \
 	  "event kinds: " KINDS_MARK "\n(default: all but accept)") \
+	X(CONFIG, "config", 0, required_argument, true, opt_config, none, "a file path", \
+	  SEC_FILTERS, "=PATH", \
+	  "the filters below from file PATH, \"key = value\" lines\n" \
+	  "(the long option names); read again on SIGHUP and\n" \
+	  "changed in place; options given here override it") \
 	X(PID, "pid", 'p', required_argument, false, opt_pid, pid, \
 	  "a process ID (1-" PID_MAX_LIMIT_TEXT ")", SEC_FILTERS, "=PID[,...]", \
 	  "sockets owned by these processes") \
@@ -390,10 +400,11 @@ void cli_snoop__usage(FILE *out)
 				usage_option(out, &opts[i]);
 	}
 	fputs("\n"
-	      "Exit status: 0 success, 64 usage error, 69 kernel lacks something required,\n"
-	      "74 an output cannot be opened (or the --metrics address bound), 77 not\n"
-	      "enough privilege, 1 other failure.\n"
-	      "Signals: SIGINT/SIGTERM stop and print the report, SIGHUP reopens the log file.\n",
+	      "Exit status: 0 success, 64 usage error (an option, or the --config file),\n"
+	      "69 kernel lacks something required, 74 an output cannot be opened (or the\n"
+	      "--metrics address bound), 77 not enough privilege, 1 other failure.\n"
+	      "Signals: SIGINT/SIGTERM stop and print the report, SIGHUP reopens the log file\n"
+	      "and reads --config again.\n",
 	      out);
 }
 
@@ -672,7 +683,8 @@ static int opt_raddr(struct cli_state *st, const char *arg)
 static int set_family(struct cli_state *st, int family)
 {
 	if (st->cfg->filter.family && st->cfg->filter.family != family) {
-		snprintf(st->err, st->err_len, "options -4 and -6 exclude each other");
+		snprintf(st->err, st->err_len, "%s exclude each other",
+			 *st->dash ? "options -4 and -6" : "keys ipv4 and ipv6");
 		return -EINVAL;
 	}
 	st->cfg->filter.family = (uint16_t)family;
@@ -706,9 +718,10 @@ static int choose_cgroup(struct cli_state *st, const char *arg)
 
 	if (st->cgroup_opt && strcmp(st->cgroup_opt, st->opt->name) != 0) {
 		snprintf(st->err, st->err_len,
-			 "invalid value '%s' for --%s: --%s chose the cgroup already (give one "
-			 "of --cgroup, --unit, --container)",
-			 parse_quote(q, arg), st->opt->name, st->cgroup_opt);
+			 "invalid value '%s' for %s%s: %s%s chose the cgroup already (give one "
+			 "of %scgroup, %sunit, %scontainer)",
+			 parse_quote(q, arg), st->dash, st->opt->name, st->dash, st->cgroup_opt,
+			 st->dash, st->dash, st->dash);
 		return -EINVAL;
 	}
 	st->cgroup_opt = st->opt->name;
@@ -723,11 +736,13 @@ static int opt_cgroup(struct cli_state *st, const char *arg)
 
 	if (rc)
 		return rc;
-	f->cgroup_path = arg;
+	if (strlen(arg) >= sizeof(f->cgroup_path))
+		return -ENAMETOOLONG;
+	strcpy(f->cgroup_path, arg);
 	rc = target__cgroup(arg, &f->cgroup_id, &f->cgroup_level);
 	if (rc)
-		snprintf(st->err, st->err_len, "invalid value '%s' for --cgroup: %s",
-			 parse_quote(q, arg),
+		snprintf(st->err, st->err_len, "invalid value '%s' for %scgroup: %s",
+			 parse_quote(q, arg), st->dash,
 			 rc == -ENOTDIR ? "not a cgroup v2 directory" : strerror(-rc));
 	return rc;
 }
@@ -739,13 +754,12 @@ static int found_cgroup(struct cli_state *st, const char *arg, const char *what,
 	char q[PARSE_QUOTE_SIZE];
 
 	if (!rc)
-		rc = target__cgroup(f->cgroup_dir, &f->cgroup_id, &f->cgroup_level);
-	if (!rc) {
-		f->cgroup_path = f->cgroup_dir;
+		rc = target__cgroup(f->cgroup_path, &f->cgroup_id, &f->cgroup_level);
+	if (!rc)
 		return 0;
-	}
-	snprintf(st->err, st->err_len, "invalid value '%s' for --%s: %s%s", parse_quote(q, arg),
-		 st->opt->name, rc == -ENOENT || rc == -EEXIST ? what : "",
+	f->cgroup_path[0] = '\0';
+	snprintf(st->err, st->err_len, "invalid value '%s' for %s%s: %s%s", parse_quote(q, arg),
+		 st->dash, st->opt->name, rc == -ENOENT || rc == -EEXIST ? what : "",
 		 rc == -ENOENT ? " has no cgroup (is it running?)" :
 		 rc == -EEXIST ? " names more than one cgroup" :
 				 strerror(-rc));
@@ -763,8 +777,8 @@ static int opt_unit(struct cli_state *st, const char *arg)
 		return -EINVAL; /* "expected a systemd unit name" */
 	rc = target__cgroup2_mount(root, sizeof(root));
 	if (!rc)
-		rc = cgroups__find_unit(root, unit, st->cfg->filter.cgroup_dir,
-					sizeof(st->cfg->filter.cgroup_dir));
+		rc = cgroups__find_unit(root, unit, st->cfg->filter.cgroup_path,
+					sizeof(st->cfg->filter.cgroup_path));
 	return found_cgroup(st, arg, unit, rc);
 }
 
@@ -785,8 +799,8 @@ static int opt_container(struct cli_state *st, const char *arg)
 	}
 	rc = target__cgroup2_mount(root, sizeof(root));
 	if (!rc)
-		rc = cgroups__find_container(root, id, st->cfg->filter.cgroup_dir,
-					     sizeof(st->cfg->filter.cgroup_dir), full);
+		rc = cgroups__find_container(root, id, st->cfg->filter.cgroup_path,
+					     sizeof(st->cfg->filter.cgroup_path), full);
 	return found_cgroup(st, arg, id, rc);
 }
 
@@ -796,12 +810,18 @@ static int opt_netns(struct cli_state *st, const char *arg)
 	int rc = target__netns(arg, &st->cfg->filter.netns);
 
 	if (rc)
-		snprintf(st->err, st->err_len, "invalid value '%s' for --netns: %s",
-			 parse_quote(q, arg),
+		snprintf(st->err, st->err_len, "invalid value '%s' for %snetns: %s",
+			 parse_quote(q, arg), st->dash,
 			 rc == -ENOTDIR ? "not a network namespace file" :
 			 rc == -EINVAL	? "inode 0" :
 					  strerror(-rc));
 	return rc;
+}
+
+static int opt_config(struct cli_state *st, const char *arg)
+{
+	st->cfg->config_path = arg;
+	return 0;
 }
 
 static int opt_all_addresses(struct cli_state *st, const char *arg)
@@ -941,14 +961,15 @@ static void value_error(struct cli_state *st, const char *arg, int rc)
 	if (!expected)
 		expected = "a valid value";
 	if (rc == -E2BIG)
-		snprintf(st->err, st->err_len, "too many values for --%s (at most %d)", o->name,
-			 CONFIG_MAX_VALUES);
+		snprintf(st->err, st->err_len, "too many values for %s%s (at most %d)", st->dash,
+			 o->name, CONFIG_MAX_VALUES);
 	else if (!st->bad[0] || strncmp(st->bad, arg, sizeof(st->bad) - 1) == 0)
-		snprintf(st->err, st->err_len, "invalid value '%s' for --%s: expected %s",
-			 parse_quote(q1, arg), o->name, expected);
+		snprintf(st->err, st->err_len, "invalid value '%s' for %s%s: expected %s",
+			 parse_quote(q1, arg), st->dash, o->name, expected);
 	else
-		snprintf(st->err, st->err_len, "invalid value '%s' for --%s: '%s' is not %s",
-			 parse_quote(q1, arg), o->name, parse_quote(q2, st->bad), expected);
+		snprintf(st->err, st->err_len, "invalid value '%s' for %s%s: '%s' is not %s",
+			 parse_quote(q1, arg), st->dash, o->name, parse_quote(q2, st->bad),
+			 expected);
 }
 
 /*
@@ -998,7 +1019,8 @@ static bool take_option(struct cli_state *st, size_t row, const char *arg, bool 
 	}
 	/* After the value's own check: a bad value is the first thing to fix. */
 	if (opts[row].once && seen[row]) {
-		snprintf(st->err, st->err_len, "option '--%s' given twice", opts[row].name);
+		snprintf(st->err, st->err_len, "option '%s%s' given twice", st->dash,
+			 opts[row].name);
 		return false;
 	}
 	seen[row] = true;
@@ -1060,9 +1082,10 @@ static enum cli_action settle(struct cli_state *st, const char *env_log)
 enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 				 struct snoop_config *cfg, char *err, size_t err_len)
 {
-	struct cli_state st = { .cfg = cfg, .err = err, .err_len = err_len };
+	struct cli_state st = { .cfg = cfg, .err = err, .err_len = err_len, .dash = "--" };
 	bool seen[N_OPTS] = {};
 	char q[PARSE_QUOTE_SIZE];
+	enum cli_action action;
 	int opt;
 
 	build_getopt_tables();
@@ -1090,7 +1113,262 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
 		snprintf(err, err_len, "unexpected argument '%s'", parse_quote(q, argv[optind]));
 		return CLI_ERROR;
 	}
-	return settle(&st, env_log);
+	if (cfg->config_path && !st.version) {
+		struct filter_config *file = malloc(sizeof(*file));
+		int rc = file ? cli_snoop__read_config(cfg->config_path, file, err, err_len) :
+				-ENOMEM;
+
+		if (!rc) {
+			cfg->cli_filter = cfg->filter;
+			cli_snoop__merge_filters(&cfg->filter, file, &cfg->cli_filter);
+		} else if (rc == -ENOMEM) {
+			snprintf(err, err_len, "out of memory");
+		}
+		free(file);
+		if (rc)
+			return CLI_ERROR;
+	}
+	action = settle(&st, env_log);
+	/* What reloads merge the file's filters with (settle() sets the kinds). */
+	cfg->cli_filter.kinds_mask = cfg->filter.kinds_mask;
+	return action;
+}
+
+/* ---------------------------------------------------------------- --config */
+
+/* A --config file larger than this is refused (256 values of each filter fit many times). */
+#define CONFIG_FILE_MAX (1u << 20)
+
+/* The option row of key @key (@len bytes) in a --config file, or -1. */
+static int config_row(const char *key, size_t len)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (strlen(opts[i].name) == len && !strncmp(opts[i].name, key, len))
+			return (int)i;
+	return -1;
+}
+
+/* A key --config takes: a filter or one of its aliases, but not --config itself. */
+static bool config_key_allowed(size_t row)
+{
+	return (opts[row].section == SEC_FILTERS || opts[row].section == SEC_ALIASES) &&
+	       opts[row].fn != opt_config;
+}
+
+/* A switch's value in --config: 1 on, 0 off, -1 neither. */
+static int config_switch(const char *v)
+{
+	static const char *const on[] = { "true", "yes", "on", "1" };
+	static const char *const off[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+		if (!strcmp(v, on[i]))
+			return 1;
+		if (!strcmp(v, off[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * One line of a --config file (NUL-terminated, no newline): blank, a
+ * comment (# first), or "key = value" with blanks around either.  0, or a
+ * negative errno with st->err written.
+ */
+static int config_line(struct cli_state *st, char *line, bool seen[N_OPTS])
+{
+	char q[PARSE_QUOTE_SIZE];
+	char *key, *eq, *end, *value;
+	size_t klen;
+	int row, on;
+
+	key = line + strspn(line, " \t");
+	if (!*key || *key == '#')
+		return 0;
+	eq = strchr(key, '=');
+	if (!eq) {
+		snprintf(st->err, st->err_len, "expected \"key = value\", not '%s'",
+			 parse_quote(q, key));
+		return -EINVAL;
+	}
+	for (end = eq; end > key && (end[-1] == ' ' || end[-1] == '\t');)
+		end--;
+	klen = (size_t)(end - key);
+	*end = '\0';
+	value = eq + 1 + strspn(eq + 1, " \t");
+	for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
+		end--;
+	*end = '\0';
+	row = config_row(key, klen);
+	if (row < 0) {
+		snprintf(st->err, st->err_len,
+			 "unknown key '%s' (the filter options' long names: pid, comm, lport, ...)",
+			 parse_quote(q, key));
+		return -EINVAL;
+	}
+	if (!config_key_allowed((size_t)row)) {
+		snprintf(st->err, st->err_len,
+			 "key '%s' is not a filter: give --%s on the command line", key, key);
+		return -EINVAL;
+	}
+	if (opts[row].has_arg == required_argument)
+		return take_option(st, (size_t)row, value, seen) ? 0 : -EINVAL;
+	on = config_switch(value);
+	if (on < 0) {
+		snprintf(st->err, st->err_len, "invalid value '%s' for %s: expected true or false",
+			 parse_quote(q, value), key);
+		return -EINVAL;
+	}
+	return on && !take_option(st, (size_t)row, NULL, seen) ? -EINVAL : 0;
+}
+
+/* Read the whole of --config @path (safely: see safe_path.h) into a fresh buffer. */
+static int config_slurp(const char *path, char **text, size_t *len)
+{
+	int fd = safe_path__open_read(path);
+	size_t have = 0;
+	char *buf;
+
+	if (fd < 0)
+		return fd;
+	buf = malloc(CONFIG_FILE_MAX + 1);
+	while (buf && have <= CONFIG_FILE_MAX) {
+		ssize_t n = read(fd, buf + have, CONFIG_FILE_MAX + 1 - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			close(fd);
+			free(buf);
+			return err;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return -ENOMEM;
+	if (have > CONFIG_FILE_MAX) {
+		free(buf);
+		return -EFBIG;
+	}
+	buf[have] = '\0';
+	*text = buf;
+	*len = have;
+	return 0;
+}
+
+int cli_snoop__parse_config(const char *path, char *text, size_t len, struct filter_config *out,
+			    char *err, size_t err_len)
+{
+	struct snoop_config *cfg = calloc(1, sizeof(*cfg));
+	struct cli_state st = { .cfg = cfg, .dash = "" };
+	char line_err[512], qpath[PARSE_QUOTE_SIZE];
+	bool seen[N_OPTS] = {};
+	size_t lineno = 0;
+	char *line;
+	int rc = 0;
+
+	parse_quote(qpath, path);
+	if (!cfg) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	build_getopt_tables();
+	st.err = line_err;
+	st.err_len = sizeof(line_err);
+	for (line = text; !rc && line < text + len;) {
+		/* Up to the newline, or a NUL byte, or the end (text[len] is NUL). */
+		size_t n = strcspn(line, "\n");
+		char *next = line + n + 1;
+
+		lineno++;
+		/* A NUL byte would cut the line short without a word: refused. */
+		if (line + n < text + len && line[n] != '\n') {
+			snprintf(line_err, sizeof(line_err), "a NUL byte");
+			rc = -EINVAL;
+			break;
+		}
+		line[n] = '\0';
+		if (n && line[n - 1] == '\r') /* written on Windows */
+			line[n - 1] = '\0';
+		rc = config_line(&st, line, seen);
+		line = next;
+	}
+	if (rc)
+		snprintf(err, err_len, "--config file '%s', line %zu: %s", qpath, lineno, line_err);
+	else
+		*out = cfg->filter;
+	free(cfg);
+	return rc;
+}
+
+int cli_snoop__read_config(const char *path, struct filter_config *out, char *err, size_t err_len)
+{
+	char qpath[PARSE_QUOTE_SIZE], *text = NULL;
+	size_t len = 0;
+	int rc = config_slurp(path, &text, &len);
+
+	if (rc) {
+		snprintf(err, err_len, "cannot read --config file '%s': %s",
+			 parse_quote(qpath, path),
+			 rc == -EFBIG ? "larger than 1 MiB" : safe_path__strerror(rc));
+		return rc;
+	}
+	rc = cli_snoop__parse_config(path, text, len, out, err, err_len);
+	free(text);
+	return rc;
+}
+
+void cli_snoop__merge_filters(struct filter_config *out, const struct filter_config *file,
+			      const struct filter_config *cli)
+{
+	/* Whole filters: a list given on the command line replaces the file's list. */
+	*out = *cli;
+	if (!cli->n_pids) {
+		memcpy(out->pids, file->pids, sizeof(out->pids));
+		out->n_pids = file->n_pids;
+	}
+	if (!cli->n_uids) {
+		memcpy(out->uids, file->uids, sizeof(out->uids));
+		out->n_uids = file->n_uids;
+	}
+	if (!cli->n_comms) {
+		memcpy(out->comms, file->comms, sizeof(out->comms));
+		out->n_comms = file->n_comms;
+	}
+	if (!cli->lport) {
+		memcpy(out->lport_bits, file->lport_bits, sizeof(out->lport_bits));
+		out->lport = file->lport;
+	}
+	if (!cli->rport) {
+		memcpy(out->rport_bits, file->rport_bits, sizeof(out->rport_bits));
+		out->rport = file->rport;
+	}
+	if (!cli->n_laddrs) {
+		memcpy(out->laddrs, file->laddrs, sizeof(out->laddrs));
+		out->n_laddrs = file->n_laddrs;
+	}
+	if (!cli->n_raddrs) {
+		memcpy(out->raddrs, file->raddrs, sizeof(out->raddrs));
+		out->n_raddrs = file->n_raddrs;
+	}
+	if (!cli->family)
+		out->family = file->family;
+	if (!cli->states_mask)
+		out->states_mask = file->states_mask;
+	if (!cli->cgroup_path[0]) {
+		memcpy(out->cgroup_path, file->cgroup_path, sizeof(out->cgroup_path));
+		out->cgroup_id = file->cgroup_id;
+		out->cgroup_level = file->cgroup_level;
+	}
+	if (!cli->netns)
+		out->netns = file->netns;
+	if (!cli->all_addresses)
+		out->all_addresses = file->all_addresses;
 }
 
 uint32_t cli_snoop__filters_on(const struct filter_config *f)
@@ -1114,4 +1392,105 @@ int cli_snoop__option_filter(const char *name)
 const char *cli_snoop__option_name(size_t i)
 {
 	return i < N_OPTS ? opts[i].name : NULL;
+}
+
+/* "LO-HI" runs of the ports set in @bits, comma-separated. */
+static void describe_ports(struct strbuf *sb, const uint64_t bits[SNOOP_PORT_WORDS])
+{
+	const char *sep = "";
+
+	for (uint32_t p = 0; p < 65536; p++) {
+		uint32_t hi = p;
+
+		if (!((bits[p >> 6] >> (p & 63)) & 1))
+			continue;
+		while (hi + 1 < 65536 && ((bits[(hi + 1) >> 6] >> ((hi + 1) & 63)) & 1))
+			hi++;
+		strbuf_str(sb, sep);
+		strbuf_u64(sb, p);
+		if (hi > p) {
+			strbuf_char(sb, '-');
+			strbuf_u64(sb, hi);
+		}
+		sep = ",";
+		p = hi;
+	}
+}
+
+static void describe_cidrs(struct strbuf *sb, const struct cidr *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		bool v4 = !memcmp(c[i].addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+
+		strbuf_str(sb, i ? "," : "");
+		fmt_addr(sb, c[i].addr);
+		strbuf_char(sb, '/');
+		strbuf_u64(sb, v4 && c[i].prefixlen >= 96 ? c[i].prefixlen - 96 : c[i].prefixlen);
+	}
+}
+
+static void describe_u32s(struct strbuf *sb, const uint32_t *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		strbuf_str(sb, i ? "," : "");
+		strbuf_u64(sb, v[i]);
+	}
+}
+
+void cli_snoop__describe_filters(const struct filter_config *f, char *buf, size_t len)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, len);
+	if (f->n_pids) {
+		strbuf_str(&sb, " pid=");
+		describe_u32s(&sb, f->pids, f->n_pids);
+	}
+	if (f->n_uids) {
+		strbuf_str(&sb, " uid=");
+		describe_u32s(&sb, f->uids, f->n_uids);
+	}
+	for (int i = 0; i < f->n_comms; i++) {
+		strbuf_str(&sb, i ? "," : " comm=");
+		fmt_comm(&sb, f->comms[i]);
+	}
+	if (f->lport) {
+		strbuf_str(&sb, " lport=");
+		describe_ports(&sb, f->lport_bits);
+	}
+	if (f->rport) {
+		strbuf_str(&sb, " rport=");
+		describe_ports(&sb, f->rport_bits);
+	}
+	if (f->n_laddrs) {
+		strbuf_str(&sb, " laddr=");
+		describe_cidrs(&sb, f->laddrs, f->n_laddrs);
+	}
+	if (f->n_raddrs) {
+		strbuf_str(&sb, " raddr=");
+		describe_cidrs(&sb, f->raddrs, f->n_raddrs);
+	}
+	if (f->family)
+		strbuf_str(&sb, f->family == AF_INET ? " ipv4" : " ipv6");
+	for (int st = 0, first = 1; st < 32; st++) {
+		if (!(f->states_mask & (1u << st)) || !names__state_kernel(st))
+			continue;
+		strbuf_str(&sb, first ? " state=" : ",");
+		strbuf_str(&sb, names__state_kernel(st));
+		first = 0;
+	}
+	if (f->cgroup_path[0]) {
+		strbuf_str(&sb, " cgroup=");
+		fmt_text_escape(&sb, f->cgroup_path, strlen(f->cgroup_path));
+	}
+	if (f->netns) {
+		strbuf_str(&sb, " netns=");
+		strbuf_u64(&sb, f->netns);
+	}
+	if (f->all_addresses)
+		strbuf_str(&sb, " all-addresses");
+	if (sb.p == buf)
+		strbuf_str(&sb, " none");
+	/* The leading blank goes. */
+	memmove(buf, buf + 1, strlen(buf + 1) + 1);
 }

@@ -28,6 +28,34 @@ enum cli_action cli_snoop__parse(int argc, char **argv, const char *env_log,
  */
 bool cli_snoop__wants_json(int argc, char **argv);
 
+/*
+ * Read the filters of --config file @path into @out (which it fills whole):
+ * the filter options' long names as "key = value" lines, # comments.  The
+ * file is opened as safe_path__open_read() allows.  0, or a negative errno
+ * with @err naming the file, the line and the key.
+ */
+int cli_snoop__read_config(const char *path, struct filter_config *out, char *err, size_t err_len);
+
+/*
+ * The parser of cli_snoop__read_config(): @len bytes of @text (writable,
+ * with a NUL at text[len]), read from file @path (for messages).
+ */
+int cli_snoop__parse_config(const char *path, char *text, size_t len, struct filter_config *out,
+			    char *err, size_t err_len);
+
+/*
+ * The filters in use, @out: the command line's @cli, with each filter it
+ * does not give taken from the file's @file.
+ */
+void cli_snoop__merge_filters(struct filter_config *out, const struct filter_config *file,
+			      const struct filter_config *cli);
+
+/*
+ * @f as text for a message, "pid=1,2 lport=80,8000-8100 ipv4" ("none"
+ * without filters), bytes from outside escaped, cut short to fit @len.
+ */
+void cli_snoop__describe_filters(const struct filter_config *f, char *buf, size_t len);
+
 /* The --help text. */
 void cli_snoop__usage(FILE *out);
 

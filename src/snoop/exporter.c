@@ -26,7 +26,7 @@
 #define RENDER_START (64u << 10)
 #define RENDER_MAX (64u << 20)
 /* Families of the exporter's own, and of metrics.c. */
-#define OWN_FAMILIES 26
+#define OWN_FAMILIES 27
 #define ALL_FAMILIES (OWN_FAMILIES + METRICS_FAMILIES)
 
 struct exporter {
@@ -35,7 +35,10 @@ struct exporter {
 	struct metrics *metrics;
 	const struct loader *loader;
 	struct exporter_outputs outputs;
-	uint64_t last_read_ns; /* when the ring was last read; 0: not yet */
+	bool reloadable; /* --config given: its reloads are counted */
+	uint64_t reloads,
+		reload_failures; /* SIGHUPs that read it, and those that kept the old filters */
+	uint64_t last_read_ns;	 /* when the ring was last read; 0: not yet */
 	double last_scrape_cpu_s;
 	/*
 	 * The TCP-states gauge, kept between scrapes: re-read when older than
@@ -334,6 +337,18 @@ static int lines_dropped(const void *ctx, struct prom *p, const char *name)
 	return err ? err : prom_sample_u64(p, name, &logfile, 1, o->logfile_dropped);
 }
 
+static int config_reloads(const void *ctx, struct prom *p, const char *name)
+{
+	const struct exporter *x = SCRAPE(ctx)->x;
+	struct prom_label ok = { "result", "ok" }, failed = { "result", "failed" };
+	int err;
+
+	if (!x->reloadable)
+		return 0;
+	err = prom_sample_u64(p, name, &ok, 1, x->reloads - x->reload_failures);
+	return err ? err : prom_sample_u64(p, name, &failed, 1, x->reload_failures);
+}
+
 static int owners(const void *ctx, struct prom *p, const char *name)
 {
 	return SCRAPE(ctx)->owners_err ? 0 : one_u64(p, name, SCRAPE(ctx)->owners);
@@ -440,6 +455,10 @@ static size_t own_families(const struct scrape *s, struct metrics_family *out)
 		{ "socket_snoop_build_info", PROM_GAUGE,
 		  "socket-snoop's version, its libbpf's, and how its programs are attached.",
 		  build_info },
+		{ "socket_snoop_config_reloads_total", PROM_COUNTER,
+		  "Reloads of the --config file on SIGHUP: ok (its filters are in use) or failed "
+		  "(the old filters stay; the log says why).",
+		  config_reloads },
 		{ "socket_snoop_events_lost_total", PROM_COUNTER,
 		  "Events the kernel could not deliver, by cause: ring_full (no room in the ring "
 		  "buffer), skipped (runs the kernel skipped, not recovered), undelivered "
@@ -615,6 +634,7 @@ int exporter__new(struct exporter **out, const struct snoop_config *cfg)
 		return err;
 	}
 	x->lfd = (struct loop_fd){ httpd__fd(x->httpd), httpd__serve, x->httpd };
+	x->reloadable = cfg->config_path != NULL;
 	*out = x;
 	return 0;
 }
@@ -627,6 +647,12 @@ void exporter__set_loader(struct exporter *x, const struct loader *l)
 void exporter__event(struct exporter *x, const struct snoop_event *e)
 {
 	metrics__event(x->metrics, e);
+}
+
+void exporter__reloaded(struct exporter *x, bool ok)
+{
+	x->reloads++;
+	x->reload_failures += !ok;
 }
 
 void exporter__batch(struct exporter *x, const struct exporter_outputs *o)

@@ -10,6 +10,7 @@
 #ifndef SNOOP_EXPORTER_H
 #define SNOOP_EXPORTER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "common/config.h"
 #include "common/loop.h"
@@ -39,6 +40,9 @@ void exporter__event(struct exporter *x, const struct snoop_event *e);
 
 /* The ring buffer was read just now (for /healthz), and what the outputs dropped so far. */
 void exporter__batch(struct exporter *x, const struct exporter_outputs *o);
+
+/* --config was read again on SIGHUP: @ok, its filters are in use; else the old ones stay. */
+void exporter__reloaded(struct exporter *x, bool ok);
 
 /* The server's descriptor and handler, for loop__run(). */
 const struct loop_fd *exporter__loop_fd(const struct exporter *x);

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -21,6 +22,7 @@
 #include "common/procfs.h"
 #include "common/tracefs.h"
 #include "snoop/loader.h"
+#include "lib/clock.h"
 #include "lib/tcp_fsm.h"
 #include "snoop.skel.h"
 #include "snoop_raw.skel.h"
@@ -160,6 +162,9 @@ struct loader {
 	int owners_err; /* why there is none */
 	/* With --interval, connection_updates linked to owner_map while privileged. */
 	struct bpf_link *updates_link;
+	bool filters_reloadable; /* --config: loader__set_filters() may switch them */
+	struct snoop__data_filters *live_filters; /* the loaded sets, mapped; MAP_FAILED if not */
+	uint64_t filters_switched_ns;		  /* when it last did (CLOCK_MONOTONIC) */
 	/* The ring's consumer and producer positions, mapped read-only; MAP_FAILED if not. */
 	void *ring_pos;
 	size_t page_size;
@@ -315,73 +320,210 @@ uint64_t loader__ringbuf_size(uint64_t requested)
 	return p;
 }
 
-/* Insert @n keys of @key_size bytes (at @stride) into map @name with value 1. */
+/*
+ * The filter maps' values are a bit per filter set (snoop_abi.h, struct
+ * snoop_filter_set): set bit (1 << @gen) of key @key in @map, or clear it
+ * (@on false), deleting the key once no set holds it.
+ */
+static int key_mark(struct bpf_map *map, const void *key, size_t key_size, unsigned int gen,
+		    bool on)
+{
+	__u8 v = 0;
+	int err;
+
+	if (bpf_map__lookup_elem(map, key, key_size, &v, 1, 0) && errno != ENOENT)
+		return -errno;
+	v = on ? (__u8)(v | 1u << gen) : (__u8)(v & ~(1u << gen));
+	err = v ? bpf_map__update_elem(map, key, key_size, &v, 1, BPF_ANY) :
+		  bpf_map__delete_elem(map, key, key_size, 0);
+	return err == -ENOENT && !v ? 0 : err;
+}
+
+/* Mark @n keys of @key_size bytes (at @stride) as set @gen's in map @name. */
 static int fill_set(const struct loader *l, const char *name, const void *keys, int n,
-		    size_t key_size, size_t stride)
+		    size_t key_size, size_t stride, unsigned int gen)
 {
 	struct bpf_map *map = map_of(l, name);
-	__u8 one = 1;
 	int err = 0;
 
 	for (int i = 0; i < n && !err; i++)
-		err = bpf_map__update_elem(map, (const char *)keys + (size_t)i * stride, key_size,
-					   &one, 1, BPF_ANY);
+		err = key_mark(map, (const char *)keys + (size_t)i * stride, key_size, gen, true);
 	return err;
 }
 
-/* Insert CIDRs into the LPM trie @name. */
-static int fill_cidrs(const struct loader *l, const char *name, const struct cidr *c, int n)
+/* Mark CIDRs as set @gen's in the LPM trie @name. */
+static int fill_cidrs(const struct loader *l, const char *name, const struct cidr *c, int n,
+		      unsigned int gen)
 {
 	struct bpf_map *map = map_of(l, name);
-	__u8 one = 1;
 	int err = 0;
 
 	for (int i = 0; i < n && !err; i++) {
 		struct snoop_lpm_key key = { .prefixlen = c[i].prefixlen };
 
 		memcpy(key.addr, c[i].addr, sizeof(key.addr));
-		err = bpf_map__update_elem(map, &key, sizeof(key), &one, 1, BPF_ANY);
+		err = key_mark(map, &key, sizeof(key), gen, true);
 	}
 	return err;
 }
 
-/* Fill the filter maps after load (their sizes are fixed at CONFIG_MAX_VALUES). */
-static int fill_filter_maps(const struct loader *l, const struct filter_config *f)
+/* The filter maps, in the order fill_filter_maps() fills them. */
+static const char *const filter_maps[] = { "pid_filter", "uid_filter", "comm_filter",
+					   "laddr_filter", "raddr_filter" };
+
+/*
+ * Take set @gen's bit off every key of every filter map: what it held
+ * before a reload writes it again.  Keys are gathered first, as deleting
+ * while walking would restart the walk.
+ */
+static int clear_filter_maps(const struct loader *l, unsigned int gen)
 {
-	int err = fill_set(l, "pid_filter", f->pids, f->n_pids, sizeof(__u32), sizeof(f->pids[0]));
+	/* A map holds at most 2 * CONFIG_MAX_VALUES keys, none longer than this. */
+	static char keys[2 * CONFIG_MAX_VALUES][sizeof(struct snoop_lpm_key) + SNOOP_COMM_LEN];
+
+	for (size_t m = 0; m < sizeof(filter_maps) / sizeof(filter_maps[0]); m++) {
+		struct bpf_map *map = map_of(l, filter_maps[m]);
+		size_t key_size = bpf_map__key_size(map);
+		const void *prev = NULL;
+		int n = 0, err;
+
+		if (key_size > sizeof(keys[0]))
+			return -E2BIG;
+		while (n < 2 * CONFIG_MAX_VALUES &&
+		       !bpf_map__get_next_key(map, prev, keys[n], key_size)) {
+			prev = keys[n];
+			n++;
+		}
+		for (int i = 0; i < n; i++) {
+			err = key_mark(map, keys[i], key_size, gen, false);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* Mark the values of @f in the filter maps as set @gen's. */
+static int fill_filter_maps(const struct loader *l, const struct filter_config *f, unsigned int gen)
+{
+	int err = fill_set(l, filter_maps[0], f->pids, f->n_pids, sizeof(__u32), sizeof(f->pids[0]),
+			   gen);
 
 	if (!err)
-		err = fill_set(l, "uid_filter", f->uids, f->n_uids, sizeof(__u32),
-			       sizeof(f->uids[0]));
+		err = fill_set(l, filter_maps[1], f->uids, f->n_uids, sizeof(__u32),
+			       sizeof(f->uids[0]), gen);
 	if (!err)
-		err = fill_set(l, "comm_filter", f->comms, f->n_comms, SNOOP_COMM_LEN,
-			       sizeof(f->comms[0]));
+		err = fill_set(l, filter_maps[2], f->comms, f->n_comms, SNOOP_COMM_LEN,
+			       sizeof(f->comms[0]), gen);
 	if (!err)
-		err = fill_cidrs(l, "laddr_filter", f->laddrs, f->n_laddrs);
+		err = fill_cidrs(l, filter_maps[3], f->laddrs, f->n_laddrs, gen);
 	if (!err)
-		err = fill_cidrs(l, "raddr_filter", f->raddrs, f->n_raddrs);
+		err = fill_cidrs(l, filter_maps[4], f->raddrs, f->n_raddrs, gen);
 	return err;
 }
 
-/* Copy the filters into the read-only globals before load. */
-static void set_rodata(struct snoop__rodata *ro, const struct filter_config *f, uint64_t wakeup)
+/* The filter set of @f, whose map keys are marked with bit @gen. */
+static void filter_set_of(struct snoop_filter_set *fs, const struct filter_config *f,
+			  unsigned int gen)
 {
-	ro->kinds_mask = f->kinds_mask;
-	ro->states_mask = f->states_mask;
-	ro->all_addresses = f->all_addresses;
+	memset(fs, 0, sizeof(*fs));
 	/* Each guard from its row of SNOOP_FILTERS, as the BPF side declares them. */
-#define SNOOP_FILTER_SET(name, scope, on) ro->filter_##name = (on);
+#define SNOOP_FILTER_SET(name, scope, on) fs->filter_##name = (on);
 	SNOOP_FILTERS(SNOOP_FILTER_SET)
 #undef SNOOP_FILTER_SET
-	ro->family_only = f->family;
+	fs->all_addresses = f->all_addresses;
+	fs->gen = (__u8)gen;
+	fs->family = f->family;
+	fs->netns = f->netns;
+	fs->states_mask = f->states_mask;
+	memcpy(fs->lport_bits, f->lport_bits, sizeof(f->lport_bits));
+	memcpy(fs->rport_bits, f->rport_bits, sizeof(f->rport_bits));
+}
+
+/* Copy the filters and sizes into the read-only globals before load. */
+static void set_rodata(struct snoop__rodata *ro, const struct snoop_config *cfg, uint64_t wakeup)
+{
+	const struct filter_config *f = &cfg->filter;
+
+	ro->kinds_mask = f->kinds_mask;
+	filter_set_of(&ro->filters_start, f, 0);
+	ro->filters_reloadable = cfg->config_path != NULL;
 	ro->cgroup_id = f->cgroup_id;
 	ro->cgroup_level = f->cgroup_level;
-	ro->netns_only = f->netns;
-	memcpy((void *)ro->lport_bits, f->lport_bits, sizeof(f->lport_bits));
-	memcpy((void *)ro->rport_bits, f->rport_bits, sizeof(f->rport_bits));
 	ro->wakeup_bytes = wakeup;
 	_Static_assert(sizeof(ro->gap_len) == TCP_FSM_CELLS, "gap_len is tcp_fsm's table");
 	tcp_fsm__path_lengths((uint8_t *)ro->gap_len);
+}
+
+/*
+ * The two filter sets --config may rewrite, and which one is in use
+ * (filters.bpf.h): the skeleton's copy before load, the map after it.
+ */
+static struct snoop__data_filters *live_filters(const struct loader *l)
+{
+	if (l->live_filters != MAP_FAILED)
+		return l->live_filters;
+	if (l->skel)
+		return l->skel->data_filters;
+	return l->raw_skel ? (struct snoop__data_filters *)l->raw_skel->data_filters : NULL;
+}
+
+/*
+ * Map the loaded filter sets for writing: bpf_object__load() leaves the
+ * skeleton's pointer on its own copy (only the skeleton's load would move
+ * it), and that copy is not what the programs read.
+ */
+static int map_live_filters(struct loader *l)
+{
+	struct bpf_map *map = map_of(l, ".data.filters");
+	void *p;
+
+	if (!map)
+		return -ENOENT;
+	p = mmap(NULL, sizeof(struct snoop__data_filters), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(map), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	l->live_filters = p;
+	return 0;
+}
+
+/*
+ * A program reads which set is in use once, then the set: one that read it
+ * just before a switch finishes within microseconds.  A set is rewritten
+ * only this long after it was left, so that no run can still be reading it.
+ */
+#define FILTER_SET_QUIET_NS (100 * 1000 * 1000ull)
+
+int loader__set_filters(struct loader *l, const struct filter_config *f)
+{
+	struct snoop__data_filters *live = live_filters(l);
+	unsigned int next;
+	uint64_t since;
+	int err;
+
+	if (!live || !l->filters_reloadable)
+		return -ENOTSUP;
+	next = (__atomic_load_n(&live->filters_live_cur, __ATOMIC_ACQUIRE) & 1) ^ 1;
+	since = clock__mono_ns() - l->filters_switched_ns;
+	if (since < FILTER_SET_QUIET_NS) {
+		uint64_t wait = FILTER_SET_QUIET_NS - since;
+		struct timespec ts = { (time_t)(wait / 1000000000ull),
+				       (long)(wait % 1000000000ull) };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+	/* A failure leaves the set in use as it was: the old filters stay. */
+	err = clear_filter_maps(l, next);
+	if (!err)
+		err = fill_filter_maps(l, f, next);
+	if (err)
+		return err;
+	filter_set_of(&live->filters_live[next], f, next);
+	__atomic_store_n(&live->filters_live_cur, next, __ATOMIC_RELEASE);
+	l->filters_switched_ns = clock__mono_ns();
+	return 0;
 }
 
 static void unload(struct loader *l)
@@ -399,6 +541,9 @@ static void unload(struct loader *l)
 	if (l->ring_pos != MAP_FAILED && l->ring_pos)
 		munmap(l->ring_pos, 2 * l->page_size);
 	l->ring_pos = MAP_FAILED;
+	if (l->live_filters != MAP_FAILED)
+		munmap(l->live_filters, sizeof(*l->live_filters));
+	l->live_filters = MAP_FAILED;
 	snoop__destroy(l->skel);
 	snoop_raw__destroy(l->raw_skel);
 	l->skel = NULL;
@@ -475,7 +620,13 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	 * The reader polls (see loop.c); the kernel wakes it only when half the
 	 * ring is full, a guard against a reader that polls too late.
 	 */
-	set_rodata(ro, &cfg->filter, l->ringbuf_bytes / 2);
+	set_rodata(ro, cfg, l->ringbuf_bytes / 2);
+	l->filters_reloadable = cfg->config_path != NULL;
+	if (live_filters(l)) {
+		/* Set 0 is the start's (its keys under bit 0, as filters_start's). */
+		filter_set_of(&live_filters(l)->filters_live[0], &cfg->filter, 0);
+		live_filters(l)->filters_live_cur = 0;
+	}
 	ro->rx_dns = !cfg->no_dns;
 	ro->rx_time_wait = (cfg->filter.kinds_mask & SNOOP_EV_STATE) != 0;
 	ro->update_interval_ns = cfg->interval_s * 1000000000ull;
@@ -506,7 +657,9 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 				strerror(-ret));
 		return ret;
 	}
-	ret = fill_filter_maps(l, &cfg->filter);
+	ret = fill_filter_maps(l, &cfg->filter, 0);
+	if (!ret && l->filters_reloadable)
+		ret = map_live_filters(l);
 	if (ret) {
 		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot set the filters: %s",
 				  strerror(-ret));
@@ -656,6 +809,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 		return NULL;
 	}
 	l->ring_pos = MAP_FAILED;
+	l->live_filters = MAP_FAILED;
 	if (check_btf(err))
 		goto fail;
 	for (size_t i = 0; i < N_PROGS; i++)

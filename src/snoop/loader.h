@@ -17,6 +17,14 @@ struct loader;
 /* Probe, load and attach.  NULL on failure with @err filled. */
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err);
 
+/*
+ * --config: make @f the filters in use, in place while the programs run
+ * (no program detached, no record dropped).  Each check of the programs
+ * reads the old filters or the new ones whole, never a mix.  0, or a negative errno with
+ * the old filters still in use (-ENOTSUP: loaded without --config).
+ */
+int loader__set_filters(struct loader *l, const struct filter_config *f);
+
 /* How the programs are attached: ATTACH_TP_BTF or ATTACH_RAW_TP (the fallback). */
 enum attach_mode loader__mode(const struct loader *l);
 

@@ -364,6 +364,52 @@ static void reopen_log(struct snoop_app *app, bool repeat_warning)
 }
 
 /*
+ * --config: read the file again, and switch the kernel's filters to what it
+ * says (the command line's still override it).  A bad file, or a change the
+ * running programs cannot take, keeps the filters in use.  0 or -errno.
+ */
+static int reload_filters(struct snoop_app *app)
+{
+	struct filter_config *file = malloc(sizeof(*file)), *next = malloc(sizeof(*next));
+	char err[640], said[1024];
+	int rc = file && next ? 0 : -ENOMEM;
+
+	snprintf(err, sizeof(err), "out of memory");
+	if (!rc)
+		rc = cli_snoop__read_config(app->cfg.config_path, file, err, sizeof(err));
+	if (!rc) {
+		cli_snoop__merge_filters(next, file, &app->cfg.cli_filter);
+		/* Owner records hold whether their owner was in the start's cgroup. */
+		if (next->cgroup_id != app->cfg.filter.cgroup_id ||
+		    next->cgroup_level != app->cfg.filter.cgroup_level) {
+			snprintf(
+				err, sizeof(err),
+				"--config file: the cgroup filter (cgroup, unit, container) cannot "
+				"change while socket-snoop runs; restart it for that");
+			rc = -EINVAL;
+		}
+	}
+	if (!rc) {
+		rc = loader__set_filters(app->loader, next);
+		if (rc)
+			snprintf(err, sizeof(err), "cannot change the kernel's filters: %s",
+				 strerror(-rc));
+	}
+	if (rc) {
+		warn("%s; the filters in use stay", err);
+	} else {
+		app->cfg.filter = *next;
+		cli_snoop__describe_filters(next, said, sizeof(said));
+		info("filters reloaded from --config: %s", said);
+	}
+	if (app->exporter)
+		exporter__reloaded(app->exporter, !rc);
+	free(file);
+	free(next);
+	return rc;
+}
+
+/*
  * Tell the service manager we are reloading (SIGHUP), then ready again:
  * MONOTONIC_USEC lets it tell this reload from an earlier one.
  */
@@ -377,6 +423,8 @@ static void on_hangup(void *ctx)
 	notify__send(app->notify, msg);
 	if (app->logfile)
 		reopen_log(app, true);
+	if (app->cfg.config_path)
+		reload_filters(app);
 	notify__send(app->notify, "READY=1");
 }
 
@@ -949,6 +997,12 @@ static int snoop_run(struct snoop_app *app)
 		     sink__name(app->logfile));
 	else
 		info("Monitoring socket connections. No log file.");
+	if (app->cfg.config_path) {
+		char said[1024];
+
+		cli_snoop__describe_filters(&app->cfg.filter, said, sizeof(said));
+		info("filters from --config and the command line: %s", said);
+	}
 	/* Every program attached, the outputs open: what the manager waits for. */
 	notify__send(app->notify, "READY=1\nSTATUS=Monitoring: RECEIVED=0 LOST=0");
 	if (notify__watchdog_usec(app->notify))

@@ -72,6 +72,7 @@ expected_files() {
 	done
 	echo "f 0644 $unit/socket-snoop.service"
 	echo "f 0644 etc/logrotate.d/socket-snoop"
+	echo "f 0644 etc/socket-snoop/filters.conf"
 }
 
 # The directories holding the files of expected_files, and their parents.
@@ -126,6 +127,8 @@ install_case() {
 		fail "$name: the completion differs from completion/socket-snoop.bash"
 	cmp -s deploy/socket-snoop.logrotate "$dest/etc/logrotate.d/socket-snoop" ||
 		fail "$name: the logrotate snippet differs from deploy/socket-snoop.logrotate"
+	cmp -s deploy/filters.conf "$dest/etc/socket-snoop/filters.conf" ||
+		fail "$name: the --config file differs from deploy/filters.conf"
 	local unit=$dest$unitdir/socket-snoop.service
 	diff <(grep -v '^ExecStart=' deploy/socket-snoop.service) <(grep -v '^ExecStart=' "$unit") >&2 ||
 		fail "$name: the unit differs from deploy/socket-snoop.service elsewhere than ExecStart"
@@ -155,6 +158,19 @@ mk STATIC=1 all
 mkdir -p "$tmp/usr/etc/logrotate.d" "$tmp/usr/usr/share/man/man8"
 echo foreign >"$tmp/usr/usr/share/man/man8/other.8"
 install_case usr build/socket-snoop /usr /usr/lib/systemd/system prefix=/usr
+# The --config file is the administrator's: install does not replace one
+# that is there, uninstall keeps it once it was changed.
+mkdir -p "$tmp/conf/etc/socket-snoop"
+echo "lport = 22" >"$tmp/conf/etc/socket-snoop/filters.conf"
+mk install DESTDIR="$tmp/conf" prefix=/usr
+[ "$(cat "$tmp/conf/etc/socket-snoop/filters.conf")" = "lport = 22" ] ||
+	fail "conf: make install replaced the --config file that was there"
+echo "lport = 80" >"$tmp/conf/etc/socket-snoop/filters.conf"
+mk uninstall DESTDIR="$tmp/conf" prefix=/usr
+[ "$(cat "$tmp/conf/etc/socket-snoop/filters.conf" 2>/dev/null)" = "lport = 80" ] ||
+	fail "conf: make uninstall removed a --config file changed since"
+rm -rf "$tmp/conf"
+say "ok: the --config file: kept by install and uninstall"
 # The default prefix (/usr/local), DESTDIR not there before: only it stays.
 install_case local build/socket-snoop /usr/local /usr/local/lib/systemd/system
 [ -z "$(ls -A "$tmp/local")" ] || fail "local: make uninstall left files in DESTDIR"
@@ -268,6 +284,7 @@ expect "socket-snoop --metrics-labels=x" ""
 expect "socket-snoop --log-file=$tmp/files/l" "$tmp/files/log.txt $tmp/files/logdir"
 expect "socket-snoop -o $tmp/files/o" "$tmp/files/other"
 expect "socket-snoop --cgroup=$tmp/files/" "$tmp/files/logdir"
+expect "socket-snoop --config=$tmp/files/o" "$tmp/files/other"
 expect "socket-snoop --no-" "--no-dns --no-log-file --no-report"
 expect "socket-snoop --quiet " ""
 expect "socket-snoop --json=" ""

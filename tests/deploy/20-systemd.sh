@@ -17,6 +17,9 @@
 #   the client and its name;
 #   systemctl reload with the log file renamed first: the same process, the
 #   next lines in a new file, none in the old one;
+#   systemctl reload with a new /etc/socket-snoop/filters.conf: the filters
+#   change in place (a server's socket left out, then shown again); a file
+#   with an error: a warning naming its line, the filters in use stay;
 #   systemctl status: Status: "Monitoring: RECEIVED=n LOST=0", n > 0;
 #   the unit's --metrics endpoint, with curl on the container's loopback
 #   (and there only): /healthz 200 "ok"; /metrics (plain and gzip) with
@@ -237,6 +240,45 @@ connect_once "$LOG"
 grep -q "PID=$CLIENT_PID " "$CT_ROOT$LOG.old" && fail "the old log file got lines after the reload"
 [ "$(wc -l <"$CT_ROOT$LOG.old")" = "$old_lines" ] || fail "the old log file grew after the reload"
 grep -q "PID=$first_client " "$CT_ROOT$LOG.old" || fail "the first connection is not in the renamed file"
+
+say "systemctl reload with a new --config file: the filters change in place"
+# Write the filters file (printf FORMAT, "" for an empty file), systemctl
+# reload, and wait for the journal to say REGEX at PRIORITY.
+# reload_filters FORMAT REGEX PRIORITY
+reload_filters() {
+	# shellcheck disable=SC2016 # expanded by that sh
+	ct sh -c 'printf "$1" >/etc/socket-snoop/filters.conf' sh "$1"
+	cursor=$(ct_cursor) || fail "no journal cursor"
+	ct systemctl reload "$UNIT" || fail "systemctl reload failed"
+	wait_until 10 "'$2' (priority $3) in the journal" journal_says "$cursor" "$2" "$3"
+	[ "$(ct_show MainPID)" = "$main_pid" ] || fail "reload changed the main PID"
+	[ "$(ct_show ActiveState)/$(ct_show SubState)" = active/running ] ||
+		fail "not active (running) after the reload: $(ct_show ActiveState)/$(ct_show SubState)"
+}
+# The local port of the last connect_once's client, from its lines: the
+# server's socket has it as DST.
+client_port() {
+	sed -n "s/.* State Change: SRC=127\.0\.0\.1:\([0-9]*\) DST=127\.0\.0\.1:$PORT PID=$CLIENT_PID .*/\1/p" \
+		"$CT_ROOT$LOG" | head -n 1
+}
+# The installed file sets no filter.  Now the clients' side only (remote
+# port $PORT): the server's socket of the next connection is left out.
+reload_filters "# the clients only\nrport = $PORT\n" "^filters reloaded from --config: rport=$PORT\$" 6
+connect_once "$LOG"
+cport=$(client_port)
+[ -n "$cport" ] || fail "no client port for PID $CLIENT_PID; the log ends: $(logfile)"
+grep -q "SRC=127\.0\.0\.1:$PORT DST=127\.0\.0\.1:$cport " "$CT_ROOT$LOG" &&
+	fail "the server's socket of a connection made under rport=$PORT was shown: $(logfile)"
+# A file with an error: a warning, the filters in use stay, still running.
+reload_filters "rport = $PORT\nlport = none\n" \
+	"^socket-snoop: --config file '/etc/socket-snoop/filters\.conf', line 2: invalid value 'none' for lport: .*; the filters in use stay\$" 4
+# Back to none: the server's socket is shown again.
+reload_filters "" "^filters reloaded from --config: none\$" 6
+connect_once "$LOG"
+cport=$(client_port)
+wait_until 10 "the server's socket of the next connection" \
+	ct_log_has "State Change: SRC=127\.0\.0\.1:$PORT DST=127\.0\.0\.1:$cport PID=[0-9]+ COMM=(sssrv|cat) STATE=Connection Closed$"
+[ "$(ct_show NRestarts)" = 0 ] || fail "the service restarted"
 
 say "systemctl status shows the counts"
 status_ok() {

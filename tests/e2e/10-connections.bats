@@ -96,6 +96,22 @@ assert_refused() {
 	assert_every_re " PID=$pid COMM=snoop-cli " " DST=$(re_quote "$dst") "
 }
 
+@test "two servers in turn on one port: each one's connections are its own from SYN_RECV on" {
+	# The first server accepted from its port, and exited; the second listens
+	# on the same port: its connections must not be named after the first.
+	snoop_start "${ISOLATE[@]}" --no-log-file --no-report
+	conv a 4 8084
+	conv b 4 8084
+	await_closed b
+	settle
+	snoop_stop
+
+	assert_eq "two server processes" "$([ "${SPID[a]}" != "${SPID[b]}" ] && echo yes)" yes
+	# The servers' sockets (the clients' SYN_SENT lines share their ends).
+	assert_conv a server
+	assert_conv b server
+}
+
 @test "refused connection (ipv4 and ipv6): SYN_SENT then CLOSE, attributed to the client" {
 	snoop_start "${ISOLATE[@]}" --no-log-file --no-report
 	cli_refused_pair

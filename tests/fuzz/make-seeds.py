@@ -65,6 +65,11 @@ write("fuzz_cli_snoop", "filters", args("--lport=22,80,8000-8100", "--laddr=10.0
 write("fuzz_cli_snoop", "json-events", args("-qj", "--events=state,reset,close", "--buffer-size=64K"))
 write("fuzz_cli_snoop", "cluster-value", args("-qn", "curl", "--duration=10", "--no-log-file"))
 write("fuzz_cli_snoop", "bad-cidr", args("--raddr=10.0.0.0/33"))
+write("fuzz_config", "filters", "# comment\r\n  lport = 22,80,8000-8100\n\tpid=1,2\ncomm = nginx\n"
+      "laddr = 10.0.0.0/8,fd00::/64\nipv4 = yes\nstate = ESTABLISHED,time_wait\n"
+      "all-addresses = on\nsrc-port = 443\nactive-only = true\nnetns = 4026531840\n")
+write("fuzz_config", "errors", "lport 22\nfoo = 1\njson = true\nipv6 = maybe\nnetns = 1\nnetns = 2\n")
+write("fuzz_config", "nul", b"pid = 1\0 2\ncomm = a\xffb\n")
 write("fuzz_cli_snoop", "logfile", args("--log-file=/tmp/x.log", "--uid=0,1000", "-6"))
 write("fuzz_cli_snoop", "help", args("--help"))
 

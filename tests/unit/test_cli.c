@@ -146,11 +146,25 @@ static int setup(void **state)
 	return 0;
 }
 
+static char config_dir[];
+static const char *config_file(const char *text);
+
 static int teardown(void **state)
 {
 	char path[PATH_MAX];
 
 	free(*state);
+	/* The --config tests' files, then their directory. */
+	if (config_dir[strlen(config_dir) - 1] != 'X') {
+		static const char *const names[] = { "filters.conf", "nul.conf", "g.conf", "o.conf",
+						     "big.conf" };
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", config_dir, names[i]);
+			unlink(path);
+		}
+		rmdir(config_dir);
+	}
 	/* Deepest first; one still in use by a parallel run stays. */
 	for (size_t i = sizeof(test_cgroups) / sizeof(test_cgroups[0]); i-- > 0;)
 		if (!cgroup_dir(path, sizeof(path), test_cgroups[i]))
@@ -653,7 +667,7 @@ static void test_defaults(void **state)
 	assert_int_equal(f->kinds_mask, SNOOP_EV_STATE | SNOOP_EV_RETRANSMIT | SNOOP_EV_RESET_SENT |
 						SNOOP_EV_RESET_RECV | SNOOP_EV_ERROR |
 						SNOOP_EV_CLOSE | SNOOP_EV_UPDATE);
-	assert_null(f->cgroup_path);
+	assert_string_equal(f->cgroup_path, "");
 	assert_int_equal(f->cgroup_id, 0);
 	assert_int_equal(f->netns, 0);
 	assert_false(f->all_addresses);
@@ -1053,6 +1067,7 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		{ "host-name", "node-1" },
 		{ "metrics", "127.0.0.1:9580" },
 		{ "metrics-labels", "comm:5", "--metrics=127.0.0.1:9580" },
+		{ "config", "" }, /* an empty file, written below */
 	};
 	struct run *r = *state;
 	uint32_t covered = 0, all = 0;
@@ -1080,6 +1095,8 @@ static void test_options_turn_on_their_filter_guard(void **state)
 		/* A new option needs a sample here. */
 		if (!found)
 			fail_msg("no sample for option --%s", name);
+		if (!strcmp(name, "config"))
+			value = config_file("");
 		snprintf(arg, sizeof(arg), "--%s%s%s", name, value ? "=" : "", value ? value : "");
 		if (with)
 			assert_int_equal(parse(r, with, arg), CLI_RUN);
@@ -1094,6 +1111,277 @@ static void test_options_turn_on_their_filter_guard(void **state)
 	}
 	assert_int_equal(covered, all);
 	assert_int_equal(cli_snoop__option_filter("no-such-option"), -ENOENT);
+}
+
+/* ---------------------------------------------------------------- --config */
+
+static char config_dir[] = "/tmp/test_cli_config.XXXXXX";
+
+/* Write @text (@len bytes) as the config file @name in config_dir, mode @mode; its path. */
+static const char *config_file_n(const char *name, const char *text, size_t len, mode_t mode)
+{
+	static char path[PATH_MAX];
+	FILE *f;
+
+	if (config_dir[strlen(config_dir) - 1] == 'X')
+		assert_non_null(mkdtemp(config_dir));
+	snprintf(path, sizeof(path), "%s/%s", config_dir, name);
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static const char *config_file(const char *text)
+{
+	return config_file_n("filters.conf", text, strlen(text), 0644);
+}
+
+/* A value for each option a --config file takes, as the file and the command line write it. */
+static const struct {
+	const char *key, *value;
+} config_samples[] = {
+	{ "pid", "1,2" },
+	{ "comm", "nginx,sshd" },
+	{ "uid", "0,33" },
+	{ "lport", "22,8000-8100" },
+	{ "rport", "443" },
+	{ "laddr", "10.0.0.0/8" },
+	{ "raddr", "fd00::/64,192.0.2.1" },
+	{ "ipv4", NULL },
+	{ "ipv6", NULL },
+	{ "state", "ESTABLISHED,time_wait" },
+	{ "cgroup", "/" },
+	{ "netns", "4026531833" },
+	{ "all-addresses", NULL },
+	{ "src-ip", "10.1.0.0/16" },
+	{ "dst-ip", "::1" },
+	{ "src-port", "80" },
+	{ "dst-port", "53" },
+	{ "active-only", NULL },
+};
+
+/*
+ * Every filter option is a --config key, and "key = value" (a switch:
+ * "key = true") sets exactly what --key=value does.
+ */
+static void test_config_keys_equal_their_options(void **state)
+{
+	struct run *r = *state;
+	struct filter_config *file = malloc(sizeof(*file)), *cli = malloc(sizeof(*cli));
+	char err[1024], text[256], opt[256];
+
+	assert_non_null(file);
+	assert_non_null(cli);
+	for (size_t i = 0; i < sizeof(config_samples) / sizeof(config_samples[0]); i++) {
+		const char *k = config_samples[i].key, *v = config_samples[i].value;
+
+		snprintf(text, sizeof(text), "%s = %s\n", k, v ? v : "true");
+		assert_int_equal(cli_snoop__read_config(config_file(text), file, err, sizeof(err)),
+				 0);
+		snprintf(opt, sizeof(opt), "--%s%s%s", k, v ? "=" : "", v ? v : "");
+		assert_int_equal(parse(r, opt), CLI_RUN);
+		memcpy(cli, &r->cfg.filter, sizeof(*cli));
+		/* The kinds are -e's, not the file's. */
+		cli->kinds_mask = file->kinds_mask;
+		if (memcmp(cli, file, sizeof(*cli)) != 0)
+			fail_msg("key %s: the file's filters differ from %s's", k, opt);
+		/* Off is as if not given. */
+		if (!v) {
+			snprintf(text, sizeof(text), "%s = no\n", k);
+			assert_int_equal(cli_snoop__read_config(config_file(text), file, err,
+								sizeof(err)),
+					 0);
+			assert_int_equal(file->family, 0);
+			assert_int_equal(file->states_mask, 0);
+			assert_false(file->all_addresses);
+		}
+	}
+	/* And no filter option is left out of the samples. */
+	for (size_t i = 0; cli_snoop__option_name(i); i++) {
+		const char *name = cli_snoop__option_name(i);
+		bool sampled = false;
+
+		if (cli_snoop__option_filter(name) < 0)
+			continue;
+		for (size_t j = 0; j < sizeof(config_samples) / sizeof(config_samples[0]); j++)
+			sampled |= !strcmp(config_samples[j].key, name);
+		if (!sampled && strcmp(name, "unit") && strcmp(name, "container"))
+			fail_msg("filter option --%s has no --config sample", name);
+	}
+	free(file);
+	free(cli);
+}
+
+/* Blank lines, comments, blanks around either side, CRLF line ends, repeated list keys. */
+static void test_config_layout(void **state)
+{
+	struct filter_config *f = malloc(sizeof(*f));
+	char err[1024];
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(cli_snoop__read_config(config_file("# socket-snoop filters\r\n"
+							    "\n"
+							    "   \t\n"
+							    "  pid=7\r\n"
+							    "\tpid   =   8 \t\n"
+							    "  # lport = 1\n"
+							    "lport = 80"),
+						f, err, sizeof(err)),
+			 0);
+	assert_int_equal(f->n_pids, 2);
+	assert_int_equal(f->pids[0], 7);
+	assert_int_equal(f->pids[1], 8);
+	assert_true(f->lport);
+	assert_true(f->lport_bits[80 / 64] & (1ull << (80 % 64)));
+	assert_false(f->lport_bits[0] & 2);
+	/* An empty file: no filter. */
+	assert_int_equal(cli_snoop__read_config(config_file(""), f, err, sizeof(err)), 0);
+	assert_int_equal(cli_snoop__filters_on(f), 0);
+	free(f);
+}
+
+/* Each bad file: its message names the file, the line and the key, and what was expected. */
+static void test_config_errors_name_file_line_and_key(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "lport = 80\nfrobnicate = 1\n", "line 2: unknown key 'frobnicate'" },
+		{ "json = true\n",
+		  "line 1: key 'json' is not a filter: give --json on the command line" },
+		{ "config = /etc/x\n", "line 1: key 'config' is not a filter" },
+		{ "\n\nlport 80\n", "line 3: expected \"key = value\", not 'lport 80'" },
+		{ "rport = 99999\n", "line 1: invalid value '99999' for rport: expected ports" },
+		{ "pid = 1,x\n", "line 1: invalid value '1,x' for pid: 'x' is not a process ID" },
+		{ "ipv4 = maybe\n",
+		  "line 1: invalid value 'maybe' for ipv4: expected true or false" },
+		{ "ipv4 = true\nipv6 = true\n", "line 2: keys ipv4 and ipv6 exclude each other" },
+		{ "netns = 1\nnetns = 2\n", "line 2: option 'netns' given twice" },
+		{ "state = ESTABLISHED\nstate =\n", "line 2: invalid value '' for state" },
+		{ "cgroup = /no/such/cgroup\n",
+		  "line 1: invalid value '/no/such/cgroup' for cgroup" },
+	};
+	struct filter_config *f = malloc(sizeof(*f));
+	char err[1024], want[1200];
+
+	(void)state;
+	assert_non_null(f);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *path = config_file(bad[i].text);
+
+		assert_int_not_equal(cli_snoop__read_config(path, f, err, sizeof(err)), 0);
+		snprintf(want, sizeof(want), "--config file '%s', %s", path, bad[i].want);
+		if (strncmp(err, want, strlen(want)) != 0)
+			fail_msg("for %s: got \"%s\", want \"%s...\"", bad[i].text, err, want);
+	}
+	/* A NUL byte is refused, not read as the end of the line. */
+	assert_int_not_equal(
+		cli_snoop__read_config(config_file_n("nul.conf", "pid = 1\0 2\n", 11, 0644), f, err,
+				       sizeof(err)),
+		0);
+	assert_non_null(strstr(err, "', line 1: a NUL byte"));
+	free(f);
+}
+
+/* A file another user may change, or that is not a file, is refused before a byte is read. */
+static void test_config_refuses_files_others_may_change(void **state)
+{
+	struct filter_config *f = malloc(sizeof(*f));
+	char err[1024], *big, path[PATH_MAX + 32];
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_not_equal(cli_snoop__read_config(config_file_n("g.conf", "pid = 1\n", 8, 0664),
+						    f, err, sizeof(err)),
+			     0);
+	assert_non_null(strstr(err, "refusing a file that another user could change"));
+	assert_int_not_equal(cli_snoop__read_config(config_file_n("o.conf", "pid = 1\n", 8, 0646),
+						    f, err, sizeof(err)),
+			     0);
+	assert_non_null(strstr(err, "refusing a file that another user could change"));
+	/* A directory, a FIFO: not regular files. */
+	assert_int_not_equal(cli_snoop__read_config(config_dir, f, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/fifo", config_dir);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_not_equal(cli_snoop__read_config(path, f, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(path);
+	/* Missing. */
+	snprintf(path, sizeof(path), "%s/none", config_dir);
+	assert_int_equal(cli_snoop__read_config(path, f, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "No such file or directory"));
+	/* Larger than 1 MiB. */
+	big = malloc((1u << 20) + 1);
+	assert_non_null(big);
+	memset(big, '\n', (1u << 20) + 1);
+	assert_int_equal(
+		cli_snoop__read_config(config_file_n("big.conf", big, (1u << 20) + 1, 0644), f, err,
+				       sizeof(err)),
+		-EFBIG);
+	assert_non_null(strstr(err, "larger than 1 MiB"));
+	free(big);
+	free(f);
+}
+
+/* --config with options: each filter the command line gives replaces the file's. */
+static void test_config_command_line_overrides_per_filter(void **state)
+{
+	struct run *r = *state;
+	const char *path = config_file("lport = 80\nrport = 443\npid = 7\nipv6 = yes\n");
+	char opt[PATH_MAX + 16], said[512];
+
+	snprintf(opt, sizeof(opt), "--config=%s", path);
+	assert_int_equal(parse(r, opt, "--src-port=22", "-4", "-e", "state"), CLI_RUN);
+	assert_string_equal(r->cfg.config_path, path);
+	/* The command line's lport and family, the file's rport and pid. */
+	assert_true(r->cfg.filter.lport_bits[0] & (1ull << 22));
+	assert_false(r->cfg.filter.lport_bits[80 / 64] & (1ull << (80 % 64)));
+	assert_true(r->cfg.filter.rport_bits[443 / 64] & (1ull << (443 % 64)));
+	assert_int_equal(r->cfg.filter.n_pids, 1);
+	assert_int_equal(r->cfg.filter.family, AF_INET);
+	assert_int_equal(r->cfg.filter.kinds_mask, SNOOP_EV_STATE);
+	/* What a reload merges with: the command line's alone, its kinds settled. */
+	assert_int_equal(r->cfg.cli_filter.n_pids, 0);
+	assert_false(r->cfg.cli_filter.rport);
+	assert_int_equal(r->cfg.cli_filter.kinds_mask, SNOOP_EV_STATE);
+	cli_snoop__describe_filters(&r->cfg.filter, said, sizeof(said));
+	assert_string_equal(said, "pid=7 lport=22 rport=443 ipv4");
+	/* A bad file is a usage error at start. */
+	snprintf(opt, sizeof(opt), "--config=%s", config_file("lport = x\n"));
+	assert_int_equal(parse(r, opt), CLI_ERROR);
+	assert_non_null(strstr(r->err, "line 1: invalid value 'x' for lport"));
+	assert_int_equal(parse(r, "--config=/a", "--config=/b"), CLI_ERROR);
+}
+
+/* The filters as a message says them: ranges folded, names escaped, "none" for none. */
+static void test_describe_filters(void **state)
+{
+	struct filter_config *f = calloc(1, sizeof(*f));
+	char said[512], tiny[8];
+
+	(void)state;
+	assert_non_null(f);
+	cli_snoop__describe_filters(f, said, sizeof(said));
+	assert_string_equal(said, "none");
+	assert_int_equal(cli_snoop__read_config(config_file("lport = 1-3,5,65535\n"
+							    "comm = a\tb\n"
+							    "laddr = 10.0.0.0/8,fd00::/64\n"
+							    "state = LISTEN\nnetns = 9\n"
+							    "all-addresses = on\n"),
+						f, said, sizeof(said)),
+			 0);
+	cli_snoop__describe_filters(f, said, sizeof(said));
+	assert_string_equal(said, "comm=a\\x09b lport=1-3,5,65535 laddr=10.0.0.0/8,fd00::/64 "
+				  "state=LISTEN netns=9 all-addresses");
+	cli_snoop__describe_filters(f, tiny, sizeof(tiny));
+	assert_true(strlen(tiny) < sizeof(tiny));
+	free(f);
 }
 
 int main(void)
@@ -1149,6 +1437,12 @@ int main(void)
 		cmocka_unit_test(test_packet_faces_take_long_help_and_version),
 		cmocka_unit_test(test_tcpsnoop_bad_values_named_and_cut),
 		cmocka_unit_test(test_parse_after_error_starts_fresh),
+		cmocka_unit_test(test_config_keys_equal_their_options),
+		cmocka_unit_test(test_config_layout),
+		cmocka_unit_test(test_config_errors_name_file_line_and_key),
+		cmocka_unit_test(test_config_refuses_files_others_may_change),
+		cmocka_unit_test(test_config_command_line_overrides_per_filter),
+		cmocka_unit_test(test_describe_filters),
 		cmocka_unit_test_teardown(test_parse_after_error_inside_a_cluster_starts_fresh,
 					  reset_getopt),
 	};
