@@ -246,11 +246,12 @@ say "systemctl reload with a new --config file: the filters change in place"
 # reload, and wait for the journal to say REGEX at PRIORITY.
 # reload_filters FORMAT REGEX PRIORITY
 reload_filters() {
+	local from
 	# shellcheck disable=SC2016 # expanded by that sh
 	ct sh -c 'printf "$1" >/etc/socket-snoop/filters.conf' sh "$1"
-	cursor=$(ct_cursor) || fail "no journal cursor"
+	from=$(ct_cursor) || fail "no journal cursor"
 	ct systemctl reload "$UNIT" || fail "systemctl reload failed"
-	wait_until 10 "'$2' (priority $3) in the journal" journal_says "$cursor" "$2" "$3"
+	wait_until 10 "'$2' (priority $3) in the journal" journal_says "$from" "$2" "$3"
 	[ "$(ct_show MainPID)" = "$main_pid" ] || fail "reload changed the main PID"
 	[ "$(ct_show ActiveState)/$(ct_show SubState)" = active/running ] ||
 		fail "not active (running) after the reload: $(ct_show ActiveState)/$(ct_show SubState)"
@@ -258,7 +259,7 @@ reload_filters() {
 # The local port of the last connect_once's client, from its lines: the
 # server's socket has it as DST.
 client_port() {
-	sed -n "s/.* State Change: SRC=127\.0\.0\.1:\([0-9]*\) DST=127\.0\.0\.1:$PORT PID=$CLIENT_PID .*/\1/p" \
+	sed -n "s/.* State Change: SRC=127\.0\.0\.1:\([0-9]*\) DST=127\.0\.0\.1:$PORT PID=$CLIENT_PID .* STATE=Connection Established$/\1/p" \
 		"$CT_ROOT$LOG" | head -n 1
 }
 # The installed file sets no filter.  Now the clients' side only (remote
@@ -276,8 +277,11 @@ reload_filters "rport = $PORT\nlport = none\n" \
 reload_filters "" "^filters reloaded from --config: none\$" 6
 connect_once "$LOG"
 cport=$(client_port)
-wait_until 10 "the server's socket of the next connection" \
+server_closed() {
 	ct_log_has "State Change: SRC=127\.0\.0\.1:$PORT DST=127\.0\.0\.1:$cport PID=[0-9]+ COMM=(sssrv|cat) STATE=Connection Closed$"
+}
+poll 10 server_closed ||
+	fail "waited 10 s for the server's socket's Connection Closed; the connection's lines: $(grep -F ":$cport " "$CT_ROOT$LOG")"
 [ "$(ct_show NRestarts)" = 0 ] || fail "the service restarted"
 
 say "systemctl status shows the counts"
