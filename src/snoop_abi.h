@@ -369,12 +369,24 @@ struct snoop_event {
 	__u8 with_state; /* CLOSE: this record is the CLOSE transition too (set_state()) */
 	__s32 detail;	 /* ERROR: errno; RETRANSMIT: enum snoop_retransmit_detail;
 			* RESET_SENT: 0 no reason, enum snoop_rst_reason + 1,
-			* or -(kernel value + 1) for a reason we do not name */
+			* or -(kernel value + 1) for a reason we do not name;
+			* STATE into CLOSE: enum snoop_tw_end */
 	__u32 netns;	 /* network namespace inode of the socket */
 	struct snoop_owner owner;
 	struct snoop_close_info close; /* only for SNOOP_KIND_CLOSE */
 };
 _Static_assert(sizeof(struct snoop_event) == 224, "snoop_event layout");
+
+/*
+ * The detail of a STATE event into CLOSE from TIME_WAIT (or from a time-wait
+ * socket still in FIN_WAIT2): how the time-wait socket ended before its
+ * time (time_wait.bpf.h).  Its full time has no tracepoint, and no event.
+ */
+enum snoop_tw_end {
+	SNOOP_TW_END_NONE = 0,
+	SNOOP_TW_END_RESET = 1,	 /* a RST the kernel took (net.ipv4.tcp_rfc1337 0) */
+	SNOOP_TW_END_REUSED = 2, /* a new connection took its 4-tuple */
+};
 
 /* The detail of a RETRANSMIT event: what was sent again. */
 enum snoop_retransmit_detail {

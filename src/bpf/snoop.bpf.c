@@ -507,6 +507,14 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		return;
 	now = bpf_ktime_get_ns();
 	si = sock_info_transition(sk, oldstate, newstate, now, verdict == SOCK_MATCHES);
+	/* A new connection may take the 4-tuple of a time-wait socket. */
+	if (rx_time_wait &&
+	    ((oldstate == SNOOP_TCP_SYN_SENT && newstate == SNOOP_TCP_ESTABLISHED) ||
+	     (oldstate == SNOOP_TCP_LISTEN && newstate == SNOOP_TCP_SYN_RECV))) {
+		event_fill_tuple(&e, sk);
+		e.netns = sock_netns(sk);
+		time_wait_reused(&e, now);
+	}
 
 	/* One summary per connection; a listener closing is not a connection. */
 	summary = newstate == SNOOP_TCP_CLOSE && oldstate != SNOOP_TCP_LISTEN;
@@ -538,13 +546,17 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		    event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
 			e.old_state = SNOOP_TCP_FIN_WAIT2;
 			e.new_state = SNOOP_TCP_TIME_WAIT;
-			time_wait_await(&e);
+			time_wait_await(&e, tw_rcv_nxt(sk));
 		}
 	} else if (state_selected(shown) && event_start(&e, SNOOP_KIND_STATE, sk, si, now)) {
 		e.old_state = oldstate;
 		e.new_state = shown;
 		if (tw == TW_SKIPPED)
 			e.flags |= SNOOP_SF_TW_SKIPPED;
+		if (tw == TW_NOW) {
+			time_wait_send(&e, tw_rcv_nxt(sk));
+			goto summary;
+		}
 		/*
 		 * The transition and the summary share their header: one record
 		 * for both (a ring reservation is the larger part of a run), which
@@ -561,6 +573,7 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		}
 		event_submit(&e);
 	}
+summary:
 	if (summary && event_start(&e, SNOOP_KIND_CLOSE, sk, si, now) &&
 	    close_fill(&e, sk, si, oldstate, err)) {
 		if (tw == TW_SKIPPED)

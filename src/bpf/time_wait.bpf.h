@@ -21,7 +21,10 @@
  *
  * A time-wait socket lasts TCP_TIMEWAIT_LEN (60 s, fixed in Linux) from that
  * FIN; in FIN_WAIT2 it is dropped after net.ipv4.tcp_fin_timeout if no FIN
- * comes.  Neither end has a tracepoint: the event says when it began.
+ * comes.  Neither end has a tracepoint: the event says when it began.  It
+ * ends earlier where the kernel lets us see it (tw_live): a RST it takes
+ * (time_wait_rst()), or a new connection that takes its 4-tuple
+ * (time_wait_reused()); each sends a transition to CLOSE saying which.
  */
 #ifndef TIME_WAIT_BPF_H
 #define TIME_WAIT_BPF_H
@@ -79,7 +82,9 @@ struct {
 
 struct tw_fin_slot {
 	struct tw_key key;
-	__u64 ts; /* 0: empty */
+	__u64 ts;      /* 0: empty */
+	__u32 end_seq; /* the FIN's end: the time-wait socket's rcv_nxt after it */
+	__u32 pad;
 };
 
 struct {
@@ -88,6 +93,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tw_fin_slot);
 } tw_fin_seen SEC(".maps");
+
+/*
+ * The connections whose time-wait socket is in TIME_WAIT, by namespace and
+ * tuple: their TIME_WAIT event (owner, cookie, when it began), whose detail
+ * holds the sequence number a RST must carry for the kernel to take it (the
+ * time-wait socket's rcv_nxt: tcp_timewait_state_process()).  tw_pending's
+ * entries hold theirs the same way.  LRU: past 8192 at once, the oldest
+ * time-wait sockets' early ends are not seen; one that expired (60 s) is
+ * left to be evicted, and ignored.
+ */
+#define TW_LEN_NS (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	/* Each CPU evicts from its own list: no lock shared by every TIME_WAIT. */
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, 8192);
+	__type(key, struct tw_key);
+	__type(value, struct snoop_event);
+} tw_live SEC(".maps");
 
 /* The slot of @k: its ports and the last words of its addresses, mixed. */
 static __always_inline __u32 tw_fin_slot_of(const struct tw_key *k)
@@ -159,81 +184,203 @@ static __always_inline bool tw_near(__u64 a, __u64 b)
 	return a - b < TW_FIN_AHEAD_NS || b - a < TW_FIN_AHEAD_NS;
 }
 
+/* The sequence number @sk expects next: what its time-wait socket will expect. */
+static __always_inline __u32 tw_rcv_nxt(const struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sock_of(sk);
+
+	return tp ? RD(tp, rcv_nxt) : 0;
+}
+
+/* Keep @e in @map by its tuple, its detail holding @rcv_nxt (see tw_live); 0 or -errno. */
+static __always_inline long time_wait_keep(void *map, struct snoop_event *e, __u32 rcv_nxt)
+{
+	struct tw_key k;
+	long err;
+
+	tw_key_set(&k, e->netns, e->saddr, e->sport, e->daddr, e->dport);
+	e->detail = (__s32)rcv_nxt;
+	err = bpf_map_update_elem(map, &k, e, BPF_ANY);
+	e->detail = SNOOP_TW_END_NONE;
+	return err;
+}
+
+/*
+ * Send @e, a TIME_WAIT transition, and keep it in tw_live until its end.
+ * Global functions, this one and time_wait_await(), verified once on their
+ * own: inlined, their paths multiplied handle_set_state's.
+ */
+__noinline int time_wait_send(struct snoop_event *e, __u32 rcv_nxt)
+{
+	if (!e)
+		return 0;
+	event_submit(e);
+	return time_wait_keep(&tw_live, e, rcv_nxt) ? 0 : 1;
+}
+
+/*
+ * The time-wait socket of @e, a TIME_WAIT event copied out of a map, ended
+ * early (@how, enum snoop_tw_end) in state @state (TIME_WAIT, or FIN_WAIT2
+ * for one of tw_pending): its connection's transition to CLOSE, at @now.
+ */
+static __always_inline void time_wait_end(struct snoop_event *e, __u64 now, __u8 how, int state)
+{
+	e->ts_ns = now;
+	e->old_state = state;
+	e->new_state = SNOOP_TCP_CLOSE;
+	e->detail = how;
+	if (state_selected(SNOOP_TCP_CLOSE))
+		event_submit(e);
+}
+
 /*
  * Keep @e, a FIN_WAIT2 -> TIME_WAIT transition to come, until its peer's FIN;
  * send it now if that FIN was traced already (ahead of the ACK, or on another
- * CPU meanwhile).
+ * CPU meanwhile).  @rcv_nxt: the time-wait socket's, before that FIN.
  */
-static __always_inline void time_wait_await(struct snoop_event *e)
+__noinline int time_wait_await(struct snoop_event *e, __u32 rcv_nxt)
 {
 	struct tw_fin_slot *seen;
 	struct tw_key k;
 	__u32 slot;
 	__u64 ts;
 
+	if (!e || time_wait_keep(&tw_pending, e, rcv_nxt))
+		return 0;
 	tw_key_set(&k, e->netns, e->saddr, e->sport, e->daddr, e->dport);
-	if (bpf_map_update_elem(&tw_pending, &k, e, BPF_ANY))
-		return;
 	slot = tw_fin_slot_of(&k);
 	seen = bpf_map_lookup_elem(&tw_fin_seen, &slot);
 	if (!seen)
-		return;
+		return 0;
 	ts = __sync_fetch_and_add(&seen->ts, 0);
 	if (ts && tw_near(e->ts_ns, ts) && tw_key_eq(&seen->key, &k) &&
 	    !bpf_map_delete_elem(&tw_pending, &k))
-		event_submit(e);
+		time_wait_send(e, seen->end_seq);
+	return 0;
 }
 
 /*
- * A TCP segment arriving in namespace @netns from @src:@sport to @dst:@dport
- * (network order addresses as 16 bytes, ports host order) with @flags: its
- * FIN moves a time-wait socket waiting in FIN_WAIT2 to TIME_WAIT.  Only FINs
- * cost a look-up.
+ * A FIN arriving for the time-wait socket @k, ending at sequence @end_seq:
+ * it moves one waiting in FIN_WAIT2 to TIME_WAIT.  @out is scratch space.
  */
-static __always_inline void time_wait_fin(__u32 netns, const __u8 *src, __u16 sport,
-					  const __u8 *dst, __u16 dport, __u8 flags)
+static __always_inline void time_wait_fin(const struct tw_key *k, __u32 end_seq,
+					  struct snoop_event *out)
 {
 	__u64 now = bpf_ktime_get_ns();
-	struct snoop_event *e, out;
 	struct tw_fin_slot *s;
-	struct tw_key k;
+	struct snoop_event *e;
 	__u32 slot;
 
-	if (!(flags & TCP_FLAG_FIN) || (flags & TCP_FLAG_RST))
-		return;
-	/* The segment's destination is the time-wait socket's local end. */
-	tw_key_set(&k, netns, dst, dport, src, sport);
-	slot = tw_fin_slot_of(&k);
+	slot = tw_fin_slot_of(k);
 	s = bpf_map_lookup_elem(&tw_fin_seen, &slot);
 	if (s) {
-		s->key = k;
+		s->key = *k;
+		s->end_seq = end_seq;
 		__sync_lock_test_and_set(&s->ts, now);
 	}
-	e = bpf_map_lookup_elem(&tw_pending, &k);
+	e = bpf_map_lookup_elem(&tw_pending, k);
 	if (!e)
 		return;
 	/* Copied before the delete that makes it ours: the slot may be reused after. */
-	__builtin_memcpy(&out, e, offsetof(struct snoop_event, close));
-	if (bpf_map_delete_elem(&tw_pending, &k))
+	__builtin_memcpy(out, e, offsetof(struct snoop_event, close));
+	if (bpf_map_delete_elem(&tw_pending, k))
 		return;
-	out.ts_ns = now;
-	event_submit(&out);
+	out->ts_ns = now;
+	out->detail = SNOOP_TW_END_NONE;
+	time_wait_send(out, end_seq);
 }
 
-/* A TCP segment arriving (@h at @nh of @skb): time_wait_fin() on its ports and flags. */
+/*
+ * A RST arriving for the time-wait socket @k, at sequence @seq: the kernel
+ * takes it, and drops the time-wait socket, when it carries exactly the
+ * sequence number expected next and net.ipv4.tcp_rfc1337 is 0 (in TIME_WAIT;
+ * in FIN_WAIT2 any in its window, of which the one expected next is seen
+ * here).  @out is scratch space.
+ */
+static __always_inline void time_wait_rst(const struct tw_key *k, __u32 seq, bool rfc1337,
+					  struct snoop_event *out)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct snoop_event *e;
+	bool live = true;
+
+	e = bpf_map_lookup_elem(&tw_live, k);
+	if (e && rfc1337)
+		return;
+	if (!e) {
+		live = false;
+		e = bpf_map_lookup_elem(&tw_pending, k);
+	}
+	if (!e || (__u32)e->detail != seq)
+		return;
+	__builtin_memcpy(out, e, offsetof(struct snoop_event, close));
+	if (bpf_map_delete_elem(live ? (void *)&tw_live : (void *)&tw_pending, k))
+		return;
+	/* Gone at 60 s: the RST met no time-wait socket. */
+	if (live && now - out->ts_ns >= TW_LEN_NS)
+		return;
+	time_wait_end(out, now, SNOOP_TW_END_RESET,
+		      live ? SNOOP_TCP_TIME_WAIT : SNOOP_TCP_FIN_WAIT2);
+}
+
+/*
+ * A new connection, whose tuple and namespace are in @e (scratch space
+ * after), may have taken the 4-tuple of a time-wait socket, which the kernel
+ * then dropped (tcp_twsk_unique() for a connect, TCP_TW_SYN for a SYN it
+ * took): that connection's end.  A global function, verified once: every
+ * connection's first transitions call it.
+ */
+__noinline int time_wait_reused(struct snoop_event *e, __u64 now)
+{
+	struct snoop_event *tw;
+	struct tw_key k;
+
+	if (!e)
+		return 0;
+	tw_key_set(&k, e->netns, e->saddr, e->sport, e->daddr, e->dport);
+	tw = bpf_map_lookup_elem(&tw_live, &k);
+	if (!tw)
+		return 0;
+	__builtin_memcpy(e, tw, offsetof(struct snoop_event, close));
+	if (bpf_map_delete_elem(&tw_live, &k) || now - e->ts_ns >= TW_LEN_NS)
+		return 0;
+	time_wait_end(e, now, SNOOP_TW_END_REUSED, SNOOP_TCP_TIME_WAIT);
+	return 1;
+}
+
+/*
+ * A TCP segment arriving (@h at @nh of @skb): a FIN (time_wait_fin()) or a
+ * RST (time_wait_rst()) for a time-wait socket.  Most segments carry
+ * neither, and stop at the flags.
+ */
 static __always_inline void time_wait_packet(const struct sk_buff *skb, const unsigned char *nh,
 					     const struct ip_hdr *h)
 {
-	__u8 th[TCP_FLAGS_BYTE + 1], src[SNOOP_ADDR_LEN], dst[SNOOP_ADDR_LEN];
+	__u8 th[TCP_FLAGS_BYTE + 1], src[SNOOP_ADDR_LEN], dst[SNOOP_ADDR_LEN], flags;
+	struct snoop_event out;
+	struct tw_key k;
+	__u32 seq, len;
 
 	if (bpf_probe_read_kernel(th, sizeof(th), nh + h->l4off))
 		return;
-	/* Most segments stop here: no FIN. */
-	if (!(th[TCP_FLAGS_BYTE] & TCP_FLAG_FIN))
+	flags = th[TCP_FLAGS_BYTE];
+	if (!(flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
 		return;
 	ip_hdr_addrs(h, src, dst);
-	time_wait_fin(RD3(skb, dev, nd_net.net, ns.inum), src, (__u16)(th[0] << 8 | th[1]), dst,
-		      (__u16)(th[2] << 8 | th[3]), th[TCP_FLAGS_BYTE]);
+	/* The segment's destination is the time-wait socket's local end. */
+	tw_key_set(&k, RD3(skb, dev, nd_net.net, ns.inum), dst, (__u16)(th[2] << 8 | th[3]), src,
+		   (__u16)(th[0] << 8 | th[1]));
+	seq = (__u32)th[4] << 24 | (__u32)th[5] << 16 | (__u32)th[6] << 8 | th[7];
+	if (flags & TCP_FLAG_RST) {
+		time_wait_rst(&k, seq, RD3(skb, dev, nd_net.net, ipv4.sysctl_tcp_rfc1337) != 0,
+			      &out);
+		return;
+	}
+	/* The FIN's end: its payload (the IP length past the headers), and the FIN. */
+	len = (h->version >> 4) == 4 ? bpf_ntohs(h->v4.tot_len) :
+				       sizeof(h->v6) + bpf_ntohs(h->v6.payload_len);
+	len -= h->l4off + (th[12] >> 4) * 4;
+	time_wait_fin(&k, seq + len + 1, &out);
 }
 
 #endif /* TIME_WAIT_BPF_H */

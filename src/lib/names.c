@@ -88,6 +88,18 @@ const char *names__attribution(int attribution)
 	}
 }
 
+const char *names__tw_end(int how)
+{
+	switch (how) {
+	case SNOOP_TW_END_RESET:
+		return "reset";
+	case SNOOP_TW_END_REUSED:
+		return "reused";
+	default:
+		return NULL;
+	}
+}
+
 const char *names__closed_by(int closed_by)
 {
 	switch (closed_by) {

@@ -37,6 +37,12 @@ const char *names__attribution(int attribution);
 /* "local", "remote", "reset" or "unknown" (enum snoop_closed_by). */
 const char *names__closed_by(int closed_by);
 
+/*
+ * How a time-wait socket ended before its time (enum snoop_tw_end, the detail
+ * of a STATE event into CLOSE): "reset" or "reused"; NULL for none.
+ */
+const char *names__tw_end(int how);
+
 /* The documented name of enum snoop_close_reason @reason ("fin_local"); "unknown" out of range. */
 const char *names__close_reason(int reason);
 

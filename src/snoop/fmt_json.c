@@ -520,6 +520,11 @@ static char *put_event(char *p, const struct snoop_event *e, uint64_t wall_ns, u
 		p = JSON_PUT(p, ",\"seen_at_start\":true");
 	if (e->flags & SNOOP_SF_TW_SKIPPED)
 		p = JSON_PUT(p, ",\"time_wait_skipped\":true");
+	if (e->kind == SNOOP_KIND_STATE && names__tw_end(e->detail)) {
+		p = JSON_PUT(p, ",\"time_wait_end\":\"");
+		p = put_str(p, names__tw_end(e->detail));
+		p = JSON_PUT(p, "\"");
+	}
 	if (has_owner)
 		p = PUT_U64(p, ",\"cgroup_id\":", e->owner.cgroup_id);
 	switch (e->kind) {

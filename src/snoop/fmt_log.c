@@ -303,6 +303,11 @@ static char *put_log_event(char *p, const struct snoop_event *e, uint64_t wall_n
 		/* Closed where TIME_WAIT was due: the kernel had no time-wait bucket left. */
 		if (e->kind == SNOOP_KIND_STATE && (e->flags & SNOOP_SF_TW_SKIPPED))
 			p = FMT_PUT(p, " TIME_WAIT=skipped");
+		/* A time-wait socket's early end: a RST it took, or its tuple reused. */
+		if (e->kind == SNOOP_KIND_STATE && names__tw_end(e->detail)) {
+			p = FMT_PUT(p, " TIME_WAIT=");
+			p = put_str(p, names__tw_end(e->detail));
+		}
 		break;
 	}
 	if (log_fields)

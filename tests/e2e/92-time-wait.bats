@@ -140,3 +140,79 @@ tw_of_log() {
 	assert_eq "state lines" "$got" "$(printf '%s\n' "${C_EP[a]} ${S_EP[a]} ${CPID[a]} ${STATE_DESC[TIME_WAIT]}" \
 		"${S_EP[c]} ${C_EP[c]} ${SPID[c]} ${STATE_DESC[TIME_WAIT]}")"
 }
+
+# The state lines of SRC -> DST, from STATE= on.  states_of SRC DST
+states_of() {
+	kind_lines "State Change" "$1" "$2" | sed 's/.* STATE=//'
+}
+
+@test "a RST the time-wait socket takes ends its TIME_WAIT early (TIME_WAIT=reset), as ss shows; one out of sequence does not" {
+	ender_setup
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --events=state
+	ender_srv s 8911 seq
+	ender_cli c 8911 close || return 1
+	ender_cli_end c CONNECTED
+	[ "$(ender_result srv-s)" = EOF ] || { e2e_fail "the server did not read to the end"; return 1; }
+	local seq
+	seq=$(awk '$1 == "SEQ" { print $2; exit }' "$T/srv-s.peer")
+	[ -n "$seq" ] || { e2e_fail "the server printed no SEQ"; return 1; }
+	await_state "${C_EP[c]}" "${S_EP[s]}" TIME_WAIT
+	local local_end=${C_EP[c]} peer_end=${S_EP[s]}
+	assert_eq "TIME-WAIT in the client's ss" "$(tw_of_ss "$NS_C" 8911 8911)" "$local_end $peer_end"
+	# Its FIN took sequence number SEQ: the time-wait socket expects SEQ + 1.
+	# One past that is out of sequence, and the kernel drops it.
+	nsenter --net="/run/netns/$NS_S" python3 "$T/ender" rst "$V4_S" 8911 "$V4_C" "${local_end##*:}" \
+		$(((seq + 2) % 4294967296)) >/dev/null || return 1
+	settle
+	assert_eq "TIME-WAIT in ss after a RST out of sequence" "$(tw_of_ss "$NS_C" 8911 8911)" "$local_end $peer_end"
+	nsenter --net="/run/netns/$NS_S" python3 "$T/ender" rst "$V4_S" 8911 "$V4_C" "${local_end##*:}" \
+		$(((seq + 1) % 4294967296)) >/dev/null || return 1
+	settle
+	assert_eq "TIME-WAIT in ss after the RST" "$(tw_of_ss "$NS_C" 8911 8911)" ""
+	snoop_stop
+	assert_eq "the client's states" "$(states_of "${C_EP[c]}" "${S_EP[s]}" | tail -n 2)" \
+		"$(printf '%s\n' "${STATE_DESC[TIME_WAIT]}" "${STATE_DESC[CLOSE]} TIME_WAIT=reset")"
+	assert_contains "$T/mon.out" " State Change: SRC=${C_EP[c]} DST=${S_EP[s]} PID=${CPID[c]} COMM=${CCOMM[c]} STATE=${STATE_DESC[CLOSE]} TIME_WAIT=reset"
+}
+
+@test "a new connection that takes a time-wait socket's 4-tuple ends its TIME_WAIT early (TIME_WAIT=reused); JSON time_wait_end" {
+	ender_setup
+	ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_tw_reuse=1
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --events=state --json
+	ender_srv s 8912 twice
+	ender_cli c 8912 reuse 40912 || return 1
+	wait_count "$T/cli-c.peer" "$LINE_TIMEOUT" 2 "CONNECTED " ||
+		{ e2e_fail "the client did not connect twice"; return 1; }
+	# The first connection's TIME_WAIT is gone, the second is established.
+	assert_eq "TIME-WAIT in the client's ss" "$(tw_of_ss "$NS_C" 8912 8912)" ""
+	json_wait ".socket_snoop.time_wait_end == \"reused\""
+	release "${CPID[c]}"
+	settle
+	snoop_stop
+	local got
+	got=$(json_select ".source.port == 40912 and .event.action == \"state_change\"" |
+		jq -r '[.socket_snoop.old_state, .socket_snoop.state, .socket_snoop.time_wait_end // "-", .process.pid] | @tsv')
+	# First connection: ... TIME_WAIT, then its end when the second took the
+	# tuple (before the second's ESTABLISHED is written, in the same run).
+	grep -qxF "$(printf 'time_wait\tclose\treused\t%s' "${CPID[c]}")" <<<"$got" ||
+		{ e2e_fail "no state_change time_wait -> close, reused, of the client: $got"; return 1; }
+	assert_eq "TIME_WAIT ends" "$(grep -c 'reused' <<<"$got")" 1
+}
+
+@test "a RST that reaches a time-wait socket still in FIN_WAIT2 ends it: FIN_WAIT2 to Connection Closed TIME_WAIT=reset" {
+	ender_setup
+	snoop_start "${ISOLATE[@]}" "${MON[@]}" --events=state
+	# The client closes at once: its orphaned socket becomes a time-wait
+	# socket in FIN_WAIT2; the server reads to the end, waits, then aborts.
+	ender_srv s 8913 abort
+	ender_cli c 8913 close || return 1
+	ender_cli_end c CONNECTED
+	[ "$(ender_result srv-s)" = CLOSED ] || { e2e_fail "the server did not abort"; return 1; }
+	await_state "${C_EP[c]}" "${S_EP[s]}" CLOSE
+	settle
+	snoop_stop
+	assert_eq "the client's states" "$(states_of "${C_EP[c]}" "${S_EP[s]}" | tail -n 2)" \
+		"$(printf '%s\n' "${STATE_DESC[FIN_WAIT2]}" "${STATE_DESC[CLOSE]} TIME_WAIT=reset")"
+	assert_eq "FIN-WAIT-2 or TIME-WAIT in the client's ss" \
+		"$(ip netns exec "$NS_C" ss -Htan "( sport = :${C_EP[c]##*:} )" | grep -cE 'FIN-WAIT-2|TIME-WAIT')" 0
+}

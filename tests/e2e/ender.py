@@ -6,7 +6,13 @@
                                     unread (accept, let the data come, close
                                     without reading it), tfo (TCP Fast Open
                                     listener with one SYN-ACK retry, accept,
-                                    read until the end)
+                                    read until the end), twice (hold, for two
+                                    connections in turn), seq (as hold, and
+                                    first print "SEQ <n>": the sequence
+                                    number its FIN will carry, read in
+                                    TCP_REPAIR mode), abort (read until the
+                                    end, wait 0.5 s, close with SO_LINGER 0:
+                                    a RST)
   ender.py client ADDR PORT MODE    MODE: hold (connect, wait for SIGUSR1, read
                                     until the end), send (connect, wait for
                                     SIGUSR1, send, read until the end),
@@ -19,7 +25,16 @@
                                     bulk N (connect, send N bytes, print
                                     "SENT", wait for SIGUSR1, close), steps
                                     A,B,... (connect; for each size, send it,
-                                    print "SENT", wait for SIGUSR1; close)
+                                    print "SENT", wait for SIGUSR1; close),
+                                    close (connect, close at once), reuse
+                                    LPORT (bind LPORT with SO_REUSEADDR,
+                                    connect, close at once; 1.5 s later the
+                                    same again, then wait for SIGUSR1 and
+                                    close)
+  ender.py rst SRC SPORT DST DPORT SEQ
+                                    send one TCP RST (IPv4) from SRC:SPORT to
+                                    DST:DPORT with sequence number SEQ, through
+                                    a raw socket
 
 Prints, one line each, flushed: "PID <pid> <comm>", "READY" (server listening),
 "ACCEPTED <addr> <port>" (server, the client's end), "CONNECTED <addr>
@@ -31,11 +46,18 @@ import errno
 import os
 import signal
 import socket
+import struct
 import sys
 import time
 
 MSG_FASTOPEN = 0x20000000
 TCP_FASTOPEN = 23
+# linux/tcp.h
+TCP_REPAIR = 19
+TCP_REPAIR_QUEUE = 20
+TCP_QUEUE_SEQ = 21
+TCP_SEND_QUEUE = 2
+TCP_REPAIR_OFF = 0
 
 
 def say(*words):
@@ -73,10 +95,33 @@ def server(addr, port, mode):
     ls.bind((addr, port))
     ls.listen(16)
     say("READY")
-    s, peer = ls.accept()
-    say("ACCEPTED", peer[0], peer[1])
+    for _ in range(2 if mode == "twice" else 1):
+        s, peer = ls.accept()
+        say("ACCEPTED", peer[0], peer[1])
+        if mode == "seq":
+            say("SEQ", send_seq(s))
+        end(s, mode)
+
+
+def send_seq(s):
+    """The sequence number of the next byte @s sends (TCP_REPAIR, as CRIU reads it)."""
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+    seq = struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0]
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF)
+    return seq
+
+
+def end(s, mode):
     if mode == "unread":
         time.sleep(0.5)
+        s.close()
+        say("RESULT", "CLOSED")
+    elif mode == "abort":
+        while s.recv(65536):
+            pass
+        time.sleep(0.5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
         say("RESULT", "CLOSED")
     else:
@@ -84,8 +129,46 @@ def server(addr, port, mode):
         s.close()
 
 
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def rst(src, sport, dst, dport, seq):
+    """One RST segment, its checksum over the IPv4 pseudo-header; the kernel adds the IP header."""
+    head = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x04, 0, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(head))
+    head = head[:16] + struct.pack("!H", checksum(pseudo + head)) + head[18:]
+    r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    r.bind((src, 0))
+    r.sendto(head, (dst, 0))
+    say("SENT")
+
+
+def reuse_from(addr, port, lport):
+    fam = family(addr)
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", lport))
+    s.connect((addr, port))
+    say("CONNECTED", *s.getsockname()[:2])
+    return s
+
+
 def client(addr, port, mode, arg):
     fam = family(addr)
+    if mode == "reuse":
+        reuse_from(addr, port, int(arg)).close()
+        # tcp_twsk_unique() takes a time-wait socket a second after its last timestamp.
+        time.sleep(1.5)
+        s = reuse_from(addr, port, int(arg))
+        wait_go()
+        s.close()
+        return
     if mode == "connects":
         for _ in range(int(arg)):
             s = socket.socket(fam, socket.SOCK_STREAM)
@@ -112,6 +195,9 @@ def client(addr, port, mode, arg):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)
     s.connect((addr, port))
     say("CONNECTED", *s.getsockname()[:2])
+    if mode == "close":
+        s.close()
+        return
     if mode in ("bulk", "steps"):
         for size in arg.split(","):
             s.sendall(b"x" * int(size))
@@ -127,6 +213,9 @@ def client(addr, port, mode, arg):
 
 
 def main(argv):
+    if len(argv) == 7 and argv[1] == "rst":
+        rst(argv[2], int(argv[3]), argv[4], int(argv[5]), int(argv[6]))
+        return
     if len(argv) < 5 or argv[1] not in ("server", "client"):
         sys.exit(__doc__)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})

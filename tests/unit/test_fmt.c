@@ -245,6 +245,19 @@ static void test_time_wait_and_skipped_time_wait_lines(void **state)
 			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39134 "
 			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
 			"STATE=Connection Closed TIME_WAIT=skipped\n");
+	/* A time-wait socket's early end: TIME_WAIT -> CLOSE, and why. */
+	e.flags &= (uint8_t)~SNOOP_SF_TW_SKIPPED;
+	e.old_state = SNOOP_TCP_TIME_WAIT;
+	e.detail = SNOOP_TW_END_RESET;
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39134 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Closed TIME_WAIT=reset\n");
+	e.detail = SNOOP_TW_END_REUSED;
+	assert_log_line(&e, utc_ns(2024, 12, 30, 22, 5, 25, 455),
+			"Dec 30 2024 22:05:25.455 State Change: SRC=10.100.10.150:39134 "
+			"DST=10.100.10.202:8000 PID=30512 COMM=audacious "
+			"STATE=Connection Closed TIME_WAIT=reused\n");
 }
 
 static void test_sshd_close_wait_last_ack_lines_match_seed(void **state)

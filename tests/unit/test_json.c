@@ -450,6 +450,15 @@ static void test_state_change_time_wait_skipped(void **state)
 	buf[len] = '\0';
 	assert_non_null(strstr(buf, ",\"state\":\"time_wait\",\"old_state\":\"fin_wait2\","));
 	assert_null(strstr(buf, "time_wait_skipped"));
+	assert_null(strstr(buf, "time_wait_end"));
+	/* A time-wait socket's early end says how. */
+	e.old_state = SNOOP_TCP_TIME_WAIT;
+	e.new_state = SNOOP_TCP_CLOSE;
+	e.detail = SNOOP_TW_END_REUSED;
+	len = fmt_json_event(buf, sizeof(buf), &e, TS_NS, 3);
+	buf[len] = '\0';
+	assert_non_null(strstr(buf, ",\"state\":\"close\",\"old_state\":\"time_wait\","
+				    "\"netns\":4026531840,\"time_wait_end\":\"reused\","));
 }
 
 static void test_state_change_ingress_source_is_the_remote_initiator(void **state)
