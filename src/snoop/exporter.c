@@ -35,7 +35,6 @@ struct exporter {
 	struct metrics *metrics;
 	const struct loader *loader;
 	struct exporter_outputs outputs;
-	bool reloadable; /* --config given: its reloads are counted */
 	uint64_t reloads,
 		reload_failures; /* SIGHUPs that read it, and those that kept the old filters */
 	uint64_t last_read_ns;	 /* when the ring was last read; 0: not yet */
@@ -341,11 +340,8 @@ static int config_reloads(const void *ctx, struct prom *p, const char *name)
 {
 	const struct exporter *x = SCRAPE(ctx)->x;
 	struct prom_label ok = { "result", "ok" }, failed = { "result", "failed" };
-	int err;
+	int err = prom_sample_u64(p, name, &ok, 1, x->reloads - x->reload_failures);
 
-	if (!x->reloadable)
-		return 0;
-	err = prom_sample_u64(p, name, &ok, 1, x->reloads - x->reload_failures);
 	return err ? err : prom_sample_u64(p, name, &failed, 1, x->reload_failures);
 }
 
@@ -457,7 +453,7 @@ static size_t own_families(const struct scrape *s, struct metrics_family *out)
 		  build_info },
 		{ "socket_snoop_config_reloads_total", PROM_COUNTER,
 		  "Reloads of the --config file on SIGHUP: ok (its filters are in use) or failed "
-		  "(the old filters stay; the log says why).",
+		  "(the old filters stay; the log says why); 0 without --config.",
 		  config_reloads },
 		{ "socket_snoop_events_lost_total", PROM_COUNTER,
 		  "Events the kernel could not deliver, by cause: ring_full (no room in the ring "
@@ -634,7 +630,6 @@ int exporter__new(struct exporter **out, const struct snoop_config *cfg)
 		return err;
 	}
 	x->lfd = (struct loop_fd){ httpd__fd(x->httpd), httpd__serve, x->httpd };
-	x->reloadable = cfg->config_path != NULL;
 	*out = x;
 	return 0;
 }
