@@ -9,7 +9,8 @@
  * and removes its code.  With it they live in two sets user space may
  * rewrite while the programs run (snoop_abi.h, struct snoop_filter_set), and
  * every guard is read as the events come.  The value maps are filled after
- * load; a map's value is a bit per set that holds the key.
+ * load; a hash map's value is a bit per set that holds the key, the CIDR
+ * tries are one per set.
  */
 #ifndef SNOOP_FILTERS_BPF_H
 #define SNOOP_FILTERS_BPF_H
@@ -57,21 +58,24 @@ struct {
 	__type(value, __u8);
 } comm_filter SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 512); /* CONFIG_MAX_VALUES for each set */
-	__type(key, struct snoop_lpm_key);
-	__type(value, __u8);
-} laddr_filter SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 512); /* CONFIG_MAX_VALUES for each set */
-	__type(key, struct snoop_lpm_key);
-	__type(value, __u8);
-} raddr_filter SEC(".maps");
+/*
+ * The CIDR tries, one per filter set: a trie answers with its longest
+ * matching prefix only, so a bit per set in one trie would let a longer
+ * prefix of the other set hide a shorter one of the set in use.
+ */
+#define SNOOP_CIDR_TRIE(name)                         \
+	struct {                                      \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);  \
+		__uint(map_flags, BPF_F_NO_PREALLOC); \
+		__uint(max_entries, 256);             \
+		__type(key, struct snoop_lpm_key);    \
+		__type(value, __u8);                  \
+	} name SEC(".maps")
+SNOOP_CIDR_TRIE(laddr_filter);
+SNOOP_CIDR_TRIE(laddr_filter1);
+SNOOP_CIDR_TRIE(raddr_filter);
+SNOOP_CIDR_TRIE(raddr_filter1);
+#undef SNOOP_CIDR_TRIE
 
 /*
  * True when a filter of @scope is on in @fs.  @scope must be a constant: the
@@ -100,14 +104,19 @@ static __always_inline bool key_in(void *set, const void *key,
 	return in && (*in >> (fs->gen & 1)) & 1;
 }
 
-/* True when @addr falls in one of the CIDRs of @trie for @fs. */
-static __always_inline bool addr_in(void *trie, const __u8 *addr,
+/* True when @addr falls in one of the CIDRs of --raddr (@remote) or --laddr, in set @fs. */
+static __always_inline bool addr_in(bool remote, const __u8 *addr,
 				    const volatile struct snoop_filter_set *fs)
 {
 	struct snoop_lpm_key key = { .prefixlen = 128 };
+	void *trie;
 
 	__builtin_memcpy(key.addr, addr, 16);
-	return key_in(trie, &key, fs);
+	if (fs->gen & 1)
+		trie = remote ? (void *)&raddr_filter1 : (void *)&laddr_filter1;
+	else
+		trie = remote ? (void *)&raddr_filter : (void *)&laddr_filter;
+	return bpf_map_lookup_elem(trie, &key) != NULL;
 }
 
 /* True when local address is 0.0.0.0 or :: (a listener on all addresses). */
@@ -143,9 +152,9 @@ __noinline bool sock_matches(const struct snoop_event *e)
 		return false;
 	if (fs->filter_rport && !port_in(fs->rport_bits, e->dport))
 		return false;
-	if (fs->filter_laddr && !addr_in(&laddr_filter, e->saddr, fs))
+	if (fs->filter_laddr && !addr_in(false, e->saddr, fs))
 		return false;
-	if (fs->filter_raddr && !addr_in(&raddr_filter, e->daddr, fs))
+	if (fs->filter_raddr && !addr_in(true, e->daddr, fs))
 		return false;
 	return true;
 }

@@ -1019,8 +1019,8 @@ static bool take_option(struct cli_state *st, size_t row, const char *arg, bool 
 	}
 	/* After the value's own check: a bad value is the first thing to fix. */
 	if (opts[row].once && seen[row]) {
-		snprintf(st->err, st->err_len, "option '%s%s' given twice", st->dash,
-			 opts[row].name);
+		snprintf(st->err, st->err_len, "%s '%s%s' given twice",
+			 *st->dash ? "option" : "key", st->dash, opts[row].name);
 		return false;
 	}
 	seen[row] = true;
@@ -1215,8 +1215,10 @@ static int config_line(struct cli_state *st, char *line, bool seen[N_OPTS])
 		return take_option(st, (size_t)row, value, seen) ? 0 : -EINVAL;
 	on = config_switch(value);
 	if (on < 0) {
-		snprintf(st->err, st->err_len, "invalid value '%s' for %s: expected true or false",
-			 parse_quote(q, value), key);
+		snprintf(
+			st->err, st->err_len,
+			"invalid value '%s' for %s: expected true, false, yes, no, on, off, 1 or 0",
+			parse_quote(q, value), key);
 		return -EINVAL;
 	}
 	return on && !take_option(st, (size_t)row, NULL, seen) ? -EINVAL : 0;

@@ -351,38 +351,52 @@ static int fill_set(const struct loader *l, const char *name, const void *keys, 
 	return err;
 }
 
-/* Mark CIDRs as set @gen's in the LPM trie @name. */
-static int fill_cidrs(const struct loader *l, const char *name, const struct cidr *c, int n,
+/* The CIDR trie of --laddr (@remote false) or --raddr for filter set @gen: one per set. */
+static struct bpf_map *cidr_trie(const struct loader *l, bool remote, unsigned int gen)
+{
+	static const char *const names[2][2] = { { "laddr_filter", "laddr_filter1" },
+						 { "raddr_filter", "raddr_filter1" } };
+
+	return map_of(l, names[remote][gen & 1]);
+}
+
+/* Insert CIDRs into the trie of set @gen (emptied before, by clear_filter_maps()). */
+static int fill_cidrs(const struct loader *l, bool remote, const struct cidr *c, int n,
 		      unsigned int gen)
 {
-	struct bpf_map *map = map_of(l, name);
+	struct bpf_map *map = cidr_trie(l, remote, gen);
+	__u8 one = 1;
 	int err = 0;
 
 	for (int i = 0; i < n && !err; i++) {
 		struct snoop_lpm_key key = { .prefixlen = c[i].prefixlen };
 
 		memcpy(key.addr, c[i].addr, sizeof(key.addr));
-		err = key_mark(map, &key, sizeof(key), gen, true);
+		err = bpf_map__update_elem(map, &key, sizeof(key), &one, 1, BPF_ANY);
 	}
 	return err;
 }
 
-/* The filter maps, in the order fill_filter_maps() fills them. */
-static const char *const filter_maps[] = { "pid_filter", "uid_filter", "comm_filter",
-					   "laddr_filter", "raddr_filter" };
+/* The hash maps of filter values, in the order fill_filter_maps() fills them. */
+static const char *const filter_maps[] = { "pid_filter", "uid_filter", "comm_filter" };
 
 /*
- * Take set @gen's bit off every key of every filter map: what it held
- * before a reload writes it again.  Keys are gathered first, as deleting
- * while walking would restart the walk.
+ * Empty set @gen's part of the filter maps before a reload writes it again:
+ * its bit off every key of the hash maps, and its tries emptied.  Keys are
+ * gathered first, as deleting while walking would restart the walk.
  */
 static int clear_filter_maps(const struct loader *l, unsigned int gen)
 {
 	/* A map holds at most 2 * CONFIG_MAX_VALUES keys, none longer than this. */
 	static char keys[2 * CONFIG_MAX_VALUES][sizeof(struct snoop_lpm_key) + SNOOP_COMM_LEN];
 
-	for (size_t m = 0; m < sizeof(filter_maps) / sizeof(filter_maps[0]); m++) {
-		struct bpf_map *map = map_of(l, filter_maps[m]);
+	const size_t n_hash = sizeof(filter_maps) / sizeof(filter_maps[0]);
+
+	/* The hash maps, then the --laddr and --raddr tries. */
+	for (size_t m = 0; m < n_hash + 2; m++) {
+		bool trie = m >= n_hash;
+		struct bpf_map *map = trie ? cidr_trie(l, m == n_hash + 1, gen) :
+					     map_of(l, filter_maps[m]);
 		size_t key_size = bpf_map__key_size(map);
 		const void *prev = NULL;
 		int n = 0, err;
@@ -390,12 +404,16 @@ static int clear_filter_maps(const struct loader *l, unsigned int gen)
 		if (key_size > sizeof(keys[0]))
 			return -E2BIG;
 		while (n < 2 * CONFIG_MAX_VALUES &&
-		       !bpf_map__get_next_key(map, prev, keys[n], key_size)) {
+		       !(err = bpf_map__get_next_key(map, prev, keys[n], key_size))) {
 			prev = keys[n];
 			n++;
 		}
+		/* A walk that stopped before the end would leave keys of the old filters. */
+		if (n < 2 * CONFIG_MAX_VALUES && err != -ENOENT)
+			return err;
 		for (int i = 0; i < n; i++) {
-			err = key_mark(map, keys[i], key_size, gen, false);
+			err = trie ? bpf_map__delete_elem(map, keys[i], key_size, 0) :
+				     key_mark(map, keys[i], key_size, gen, false);
 			if (err)
 				return err;
 		}
@@ -416,9 +434,9 @@ static int fill_filter_maps(const struct loader *l, const struct filter_config *
 		err = fill_set(l, filter_maps[2], f->comms, f->n_comms, SNOOP_COMM_LEN,
 			       sizeof(f->comms[0]), gen);
 	if (!err)
-		err = fill_cidrs(l, filter_maps[3], f->laddrs, f->n_laddrs, gen);
+		err = fill_cidrs(l, false, f->laddrs, f->n_laddrs, gen);
 	if (!err)
-		err = fill_cidrs(l, filter_maps[4], f->raddrs, f->n_raddrs, gen);
+		err = fill_cidrs(l, true, f->raddrs, f->n_raddrs, gen);
 	return err;
 }
 

@@ -185,3 +185,21 @@ KEPT="; the filters in use stay"
 	assert_eq "exit status" "$status" 64
 	assert_output_has "cannot read --config file '$T/none.conf': No such file or directory"
 }
+
+@test "a reload from a narrow CIDR to a wider one: the addresses both hold are kept (one trie per filter set)" {
+	# A trie answers with its longest prefix: the /32 of the set left must not
+	# hide the /24 of the set in use from the server's address.
+	config_write "laddr = $V4_S/32"
+	snoop_start --config="$T/filters.conf" --no-log-file --no-report --events=state
+	conv a 4 8981
+	config_write "laddr = 10.200.$NET_X.0/24"
+	config_reload 1 "$RELOADED" || return 1
+	conv b 4 8982
+	await_closed b
+	settle
+	snoop_stop
+	# Before: the server's side only (its local address); after: both sides.
+	assert_conv a server listener
+	assert_no_conn "${C_EP0[a]},${C_EP[a]}" "${S_EP[a]}"
+	assert_conv b client server listener
+}
