@@ -13,8 +13,10 @@ packages=(
 	prometheus
 	# tests/e2e 88, 91: real servers, started by the tests themselves
 	nginx apache2 memcached nsd
-	# tests/e2e 80: a stray ACK crafted by hping3; 81, 91: python3 clients
-	hping3 python3
+	# tests/e2e 80: a stray ACK crafted by hping3; 81, 91: python3 clients;
+	# 70: tcpdump, which tcpsnoop's rows are compared with frame by frame, sshd
+	# and ssh sessions, ethtool (TSO off: one frame per segment)
+	hping3 python3 tcpdump openssh-server openssh-client ethtool
 	bash-completion file locales
 	# tests/deploy 30, 40: podman with runc (crun 1.8 refuses cgroup v1/v2 hybrids;
 	# listed, runc also keeps apt from choosing crun) and catatonit (kube play's pause
@@ -54,11 +56,11 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Servers installed for the tests only (promtool comes only with the Prometheus
-# server; the e2e tests start their own nginx, apache2, memcached and nsd): on a
+# server; the e2e tests start their own nginx, apache2, memcached, nsd and sshd): on a
 # host where they were not installed, the install starts none and none is enabled
 # at boot (nsd would otherwise take port 53 of the host).
 quiet_servers=()
-for s in prometheus nginx apache2 memcached nsd; do
+for s in prometheus nginx apache2 memcached nsd openssh-server; do
 	if [[ " ${missing[*]} " == *" $s "* ]]; then
 		quiet_servers+=("$s")
 	fi
@@ -74,7 +76,10 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if [ ${#quiet_servers[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
 	for s in "${quiet_servers[@]}"; do
-		systemctl disable --quiet "$s.service" 2>/dev/null || true
+		case $s in
+		openssh-server) systemctl disable --quiet ssh.service ssh.socket 2>/dev/null || true ;;
+		*) systemctl disable --quiet "$s.service" 2>/dev/null || true ;;
+		esac
 		# apache2's second unit
 		[ "$s" != apache2 ] || systemctl disable --quiet apache-htcacheclean.service 2>/dev/null || true
 	done

@@ -16,11 +16,19 @@
  * Segments the kernel answers without a socket of their own (a SYN to a port
  * where nothing listens) never reach a cgroup program: tcp/tcp_send_reset
  * shows them and the RST that answers them.
+ *
+ * Nor do the packets of a time-wait socket, the kernel's stand-in for a
+ * connection in TIME_WAIT (or orphaned in FIN_WAIT2): the cgroup programs
+ * run for full sockets only.  packet_tw_tx and packet_tw_rx show them, named
+ * after the connection's owner, which socket-snoop's programs keep for
+ * every time-wait socket (tw_live, shared like owner_map).
  */
-/* Only owner_map: this object reads owners, socket-snoop's programs write them. */
+/* Only owner_map and tw_live: this object reads owners, socket-snoop's programs write them. */
 #define OWNER_READER_ONLY
+#define TIME_WAIT_READER_ONLY
 #include "common.bpf.h"
 #include "owner.bpf.h"
+#include "time_wait.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -33,6 +41,9 @@ const volatile __u32 pid_only = 0;
 const volatile bool filter_comm = false; /* -n; with -p, either matches */
 const volatile char comm_only[SNOOP_COMM_LEN] = {};
 const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
+const volatile bool tw_rx = false;     /* packet_tw_rx is loaded: a reply waits for its segment */
+/* Linux 6.13: the kernel's answers to segments are their socket's (see packet_reset). */
+const volatile bool answers_own_socket = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -86,15 +97,18 @@ static __always_inline void pkt_stat_add(__u32 stat, __u64 n)
 }
 
 /*
- * The tuple, flags and sizes of the TCP packet of @skb into @r; -1 when it is
- * not one (see tcpip_parse()) or not of the -4/-6 family.
+ * The tuple, flags and sizes of the TCP packet of a cgroup_skb context
+ * (@cgroup, @cskb) or of a kernel sk_buff @kskb into @r; -1 when it is not
+ * one (see tcpip_parse()) or not of the -4/-6 family.
  */
-static __always_inline int parse_skb(struct __sk_buff *skb, bool egress, struct snoop_packet *r)
+static __always_inline int parse_skb(bool cgroup, struct __sk_buff *cskb,
+				     const struct sk_buff *kskb, bool egress,
+				     struct snoop_packet *r)
 {
 	struct tcpip_info t;
 
 	/* Our end is the source of what we send, the destination of what we receive. */
-	if (tcpip_parse(true, skb, NULL, family_only, egress ? r->laddr : r->raddr,
+	if (tcpip_parse(cgroup, cskb, kskb, family_only, egress ? r->laddr : r->raddr,
 			egress ? r->raddr : r->laddr, &t))
 		return -1;
 	r->family = t.family;
@@ -102,13 +116,17 @@ static __always_inline int parse_skb(struct __sk_buff *skb, bool egress, struct 
 	r->rport = egress ? t.dport : t.sport;
 	r->tcp_flags = t.tcp_flags;
 	r->hdr_len = t.hdr_len;
-	/* All of the packet, not its header's length: GSO and GRO packets hold several. */
-	r->ip_len = skb->len;
 	r->segs = 1;
-	/* A GSO (egress) or GRO (ingress) packet: the segments a wire carries. */
-	if (skb->gso_segs > 1 && skb->gso_size) {
-		r->segs = skb->gso_segs > 0xffff ? 0xffff : skb->gso_segs;
-		r->gso_size = skb->gso_size;
+	/* A time-wait socket's segment, either way: one, as its IP header says. */
+	r->ip_len = t.ip_len;
+	if (cgroup) {
+		/* All of the packet, not its header's length: GSO and GRO packets hold several. */
+		r->ip_len = cskb->len;
+		/* A GSO (egress) or GRO (ingress) packet: the segments a wire carries. */
+		if (cskb->gso_segs > 1 && cskb->gso_size) {
+			r->segs = cskb->gso_segs > 0xffff ? 0xffff : cskb->gso_segs;
+			r->gso_size = cskb->gso_size;
+		}
 	}
 	if (egress)
 		r->flags |= SNOOP_PKT_EGRESS;
@@ -204,7 +222,7 @@ static __always_inline void packet_seen(struct __sk_buff *skb, bool egress)
 	struct bpf_sock *sk;
 	struct tcp_sock *tp;
 
-	if (parse_skb(skb, egress, &r))
+	if (parse_skb(true, skb, NULL, egress, &r))
 		return;
 	if (count_mode && r.ip_len > r.hdr_len)
 		pkt_stat_add(egress ? SNOOP_PKT_STAT_PAYLOAD_OUT : SNOOP_PKT_STAT_PAYLOAD_IN,
@@ -219,8 +237,10 @@ static __always_inline void packet_seen(struct __sk_buff *skb, bool egress)
 		/*
 		 * The namespace's TCP control socket: a RST the kernel sends
 		 * in answer to a segment (tcp/tcp_send_reset shows it, with its
-		 * socket when there is one) or an ACK for a TIME_WAIT or
-		 * request socket (no owner kept for those).
+		 * socket when there is one) or, before Linux 6.13, an ACK for a
+		 * time-wait or request socket (owner not known here: since
+		 * 6.13 such a packet is its socket's, and packet_tw_tx shows
+		 * a time-wait socket's).
 		 */
 		if (r.tcp_flags & TCP_FLAG_RST)
 			return;
@@ -257,19 +277,170 @@ int packet_ingress(struct __sk_buff *skb)
 }
 
 /*
+ * The owner of @r, a packet of time-wait socket @tw whose tuple is set: its
+ * connection's, as tw_live keeps it.
+ */
+static __always_inline void tw_set_owner(struct snoop_packet *r, const struct sock *tw)
+{
+	__u32 netns = sock_netns(tw);
+	const struct snoop_event *e;
+
+	if (want_netns)
+		r->netns = netns;
+	e = time_wait_record(netns, r->laddr, r->lport, r->raddr, r->rport);
+	/* The start of the owner: all but the thread's name. */
+	if (e && e->attribution != SNOOP_ATTR_UNKNOWN)
+		__builtin_memcpy(&r->owner, &e->owner, sizeof(r->owner));
+	else
+		r->flags |= SNOOP_PKT_NO_OWNER;
+}
+
+/*
+ * A time-wait socket answers a segment (an ACK, or a RST) while the kernel
+ * processes it, and packet_tw_rx sees that segment only when the kernel
+ * frees it, after: the answer's row waits here, one per CPU (a segment is
+ * processed, answered and freed on one CPU, in one softirq), for the
+ * segment's row to go first.  @skb, kept until then, is the answer's buffer:
+ * one that a stacked device (VLAN, bond) queues again on the device below is
+ * the same packet.
+ */
+struct tw_answer {
+	struct snoop_packet r;
+	__u64 skb;  /* the answer's sk_buff, 0: none (a RST), or no answer since the last segment */
+	__u32 held; /* r waits to be sent */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_answer);
+} tw_answers SEC(".maps");
+
+/* This CPU's waiting answer, or NULL without packet_tw_rx (nothing would send it). */
+static __always_inline struct tw_answer *tw_answer_slot(void)
+{
+	__u32 zero = 0;
+
+	return tw_rx ? bpf_map_lookup_elem(&tw_answers, &zero) : NULL;
+}
+
+/* Send the answer waiting in @h, if any. */
+static __always_inline void tw_answer_flush(struct tw_answer *h)
+{
+	if (h->held) {
+		h->held = 0;
+		packet_submit(&h->r);
+	}
+}
+
+/*
+ * @r, made by a time-wait socket in answer to a segment (@skb its buffer, 0
+ * for a RST): held until that segment's row is sent (packet_tw_rx), counted
+ * at once by tcptop.
+ */
+static __always_inline void tw_answer_hold(const struct snoop_packet *r, __u64 skb)
+{
+	struct tw_answer *h = tw_answer_slot();
+
+	if (!h) {
+		packet_submit(r);
+		return;
+	}
+	/* One never followed by its segment's end: late, not lost. */
+	tw_answer_flush(h);
+	h->skb = skb;
+	if (count_mode) {
+		packet_submit(r);
+		return;
+	}
+	h->r = *r;
+	h->held = 1;
+}
+
+/*
+ * net/net_dev_queue: a packet leaving through a device.  The ones a
+ * time-wait socket sends (its ACKs; its RSTs are packet_reset's), which no
+ * cgroup program sees: since Linux 6.13 such a packet is its socket's.
+ */
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(packet_tw_tx, struct sk_buff *skb)
+{
+	const struct sock *sk = RD(skb, sk);
+	struct snoop_packet r = {};
+	struct tw_answer *h;
+
+	if (!sk || sk_state(sk) != SNOOP_TCP_TIME_WAIT)
+		return 0;
+	/*
+	 * Once: a device of another namespace (a bridge the packet crossed a
+	 * veth to) queues the same packet, and so does a device below a
+	 * stacked one (VLAN, bond), before the answered segment is freed.
+	 */
+	if (RD3(skb, dev, nd_net.net, ns.inum) != sock_netns(sk))
+		return 0;
+	h = tw_answer_slot();
+	if (h && h->skb == (__u64)skb)
+		return 0;
+	if (parse_skb(false, NULL, skb, true, &r) || (r.tcp_flags & TCP_FLAG_RST))
+		return 0;
+	tw_set_owner(&r, sk);
+	if (!owner_matches(&r))
+		return 0;
+	r.ts_ns = bpf_ktime_get_ns();
+	tw_answer_hold(&r, (__u64)skb);
+	return 0;
+}
+
+/*
+ * skb/kfree_skb: a packet freed as dropped, with the socket that dropped it
+ * (Linux 6.11).  A segment a time-wait socket received ends here, whatever
+ * it made of it (tcp_v4_rcv()'s and tcp_v6_rcv()'s time-wait path ends in
+ * sk_skb_reason_drop()): its row, then the answer it made, held until now.
+ * The segment's row takes the answer's time: it came before.
+ */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(packet_tw_rx, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	struct snoop_packet r = {};
+	struct tw_answer *h;
+
+	if (!rx_sk || sk_state(rx_sk) != SNOOP_TCP_TIME_WAIT)
+		return 0;
+	h = tw_answer_slot();
+	if (!parse_skb(false, NULL, skb, false, &r)) {
+		tw_set_owner(&r, rx_sk);
+		if (owner_matches(&r)) {
+			r.ts_ns = h && h->held ? h->r.ts_ns : bpf_ktime_get_ns();
+			packet_submit(&r);
+		}
+	}
+	if (h) {
+		tw_answer_flush(h);
+		h->skb = 0;
+	}
+	return 0;
+}
+
+/*
  * tcp/tcp_send_reset with the segment being answered: the RST goes out
- * through the namespace's control socket, so the cgroup program cannot tell
- * whose it is; here the socket is known.  Without a socket (nothing listens
- * on the port) the segment never reached a cgroup program either: both are
- * shown as "<closed>", and only when no filter is set.  A reset without a
- * segment (close with unread data, SO_LINGER 0) is sent on the socket
- * itself and seen by packet_egress.
+ * through the namespace's control socket, so before Linux 6.13 the cgroup
+ * program cannot tell whose it is; here the socket is known.  Since 6.13
+ * the RST is its socket's and packet_egress shows it, but for a time-wait
+ * socket's, which no cgroup program sees.  Without a socket (nothing
+ * listens on the port) the segment never reached a cgroup program either:
+ * both are shown as "<closed>", and only when no filter is set.  A reset
+ * without a segment (close with unread data, SO_LINGER 0) is sent on the
+ * socket itself and seen by packet_egress.
  */
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(packet_reset, const struct sock *sk, const struct sk_buff *skb)
 {
 	struct snoop_packet r = {};
 	struct tcpip_info t;
+	bool tw = false;
 
 	/* The segment being answered came in: its destination is our end. */
 	if (!skb || tcpip_parse(false, NULL, skb, family_only, r.raddr, r.laddr, &t))
@@ -290,8 +461,20 @@ int BPF_PROG(packet_reset, const struct sock *sk, const struct sk_buff *skb)
 		r.ip_len = t.ip_len;
 		r.hdr_len = t.hdr_len;
 		packet_submit(&r);
+	} else if (sk_state(sk) == SNOOP_TCP_TIME_WAIT) {
+		tw = true;
+		tw_set_owner(&r, sk);
+		if (!owner_matches(&r))
+			return 0;
 	} else {
-		/* Full sockets only: the store gives NULL for time-wait and request socks. */
+		/*
+		 * Since Linux 6.13 the RST is its socket's (a request socket's
+		 * is its listener's for the cgroup programs): packet_egress
+		 * shows it.
+		 */
+		if (answers_own_socket)
+			return 0;
+		/* The store gives NULL for request socks. */
 		set_owner(&r, sock_info_get(sk, false));
 		if (!owner_matches(&r))
 			return 0;
@@ -301,6 +484,10 @@ int BPF_PROG(packet_reset, const struct sock *sk, const struct sk_buff *skb)
 	r.tcp_flags = t.tcp_flags & TCP_FLAG_ACK ? TCP_FLAG_RST : TCP_FLAG_RST | TCP_FLAG_ACK;
 	r.ip_len = (r.family == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) + TCP_HDR_LEN;
 	r.hdr_len = r.ip_len;
-	packet_submit(&r);
+	/* A time-wait socket's: after the row of the segment it answers (packet_tw_rx). */
+	if (tw)
+		tw_answer_hold(&r, 0);
+	else
+		packet_submit(&r);
 	return 0;
 }

@@ -25,6 +25,8 @@ const volatile __u64 wakeup_bytes = 0; /* 0: kernel's adaptive wake-up */
 /* What handle_rx looks for in the packets received (loader.c). */
 const volatile bool rx_dns = false;	  /* DNS answers: not with --no-dns */
 const volatile bool rx_time_wait = false; /* FINs for time-wait sockets: state changes reported */
+/* The packet faces: every time-wait socket's owner kept in tw_live (time_wait_own()). */
+const volatile bool tw_owners = false;
 /* Fewest transitions from state i to state j at [i * SNOOP_TCP_MAX_STATES + j] (tcp_fsm.c). */
 const volatile __u8 gap_len[SNOOP_TCP_MAX_STATES * SNOOP_TCP_MAX_STATES] = {};
 /* --interval in nanoseconds, for connection_updates (the raw_tp build has none: same layout). */
@@ -535,6 +537,8 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		else if (tw == TW_AWAITS_FIN)
 			shown = SNOOP_TCP_FIN_WAIT2;
 	}
+	if (tw_owners && (tw == TW_NOW || tw == TW_AWAITS_FIN))
+		time_wait_own(&e, sk, si, now);
 	/*
 	 * A time-wait socket waiting for the peer's FIN: the connection is still
 	 * in FIN_WAIT2, as ss shows it.  Its TIME_WAIT is kept, to be sent when

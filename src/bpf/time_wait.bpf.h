@@ -25,11 +25,80 @@
  * ends earlier where the kernel lets us see it (tw_live): a RST it takes
  * (time_wait_rst()), or a new connection that takes its 4-tuple
  * (time_wait_reused()); each sends a transition to CLOSE saying which.
+ *
+ * A program that only reads the records (packets.bpf.c) defines
+ * TIME_WAIT_READER_ONLY: it gets tw_live (user space replaces it by
+ * socket-snoop's before load) and time_wait_record(), nothing else.
  */
 #ifndef TIME_WAIT_BPF_H
 #define TIME_WAIT_BPF_H
 
 #include "common.bpf.h"
+
+/* A connection's time-wait socket: by namespace and tuple. */
+struct tw_key {
+	__u32 netns;
+	__u16 lport; /* host order */
+	__u16 rport;
+	__u8 laddr[SNOOP_ADDR_LEN]; /* IPv4 as IPv4-mapped */
+	__u8 raddr[SNOOP_ADDR_LEN];
+};
+
+/*
+ * The connections whose time-wait socket is in TIME_WAIT, by namespace and
+ * tuple: their TIME_WAIT event (owner, cookie, when it began), whose detail
+ * holds the sequence number a RST must carry for the kernel to take it (the
+ * time-wait socket's rcv_nxt: tcp_timewait_state_process()).  tw_pending's
+ * entries hold theirs the same way.  LRU: past 8192 at once, the oldest
+ * time-wait sockets' early ends are not seen; one that expired (60 s) is
+ * left to be evicted, and ignored.
+ *
+ * Loaded for the packet faces (tw_owners in snoop.bpf.c: no events), it holds
+ * every time-wait socket's record from its making, FIN_WAIT2 substate
+ * included, and packets.bpf.c reads it (TIME_WAIT_READER_ONLY) to name the
+ * packets a time-wait socket sends and receives.  Those faces tell a
+ * time-wait socket by its state, not by this map: a record left by one that
+ * ended is read only if another takes its tuple, and that one's making wrote
+ * its own first.
+ */
+#define TW_LEN_NS (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	/* Each CPU evicts from its own list: no lock shared by every TIME_WAIT. */
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, 8192);
+	__type(key, struct tw_key);
+	__type(value, struct snoop_event);
+} tw_live SEC(".maps");
+
+/* The key of the time-wait socket at @laddr:@lport in @netns whose peer is @raddr:@rport. */
+static __always_inline void tw_key_set(struct tw_key *k, __u32 netns, const __u8 *laddr,
+				       __u16 lport, const __u8 *raddr, __u16 rport)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->netns = netns;
+	k->lport = lport;
+	k->rport = rport;
+	__builtin_memcpy(k->laddr, laddr, SNOOP_ADDR_LEN);
+	__builtin_memcpy(k->raddr, raddr, SNOOP_ADDR_LEN);
+}
+
+/*
+ * The TIME_WAIT record of the time-wait socket in @netns whose end is
+ * @laddr:@lport and whose peer is @raddr:@rport (its connection's owner), or
+ * NULL.
+ */
+static __always_inline const struct snoop_event *
+time_wait_record(__u32 netns, const __u8 *laddr, __u16 lport, const __u8 *raddr, __u16 rport)
+{
+	struct tw_key k;
+
+	tw_key_set(&k, netns, laddr, lport, raddr, rport);
+	return bpf_map_lookup_elem(&tw_live, &k);
+}
+
+#ifndef TIME_WAIT_READER_ONLY
 
 /* Included by snoop.bpf.c after event_submit(), which time_wait_fin() sends with. */
 
@@ -39,15 +108,6 @@ enum tw_outcome {
 	TW_NOW,	       /* in TIME_WAIT */
 	TW_AWAITS_FIN, /* a time-wait socket in FIN_WAIT2, until the peer's FIN */
 	TW_SKIPPED,    /* no time-wait bucket left (tcp_max_tw_buckets): closed */
-};
-
-/* A connection's time-wait socket awaiting its peer's FIN: by namespace and tuple. */
-struct tw_key {
-	__u32 netns;
-	__u16 lport; /* host order */
-	__u16 rport;
-	__u8 laddr[SNOOP_ADDR_LEN]; /* IPv4 as IPv4-mapped */
-	__u8 raddr[SNOOP_ADDR_LEN];
 };
 
 /*
@@ -93,26 +153,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tw_fin_slot);
 } tw_fin_seen SEC(".maps");
-
-/*
- * The connections whose time-wait socket is in TIME_WAIT, by namespace and
- * tuple: their TIME_WAIT event (owner, cookie, when it began), whose detail
- * holds the sequence number a RST must carry for the kernel to take it (the
- * time-wait socket's rcv_nxt: tcp_timewait_state_process()).  tw_pending's
- * entries hold theirs the same way.  LRU: past 8192 at once, the oldest
- * time-wait sockets' early ends are not seen; one that expired (60 s) is
- * left to be evicted, and ignored.
- */
-#define TW_LEN_NS (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	/* Each CPU evicts from its own list: no lock shared by every TIME_WAIT. */
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, 8192);
-	__type(key, struct tw_key);
-	__type(value, struct snoop_event);
-} tw_live SEC(".maps");
 
 /* The slot of @k: its ports and the last words of its addresses, mixed. */
 static __always_inline __u32 tw_fin_slot_of(const struct tw_key *k)
@@ -166,18 +206,6 @@ static __always_inline enum tw_outcome time_wait_of(const struct sock *sk,
 	return TW_AWAITS_FIN;
 }
 
-/* The key of the time-wait socket at @laddr:@lport in @netns whose peer is @raddr:@rport. */
-static __always_inline void tw_key_set(struct tw_key *k, __u32 netns, const __u8 *laddr,
-				       __u16 lport, const __u8 *raddr, __u16 rport)
-{
-	__builtin_memset(k, 0, sizeof(*k));
-	k->netns = netns;
-	k->lport = lport;
-	k->rport = rport;
-	__builtin_memcpy(k->laddr, laddr, SNOOP_ADDR_LEN);
-	__builtin_memcpy(k->raddr, raddr, SNOOP_ADDR_LEN);
-}
-
 /* Whether @a and @b are within TW_FIN_AHEAD_NS of each other, either way. */
 static __always_inline bool tw_near(__u64 a, __u64 b)
 {
@@ -203,6 +231,27 @@ static __always_inline long time_wait_keep(void *map, struct snoop_event *e, __u
 	err = bpf_map_update_elem(map, &k, e, BPF_ANY);
 	e->detail = SNOOP_TW_END_NONE;
 	return err;
+}
+
+/*
+ * The packet faces (no events): keep in tw_live the record of the time-wait
+ * socket @sk (record @si) is replaced by now, in TIME_WAIT or awaiting its
+ * peer's FIN, for the packets it will send and receive.  @e is scratch space.
+ */
+static __always_inline void time_wait_own(struct snoop_event *e, const struct sock *sk,
+					  const struct snoop_sock_info *si, __u64 now)
+{
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = now;
+	e->kind = SNOOP_KIND_STATE;
+	e->new_state = SNOOP_TCP_TIME_WAIT;
+	/* Without a record the owner is unknown: written all the same, over an older one's. */
+	if (si) {
+		e->owner = si->owner;
+		e->attribution = si->attribution;
+	}
+	event_fill_sock(e, sk);
+	time_wait_keep(&tw_live, e, tw_rcv_nxt(sk));
 }
 
 /*
@@ -382,5 +431,7 @@ static __always_inline void time_wait_packet(const struct sk_buff *skb, const un
 	len -= h->l4off + (th[12] >> 4) * 4;
 	time_wait_fin(&k, seq + len + 1, &out);
 }
+
+#endif /* TIME_WAIT_READER_ONLY */
 
 #endif /* TIME_WAIT_BPF_H */

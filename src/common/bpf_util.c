@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* bpf_util.c - helpers of the BPF loaders (see bpf_util.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "common/bpf_util.h"
@@ -11,6 +14,31 @@
 const char *bpf_util__btf_custom_path(void)
 {
 	return caps__can_walk_module_btf() ? NULL : BPF_UTIL_VMLINUX_BTF;
+}
+
+int bpf_util__tracepoint_btf_id(const struct btf *vmlinux, const char *tracepoint)
+{
+	const char *name = strchr(tracepoint, '/');
+	char type[96];
+
+	if (!name)
+		return -EINVAL;
+	snprintf(type, sizeof(type), "btf_trace_%s", name + 1);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF);
+}
+
+const struct btf_type *bpf_util__tracepoint_proto(const struct btf *vmlinux, const char *tracepoint)
+{
+	int id = bpf_util__tracepoint_btf_id(vmlinux, tracepoint);
+	const struct btf_type *t;
+
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type); /* a pointer */
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = btf__type_by_id(vmlinux, t->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
 }
 
 void loader_error__set(struct loader_error *err, int code, const char *fmt, ...)

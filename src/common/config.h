@@ -74,6 +74,7 @@ struct snoop_config {
 	bool thread_names;	/* --thread-names: COMM= of log lines is the thread's name */
 	uint32_t log_fields;	/* --fields: a bit per SNOOP_LOG_FIELDS row */
 	bool no_dns;		/* --no-dns: no DNS copies, no host names */
+	bool tw_owners;		/* the packet faces: keep every time-wait socket's owner */
 	uint64_t duration_s;	/* 0: until signalled */
 	uint64_t interval_s;	/* --interval: Connection Update every SECS; 0: none */
 	uint64_t ringbuf_bytes; /* 0: default from the number of CPUs */

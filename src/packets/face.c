@@ -57,9 +57,7 @@ struct packets_loader *packets_face__open(const struct packets_config *pk, int *
 		return NULL;
 	}
 	if (packets_loader__unavailable(pl))
-		diag_warn("this kernel lacks the tracepoint %s: packets answering closed ports "
-			  "(<closed>) are not shown",
-			  packets_loader__unavailable(pl));
+		diag_warn("%s", packets_loader__unavailable(pl));
 	face__snapshot_said(packets_loader__snapshot(pl, &st), &st, false);
 	/* tcptop's /proc/loadavg is world-readable: nothing later needs a capability. */
 	*rc = face__drop_privileges(packets_loader__ringbuf_fd(pl));

@@ -30,7 +30,7 @@ struct packets_loader {
 	int active; /* 0: conn_a is counted into, 1: conn_b */
 	int snapshot_err;
 	struct snapshot_stats snapshot;
-	bool no_send_reset; /* kernel without tcp/tcp_send_reset: no "<closed>" lines */
+	char missing[512]; /* what this kernel cannot show, for a warning; "" when nothing */
 };
 
 /* Start owner tracking alone: socket-snoop's loader with no event kind selected. */
@@ -46,6 +46,10 @@ static struct loader *owners_new(const struct packets_config *cfg, struct loader
 	scfg->filter.kinds_mask = 0; /* no events: only the owner-keeping programs */
 	/* Every packet line names its socket's owner: a process that only sends counts too. */
 	scfg->owner_on_send = true;
+	/* And a time-wait socket's packet its connection's owner (packet_tw_tx, packet_tw_rx). */
+	scfg->tw_owners = true;
+	/* No host names in these faces: the DNS programs would copy every answer for nothing. */
+	scfg->no_dns = true;
 	scfg->attach_mode = ATTACH_TP_BTF; /* the owners must be in sk_storage */
 	scfg->ringbuf_bytes = OWNER_RINGBUF;
 	scfg->verbose = cfg->verbose;
@@ -70,17 +74,80 @@ static void set_rodata(struct packets *skel, const struct packets_config *cfg, u
 	ro->wakeup_bytes = ring / 16;
 }
 
-/* True when the kernel has tracepoint tcp/tcp_send_reset (for "<closed>" lines). */
-static bool have_send_reset(void)
+/*
+ * Whether skb/kfree_skb names the socket that dropped the packet (rx_sk, its
+ * fourth argument since Linux 6.11): packet_tw_rx needs it.
+ */
+static bool kfree_skb_names_socket(const struct btf *vmlinux)
+{
+	const struct btf_type *proto = bpf_util__tracepoint_proto(vmlinux, "skb/kfree_skb"), *t;
+
+	if (!proto || btf_vlen(proto) < 5)
+		return false;
+	t = btf__type_by_id(vmlinux, btf_params(proto)[4].type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(vmlinux, t->type);
+	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(vmlinux, t->name_off), "sock");
+}
+
+/*
+ * Whether the kernel's answers to segments (ACKs and RSTs of the control
+ * socket) carry the socket answering (Linux 6.13): ip_send_unicast_reply()
+ * takes it as orig_sk.
+ */
+static bool answers_own_socket(const struct btf *vmlinux)
+{
+	int id = btf__find_by_name_kind(vmlinux, "ip_send_unicast_reply", BTF_KIND_FUNC);
+	const struct btf_type *proto;
+	const struct btf_param *params;
+
+	if (id < 0)
+		return false;
+	proto = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	if (!proto || !btf_is_func_proto(proto))
+		return false;
+	params = btf_params(proto);
+	for (unsigned int i = 0; i < btf_vlen(proto); i++)
+		if (!strcmp(btf__name_by_offset(vmlinux, params[i].name_off), "orig_sk"))
+			return true;
+	return false;
+}
+
+/*
+ * Leave out the programs this kernel cannot run, saying in p->missing what
+ * is then not shown, and tell the programs how it sends its answers.
+ * Without its BTF nothing would load: the load says so.
+ */
+static void leave_out_missing(struct packets_loader *p)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool ok;
+	bool send_reset, tw;
+	size_t n = 0;
 
 	if (!vmlinux)
-		return false;
-	ok = btf__find_by_name_kind(vmlinux, "btf_trace_tcp_send_reset", BTF_KIND_TYPEDEF) >= 0;
+		return;
+	send_reset = bpf_util__tracepoint_proto(vmlinux, "tcp/tcp_send_reset") != NULL;
+	tw = kfree_skb_names_socket(vmlinux) &&
+	     bpf_util__tracepoint_proto(vmlinux, "net/net_dev_queue");
+	p->skel->rodata->answers_own_socket = answers_own_socket(vmlinux);
 	btf__free(vmlinux);
-	return ok;
+	if (!send_reset) {
+		bpf_program__set_autoload(p->skel->progs.packet_reset, false);
+		n += (size_t)snprintf(
+			p->missing, sizeof(p->missing),
+			"this kernel lacks the tracepoint tcp/tcp_send_reset: packets "
+			"answering closed ports (<closed>) are not shown");
+	}
+	if (!tw) {
+		bpf_program__set_autoload(p->skel->progs.packet_tw_tx, false);
+		bpf_program__set_autoload(p->skel->progs.packet_tw_rx, false);
+		snprintf(p->missing + n, sizeof(p->missing) - n, "%s%s", n ? "; " : "",
+			 "this kernel's skb/kfree_skb does not name the socket (Linux 6.11 does): "
+			 "the segments time-wait sockets receive are not shown, the ACKs they "
+			 "send are shown as <unknown>");
+	}
+	p->skel->rodata->tw_rx = tw;
 }
 
 /* Attach both cgroup_skb programs to the cgroup v2 root: every socket of the host. */
@@ -117,6 +184,35 @@ static int attach_cgroup(struct packets *skel, struct loader_error *err)
 	return ret;
 }
 
+/* Attach the tracepoint programs that are loaded (see leave_out_missing()). */
+static int attach_tracepoints(struct packets *skel, struct loader_error *err)
+{
+	const struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		const char *tracepoint;
+	} tps[] = {
+		{ skel->progs.packet_reset, &skel->links.packet_reset, "tcp/tcp_send_reset" },
+		{ skel->progs.packet_tw_tx, &skel->links.packet_tw_tx, "net/net_dev_queue" },
+		{ skel->progs.packet_tw_rx, &skel->links.packet_tw_rx, "skb/kfree_skb" },
+	};
+
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		if (!bpf_program__autoload(tps[i].prog))
+			continue;
+		*tps[i].link = bpf_program__attach(tps[i].prog);
+		if (!*tps[i].link) {
+			int ret = -errno;
+
+			loader_error__set(err, EXIT_UNAVAILABLE,
+					  "cannot attach to tracepoint %s: %s", tps[i].tracepoint,
+					  strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* No per-socket callback is needed: the owners are all the faces use. */
 static void snapshot_ignore(void *ctx, const struct snoop_event *e)
 {
@@ -150,11 +246,11 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 	ring = loader__ringbuf_size(cfg->count_mode ? RINGBUF_COUNT_MODE : 0);
 	bpf_map__set_max_entries(p->skel->maps.packets, (__u32)ring);
 	set_rodata(p->skel, cfg, ring);
-	p->no_send_reset = !have_send_reset();
-	if (p->no_send_reset)
-		bpf_program__set_autoload(p->skel->progs.packet_reset, false);
-	/* One owner map for everything: socket-snoop's. */
+	leave_out_missing(p);
+	/* One owner map for everything, and one of time-wait sockets: socket-snoop's. */
 	ret = bpf_map__reuse_fd(p->skel->maps.owner_map, loader__owner_map_fd(p->owners));
+	if (!ret)
+		ret = bpf_map__reuse_fd(p->skel->maps.tw_live, loader__time_wait_map_fd(p->owners));
 	if (ret) {
 		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot share the owner map: %s",
 				  strerror(-ret));
@@ -178,15 +274,8 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 	}
 	if (attach_cgroup(p->skel, err))
 		goto fail;
-	if (bpf_program__autoload(p->skel->progs.packet_reset)) {
-		p->skel->links.packet_reset = bpf_program__attach(p->skel->progs.packet_reset);
-		if (!p->skel->links.packet_reset) {
-			loader_error__set(err, EXIT_UNAVAILABLE,
-					  "cannot attach to tracepoint tcp/tcp_send_reset: %s",
-					  strerror(errno));
-			goto fail;
-		}
-	}
+	if (attach_tracepoints(p->skel, err))
+		goto fail;
 	/* After attach: a socket created meanwhile is seen by the programs instead. */
 	none = calloc(1, sizeof(*none));
 	if (!none) {
@@ -211,7 +300,7 @@ int packets_loader__snapshot(const struct packets_loader *p, struct snapshot_sta
 
 const char *packets_loader__unavailable(const struct packets_loader *p)
 {
-	return p->no_send_reset ? "tcp/tcp_send_reset" : NULL;
+	return p->missing[0] ? p->missing : NULL;
 }
 
 int packets_loader__ringbuf_fd(const struct packets_loader *p)

@@ -40,7 +40,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 /* What the start-up walk found; its error (negative errno) or 0. */
 int packets_loader__snapshot(const struct packets_loader *p, struct snapshot_stats *stats);
 
-/* A tracepoint this kernel lacks, whose lines are therefore not shown ("<closed>"), or NULL. */
+/* What this kernel cannot show, as a sentence for a warning (a tracepoint it lacks), or NULL. */
 const char *packets_loader__unavailable(const struct packets_loader *p);
 
 /* The packet ring buffer's fd (struct snoop_packet records), for loop__run(). */

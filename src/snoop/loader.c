@@ -175,15 +175,6 @@ static struct bpf_map *map_of(const struct loader *l, const char *name)
 	return bpf_object__find_map_by_name(l->obj, name);
 }
 
-/* The BTF id of a tracepoint's "btf_trace_<name>" typedef, or a negative errno. */
-static int tracepoint_btf_id(const struct btf *vmlinux, const char *tracepoint)
-{
-	char name[96];
-
-	snprintf(name, sizeof(name), "btf_trace_%s", strchr(tracepoint, '/') + 1);
-	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
-}
-
 /*
  * The BTF id that program @p attaches to: a tracepoint's typedef, or an
  * iterator target's "bpf_iter_<target>" function.  A negative errno when
@@ -198,23 +189,17 @@ static int attach_btf_id(const struct btf *vmlinux, const struct prog_spec *p)
 		return tracefs__event_id(p->tracepoint) >= 0 ? 0 : -ENOENT;
 
 	if (!p->iterator)
-		return tracepoint_btf_id(vmlinux, p->tracepoint);
+		return bpf_util__tracepoint_btf_id(vmlinux, p->tracepoint);
 	snprintf(name, sizeof(name), "bpf_iter_%s", strchr(p->tracepoint, '/') + 1);
 	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
 }
 
-/* Number of arguments of a tracepoint (its typedef is a pointer to a function). */
+/* Number of arguments of a tracepoint, or a negative errno. */
 static int tracepoint_nargs(const struct btf *vmlinux, const char *tracepoint)
 {
-	int id = tracepoint_btf_id(vmlinux, tracepoint);
-	const struct btf_type *t;
+	const struct btf_type *proto = bpf_util__tracepoint_proto(vmlinux, tracepoint);
 
-	if (id < 0)
-		return id;
-	t = btf__type_by_id(vmlinux, id);
-	t = btf__type_by_id(vmlinux, t->type); /* pointer */
-	t = btf__type_by_id(vmlinux, t->type); /* function prototype */
-	return btf_is_func_proto(t) ? btf_vlen(t) - 1 /* the leading void *ctx */ : -EINVAL;
+	return proto ? btf_vlen(proto) - 1 /* the leading void *ctx */ : -ENOENT;
 }
 
 static int libbpf_verbose;
@@ -647,6 +632,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	}
 	ro->rx_dns = !cfg->no_dns;
 	ro->rx_time_wait = (cfg->filter.kinds_mask & SNOOP_EV_STATE) != 0;
+	ro->tw_owners = cfg->tw_owners;
 	ro->update_interval_ns = cfg->interval_s * 1000000000ull;
 	/* Programs of unselected kinds are not even loaded: they cost nothing. */
 	for (size_t i = 0; i < N_PROGS; i++) {
@@ -919,6 +905,11 @@ uint64_t loader__dns_stat(const struct loader *l, enum snoop_dns_stat stat)
 int loader__owner_map_fd(const struct loader *l)
 {
 	return bpf_map__fd(map_of(l, "owner_map"));
+}
+
+int loader__time_wait_map_fd(const struct loader *l)
+{
+	return bpf_map__fd(map_of(l, "tw_live"));
 }
 
 /* The descriptor of program @name if loaded, else -1. */

@@ -37,6 +37,9 @@ int loader__ringbuf_fd(const struct loader *l);
 /* The per-socket owner map: sk_storage keyed by socket fd from user space (tp_btf only). */
 int loader__owner_map_fd(const struct loader *l);
 
+/* The time-wait sockets' records (time_wait.bpf.h's tw_live): with tw_owners, every one's owner. */
+int loader__time_wait_map_fd(const struct loader *l);
+
 /* The ring of DNS message copies (struct snoop_dns_msg), or -1 with --no-dns. */
 int loader__dns_ring_fd(const struct loader *l);
 

@@ -220,6 +220,28 @@ rows_dir() {
 	)"
 }
 
+@test "a listener's RST for a stray ACK (hping3): one row each way, the listener's, as tcpdump shows them" {
+	e2e_require_cmds hping3 tcpdump || return 1
+	local sport=40124
+	dump_start "$NS_S" vsrv || return 1
+	ts_start
+	srv_start a 4 8161 --timeout 30
+	# A bare ACK no connection has: the listener's kernel answers with a RST.
+	ip netns exec "$NS_C" hping3 -q -A -s "$sport" -k -p 8161 -c 1 "$V4_S" >"$T/hping.out" 2>&1 ||
+		true
+	ts_await_rows 2 "$V4_S" 8161 "$V4_C" "$sport" || return 1
+	settle
+	ts_stop
+	kill -TERM "${SPID[a]}" 2>/dev/null || true
+	dump_stop
+	assert_rows_one_of "$(ts_rows "$V4_S" 8161 "$V4_C" "$sport")" "$(
+		ts_row 0 "${SPID[a]}" "$V4_S" 8161 '<-' "$V4_C" "$sport" "$RST4" snoop-srv
+		ts_row 0 "${SPID[a]}" "$V4_S" 8161 '->' "$V4_C" "$sport" "$RST4" snoop-srv
+	)" || return 1
+	assert_eq "rows against tcpdump" "$(ts_rows "$V4_S" 8161 "$V4_C" "$sport" | awk '{ print $5, $8 }')" \
+		"$(dump_frames "$V4_S" 8161)"
+}
+
 @test "<closed> lines are not printed when a filter is set" {
 	ts_start -n snoop-cli
 	closed_attempt
@@ -264,6 +286,150 @@ rows_dir() {
 	assert_eq "server data row" "$(ts_rows "$V4_S" 8141 "$V4_C" "$cp" | head -n 1)" \
 		"$(ts_row 0 "$s" "$V4_S" 8141 '<-' "$V4_C" "$cp" $((ACK4 + 6)) snoop-srv)"
 	assert_eq "rows without an owner" "$(ts_our_rows | grep -c -e '<unknown>')" 0
+}
+
+@test "a time-wait socket's packets: the FIN it receives and its ACK, named after the connection's owner, frame by frame as tcpdump shows them (IPv4 and IPv6)" {
+	e2e_require_cmds tcpdump python3 || return 1
+	ender_setup
+	# The client's frames as they cross its veth, from before tcpsnoop starts.
+	dump_start "$NS_C" vcli || return 1
+	ts_start
+	local out_c in_c fam tag addr caddr port=8150 cp cpid ccomm s
+	out_c=$(tcp_mib "$NS_C" OutSegs) in_c=$(tcp_mib "$NS_C" InSegs)
+	for fam in 4 6; do
+		tag=tw$fam addr=$V4_S caddr=$V4_C
+		[ "$fam" = 6 ] && addr=$V6_S caddr=$V6_C
+		# The client closes at once; the server 0.5 s after its FIN: the
+		# client's socket is a time-wait socket (FIN_WAIT2) when the
+		# server's FIN comes, which it receives and ACKs.
+		ENDER_ADDR=$addr ender_srv "$tag" "$port" late
+		ENDER_ADDR=$addr ender_cli "$tag" "$port" close
+		[ "$(ender_result "srv-$tag")" = EOF ] || e2e_fail "server $tag: no EOF"
+		wait_line "$T/srv-$tag.peer" "$LINE_TIMEOUT" DONE || e2e_fail "server $tag did not close"
+		await_quiet "$NS_C" && await_quiet "$NS_S" || return 1
+		[ -n "$(ip netns exec "$NS_C" ss -Htan state time-wait)" ] ||
+			e2e_fail "the client's connection is not in TIME-WAIT"
+		cp=$(awk '$1 == "CONNECTED" { print $3; exit }' "$T/cli-$tag.peer")
+		ts_await_rows 7 "$caddr" "$cp" "$addr" "$port" || return 1
+		eval "CP$fam=$cp"
+		port=$((port + 1))
+	done
+	settle
+	ts_stop
+	dump_stop
+	for fam in 4 6; do
+		tag=tw$fam addr=$V4_S caddr=$V4_C s=0
+		[ "$fam" = 6 ] && addr=$V6_S caddr=$V6_C s=20
+		eval "cp=\$CP$fam"
+		cpid=${CPID[$tag]} ccomm=${CCOMM[$tag]}
+		port=$((8150 + (fam == 6)))
+		# SYN, SYN-ACK, ACK, FIN; the server's ACK of it; then the
+		# time-wait socket's: the server's FIN received, the last ACK sent.
+		assert_rows_one_of "$(ts_rows "$caddr" "$cp" "$addr" "$port")" "$(
+			ts_row 0 "$cpid" "$caddr" "$cp" '->' "$addr" "$port" $((SYN4 + s)) "$ccomm"
+			ts_row 0 "$cpid" "$caddr" "$cp" '<-' "$addr" "$port" $((SYN4 + s)) "$ccomm"
+			ts_row 0 "$cpid" "$caddr" "$cp" '->' "$addr" "$port" $((ACK4 + s)) "$ccomm"
+			ts_row 0 "$cpid" "$caddr" "$cp" '->' "$addr" "$port" $((ACK4 + s)) "$ccomm"
+			ts_row 0 "$cpid" "$caddr" "$cp" '<-' "$addr" "$port" $((ACK4 + s)) "$ccomm"
+			ts_row 0 "$cpid" "$caddr" "$cp" '<-' "$addr" "$port" $((ACK4 + s)) "$ccomm"
+			ts_row 0 "$cpid" "$caddr" "$cp" '->' "$addr" "$port" $((ACK4 + s)) "$ccomm"
+		)" || return 1
+		# Frame by frame, what tcpdump saw on the client's veth.
+		assert_eq "IPv$fam rows against tcpdump" \
+			"$(ts_rows "$caddr" "$cp" "$addr" "$port" | awk '{ print $5, $8 }')" \
+			"$(dump_frames "$caddr" "$cp")" || return 1
+	done
+	# Every segment the client's TCP sent and received has its row, no more.
+	assert_eq "client rows sent" $(($(rows_dir "$V4_C" '->') + $(rows_dir "$V6_C" '->'))) \
+		$(($(tcp_mib "$NS_C" OutSegs) - out_c)) &&
+		assert_eq "client rows received" $(($(rows_dir "$V4_C" '<-') + $(rows_dir "$V6_C" '<-'))) \
+			$(($(tcp_mib "$NS_C" InSegs) - in_c))
+}
+
+@test "a time-wait socket's RST: the data it refused, then its RST, named after the connection's owner" {
+	ender_setup
+	ts_start
+	local cp
+	# The client closes at once; 0.5 s later the server sends 10 bytes to
+	# what is by then the client's time-wait socket (FIN_WAIT2): a RST.
+	ender_srv rst 8152 answer
+	ender_cli rst 8152 close
+	wait_line "$T/srv-rst.peer" "$LINE_TIMEOUT" DONE || e2e_fail "the server did not finish"
+	cp=$(awk '$1 == "CONNECTED" { print $3; exit }' "$T/cli-rst.peer")
+	ts_await_rows 7 "$V4_C" "$cp" "$V4_S" 8152 || return 1
+	settle
+	ts_stop
+	local c=${CPID[rst]} n=${CCOMM[rst]}
+	assert_rows_one_of "$(ts_rows "$V4_C" "$cp" "$V4_S" 8152)" "$(
+		ts_row 0 "$c" "$V4_C" "$cp" '->' "$V4_S" 8152 "$SYN4" "$n"
+		ts_row 0 "$c" "$V4_C" "$cp" '<-' "$V4_S" 8152 "$SYN4" "$n"
+		ts_row 0 "$c" "$V4_C" "$cp" '->' "$V4_S" 8152 "$ACK4" "$n"
+		ts_row 0 "$c" "$V4_C" "$cp" '->' "$V4_S" 8152 "$ACK4" "$n"
+		ts_row 0 "$c" "$V4_C" "$cp" '<-' "$V4_S" 8152 "$ACK4" "$n"
+		ts_row 0 "$c" "$V4_C" "$cp" '<-' "$V4_S" 8152 $((ACK4 + 10)) "$n"
+		ts_row 0 "$c" "$V4_C" "$cp" '->' "$V4_S" 8152 "$RST4" "$n"
+	)"
+}
+
+@test "ssh sessions (sshd and ssh): every frame of each connection as tcpdump shows it, the client's rows the ssh client's, the server's sshd's" {
+	e2e_require_cmds /usr/sbin/sshd ssh ssh-keygen ethtool tcpdump || return 1
+	local ns
+	# Without TSO and GSO, TCP hands the device one segment per packet: one
+	# frame in tcpdump, one row in tcpsnoop (which splits the others alike).
+	for ns in "$NS_C:vcli" "$NS_S:vsrv"; do
+		ip netns exec "${ns%:*}" ethtool -K "${ns#*:}" tso off gso off >/dev/null || return 1
+	done
+	ssh-keygen -q -t ed25519 -N '' -f "$T/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$T/id" &&
+		cp "$T/id.pub" "$T/authorized_keys" || return 1
+	# sshd's privilege separation directory, which its package's unit makes.
+	mkdir -p /run/sshd
+	bg_start "$T/sshd.log" nsenter "--net=/run/netns/$NS_S" -- /usr/sbin/sshd -D -e -f /dev/null \
+		-o "ListenAddress=$V4_S:2222" -o "HostKey=$T/host_key" \
+		-o "AuthorizedKeysFile=$T/authorized_keys" -o StrictModes=no -o PidFile=none
+	wait_line "$T/sshd.log" "$LINE_TIMEOUT" "Server listening" || e2e_fail "sshd did not start"
+	dump_start "$NS_C" vcli || return 1
+	ts_start
+	local i pids=()
+	# Sessions of one command each; the client ends each connection.
+	for i in 1 2 3; do
+		bg_start "$T/ssh$i.out" nsenter "--net=/run/netns/$NS_C" -- ssh -F /dev/null -i "$T/id" \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
+			-p 2222 "root@$V4_S" echo "session $i"
+		pids+=("$BG_PID")
+		wait "$BG_PID" || e2e_fail "ssh session $i failed: $(cat "$T/ssh$i.out")"
+		assert_eq "session $i's output" "$(cat "$T/ssh$i.out")" "session $i" || return 1
+	done
+	await_quiet "$NS_C" && await_quiet "$NS_S" || return 1
+	settle 1
+	ts_stop
+	dump_stop
+	local ports port rows owners
+	ports=$(awk -v s="$V4_S" '$6 == s && $7 == 2222 { print $4 }' "$T/mon.out" | sort -u)
+	assert_eq "connections" "$(wc -l <<<"$ports")" 3 || return 1
+	for port in $ports; do
+		rows=$(ts_rows "$V4_C" "$port" "$V4_S" 2222)
+		assert_eq "port $port's frames against tcpdump" "$(awk '{ print $5, $8 }' <<<"$rows")" \
+			"$(dump_frames "$V4_C" "$port")" || return 1
+		# Every row of the client's end is one ssh's, every one of the server's end sshd's.
+		owners=$(awk '{ print $2, $9 }' <<<"$rows" | sort -u)
+		[[ " ${pids[*]} " == *" ${owners% ssh} "* && $owners == *" ssh" && $owners != *$'\n'* ]] ||
+			e2e_fail "port $port: client rows of $owners, not of one of the ssh clients (${pids[*]})"
+		assert_eq "port $port: server rows' command" \
+			"$(ts_rows "$V4_S" 2222 "$V4_C" "$port" | awk '{ print $9 }' | sort -u)" sshd || return 1
+	done
+}
+
+@test "a kernel without tcp_send_reset and without kfree_skb's socket: both said at start, the rest shown" {
+	e2e_require_cmds unshare mount python3 || return 1
+	missing_btf tcp_send_reset kfree_skb || return 1
+	face_start "${MISSING_BTF_RUN[@]}" "$TCPSNOOP"
+	ts_conv a 4 8160
+	ts_stop
+	assert_conv_rows a 4
+	assert_eq "warning" "$(cat "$T/mon.err")" "tcpsnoop: this kernel lacks the tracepoint \
+tcp/tcp_send_reset: packets answering closed ports (<closed>) are not shown; this kernel's \
+skb/kfree_skb does not name the socket (Linux 6.11 does): the segments time-wait sockets \
+receive are not shown, the ACKs they send are shown as <unknown>"
 }
 
 @test "-6 shows IPv6 packets only, -4 IPv4 only" {

@@ -24,27 +24,9 @@ our_programs() {
 	bpftool prog show 2>/dev/null | grep -cE ' name (handle_set_state|handle_rx|snapshot_owners|task_exe) ' || true
 }
 
-# A copy of the kernel's BTF in which tracepoint TP (its typedef
-# btf_trace_TP) has another name of the same length: the type ids stay, so
-# every other program still loads.  missing_btf TP
-missing_btf() {
-	python3 - "$1" "$T/vmlinux.btf" <<'PY'
-import sys
-tp, out = sys.argv[1], sys.argv[2]
-data = open("/sys/kernel/btf/vmlinux", "rb").read()
-old = ("btf_trace_" + tp + "\0").encode()
-new = old[:-2] + b"X\0"
-if data.count(old) != 1:
-    sys.exit("btf_trace_%s: %d in the kernel's BTF" % (tp, data.count(old)))
-open(out, "wb").write(data.replace(old, new))
-PY
-}
-
-# socket-snoop ARG... in a mount namespace where the kernel's BTF is $T/vmlinux.btf.
+# socket-snoop ARG... where the kernel's BTF is $T/vmlinux.btf (missing_btf).
 with_missing_btf() {
-	# shellcheck disable=SC2016 # expanded by that sh
-	snoop_run unshare -m sh -c 'mount --bind "$1" /sys/kernel/btf/vmlinux && shift && exec "$@"' \
-		sh "$T/vmlinux.btf" "$SNOOP" "$@"
+	snoop_run "${MISSING_BTF_RUN[@]}" "$SNOOP" "$@"
 }
 
 @test "--check here: every tracepoint and iterator offered, tp_btf programs would be used, it would run with everything (exit 0); nothing left attached, no file written" {

@@ -12,7 +12,11 @@
                                     number its FIN will carry, read in
                                     TCP_REPAIR mode), abort (read until the
                                     end, wait 0.5 s, close with SO_LINGER 0:
-                                    a RST)
+                                    a RST), late (read until the end, wait
+                                    0.5 s, close: the ACK of the client's FIN
+                                    goes alone, then the FIN), answer (read
+                                    until the end, wait 0.5 s, send 10 bytes,
+                                    wait 0.3 s, close)
   ender.py client ADDR PORT MODE    MODE: hold (connect, wait for SIGUSR1, read
                                     until the end), send (connect, wait for
                                     SIGUSR1, send, read until the end),
@@ -126,6 +130,11 @@ def end(s, mode):
         say("RESULT", "CLOSED")
     else:
         read_to_end(s)
+        if mode in ("late", "answer"):
+            time.sleep(0.5)
+        if mode == "answer":
+            s.send(b"x" * 10)
+            time.sleep(0.3)
         s.close()
 
 

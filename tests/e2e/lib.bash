@@ -638,20 +638,23 @@ ender_setup() {
 	ln -s "$BATS_TEST_DIRNAME/ender.py" "$T/ender"
 }
 
-# ender_srv TAG PORT MODE: an ender.py server in the server's namespace.
+# ender_srv TAG PORT MODE: an ender.py server in the server's namespace, on
+# its IPv4 address (ENDER_ADDR: another one).
 ender_srv() {
-	peer_bg "srv-$1" "$NS_S" "$SERVER_CPU" ender server "$V4_S" "$2" "$3" || return 1
+	local addr=${ENDER_ADDR:-$V4_S}
+	peer_bg "srv-$1" "$NS_S" "$SERVER_CPU" ender server "$addr" "$2" "$3" || return 1
 	SPID[$1]=$PEER_PID
-	S_EP[$1]=$(ep "$V4_S" "$2")
+	S_EP[$1]=$(ep "$addr" "$2")
 	SCOMM[$1]=$(awk '$1 == "PID" { print $3; exit }' "$T/srv-$1.peer")
 	wait_line "$T/srv-$1.peer" "$LINE_TIMEOUT" READY || e2e_fail "server $1 not ready"
 }
 
-# ender_cli TAG PORT MODE [ARG]: an ender.py client in the client's namespace.
+# ender_cli TAG PORT MODE [ARG]: an ender.py client in the client's namespace,
+# of the server's IPv4 address (ENDER_ADDR: another one).
 ender_cli() {
 	local tag=$1 port=$2
 	shift 2
-	peer_bg "cli-$tag" "$NS_C" "$CLIENT_CPU" ender client "$V4_S" "$port" "$@" || return 1
+	peer_bg "cli-$tag" "$NS_C" "$CLIENT_CPU" ender client "${ENDER_ADDR:-$V4_S}" "$port" "$@" || return 1
 	CPID[$tag]=$PEER_PID
 	CCOMM[$tag]=$(awk '$1 == "PID" { print $3; exit }' "$T/cli-$tag.peer")
 }
@@ -668,6 +671,32 @@ ender_cli_end() {
 ender_result() {
 	wait_line "$T/$1.peer" "${2:-$LINE_TIMEOUT}" "RESULT " || { e2e_fail "$1: no RESULT"; return 1; }
 	awk '$1 == "RESULT" { print $2; exit }' "$T/$1.peer"
+}
+
+# ---------------------------------------------------------------- a kernel without a tracepoint
+
+# A copy of the kernel's BTF, $T/vmlinux.btf, in which each tracepoint TP
+# (its typedef btf_trace_TP) has another name of the same length: the type
+# ids stay, so every other program still loads, and libbpf cannot find TP,
+# as on a kernel without it.  Sets MISSING_BTF_RUN, the command prefix that
+# runs a command (as the same process) in a mount namespace of its own where
+# that copy is bind-mounted over /sys/kernel/btf/vmlinux.  missing_btf TP...
+missing_btf() {
+	python3 - "$T/vmlinux.btf" "$@" <<'PY'
+import sys
+out, tps = sys.argv[1], sys.argv[2:]
+data = open("/sys/kernel/btf/vmlinux", "rb").read()
+for tp in tps:
+    old = ("btf_trace_" + tp + "\0").encode()
+    new = old[:-2] + b"X\0"
+    if data.count(old) != 1:
+        sys.exit("btf_trace_%s: %d in the kernel's BTF" % (tp, data.count(old)))
+    data = data.replace(old, new)
+open(out, "wb").write(data)
+PY
+	# shellcheck disable=SC2016 # expanded by that sh
+	MISSING_BTF_RUN=(unshare -m sh -c 'mount --bind "$1" /sys/kernel/btf/vmlinux && shift && exec "$@"'
+		sh "$T/vmlinux.btf")
 }
 
 # ---------------------------------------------------------------- monitor

@@ -251,3 +251,47 @@ strtime_epoch() {
 	read -r y m d t <<<"$1"
 	date -d "$m $d $y $t" +%s
 }
+
+# Start tcpdump on device DEV of namespace NS (the test's veth ends: vcli,
+# vsrv), its lines (-nn -e: with each frame's length) in $T/dump, with what
+# it says (no frame's line); it is capturing once it says so.
+# dump_start NS DEV
+dump_start() {
+	bg_start "$T/dump" ip netns exec "$1" tcpdump -i "$2" -nn -e -l tcp
+	DUMP_PID=$BG_PID
+	wait_line "$T/dump" "$LINE_TIMEOUT" listening || e2e_fail "tcpdump did not start"
+}
+
+# Run CMD ARG... in the background, its output (stdout and stderr) in OUT,
+# stopped at teardown if still running; its PID in BG_PID.
+# bg_start OUT CMD ARG...
+bg_start() {
+	local out=$1
+	shift
+	"$@" >"$out" 2>&1 </dev/null 3>&- &
+	BG_PID=$!
+	E2E_PIDS+=("$BG_PID")
+}
+
+# Stop tcpdump: every frame it captured is in $T/dump then.
+dump_stop() {
+	kill -INT "$DUMP_PID"
+	wait "$DUMP_PID" || true
+}
+
+# The frames in $T/dump of the connection whose one end is ADDR PORT, in
+# order, as "DR SIZE": DR -> for a frame that end sent, <- for one it
+# received; SIZE the frame's length (the IP packet's and 14, tcpsnoop's
+# SIZE).  dump_frames ADDR PORT
+dump_frames() {
+	awk -v me="$1.$2" '
+		{
+			for (i = 1; i < NF; i++)
+				if ($i == "length" && $(i + 1) ~ /:$/) break
+			if (i >= NF) next
+			size = $(i + 1); sub(/:$/, "", size)
+			src = $(i + 2); dst = $(i + 4); sub(/:$/, "", dst)
+			if (src == me) print "-> " size
+			else if (dst == me) print "<- " size
+		}' "$T/dump"
+}
