@@ -537,8 +537,11 @@ static __always_inline void set_state(const struct sock *sk, int oldstate, int n
 		else if (tw == TW_AWAITS_FIN)
 			shown = SNOOP_TCP_FIN_WAIT2;
 	}
+#ifndef SNOOP_RAW_TP
+	/* The packet faces load the tp_btf build only: the raw one has no stack left for it. */
 	if (tw_owners && (tw == TW_NOW || tw == TW_AWAITS_FIN))
 		time_wait_own(&e, sk, si, now);
+#endif
 	/*
 	 * A time-wait socket waiting for the peer's FIN: the connection is still
 	 * in FIN_WAIT2, as ss shows it.  Its TIME_WAIT is kept, to be sent when

@@ -234,6 +234,18 @@ static __always_inline long time_wait_keep(void *map, struct snoop_event *e, __u
 }
 
 /*
+ * Keep @e in tw_live, its detail holding @rcv_nxt.  A global function,
+ * verified once: its key is on a stack of its own, not on set_state's, which
+ * has little room left.
+ */
+__noinline int time_wait_live(struct snoop_event *e, __u32 rcv_nxt)
+{
+	if (!e)
+		return 0;
+	return time_wait_keep(&tw_live, e, rcv_nxt) ? 0 : 1;
+}
+
+/*
  * The packet faces (no events): keep in tw_live the record of the time-wait
  * socket @sk (record @si) is replaced by now, in TIME_WAIT or awaiting its
  * peer's FIN, for the packets it will send and receive.  @e is scratch space.
@@ -251,7 +263,7 @@ static __always_inline void time_wait_own(struct snoop_event *e, const struct so
 		e->attribution = si->attribution;
 	}
 	event_fill_sock(e, sk);
-	time_wait_keep(&tw_live, e, tw_rcv_nxt(sk));
+	time_wait_live(e, tw_rcv_nxt(sk));
 }
 
 /*
