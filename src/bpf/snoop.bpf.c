@@ -1139,3 +1139,24 @@ int BPF_PROG(handle_dns_tx, struct sk_buff *skb)
 		dns_copy(skb, head + nh, headlen - (nh - data_off), false, &h);
 	return 0;
 }
+
+#ifndef SNOOP_RAW_TP
+/*
+ * DNS over TCP (dns_copy_tcp()): the segments a socket connected to port 53
+ * sends and receives, on the cgroup v2 root (loader.c attaches them when
+ * CAP_NET_ADMIN is held).  Observers: every packet passes.
+ */
+SEC("cgroup_skb/egress")
+int dns_tcp_tx(struct __sk_buff *skb)
+{
+	dns_copy_tcp(skb, false);
+	return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int dns_tcp_rx(struct __sk_buff *skb)
+{
+	dns_copy_tcp(skb, true);
+	return 1;
+}
+#endif

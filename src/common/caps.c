@@ -105,6 +105,13 @@ int caps__can_walk_module_btf(void)
 	return !caps_get(&s) && (s.effective & CAP_BIT(CAP_SYS_ADMIN));
 }
 
+int caps__can_attach_packet_programs(void)
+{
+	struct cap_sets s = { 0 };
+
+	return !caps_get(&s) && cap_or_admin(s.effective, CAP_NET_ADMIN);
+}
+
 int caps__can_inspect_processes(void)
 {
 	struct cap_sets s = { 0 };

@@ -32,6 +32,13 @@ int caps__check_bpf(bool packets, char *missing, size_t size);
 int caps__can_walk_module_btf(void);
 
 /*
+ * 1 when CAP_NET_ADMIN (or CAP_SYS_ADMIN) is effective: what loading and
+ * attaching a cgroup_skb program needs besides CAP_BPF (socket-snoop's
+ * copies of DNS over TCP).
+ */
+int caps__can_attach_packet_programs(void);
+
+/*
  * 1 when CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH are effective: what looking
  * into every process's descriptors at start-up needs.
  */

@@ -302,17 +302,17 @@ int dns_parse(const uint8_t *msg, size_t len, struct dns_result *res)
 	return 0;
 }
 
-int dns_parse_tcp(const uint8_t *data, size_t len, struct dns_result *res)
+int dns_tcp_next(const uint8_t *data, size_t len, size_t *at, const uint8_t **msg, size_t *msg_len)
 {
-	size_t msg_len;
+	size_t left, n;
 
-	if (len < 2) {
-		res->name[0] = '\0';
-		res->count = 0;
-		return -EBADMSG;
-	}
-	msg_len = get16(data);
-	if (msg_len > len - 2)
-		msg_len = len - 2;
-	return dns_parse(data + 2, msg_len, res);
+	/* A length and an id at least. */
+	if (*at >= len || len - *at < 2 + 2)
+		return -1;
+	left = len - *at - 2;
+	n = get16(data + *at);
+	*msg = data + *at + 2;
+	*msg_len = n < left ? n : left;
+	*at += 2 + (n < left ? n : left);
+	return 0;
 }

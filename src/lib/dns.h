@@ -79,11 +79,13 @@ struct dns_result {
 int dns_parse(const uint8_t *msg, size_t len, struct dns_result *res);
 
 /*
- * The same for the payload of a DNS-over-TCP segment that begins a message
- * (RFC 1035 4.2.2): its 2-byte length prefix is skipped, and the message is
- * what the prefix says or what of it the copy holds.  Only the first message
- * is read.  -EBADMSG when fewer than 2 bytes are given.
+ * The messages in the payload of a DNS-over-TCP segment, @len bytes at @data:
+ * each after its 2-byte length (RFC 1035 4.2.2), several in one segment when
+ * a client sends its queries together (glibc's A and AAAA).  From offset
+ * *@at (0 first): the next one in @msg, its @msg_len bytes cut at the
+ * payload's end, and *@at moved past it.  0, or -1 when none starts there
+ * (fewer than 4 bytes left: a length and an id).
  */
-int dns_parse_tcp(const uint8_t *data, size_t len, struct dns_result *res);
+int dns_tcp_next(const uint8_t *data, size_t len, size_t *at, const uint8_t **msg, size_t *msg_len);
 
 #endif /* LIB_DNS_H */

@@ -149,6 +149,13 @@ static int print_would_use(const struct snoop_config *cfg, FILE *out)
 		    loader__unavailable(l, i));
 		less = true;
 	}
+	if (!cfg->no_dns) {
+		const char *tcp = loader__dns_tcp_missing(l);
+
+		say(out, "  host names: from DNS over UDP%s%s\n",
+		    tcp ? " only, not TCP: " : " and TCP", tcp ? tcp : "");
+		less |= tcp != NULL;
+	}
 	loader__snapshot_source(l, &src);
 	less |= src.owners_iter_fd < 0 || src.sockets_iter_fd < 0;
 	say(out, "  connections open at start: %s\n",

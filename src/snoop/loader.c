@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* loader.c - probe, open, configure, load and attach the BPF side (see loader.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "common/diag.h"
 #include "common/hidden.h"
 #include "common/procfs.h"
+#include "common/target.h"
 #include "common/tracefs.h"
 #include "snoop/loader.h"
 #include "lib/clock.h"
@@ -61,6 +64,13 @@ struct prog_spec {
 	 */
 	bool iterator;
 	bool dns; /* copies DNS messages: loaded unless --no-dns */
+	/*
+	 * A cgroup_skb program ("tracepoint" names its attach type), attached
+	 * to the cgroup v2 root here (attach_cgroup()): loaded only with
+	 * CAP_NET_ADMIN, which loading and attaching it need, and in the
+	 * tp_btf build; optional.
+	 */
+	bool cgroup;
 	/*
 	 * Reads the packets received: DNS answers unless --no-dns, the FINs that
 	 * move time-wait sockets to TIME_WAIT when state changes are reported;
@@ -132,6 +142,15 @@ static const struct prog_spec prog_specs[] = {
 	 */
 	{ "handle_rx", "net/netif_receive_skb", 0, false, false, SKIP_HARMLESS, .rx = true },
 	{ "handle_dns_tx", "net/net_dev_queue", 0, false, false, SKIP_HARMLESS, .dns = true },
+	/*
+	 * DNS over TCP: every packet of every socket of the host runs one of
+	 * these, which stops at the socket's protocol and port unless it is
+	 * connected to port 53.
+	 */
+	{ "dns_tcp_tx", "cgroup_skb/egress", 0, false, false, SKIP_HARMLESS, .dns = true,
+	  .cgroup = true },
+	{ "dns_tcp_rx", "cgroup_skb/ingress", 0, false, false, SKIP_HARMLESS, .dns = true,
+	  .cgroup = true },
 	{ "snapshot_owners", "iter/task_file", 0, false, false, SKIP_HARMLESS, .iterator = true },
 	{ "snapshot_sockets", "iter/tcp", 0, false, false, SKIP_HARMLESS, .iterator = true },
 	/* Run by snoop.c every --interval, over the owner records: never on the event path. */
@@ -144,11 +163,13 @@ static const struct prog_spec prog_specs[] = {
 #define N_PROGS (sizeof(prog_specs) / sizeof(prog_specs[0]))
 
 struct loader {
-	struct snoop *skel;			 /* the tp_btf build, or NULL */
-	struct snoop_raw *raw_skel;		 /* the raw_tp build, or NULL */
-	struct bpf_object *obj;			 /* whichever is loaded */
-	enum attach_mode mode;			 /* ATTACH_TP_BTF or ATTACH_RAW_TP once loaded */
-	struct bpf_link *classic_links[N_PROGS]; /* attach_classic()'s, by prog_specs index */
+	struct snoop *skel;	    /* the tp_btf build, or NULL */
+	struct snoop_raw *raw_skel; /* the raw_tp build, or NULL */
+	struct bpf_object *obj;	    /* whichever is loaded */
+	enum attach_mode mode;	    /* ATTACH_TP_BTF or ATTACH_RAW_TP once loaded */
+	/* attach_classic()'s and attach_cgroup()'s, by prog_specs index */
+	struct bpf_link *manual_links[N_PROGS];
+	const char *dns_tcp_missing; /* why DNS over TCP is not watched, or NULL */
 	char fallback_reason[sizeof(((struct loader_error *)0)->msg)];
 	uint64_t ringbuf_bytes;
 	bool enabled[N_PROGS];
@@ -187,6 +208,8 @@ static int attach_btf_id(const struct btf *vmlinux, const struct prog_spec *p)
 
 	if (p->classic)
 		return tracefs__event_id(p->tracepoint) >= 0 ? 0 : -ENOENT;
+	if (p->cgroup)
+		return 0;
 
 	if (!p->iterator)
 		return bpf_util__tracepoint_btf_id(vmlinux, p->tracepoint);
@@ -532,8 +555,8 @@ int loader__set_filters(struct loader *l, const struct filter_config *f)
 static void unload(struct loader *l)
 {
 	for (size_t i = 0; i < N_PROGS; i++) {
-		bpf_link__destroy(l->classic_links[i]);
-		l->classic_links[i] = NULL;
+		bpf_link__destroy(l->manual_links[i]);
+		l->manual_links[i] = NULL;
 	}
 	bpf_link__destroy(l->owners_link);
 	l->owners_link = NULL;
@@ -581,12 +604,62 @@ static void attach_classic(struct loader *l)
 					   PERF_FLAG_FD_CLOEXEC);
 		/* The link owns the perf event from here on. */
 		if (pfd >= 0)
-			l->classic_links[i] = bpf_program__attach_perf_event(prog, pfd);
-		if (l->classic_links[i])
+			l->manual_links[i] = bpf_program__attach_perf_event(prog, pfd);
+		if (l->manual_links[i])
 			continue;
 		if (pfd >= 0)
 			close(pfd);
 		l->unavailable[l->n_unavailable++] = prog_specs[i].tracepoint;
+	}
+}
+
+/*
+ * Attach the cgroup_skb programs to the root of the cgroup v2 hierarchy,
+ * where the kernel runs them for every packet of every socket of the host
+ * (tcpsnoop's are there too).  Optional: DNS over TCP is all they serve, and
+ * why it is not watched is kept for the caller to say.
+ */
+static void attach_cgroup(struct loader *l)
+{
+	char root[PATH_MAX];
+	int fd = -1;
+
+	for (size_t i = 0; i < N_PROGS; i++) {
+		struct bpf_program *prog;
+
+		if (!prog_specs[i].cgroup || !l->enabled[i])
+			continue;
+		prog = bpf_object__find_program_by_name(l->obj, prog_specs[i].name);
+		if (!prog) {
+			l->dns_tcp_missing = "the raw tracepoint build has no cgroup_skb programs";
+			return;
+		}
+		if (fd < 0) {
+			if (target__cgroup2_mount(root, sizeof(root))) {
+				l->dns_tcp_missing = "no cgroup v2 hierarchy is mounted";
+				return;
+			}
+			fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0) {
+				l->dns_tcp_missing = "the cgroup v2 root cannot be opened";
+				return;
+			}
+		}
+		l->manual_links[i] = bpf_program__attach_cgroup(prog, fd);
+		if (!l->manual_links[i]) {
+			l->dns_tcp_missing = "the kernel refused to attach its programs to the "
+					     "cgroup v2 root";
+			break;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	/* Queries without their answers would only cost: all or none. */
+	for (size_t i = 0; l->dns_tcp_missing && i < N_PROGS; i++) {
+		if (prog_specs[i].cgroup) {
+			bpf_link__destroy(l->manual_links[i]);
+			l->manual_links[i] = NULL;
+		}
 	}
 }
 
@@ -642,7 +715,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		if (!prog)
 			continue;
 		bpf_program__set_autoload(prog, l->enabled[i]);
-		if (prog_specs[i].iterator || prog_specs[i].classic)
+		if (prog_specs[i].iterator || prog_specs[i].classic || prog_specs[i].cgroup)
 			bpf_program__set_autoattach(prog, false);
 	}
 	ret = bpf_object__load(l->obj);
@@ -670,8 +743,10 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		return ret;
 	}
 	ret = mode == ATTACH_TP_BTF ? snoop__attach(l->skel) : snoop_raw__attach(l->raw_skel);
-	if (!ret)
+	if (!ret) {
 		attach_classic(l);
+		attach_cgroup(l);
+	}
 	if (ret) {
 		loader_error__set(err, ret == -ENOENT ? EXIT_UNAVAILABLE : EXIT_FAILURE_RUNTIME,
 				  "cannot attach to the tracepoints: %s", strerror(-ret));
@@ -824,7 +899,10 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			(!prog_specs[i].dns || !cfg->no_dns) && (!prog_specs[i].exe || cfg->json) &&
 			(!prog_specs[i].update || cfg->interval_s) &&
 			(!prog_specs[i].rx || !cfg->no_dns ||
-			 (cfg->filter.kinds_mask & SNOOP_EV_STATE));
+			 (cfg->filter.kinds_mask & SNOOP_EV_STATE)) &&
+			(!prog_specs[i].cgroup || caps__can_attach_packet_programs());
+	if (!cfg->no_dns && !caps__can_attach_packet_programs())
+		l->dns_tcp_missing = "CAP_NET_ADMIN is not held";
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
 
 	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {
@@ -872,6 +950,11 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 fail:
 	loader__free(l);
 	return NULL;
+}
+
+const char *loader__dns_tcp_missing(const struct loader *l)
+{
+	return l->dns_tcp_missing;
 }
 
 enum attach_mode loader__mode(const struct loader *l)
@@ -1208,7 +1291,8 @@ void loader__print_features(FILE *out, const char *indent)
 			libbpf_probe_bpf_map_type(maps[i].type, NULL) == 1 ? "yes" : "no");
 	for (size_t i = 0; vmlinux && i < N_PROGS; i++) {
 		/* Each tracepoint once: two programs share inet_sock_set_state. */
-		if (i > 0 && !strcmp(prog_specs[i].tracepoint, prog_specs[i - 1].tracepoint))
+		if ((i > 0 && !strcmp(prog_specs[i].tracepoint, prog_specs[i - 1].tracepoint)) ||
+		    prog_specs[i].cgroup)
 			continue;
 		fprintf(out, "%s%s %s: %s\n", indent,
 			prog_specs[i].iterator ? "iterator" : "tracepoint",

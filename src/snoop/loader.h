@@ -34,6 +34,13 @@ const char *loader__fallback_reason(const struct loader *l);
 /* The ring buffer map fd, for ring_buffer__new(). */
 int loader__ringbuf_fd(const struct loader *l);
 
+/*
+ * Why DNS over TCP is not watched (its cgroup_skb programs are not attached:
+ * no CAP_NET_ADMIN, the raw_tp build, no cgroup v2 root), or NULL when it is
+ * or when DNS is not (--no-dns).
+ */
+const char *loader__dns_tcp_missing(const struct loader *l);
+
 /* The per-socket owner map: sk_storage keyed by socket fd from user space (tp_btf only). */
 int loader__owner_map_fd(const struct loader *l);
 

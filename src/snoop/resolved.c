@@ -75,24 +75,24 @@ static struct query_slot *query_slot(struct resolved *r, const struct query_key 
 	return &r->queries[(h ^ (h >> 32)) & (RESOLVED_QUERY_SLOTS - 1)];
 }
 
-int resolved__message(struct resolved *r, const void *data, size_t len)
+/*
+ * One DNS message of @m: @msg, @n bytes of it (maybe cut by the copy), from
+ * the payload of a datagram or a TCP segment.
+ */
+static void one_message(struct resolved *r, const struct snoop_dns_msg *m, const uint8_t *msg,
+			size_t n)
 {
-	const struct snoop_dns_msg *m = data;
-	size_t head = offsetof(struct snoop_dns_msg, data), n;
 	struct dns_result res;
 	struct query_key k;
 	struct query_slot *slot;
 
-	if (len < head || m->len > SNOOP_DNS_COPY || len < head + m->len)
-		return -EINVAL;
-	n = m->len;
-	/* The BPF side copies UDP messages only (dns.bpf.h): the id is the first two bytes. */
-	if (m->proto != IPPROTO_UDP || n < 2)
-		return 0;
+	/* Its id is its first two bytes. */
+	if (n < 2)
+		return;
 	memset(&k, 0, sizeof(k));
 	k.netns = m->netns;
 	k.client_port = m->client_port;
-	k.txid = (uint16_t)(m->data[0] << 8 | m->data[1]);
+	k.txid = (uint16_t)(msg[0] << 8 | msg[1]);
 	k.proto = m->proto;
 	memcpy(k.client, m->client, sizeof(k.client));
 	memcpy(k.server, m->server, sizeof(k.server));
@@ -102,20 +102,52 @@ int resolved__message(struct resolved *r, const void *data, size_t len)
 		slot->key = k;
 		slot->expires_ns = m->ts_ns + RESOLVED_QUERY_TTL_NS;
 		r->st.queries++;
-		return 0;
+		return;
 	}
 	if (!slot->expires_ns || m->ts_ns >= slot->expires_ns ||
 	    memcmp(&slot->key, &k, sizeof(k)) != 0) {
 		r->st.unmatched++;
-		return 0;
+		return;
 	}
-	if (dns_parse(m->data, n, &res)) {
+	/*
+	 * A TCP query is answered once: its slot is emptied, so that the bytes
+	 * of a later segment that continues a long answer (taken for a message
+	 * of its own below) cannot match it.
+	 */
+	if (m->proto == IPPROTO_TCP)
+		slot->expires_ns = 0;
+	if (dns_parse(msg, n, &res)) {
 		r->st.malformed++;
-		return 0;
+		return;
 	}
 	r->st.answers++;
 	r->st.names += res.count;
 	dns_cache__put_result(r->names, m->netns, &res, m->ts_ns);
+}
+
+int resolved__message(struct resolved *r, const void *data, size_t len)
+{
+	const struct snoop_dns_msg *m = data;
+	size_t head = offsetof(struct snoop_dns_msg, data), n, at = 0, msg_len;
+	const uint8_t *msg;
+
+	if (len < head || m->len > SNOOP_DNS_COPY || len < head + m->len)
+		return -EINVAL;
+	n = m->len;
+	if (m->proto == IPPROTO_UDP) {
+		one_message(r, m, m->data, n);
+		return 0;
+	}
+	if (m->proto != IPPROTO_TCP)
+		return 0;
+	/*
+	 * A segment's payload: its messages, the last maybe cut by the copy.  A
+	 * segment that continues a message sent before is read the same way: its
+	 * bytes make no sense as a message, match no query (a TCP query's slot
+	 * is emptied by its answer), and count as unmatched.
+	 */
+	while (!dns_tcp_next(m->data, n, &at, &msg, &msg_len))
+		one_message(r, m, msg, msg_len);
 	return 0;
 }
 

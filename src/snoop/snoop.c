@@ -866,6 +866,9 @@ static int snoop_attach(struct snoop_app *app)
 	for (int i = 0; loader__unavailable(app->loader, i); i++)
 		warn("this kernel lacks the tracepoint %s: its events are not reported",
 		     loader__unavailable(app->loader, i));
+	if (loader__dns_tcp_missing(app->loader))
+		warn("host names are learnt from DNS over UDP only, not TCP: %s",
+		     loader__dns_tcp_missing(app->loader));
 	app->mono_to_wall_ns = clock__mono_to_wall();
 	if (loader__fallback_reason(app->loader))
 		warn("using raw tracepoints: %s", loader__fallback_reason(app->loader));

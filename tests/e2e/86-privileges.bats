@@ -173,6 +173,9 @@ refuse_setid() {
 	# That listener's connections are not attributed: said, not fatal.
 	grep -q 'CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH needed' "$T/mon.err" ||
 		e2e_fail "no warning about connections open at start: $(cat "$T/mon.err")"
+	# Nor is DNS over TCP watched (its programs need CAP_NET_ADMIN): said too.
+	assert_contains "$T/mon.err" \
+		"host names are learnt from DNS over UDP only, not TCP: CAP_NET_ADMIN is not held"
 }
 
 @test "socket-snoop with CAP_BPF or CAP_PERFMON less exits 77 naming it" {

@@ -447,6 +447,29 @@ json_await_closed() {
 	[ "$ingress" -gt 0 ] || e2e_fail "no ingress object of the server's accepted socket"
 }
 
+@test "DNS over TCP (glibc with options use-vc): the answers of a TCP connection to port 53 name the client's connection, and that DNS connection is shown itself" {
+	# glibc sends its queries over TCP, the A and AAAA ones in one segment.
+	printf 'nameserver %s\noptions attempts:1 timeout:1 use-vc\n' "$V4_S" >"$DNS_ETC/resolv.conf"
+	snoop_start "${MON[@]}" "${ISOLATE[@]}" -v
+	srv_start t 4 9109 --recv 100 --send 50
+	dns_cli t t web.snoop.test 4
+	srv_wait t
+	await_closed t
+	await_state "${S_EP[t]}" 0.0.0.0:0 CLOSE
+	settle
+	snoop_stop
+	# The resolver's own connection to nsd over TCP, by the client's process.
+	grep -E " DST=$V4_S:53 PID=${CPID[t]} COMM=snoop-dns STATE=${STATE_DESC[ESTABLISHED]}" "$T/mon.out" >/dev/null ||
+		e2e_fail "no TCP connection of the client to $V4_S:53: was TCP used?"
+	strip_names
+	assert_named_conv t web.snoop.test
+	assert_contains "$T/mon.names" " SRC=${C_EP[t]} DST=$V4_S:9109 (web.snoop.test) PID=${CPID[t]} COMM=snoop-dns STATE=${STATE_DESC[CLOSE]}"
+	# Counted as queries and answers: none unmatched (a segment that only
+	# acknowledges carries no payload and is not copied).
+	grep -E '^DNS: [1-9][0-9]* queries, [1-9][0-9]* answers \([1-9][0-9]* addresses named\), 0 responses to no query seen, 0 malformed' "$T/mon.err" >/dev/null ||
+		e2e_fail "DNS counts: $(grep '^DNS:' "$T/mon.err")"
+}
+
 @test "a CNAME: the name shown is the one asked for (alias.snoop.test), not the chain's end; a second name of the address, asked for later, replaces it" {
 	snoop_start "${MON[@]}" "${ISOLATE[@]}"
 	srv_start a 4 9111 --recv 100 --send 50

@@ -46,6 +46,7 @@ with_missing_btf() {
 	assert_contains "$T/run.out" "  load and attach the programs (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): yes"
 	assert_contains "$T/run.out" "  programs: tp_btf (typed tracepoints, socket storage)"
 	assert_contains "$T/run.out" "  connections open at start: found by the kernel's iterators"
+	assert_contains "$T/run.out" "  host names: from DNS over UDP and TCP"
 	grep -q "without the tracepoint" "$T/run.out" && e2e_fail "a tracepoint said missing:" "$(cat "$T/run.out")"
 	assert_eq "last line" "$(tail -n 1 "$T/run.out")" "Verdict: socket-snoop would run (exit 0), with everything"
 	[ ! -e "$T/check.log" ] || e2e_fail "--check wrote the log file"
@@ -91,4 +92,21 @@ with_missing_btf() {
 		"Verdict: socket-snoop would not run (exit 77): not enough privilege (missing CAP_BPF and CAP_PERFMON)"
 	snoop_run "${capped[@]}" "$SNOOP" --no-log-file --duration=1
 	assert_eq "exit status of a start" "$RUN_STATUS" 77
+}
+
+@test "--check without CAP_NET_ADMIN: host names from DNS over UDP only, it would run with less (exit 0), and a start says so" {
+	# shellcheck disable=SC2054 # one argument: the capabilities, comma-separated
+	local -a capped=(setpriv --inh-caps=-all --bounding-set=-net_admin,-sys_admin)
+	snoop_run "${capped[@]}" "$SNOOP" --check
+	assert_eq "exit status" "$RUN_STATUS" 0
+	assert_contains "$T/run.out" "  host names: from DNS over UDP only, not TCP: CAP_NET_ADMIN is not held"
+	assert_eq "last line" "$(tail -n 1 "$T/run.out")" \
+		"Verdict: socket-snoop would run (exit 0), with less than this kernel could give (above)"
+	snoop_run "${capped[@]}" "$SNOOP" --no-log-file --duration=1
+	assert_eq "exit status of a start" "$RUN_STATUS" 0
+	assert_contains "$T/run.err" "host names are learnt from DNS over UDP only, not TCP: CAP_NET_ADMIN is not held"
+	# --no-dns: nothing to say.
+	snoop_run "${capped[@]}" "$SNOOP" --check --no-dns
+	grep -q "host names" "$T/run.out" && e2e_fail "--no-dns, yet: $(grep "host names" "$T/run.out")"
+	return 0
 }

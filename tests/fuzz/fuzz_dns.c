@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * fuzz_dns.c - the DNS response parser (dns_parse, dns_parse_tcp) on any
+ * fuzz_dns.c - the DNS response parser (dns_parse, dns_tcp_next) on any
  * bytes, as a hostile server or a forged packet sends them, and what it
  * gives fed to the address-to-name cache.  Besides memory errors and
  * endless loops (compression loops, label bombs), it checks the contract of
@@ -209,11 +209,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		framed[1] = (uint8_t)size;
 		if (size)
 			memcpy(framed + 2, data, size);
-		check(dns_parse_tcp(framed, size + 2, &tcp) == rc && same_result(&tcp, &whole),
-		      "the TCP form read otherwise");
+		if (size >= 2) {
+			size_t at = 0, n = 0;
+			const uint8_t *msg = NULL;
+
+			check(!dns_tcp_next(framed, size + 2, &at, &msg, &n) && msg == framed + 2 &&
+				      n == size && at == size + 2,
+			      "the TCP form framed otherwise");
+			check(dns_parse(msg, n, &tcp) == rc && same_result(&tcp, &whole),
+			      "the TCP form read otherwise");
+		}
 		free(framed);
 	}
-	check_result(dns_parse_tcp(data, size, &tcp), &tcp);
+	/* The input as a TCP payload: messages within it, one after another, to its end. */
+	{
+		size_t at = 0, before = 0, n;
+		const uint8_t *msg;
+
+		while (!dns_tcp_next(data, size, &at, &msg, &n)) {
+			check(msg == data + before + 2 && n <= size - before - 2 &&
+				      at == before + 2 + n,
+			      "a TCP message outside its payload");
+			check_result(dns_parse(msg, n, &tcp), &tcp);
+			before = at;
+		}
+		check(at == before, "a refused message moved the offset");
+	}
 
 	if (!rc)
 		check_cache(&whole, size ? data[0] : 0, 1000 * NS_PER_S);

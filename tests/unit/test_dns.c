@@ -816,7 +816,8 @@ static void test_tcp_length_prefix(void **state)
 {
 	struct wire w, t;
 	struct dns_result whole, r;
-	size_t ends[5];
+	size_t ends[5], at = 0, n;
+	const uint8_t *msg;
 	uint8_t *copy;
 
 	(void)state;
@@ -824,33 +825,60 @@ static void test_tcp_length_prefix(void **state)
 	t.len = 0;
 	w_u16(&t, (unsigned int)w.len);
 	w_bytes(&t, w.b, w.len);
-	/* A second message after the first is not read. */
+	/* A second message after the first, as glibc sends its two queries. */
+	w_u16(&t, (unsigned int)w.len);
 	w_bytes(&t, w.b, w.len);
 	copy = malloc(t.len);
 	assert_non_null(copy);
 	memcpy(copy, t.b, t.len);
 	memset(&whole, 0, sizeof(whole));
 	assert_int_equal(dns_parse(copy + 2, w.len, &whole), 0);
-	memset(&r, 0xa5, sizeof(r));
-	assert_int_equal(dns_parse_tcp(copy, t.len, &r), 0);
-	assert_string_equal(r.name, "www.example.com");
-	assert_int_equal(r.count, 3);
-	check_answer(&r, 2, "2001:db8::1", 60);
-	/* Filled whole, padding included: results compare bytewise. */
-	assert_memory_equal(r.answers, whole.answers, 3 * sizeof(r.answers[0]));
-	/* The copy ends inside the AAAA record. */
-	assert_int_equal(dns_parse_tcp(copy, 2 + ends[4] - 1, &r), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(dns_tcp_next(copy, t.len, &at, &msg, &n), 0);
+		assert_ptr_equal(msg, copy + 2 + i * (2 + w.len));
+		assert_int_equal(n, w.len);
+		memset(&r, 0xa5, sizeof(r));
+		assert_int_equal(dns_parse(msg, n, &r), 0);
+		assert_string_equal(r.name, "www.example.com");
+		assert_int_equal(r.count, 3);
+		check_answer(&r, 2, "2001:db8::1", 60);
+		/* Filled whole, padding included: results compare bytewise. */
+		assert_memory_equal(r.answers, whole.answers, 3 * sizeof(r.answers[0]));
+	}
+	assert_int_equal(dns_tcp_next(copy, t.len, &at, &msg, &n), -1);
+	assert_int_equal(at, t.len);
+	/* The copy ends inside the AAAA record: the message is cut there. */
+	at = 0;
+	assert_int_equal(dns_tcp_next(copy, 2 + ends[4] - 1, &at, &msg, &n), 0);
+	assert_int_equal(n, ends[4] - 1);
+	assert_int_equal(dns_parse(msg, n, &r), 0);
 	assert_int_equal(r.count, 2);
+	assert_int_equal(dns_tcp_next(copy, 2 + ends[4] - 1, &at, &msg, &n), -1);
 	/* The prefix ends the message inside the AAAA record, though more bytes follow. */
 	copy[0] = (uint8_t)((ends[4] - 1) >> 8);
 	copy[1] = (uint8_t)(ends[4] - 1);
-	assert_int_equal(dns_parse_tcp(copy, t.len, &r), 0);
+	at = 0;
+	assert_int_equal(dns_tcp_next(copy, t.len, &at, &msg, &n), 0);
+	assert_int_equal(n, ends[4] - 1);
+	assert_int_equal(dns_parse(msg, n, &r), 0);
 	assert_int_equal(r.count, 2);
-	assert_int_equal(dns_parse_tcp(copy, 1, &r), -EBADMSG);
-	assert_int_equal(dns_parse_tcp(copy, 0, &r), -EBADMSG);
+	/* Fewer than a length and an id: nothing. */
+	for (size_t len = 0; len < 4; len++) {
+		at = 0;
+		assert_int_equal(dns_tcp_next(copy, len, &at, &msg, &n), -1);
+	}
+	/* A length of 0: a message of no bytes, then the next one. */
+	copy[0] = 0;
+	copy[1] = 0;
+	at = 0;
+	assert_int_equal(dns_tcp_next(copy, t.len, &at, &msg, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(at, 2);
 	copy[0] = 0;
 	copy[1] = 11;
-	assert_int_equal(dns_parse_tcp(copy, t.len, &r), -EBADMSG);
+	at = 0;
+	assert_int_equal(dns_tcp_next(copy, t.len, &at, &msg, &n), 0);
+	assert_int_equal(dns_parse(msg, n, &r), -EBADMSG);
 	free(copy);
 }
 

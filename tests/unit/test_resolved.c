@@ -4,6 +4,7 @@
  * response is taken only when it answers a query seen (same namespace,
  * transaction id, addresses and ports, within RESOLVED_QUERY_TTL_NS); the
  * name asked for is kept its TTL; nothing for an event older than the answer.
+ * Over TCP, a segment's messages after their 2-byte lengths, each answered once.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -148,12 +149,101 @@ static void test_short_or_malformed_records(void **state)
 	resolved__free(r);
 }
 
+/*
+ * @m's message as a DNS-over-TCP segment's payload: its 2-byte length first
+ * (RFC 1035 4.2.2), @copies of it one after the other (glibc's A and AAAA in
+ * one segment).
+ */
+static struct snoop_dns_msg tcp_segment(const struct snoop_dns_msg *m, int copies)
+{
+	struct snoop_dns_msg seg = *m;
+	size_t n = 0;
+
+	seg.proto = IPPROTO_TCP;
+	for (int i = 0; i < copies; i++) {
+		seg.data[n] = (uint8_t)(m->len >> 8);
+		seg.data[n + 1] = (uint8_t)m->len;
+		memcpy(seg.data + n + 2, m->data, m->len);
+		n += 2u + m->len;
+	}
+	seg.len = (uint16_t)n;
+	return seg;
+}
+
+static void test_tcp_segments_of_several_messages(void **state)
+{
+	struct resolved *r;
+	struct resolved_stats st;
+	struct snoop_dns_msg q1 = msg(false, 40000, 0x11, T0), q2 = msg(false, 40000, 0x12, T0),
+			     a1 = msg(true, 40000, 0x11, T0 + 1),
+			     a2 = msg(true, 40000, 0x12, T0 + 1), seg, both;
+
+	(void)state;
+	assert_int_equal(resolved__new(&r), 0);
+	/* Two queries in one segment, then their answers in one. */
+	both = tcp_segment(&q1, 1);
+	seg = tcp_segment(&q2, 1);
+	memcpy(both.data + both.len, seg.data, seg.len);
+	both.len = (uint16_t)(both.len + seg.len);
+	give(r, &both);
+	both = tcp_segment(&a1, 1);
+	seg = tcp_segment(&a2, 1);
+	memcpy(both.data + both.len, seg.data, seg.len);
+	both.len = (uint16_t)(both.len + seg.len);
+	give(r, &both);
+	assert_string_equal(name_of(r, "10.0.0.9", T0 + 2), "web.test");
+	resolved__stats(r, &st);
+	assert_int_equal(st.queries, 2);
+	assert_int_equal(st.answers, 2);
+	assert_int_equal(st.unmatched, 0);
+	/* A TCP query is answered once: the same answer again matches nothing. */
+	seg = tcp_segment(&a1, 1);
+	give(r, &seg);
+	/* A UDP datagram is not a TCP segment: no length to skip. */
+	seg = tcp_segment(&q1, 1);
+	seg.proto = IPPROTO_UDP;
+	give(r, &seg);
+	/* Fewer than 4 bytes: no message starts there. */
+	seg = tcp_segment(&a1, 1);
+	seg.len = 3;
+	give(r, &seg);
+	resolved__stats(r, &st);
+	assert_int_equal(st.unmatched, 1);
+	assert_int_equal(st.answers, 2);
+	resolved__free(r);
+}
+
+/* An answer cut by the copy (a length past the segment's end): what was copied is read. */
+static void test_tcp_answer_cut_by_the_copy(void **state)
+{
+	struct resolved *r;
+	struct resolved_stats st;
+	struct snoop_dns_msg q = msg(false, 40000, 0x21, T0), a = msg(true, 40000, 0x21, T0 + 1),
+			     seg;
+
+	(void)state;
+	assert_int_equal(resolved__new(&r), 0);
+	seg = tcp_segment(&q, 1);
+	give(r, &seg);
+	seg = tcp_segment(&a, 1);
+	/* The prefix says 100 bytes more than the copy holds. */
+	seg.data[0] = (uint8_t)((a.len + 100) >> 8);
+	seg.data[1] = (uint8_t)(a.len + 100);
+	give(r, &seg);
+	assert_string_equal(name_of(r, "10.0.0.9", T0 + 2), "web.test");
+	resolved__stats(r, &st);
+	assert_int_equal(st.answers, 1);
+	resolved__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer_to_a_query_names_the_address),
 		cmocka_unit_test(test_response_to_no_query_names_nothing),
 		cmocka_unit_test(test_short_or_malformed_records),
+		cmocka_unit_test(test_tcp_segments_of_several_messages),
+		cmocka_unit_test(test_tcp_answer_cut_by_the_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
