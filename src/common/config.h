@@ -35,6 +35,9 @@ struct filter_config {
 	char cgroup_path[PATH_MAX];
 	uint64_t cgroup_id;
 	uint32_t cgroup_level;
+	/* Which of cgroup, unit, container chose it (a static name), and its value as given. */
+	const char *cgroup_opt;
+	char cgroup_arg[PATH_MAX];
 	uint32_t netns; /* inode; 0: all */
 	bool all_addresses;
 };

@@ -46,6 +46,8 @@ struct cli_state {
 	char bad[128];		/* the bad item of a list, for the message */
 	const char *cgroup_opt; /* which of --cgroup, --unit, --container chose the cgroup */
 	const char *dash; /* how messages spell an option: "--" on the command line, "" in --config */
+	/* A --config reload: a cgroup given as this one was keeps its cgroup, not looked up again. */
+	const struct filter_config *keep;
 };
 
 /* Read @arg (NULL for a switch) into st->cfg: 0, or a negative errno. */
@@ -728,14 +730,40 @@ static int choose_cgroup(struct cli_state *st, const char *arg)
 	return 0;
 }
 
+/*
+ * Note @arg as the value that chose the cgroup; 1 when it is the one a
+ * reload keeps (st->keep: the same option and value), whose cgroup is then
+ * taken as it is: a unit restarted since, or a directory made again, has
+ * another cgroup, which the running filters cannot change to.  Else 0.
+ */
+static int given_cgroup(struct cli_state *st, const char *arg)
+{
+	struct filter_config *f = &st->cfg->filter;
+	const struct filter_config *k = st->keep;
+
+	if (strlen(arg) >= sizeof(f->cgroup_arg))
+		return -ENAMETOOLONG;
+	f->cgroup_opt = st->opt->name;
+	strcpy(f->cgroup_arg, arg);
+	if (!k || !k->cgroup_opt || strcmp(k->cgroup_opt, f->cgroup_opt) != 0 ||
+	    strcmp(k->cgroup_arg, arg) != 0)
+		return 0;
+	memcpy(f->cgroup_path, k->cgroup_path, sizeof(f->cgroup_path));
+	f->cgroup_id = k->cgroup_id;
+	f->cgroup_level = k->cgroup_level;
+	return 1;
+}
+
 static int opt_cgroup(struct cli_state *st, const char *arg)
 {
 	struct filter_config *f = &st->cfg->filter;
 	char q[PARSE_QUOTE_SIZE];
 	int rc = choose_cgroup(st, arg);
 
+	if (!rc)
+		rc = given_cgroup(st, arg);
 	if (rc)
-		return rc;
+		return rc < 0 ? rc : 0;
 	if (strlen(arg) >= sizeof(f->cgroup_path))
 		return -ENAMETOOLONG;
 	strcpy(f->cgroup_path, arg);
@@ -775,6 +803,9 @@ static int opt_unit(struct cli_state *st, const char *arg)
 		return rc;
 	if (cgroup_unit_arg(arg, unit))
 		return -EINVAL; /* "expected a systemd unit name" */
+	rc = given_cgroup(st, arg);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	rc = target__cgroup2_mount(root, sizeof(root));
 	if (!rc)
 		rc = cgroups__find_unit(root, unit, st->cfg->filter.cgroup_path,
@@ -797,6 +828,9 @@ static int opt_container(struct cli_state *st, const char *arg)
 		if (i < n && !isxdigit((unsigned char)arg[i]))
 			return -EINVAL;
 	}
+	rc = given_cgroup(st, arg);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	rc = target__cgroup2_mount(root, sizeof(root));
 	if (!rc)
 		rc = cgroups__find_container(root, id, st->cfg->filter.cgroup_path,
@@ -1263,11 +1297,12 @@ static int config_slurp(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-int cli_snoop__parse_config(const char *path, char *text, size_t len, struct filter_config *out,
-			    char *err, size_t err_len)
+/* cli_snoop__parse_config(), keeping @keep's cgroup where the file gives it as @keep was. */
+static int parse_config(const char *path, char *text, size_t len, struct filter_config *out,
+			const struct filter_config *keep, char *err, size_t err_len)
 {
 	struct snoop_config *cfg = calloc(1, sizeof(*cfg));
-	struct cli_state st = { .cfg = cfg, .dash = "" };
+	struct cli_state st = { .cfg = cfg, .dash = "", .keep = keep };
 	char line_err[512], qpath[PARSE_QUOTE_SIZE];
 	bool seen[N_OPTS] = {};
 	size_t lineno = 0;
@@ -1308,7 +1343,19 @@ int cli_snoop__parse_config(const char *path, char *text, size_t len, struct fil
 	return rc;
 }
 
+int cli_snoop__parse_config(const char *path, char *text, size_t len, struct filter_config *out,
+			    char *err, size_t err_len)
+{
+	return parse_config(path, text, len, out, NULL, err, err_len);
+}
+
 int cli_snoop__read_config(const char *path, struct filter_config *out, char *err, size_t err_len)
+{
+	return cli_snoop__reread_config(path, out, NULL, err, err_len);
+}
+
+int cli_snoop__reread_config(const char *path, struct filter_config *out,
+			     const struct filter_config *keep, char *err, size_t err_len)
 {
 	char qpath[PARSE_QUOTE_SIZE], *text = NULL;
 	size_t len = 0;
@@ -1320,7 +1367,7 @@ int cli_snoop__read_config(const char *path, struct filter_config *out, char *er
 			 rc == -EFBIG ? "larger than 1 MiB" : safe_path__strerror(rc));
 		return rc;
 	}
-	rc = cli_snoop__parse_config(path, text, len, out, err, err_len);
+	rc = parse_config(path, text, len, out, keep, err, err_len);
 	free(text);
 	return rc;
 }
@@ -1366,6 +1413,8 @@ void cli_snoop__merge_filters(struct filter_config *out, const struct filter_con
 		memcpy(out->cgroup_path, file->cgroup_path, sizeof(out->cgroup_path));
 		out->cgroup_id = file->cgroup_id;
 		out->cgroup_level = file->cgroup_level;
+		out->cgroup_opt = file->cgroup_opt;
+		memcpy(out->cgroup_arg, file->cgroup_arg, sizeof(out->cgroup_arg));
 	}
 	if (!cli->netns)
 		out->netns = file->netns;

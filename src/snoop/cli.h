@@ -37,6 +37,14 @@ bool cli_snoop__wants_json(int argc, char **argv);
 int cli_snoop__read_config(const char *path, struct filter_config *out, char *err, size_t err_len);
 
 /*
+ * The same at a reload, with the filters in use @keep: a cgroup filter the
+ * file gives as @keep's was given (the same key and value) keeps @keep's
+ * cgroup, not looked up again (a unit restarted since has another one).
+ */
+int cli_snoop__reread_config(const char *path, struct filter_config *out,
+			     const struct filter_config *keep, char *err, size_t err_len);
+
+/*
  * The parser of cli_snoop__read_config(): @len bytes of @text (writable,
  * with a NUL at text[len]), read from file @path (for messages).
  */

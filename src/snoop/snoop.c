@@ -376,7 +376,8 @@ static int reload_filters(struct snoop_app *app)
 
 	snprintf(err, sizeof(err), "out of memory");
 	if (!rc)
-		rc = cli_snoop__read_config(app->cfg.config_path, file, err, sizeof(err));
+		rc = cli_snoop__reread_config(app->cfg.config_path, file, &app->cfg.filter, err,
+					      sizeof(err));
 	if (!rc) {
 		cli_snoop__merge_filters(next, file, &app->cfg.cli_filter);
 		/* Owner records hold whether their owner was in the start's cgroup. */

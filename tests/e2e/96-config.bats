@@ -203,3 +203,22 @@ KEPT="; the filters in use stay"
 	assert_no_conn "${C_EP0[a]},${C_EP[a]}" "${S_EP[a]}"
 	assert_conv b client server listener
 }
+
+@test "a reload keeps the cgroup filter the file gives as at start, though its directory is made again or removed: the other filters change" {
+	cgroup_make "snoop-e2e-$$/cfg" || return 1
+	local dir=$CGROUP_PATH
+	config_write "cgroup = $dir" "lport = 8983"
+	snoop_start --config="$T/filters.conf" --no-log-file --no-report --events=state
+	# The same path, another cgroup: the line is the start's, so its cgroup stays.
+	rmdir "$dir" && mkdir "$dir" || return 1
+	config_write "cgroup = $dir" "lport = 8984"
+	config_reload 1 "$RELOADED" || return 1
+	assert_contains "$T/mon.err" "${RELOADED}lport=8984 cgroup=$dir"
+	# Gone: the same.
+	rmdir "$dir" || return 1
+	config_write "cgroup = $dir" "lport = 8985"
+	config_reload 2 "$RELOADED" || return 1
+	assert_contains "$T/mon.err" "${RELOADED}lport=8985 cgroup=$dir"
+	grep -qF -e "$KEPT" "$T/mon.err" && e2e_fail "a reload was refused: $(cat "$T/mon.err")"
+	snoop_stop
+}

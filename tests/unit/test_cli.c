@@ -1245,6 +1245,45 @@ static void test_config_layout(void **state)
 	free(f);
 }
 
+/*
+ * A reload keeps the cgroup a file gives as before (the same key and value):
+ * a unit restarted, or stopped, since the start is not looked up again.
+ * Given otherwise, or at a start, it is looked up.
+ */
+static void test_config_reload_keeps_the_cgroup_given_as_before(void **state)
+{
+	struct filter_config *f = calloc(1, sizeof(*f)), *keep = calloc(1, sizeof(*keep));
+	const char *path = config_file("unit = snoop-no-such-unit.service\nlport = 80\n");
+	char err[512];
+
+	(void)state;
+	assert_non_null(f);
+	assert_non_null(keep);
+	/* At a start: no such unit has a cgroup. */
+	assert_int_not_equal(cli_snoop__read_config(path, f, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "has no cgroup"));
+	/* At a reload whose filters were given that unit: kept. */
+	keep->cgroup_opt = "unit";
+	strcpy(keep->cgroup_arg, "snoop-no-such-unit.service");
+	strcpy(keep->cgroup_path, "/sys/fs/cgroup/system.slice/snoop-no-such-unit.service");
+	keep->cgroup_id = 4242;
+	keep->cgroup_level = 2;
+	assert_int_equal(cli_snoop__reread_config(path, f, keep, err, sizeof(err)), 0);
+	assert_int_equal(f->cgroup_id, 4242);
+	assert_int_equal(f->cgroup_level, 2);
+	assert_string_equal(f->cgroup_path, keep->cgroup_path);
+	assert_string_equal(f->cgroup_opt, "unit");
+	assert_true(f->lport);
+	/* Another value, or the same value for another key: looked up. */
+	strcpy(keep->cgroup_arg, "snoop-other.service");
+	assert_int_not_equal(cli_snoop__reread_config(path, f, keep, err, sizeof(err)), 0);
+	strcpy(keep->cgroup_arg, "snoop-no-such-unit.service");
+	keep->cgroup_opt = "container";
+	assert_int_not_equal(cli_snoop__reread_config(path, f, keep, err, sizeof(err)), 0);
+	free(f);
+	free(keep);
+}
+
 /* Each bad file: its message names the file, the line and the key, and what was expected. */
 static void test_config_errors_name_file_line_and_key(void **state)
 {
@@ -1440,6 +1479,7 @@ int main(void)
 		cmocka_unit_test(test_config_keys_equal_their_options),
 		cmocka_unit_test(test_config_layout),
 		cmocka_unit_test(test_config_errors_name_file_line_and_key),
+		cmocka_unit_test(test_config_reload_keeps_the_cgroup_given_as_before),
 		cmocka_unit_test(test_config_refuses_files_others_may_change),
 		cmocka_unit_test(test_config_command_line_overrides_per_filter),
 		cmocka_unit_test(test_describe_filters),
