@@ -117,11 +117,13 @@ static __always_inline int parse_skb(bool cgroup, struct __sk_buff *cskb,
 	r->tcp_flags = t.tcp_flags;
 	r->hdr_len = t.hdr_len;
 	r->segs = 1;
-	/* A time-wait socket's segment, either way: one, as its IP header says. */
-	r->ip_len = t.ip_len;
+	/*
+	 * All of a cgroup program's packet, not its header's length: GSO and GRO
+	 * packets hold several.  A time-wait socket's segment is one, as its IP
+	 * header says.
+	 */
+	r->ip_len = cgroup ? cskb->len : t.ip_len;
 	if (cgroup) {
-		/* All of the packet, not its header's length: GSO and GRO packets hold several. */
-		r->ip_len = cskb->len;
 		/* A GSO (egress) or GRO (ingress) packet: the segments a wire carries. */
 		if (cskb->gso_segs > 1 && cskb->gso_size) {
 			r->segs = cskb->gso_segs > 0xffff ? 0xffff : cskb->gso_segs;

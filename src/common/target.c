@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* target.c - cgroup and network namespace resolution (see target.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <mntent.h>
 #include <stdio.h>
@@ -42,6 +43,18 @@ int target__cgroup2_mount(char *out, size_t size)
 	}
 	endmntent(f);
 	return err;
+}
+
+int target__cgroup2_root_open(char *root, size_t size)
+{
+	int fd, err = target__cgroup2_mount(root, size);
+
+	if (err) {
+		root[0] = '\0';
+		return err;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int target__cgroup(const char *path, uint64_t *id, uint32_t *level)

@@ -14,6 +14,13 @@
 int target__cgroup2_mount(char *out, size_t size);
 
 /*
+ * The root of the cgroup v2 hierarchy, opened as a directory (where programs
+ * are attached for every socket of the host), its path in @root: a
+ * descriptor, or a negative errno (@root "" when cgroup v2 is not mounted).
+ */
+int target__cgroup2_root_open(char *root, size_t size);
+
+/*
  * A cgroup v2 directory (absolute, or relative to the v2 mount found in
  * /proc/mounts) to its id and its depth below the root.  0 or negative errno.
  */

@@ -154,20 +154,18 @@ static void leave_out_missing(struct packets_loader *p)
 static int attach_cgroup(struct packets *skel, struct loader_error *err)
 {
 	char root[PATH_MAX];
-	int fd, ret = target__cgroup2_mount(root, sizeof(root));
+	int ret, fd = target__cgroup2_root_open(root, sizeof(root));
 
-	if (ret) {
+	if (fd < 0 && !root[0]) {
 		loader_error__set(err, EXIT_UNAVAILABLE,
 				  "no cgroup v2 hierarchy is mounted (none in /proc/mounts): "
 				  "the packet programs attach to its root");
-		return ret;
+		return fd;
 	}
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		ret = -errno;
 		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot open %s: %s", root,
-				  strerror(errno));
-		return ret;
+				  strerror(-fd));
+		return fd;
 	}
 	skel->links.packet_egress = bpf_program__attach_cgroup(skel->progs.packet_egress, fd);
 	ret = skel->links.packet_egress ? 0 : -errno;

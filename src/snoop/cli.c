@@ -764,8 +764,8 @@ static int opt_cgroup(struct cli_state *st, const char *arg)
 		rc = given_cgroup(st, arg);
 	if (rc)
 		return rc < 0 ? rc : 0;
-	if (strlen(arg) >= sizeof(f->cgroup_path))
-		return -ENAMETOOLONG;
+	/* given_cgroup() refused a value too long for either. */
+	_Static_assert(sizeof(f->cgroup_path) == sizeof(f->cgroup_arg), "cgroup value sizes");
 	strcpy(f->cgroup_path, arg);
 	rc = target__cgroup(arg, &f->cgroup_id, &f->cgroup_level);
 	if (rc)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* loader.c - probe, open, configure, load and attach the BPF side (see loader.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -635,13 +634,11 @@ static void attach_cgroup(struct loader *l)
 			return;
 		}
 		if (fd < 0) {
-			if (target__cgroup2_mount(root, sizeof(root))) {
-				l->dns_tcp_missing = "no cgroup v2 hierarchy is mounted";
-				return;
-			}
-			fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			fd = target__cgroup2_root_open(root, sizeof(root));
 			if (fd < 0) {
-				l->dns_tcp_missing = "the cgroup v2 root cannot be opened";
+				l->dns_tcp_missing = root[0] ?
+							     "the cgroup v2 root cannot be opened" :
+							     "no cgroup v2 hierarchy is mounted";
 				return;
 			}
 		}
@@ -877,6 +874,8 @@ int loader__updates_run(const struct loader *l, loader_update_fn fn, void *ctx)
 
 struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *err)
 {
+	/* The cgroup_skb programs (DNS over TCP) load and attach only with CAP_NET_ADMIN. */
+	bool can_cgroup = caps__can_attach_packet_programs();
 	struct loader *l;
 	int ret;
 
@@ -900,8 +899,8 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			(!prog_specs[i].update || cfg->interval_s) &&
 			(!prog_specs[i].rx || !cfg->no_dns ||
 			 (cfg->filter.kinds_mask & SNOOP_EV_STATE)) &&
-			(!prog_specs[i].cgroup || caps__can_attach_packet_programs());
-	if (!cfg->no_dns && !caps__can_attach_packet_programs())
+			(!prog_specs[i].cgroup || can_cgroup);
+	if (!cfg->no_dns && !can_cgroup)
 		l->dns_tcp_missing = "CAP_NET_ADMIN is not held";
 	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
 
