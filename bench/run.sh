@@ -2133,6 +2133,9 @@ main() {
 
 	stats_old=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=0
+	# A test run killed before its teardown leaves trace events recording every TCP
+	# transition and packet: they would be in every figure here.
+	"$root/scripts/tracefs-sweep.sh"
 
 	if [[ $startup_only == 1 ]]; then
 		define_configs

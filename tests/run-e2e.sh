@@ -14,6 +14,9 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 
+# Instances a killed run left recording would slow every transition of this one.
+scripts/tracefs-sweep.sh
+
 peer=build/tests/peer
 if [ ! -x "$peer" ] || [ tests/e2e/peer.c -nt "$peer" ]; then
 	mkdir -p build/tests

@@ -29,6 +29,9 @@ if [ ${#tests[@]} -eq 0 ]; then
 	mapfile -t tests < <(cd "$here" && ls [0-9][0-9]-*.sh 2>/dev/null)
 fi
 pass=0 fail=0
+# Instances a killed run left recording would slow every transition of this one.
+"$DEPLOY_ROOT/scripts/tracefs-sweep.sh"
+
 for t in "${tests[@]}"; do
 	t=${t##*/}
 	start=$(date +%s)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # bench/run.sh (make bench): a bad BENCH_* setting exits 64 before anything runs,
 # naming the variable and its value.  The good settings are exercised by make bench.
+# scripts/tracefs-sweep.sh, which bench/run.sh and the test runners call first: the
+# tracefs instances of test runs that ended are removed.
 
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$BATS_TEST_DIRNAME/lib.bash"
@@ -69,4 +71,29 @@ assert_bad_setting() {
 	assert_bad_setting BENCH_SCENARIO_PORT 0
 	assert_bad_setting BENCH_SCENARIO_PORT 70000
 	assert_bad_setting BENCH_SCENARIO_PORT http
+}
+
+@test "tracefs-sweep: the instances of runs that ended are removed, those of running ones and others' are left" {
+	local tracing=/sys/kernel/tracing dead name
+	mountpoint -q "$tracing" || mount -t tracefs nodev "$tracing" || e2e_cannot_run "no tracefs at $tracing"
+	dead=$(sh -c 'echo $$')
+	! kill -0 "$dead" 2>/dev/null || e2e_cannot_run "PID $dead was taken again"
+	for name in "snoop-e2e-$dead-7" "snoop-e2e-$dead-7-pkt" "ss-deploy-$dead" "snoop-e2e-$$-990" \
+		"other-tool-$dead"; do
+		mkdir "$tracing/instances/$name" || e2e_fail "cannot create the instance $name"
+	done
+	# Left recording, as a killed run leaves it.
+	echo 1 >"$tracing/instances/snoop-e2e-$dead-7/events/sock/inet_sock_set_state/enable"
+	"$BATS_TEST_DIRNAME/../../scripts/tracefs-sweep.sh" 2>"$T/sweep.err" ||
+		e2e_fail "tracefs-sweep failed:" "$(cat "$T/sweep.err")"
+	local left=()
+	for name in "snoop-e2e-$dead-7" "snoop-e2e-$dead-7-pkt" "ss-deploy-$dead"; do
+		[ ! -d "$tracing/instances/$name" ] || left+=("$name")
+		grep -qF "removed $name," "$T/sweep.err" || e2e_fail "not said removed: $name" "$(cat "$T/sweep.err")"
+	done
+	for name in "snoop-e2e-$$-990" "other-tool-$dead"; do
+		[ -d "$tracing/instances/$name" ] || e2e_fail "removed, though not to be: $name"
+		rmdir "$tracing/instances/$name"
+	done
+	[ ${#left[@]} -eq 0 ] || e2e_fail "left behind:" "${left[@]}"
 }
