@@ -83,6 +83,8 @@ static __always_inline void stat_add(void *map, __u32 key, __u64 n)
 struct wake_state {
 	__u64 since;	  /* bytes this CPU submitted since it last looked at the backlog */
 	__u64 last_avail; /* the backlog it saw then */
+	__u32 cpu;	  /* this CPU's number: a key that takes no stack (snoop.bpf.c) */
+	__u32 pad;
 };
 
 /* The per-CPU map of struct wake_state that a ring's writers share. */
@@ -97,8 +99,17 @@ struct wake_state {
 /* How often, in parts of the mark, each CPU looks at the backlog. */
 #define WAKE_CHECKS 16
 
+/* This CPU's struct wake_state, in the per-CPU map @wake (WAKE_STATE_MAP). */
+static __always_inline struct wake_state *wake_state_of(void *wake)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(wake, &zero);
+}
+
 /*
- * The bpf_ringbuf_output() flags for a record of @size bytes in @ring: wake
+ * The bpf_ringbuf_output() flags for a record of @size bytes in @ring, @w
+ * being this CPU's wake_state_of() (NULL: no wake-up): wake
  * the reader once, when the backlog rises over @mark (batched wake-ups); @mark
  * 0 leaves it to the kernel's adaptive wake-up.  Asking the ring its backlog
  * reads positions other CPUs write (a cache miss, a tenth of a state run), so
@@ -108,16 +119,14 @@ struct wake_state {
  * per cent of the ring.  Races with a nested run on the same CPU only move
  * when it asks next.
  */
-static __always_inline __u64 ringbuf_wakeup_flags(void *ring, void *wake, __u64 size, __u64 mark)
+static __always_inline __u64 ringbuf_wakeup_flags(void *ring, struct wake_state *w, __u64 size,
+						  __u64 mark)
 {
-	struct wake_state *w;
-	__u32 zero = 0;
 	__u64 avail, flags = BPF_RB_NO_WAKEUP;
 
 	if (!mark)
 		return 0;
 	size += BPF_RINGBUF_HDR_SZ;
-	w = bpf_map_lookup_elem(wake, &zero);
 	/* Never NULL (a one-entry array); the verifier wants the test. */
 	if (!w)
 		return BPF_RB_NO_WAKEUP;

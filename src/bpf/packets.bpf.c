@@ -212,8 +212,8 @@ static __always_inline void packet_submit(const struct snoop_packet *r)
 		return;
 	}
 	if (bpf_ringbuf_output(&packets, (void *)r, sizeof(*r),
-			       ringbuf_wakeup_flags(&packets, &packets_wake, sizeof(*r),
-						    wakeup_bytes)))
+			       ringbuf_wakeup_flags(&packets, wake_state_of(&packets_wake),
+						    sizeof(*r), wakeup_bytes)))
 		pkt_stat_add(SNOOP_PKT_STAT_LOST, r->segs);
 }
 

@@ -14,6 +14,7 @@
 
 #include "lib/clock.h"
 #include "common/loop.h"
+#include "common/rings.h"
 
 enum loop_source { SRC_RING, SRC_SIGNAL, SRC_TICK, SRC_DEADLINE, SRC_EXTRA, SRC_FIRST };
 
@@ -170,15 +171,32 @@ struct loop_state {
 	void *ctx;
 	const struct loop_fd *extra;
 	struct rb_ctx rctx;
-	struct ring_buffer *rb;
+	struct rings *rings;
 	struct first_ring first;
 	int epfd, sigfd, tickfd, deadfd;
 	uint64_t next_housekeeping;
 };
 
-/* The ring buffer, signalfd and timers, all in one epoll set.  0 or a negative errno. */
-static int loop_open(struct loop_state *st, int ringbuf_fd, const struct loop_ring *first,
-		     uint64_t duration_s)
+/*
+ * The rings' descriptors in @epfd, edge-triggered: a drain leaves the
+ * records of the last moments for the next one (rings.h), which level
+ * triggering would report again at once, a busy loop.  The kernel's wake-ups
+ * (the guard of a filling ring) are the edges; the poll timer does the rest.
+ */
+static int epoll_add_rings(int epfd, const struct rings *r)
+{
+	for (size_t i = 0; i < rings__count(r); i++) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = SRC_RING };
+
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, rings__fd(r, i), &ev) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The ring buffers, signalfd and timers, all in one epoll set.  0 or a negative errno. */
+static int loop_open(struct loop_state *st, const int *ring_fds, size_t n_rings,
+		     const struct loop_ring *first, uint64_t duration_s)
 {
 	sigset_t mask;
 	int err;
@@ -186,9 +204,9 @@ static int loop_open(struct loop_state *st, int ringbuf_fd, const struct loop_ri
 	loop_signal_set(&mask);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
-	st->rb = ring_buffer__new(ringbuf_fd, rb_sample, &st->rctx, NULL);
-	if (!st->rb)
-		return -errno;
+	err = rings__new(&st->rings, ring_fds, n_rings, rb_sample, &st->rctx);
+	if (err)
+		return err;
 	if (first) {
 		err = first_open(&st->first, first);
 		if (err)
@@ -200,7 +218,7 @@ static int loop_open(struct loop_state *st, int ringbuf_fd, const struct loop_ri
 	st->tickfd = timer_new(POLL_IDLE_MS, 0);
 	if (st->epfd < 0 || st->sigfd < 0 || st->tickfd < 0)
 		return st->epfd < 0 || st->sigfd < 0 ? -errno : st->tickfd;
-	err = epoll_add(st->epfd, ring_buffer__epoll_fd(st->rb), SRC_RING);
+	err = epoll_add_rings(st->epfd, st->rings);
 	if (!err)
 		err = epoll_add(st->epfd, st->sigfd, SRC_SIGNAL);
 	if (!err)
@@ -223,16 +241,22 @@ static void loop_close(struct loop_state *st)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
-	ring_buffer__free(st->rb);
+	rings__free(st->rings);
 	first_close(&st->first);
 }
 
-/* Read the first ring, then the main one.  The main one's result. */
-static int consume(struct loop_state *st)
+/*
+ * Read the first ring, then the main ones (every record written so far with
+ * @all).  How many records of the main ones were handed on, or a negative
+ * errno.
+ */
+static int consume(struct loop_state *st, bool all)
 {
+	uint64_t now = clock__mono_ns();
+
 	if (st->rctx.first)
 		ring_buffer__consume(st->first.rb);
-	return ring_buffer__consume(st->rb);
+	return rings__drain(st->rings, now, all);
 }
 
 /* SIGHUP reopens (on_hangup); any other signal of the set stops.  True to stop. */
@@ -258,9 +282,11 @@ static bool on_timer(struct loop_state *st)
 
 	if (read(st->tickfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return false;
-	consumed = consume(st);
+	consumed = consume(st, false);
 	st->cb->on_batch(st->ctx);
-	timer_arm(st->tickfd, consumed > 0 ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
+	/* Records left for the next drain are read at the busy pace too. */
+	timer_arm(st->tickfd,
+		  consumed > 0 || rings__pending(st->rings) ? POLL_BUSY_MS : POLL_IDLE_MS, 0);
 	if (clock__mono_ns() < st->next_housekeeping)
 		return false;
 	st->next_housekeeping += HOUSEKEEPING_NS;
@@ -274,7 +300,7 @@ static bool on_source(struct loop_state *st, uint32_t src, int *err)
 
 	switch (src) {
 	case SRC_RING:
-		ret = consume(st);
+		ret = consume(st, false);
 		st->cb->on_batch(st->ctx);
 		if (ret < 0) {
 			*err = ret;
@@ -297,8 +323,9 @@ static bool on_source(struct loop_state *st, uint32_t src, int *err)
 	return false;
 }
 
-int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx,
-	      const struct loop_fd *extra, const struct loop_ring *first)
+int loop__run(const int *ring_fds, size_t n_rings, uint64_t duration_s,
+	      const struct loop_callbacks *cb, void *ctx, const struct loop_fd *extra,
+	      const struct loop_ring *first)
 {
 	struct loop_state st = {
 		.cb = cb,
@@ -311,7 +338,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 		.deadfd = -1,
 		.next_housekeeping = clock__mono_ns() + HOUSEKEEPING_NS,
 	};
-	int err = loop_open(&st, ringbuf_fd, first, duration_s);
+	int err = loop_open(&st, ring_fds, n_rings, first, duration_s);
 	bool opened = !err, stop = !opened;
 
 	while (!stop) {
@@ -328,7 +355,7 @@ int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *
 			stop = on_source(&st, evs[i].data.u32, &err);
 	}
 	/* Whatever the kernel wrote before we stopped is still reported. */
-	if (opened && consume(&st) >= 0)
+	if (opened && consume(&st, true) >= 0)
 		cb->on_batch(ctx);
 	loop_close(&st);
 	return err;

@@ -54,13 +54,15 @@ void loop__raise_priority(void);
 
 /*
  * Run until SIGINT, SIGTERM, @duration_s seconds (0: no limit) or a
- * callback asks to stop.  @extra (or NULL) is watched too: an epoll fd of
- * its own, so that however many clients it serves it is one source here
- * and the ring buffer is read between its turns.  @first (or NULL) is read
- * as struct loop_ring says.  Drains the ring buffers before returning.
- * Returns 0 or a negative errno.
+ * callback asks to stop, reading the @n_rings ring buffers @ring_fds as one
+ * stream in time order (common/rings.h).  @extra (or NULL) is watched too: an
+ * epoll fd of its own, so that however many clients it serves it is one
+ * source here and the rings are read between its turns.  @first (or NULL)
+ * is read as struct loop_ring says.  Drains the ring buffers before
+ * returning.  Returns 0 or a negative errno.
  */
-int loop__run(int ringbuf_fd, uint64_t duration_s, const struct loop_callbacks *cb, void *ctx,
-	      const struct loop_fd *extra, const struct loop_ring *first);
+int loop__run(const int *ring_fds, size_t n_rings, uint64_t duration_s,
+	      const struct loop_callbacks *cb, void *ctx, const struct loop_fd *extra,
+	      const struct loop_ring *first);
 
 #endif

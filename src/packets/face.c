@@ -71,7 +71,8 @@ struct packets_loader *packets_face__open(const struct packets_config *pk, int *
 int packets_face__run(struct packets_loader *pl, const struct loop_callbacks *cb, void *ctx,
 		      struct sink *out, bool *out_gone)
 {
-	int err = loop__run(packets_loader__ringbuf_fd(pl), 0, cb, ctx, NULL, NULL);
+	int ring = packets_loader__ringbuf_fd(pl);
+	int err = loop__run(&ring, 1, 0, cb, ctx, NULL, NULL);
 
 	if (err < 0)
 		diag_error("event loop failed: %s", strerror(-err));

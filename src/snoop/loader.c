@@ -185,8 +185,12 @@ struct loader {
 	bool filters_reloadable; /* --config: loader__set_filters() may switch them */
 	struct snoop__data_filters *live_filters; /* the loaded sets, mapped; MAP_FAILED if not */
 	uint64_t filters_switched_ns;		  /* when it last did (CLOCK_MONOTONIC) */
-	/* The ring's consumer and producer positions, mapped read-only; MAP_FAILED if not. */
-	void *ring_pos;
+	/* The event rings, one per possible CPU (snoop.bpf.c's events), made at load. */
+	int *ring_fds;
+	size_t n_rings;
+	uint64_t ring_bytes; /* each one's size */
+	/* With --metrics, each ring's consumer and producer positions, mapped read-only. */
+	void **ring_pos;
 	size_t page_size;
 };
 
@@ -563,9 +567,17 @@ static void unload(struct loader *l)
 	l->updates_link = NULL;
 	metrics__destroy(l->count_skel);
 	l->count_skel = NULL;
-	if (l->ring_pos != MAP_FAILED && l->ring_pos)
-		munmap(l->ring_pos, 2 * l->page_size);
-	l->ring_pos = MAP_FAILED;
+	for (size_t i = 0; i < l->n_rings; i++) {
+		if (l->ring_pos && l->ring_pos[i] && l->ring_pos[i] != MAP_FAILED)
+			munmap(l->ring_pos[i], 2 * l->page_size);
+		if (l->ring_fds && l->ring_fds[i] >= 0)
+			close(l->ring_fds[i]);
+	}
+	free(l->ring_pos);
+	l->ring_pos = NULL;
+	free(l->ring_fds);
+	l->ring_fds = NULL;
+	l->n_rings = 0;
 	if (l->live_filters != MAP_FAILED)
 		munmap(l->live_filters, sizeof(*l->live_filters));
 	l->live_filters = MAP_FAILED;
@@ -660,6 +672,65 @@ static void attach_cgroup(struct loader *l)
 	}
 }
 
+/* Make the rings rings_size() sized.  0 or a negative errno. */
+static int rings_make(struct loader *l)
+{
+	l->ring_fds = malloc(l->n_rings * sizeof(*l->ring_fds));
+	if (!l->ring_fds)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n_rings; i++)
+		l->ring_fds[i] = -1;
+	for (__u32 i = 0; i < l->n_rings; i++) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "snoop_ring", 0, 0,
+					(__u32)l->ring_bytes, NULL);
+
+		if (fd < 0)
+			return -errno;
+		l->ring_fds[i] = fd;
+	}
+	return 0;
+}
+
+/*
+ * The event rings (snoop.bpf.c's events): one per possible CPU, the
+ * --buffer-size (or its default) shared among them, each a power of two of at
+ * least a page.  Made before load: the first is the array's inner map too
+ * (libbpf's own template would be made at the size in the object).
+ */
+static int rings_size(struct loader *l)
+{
+	struct bpf_map *outer = map_of(l, "events");
+	int cpus = libbpf_num_possible_cpus();
+	uint64_t each;
+	int ret;
+
+	if (!outer || cpus <= 0)
+		return cpus <= 0 ? cpus : -ENOENT;
+	each = loader__ringbuf_size((l->ringbuf_bytes + (uint64_t)cpus - 1) / (uint64_t)cpus);
+	if (each < (uint64_t)sysconf(_SC_PAGESIZE))
+		each = (uint64_t)sysconf(_SC_PAGESIZE);
+	l->ring_bytes = each;
+	l->n_rings = (size_t)cpus;
+	ret = rings_make(l);
+	if (ret)
+		return ret;
+	if (bpf_map__set_max_entries(outer, (__u32)cpus) ||
+	    bpf_map__set_inner_map_fd(outer, l->ring_fds[0]))
+		return -EINVAL;
+	return 0;
+}
+
+/* Put each ring at its CPU's index of the loaded array.  0 or a negative errno. */
+static int rings_fill(struct loader *l)
+{
+	int outer = bpf_map__fd(map_of(l, "events"));
+
+	for (__u32 i = 0; i < l->n_rings; i++)
+		if (bpf_map_update_elem(outer, &i, &l->ring_fds[i], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 /* Open, configure, load and attach one build.  0 or a negative errno (@err filled). */
 static int load_build(struct loader *l, const struct snoop_config *cfg, enum attach_mode mode,
 		      struct loader_error *err)
@@ -683,7 +754,12 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 				  strerror(errno));
 		return ret;
 	}
-	bpf_map__set_max_entries(map_of(l, "events"), (__u32)l->ringbuf_bytes);
+	ret = rings_size(l);
+	if (ret) {
+		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot size the event rings: %s",
+				  strerror(-ret));
+		return ret;
+	}
 	/* Kernel memory for --interval's counts only with it (none in the raw_tp build). */
 	if (map_of(l, "update_bases"))
 		bpf_map__set_max_entries(map_of(l, "update_bases"),
@@ -693,7 +769,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	 * The reader polls (see loop.c); the kernel wakes it only when half the
 	 * ring is full, a guard against a reader that polls too late.
 	 */
-	set_rodata(ro, cfg, l->ringbuf_bytes / 2);
+	set_rodata(ro, cfg, l->ring_bytes / 2);
 	l->filters_reloadable = cfg->config_path != NULL;
 	if (live_filters(l)) {
 		/* Set 0 is the start's (its keys under bit 0, as filters_start's). */
@@ -731,6 +807,13 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 				strerror(-ret));
 		return ret;
 	}
+	ret = rings_fill(l);
+	if (ret) {
+		loader_error__set(err, EXIT_FAILURE_RUNTIME,
+				  "cannot make the event rings (%zu of %llu bytes): %s", l->n_rings,
+				  (unsigned long long)l->ring_bytes, strerror(-ret));
+		return ret;
+	}
 	ret = fill_filter_maps(l, &cfg->filter, 0);
 	if (!ret && l->filters_reloadable)
 		ret = map_live_filters(l);
@@ -764,13 +847,15 @@ static void loader_metrics_setup(struct loader *l, const struct snoop_config *cf
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = bpf_util__btf_custom_path());
 	union bpf_iter_link_info info = {};
 	LIBBPF_OPTS(bpf_iter_attach_opts, iopts, .link_info = &info, .link_info_len = sizeof(info));
-	int fd = loader__ringbuf_fd(l);
 
 	if (!cfg->metrics)
 		return;
 	l->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	l->ring_pos = calloc(l->n_rings, sizeof(*l->ring_pos));
 	/* Page 0 holds the consumer position, page 1 the producer's. */
-	l->ring_pos = mmap(NULL, 2 * l->page_size, PROT_READ, MAP_SHARED, fd, 0);
+	for (size_t i = 0; l->ring_pos && i < l->n_rings; i++)
+		l->ring_pos[i] =
+			mmap(NULL, 2 * l->page_size, PROT_READ, MAP_SHARED, l->ring_fds[i], 0);
 	l->owners_err = -ENOTSUP;
 	if (l->mode != ATTACH_TP_BTF)
 		return;
@@ -886,7 +971,6 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 		loader_error__set(err, EXIT_FAILURE_RUNTIME, "out of memory");
 		return NULL;
 	}
-	l->ring_pos = MAP_FAILED;
 	l->live_filters = MAP_FAILED;
 	if (check_btf(err))
 		goto fail;
@@ -969,6 +1053,12 @@ const char *loader__fallback_reason(const struct loader *l)
 int loader__ringbuf_fd(const struct loader *l)
 {
 	return bpf_map__fd(map_of(l, "events"));
+}
+
+const int *loader__ring_fds(const struct loader *l, size_t *n)
+{
+	*n = l->n_rings;
+	return l->ring_fds;
 }
 
 int loader__dns_ring_fd(const struct loader *l)
@@ -1164,6 +1254,10 @@ int loader__map_stats(const struct loader *l, size_t i, struct loader_map_stats 
 			continue;
 		out->name = bpf_map__name(map);
 		out->memory_bytes = map_memlock(bpf_map__fd(map));
+		/* The event rings are made apart (rings_make()): counted with their array. */
+		if (!strcmp(out->name, "events"))
+			for (size_t r = 0; r < l->n_rings; r++)
+				out->memory_bytes += map_memlock(l->ring_fds[r]);
 		return 0;
 	}
 	return -ENOENT;
@@ -1171,15 +1265,18 @@ int loader__map_stats(const struct loader *l, size_t i, struct loader_map_stats 
 
 void loader__ring_usage(const struct loader *l, uint64_t *size, uint64_t *used)
 {
-	*size = l->ringbuf_bytes;
+	*size = l->ring_bytes * l->n_rings;
 	*used = 0;
-	if (l->ring_pos != MAP_FAILED) {
-		const volatile unsigned long *cons = l->ring_pos;
-		const volatile unsigned long *prod =
-			(const void *)((const char *)l->ring_pos + l->page_size);
-		unsigned long c = *cons, p = *prod;
+	for (size_t i = 0; l->ring_pos && i < l->n_rings; i++) {
+		const volatile unsigned long *cons = l->ring_pos[i], *prod;
+		unsigned long c, p;
 
-		*used = p > c ? p - c : 0;
+		if (!cons || cons == MAP_FAILED)
+			continue;
+		prod = (const void *)((const char *)l->ring_pos[i] + l->page_size);
+		c = *cons;
+		p = *prod;
+		*used += p > c ? p - c : 0;
 	}
 }
 

@@ -31,8 +31,11 @@ enum attach_mode loader__mode(const struct loader *l);
 /* Why the tp_btf build was not used when the loader fell back to raw_tp, else NULL. */
 const char *loader__fallback_reason(const struct loader *l);
 
-/* The ring buffer map fd, for ring_buffer__new(). */
+/* The event rings' array (a map fd of ours, for caps__drop()). */
 int loader__ringbuf_fd(const struct loader *l);
+
+/* The event rings, one per possible CPU (@n of them), for loop__run(). */
+const int *loader__ring_fds(const struct loader *l, size_t *n);
 
 /*
  * Why DNS over TCP is not watched (its cgroup_skb programs are not attached:

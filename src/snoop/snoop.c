@@ -1015,7 +1015,10 @@ static int snoop_run(struct snoop_app *app)
 		info("Serving metrics at http://%s/metrics", app->cfg.metrics_spec);
 	struct loop_ring dns = { loader__dns_ring_fd(app->loader), on_dns, app };
 
-	err = loop__run(loader__ringbuf_fd(app->loader), app->cfg.duration_s, &callbacks, app,
+	size_t n_rings;
+	const int *rings = loader__ring_fds(app->loader, &n_rings);
+
+	err = loop__run(rings, n_rings, app->cfg.duration_s, &callbacks, app,
 			app->exporter ? exporter__loop_fd(app->exporter) : NULL,
 			app->resolved && dns.fd >= 0 ? &dns : NULL);
 	if (err < 0)

@@ -104,6 +104,15 @@ storm_round() {
 	echo "# port $port: made=$made received=$received lost=$lost (undelivered $undelivered) recovered=$recovered" >&3
 	assert_eq "distinct (cookie, old_state) vs objects (no transition twice)" "$distinct" "$objects" || return 1
 	assert_eq "RECEIVED vs objects" "$received" "$objects" || return 1
+	# Each connection's transitions in the kernel's order, though made on both
+	# CPUs (RPS) and written to each CPU's own ring: a transition leaves the
+	# state the one before it entered, but where one was not delivered.
+	local breaks
+	breaks=$(grep '"action":"state_change"' "$T/mon.out" |
+		sed -E 's/.*"cookie":([0-9]+),.*"state":"([a-z_0-9]+)","old_state":"([a-z_0-9]+)".*/\1 \3 \2/' |
+		awk '($1 in last) && last[$1] != $2 { n++ } { last[$1] = $3 } END { print n + 0 }')
+	[ "$breaks" -le "$undelivered" ] ||
+		{ e2e_fail "$breaks transitions out of their connection's order ($undelivered undelivered)"; return 1; }
 	assert_accounted "$made" "$received" "$lost" "$port" || return 1
 	# socket-snoop's own losses are 0 at the default ring: every skipped run
 	# recovered.  What remains are transitions this kernel makes, rarely,
@@ -176,6 +185,31 @@ hidden_round() {
 			{ e2e_fail "no Hidden by the kernel warning with TOTAL=$hidden"; return 1; }
 	fi
 	STORM_HIDDEN=$((STORM_HIDDEN + ours))
+}
+
+@test "a ring buffer per CPU: one for each possible CPU, --buffer-size shared among them" {
+	local cpus each fd rings=0 sizes=()
+	# Possible CPUs, as the kernel lists them ("0-3", "0,2-5").
+	cpus=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); c += n == 2 ? r[2] - r[1] + 1 : 1 } } END { print c }' /sys/devices/system/cpu/possible)
+	# 1 MiB shared: each ring the power of two at or above its share, a page at least.
+	each=4096
+	while [ $((each * cpus)) -lt $((1 << 20)) ]; do each=$((each * 2)); done
+	snoop_start "${ISOLATE[@]}" --no-dns --no-log-file --no-report --buffer-size=1M
+	# The event rings by name (the DNS answers have a ring buffer of their own).
+	local id
+	for fd in /proc/"$SNOOP_PID"/fdinfo/*; do
+		grep -qx $'map_type:\t27' "$fd" 2>/dev/null || continue
+		id=$(awk '$1 == "map_id:" { print $2 }' "$fd")
+		[ "$(bpftool map show id "$id" -j | jq -r .name)" = snoop_ring ] || continue
+		rings=$((rings + 1))
+		sizes+=("$(awk '$1 == "max_entries:" { print $2 }' "$fd")")
+	done
+	snoop_stop
+	assert_eq "event rings held" "$rings" "$cpus"
+	local size
+	for size in "${sizes[@]}"; do
+		assert_eq "a ring's size" "$size" "$each"
+	done
 }
 
 @test "HIDDEN=: the transitions the kernel made without running BPF programs are counted, as its own record shows" {
