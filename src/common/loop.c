@@ -302,6 +302,13 @@ static bool on_source(struct loop_state *st, uint32_t src, int *err)
 	case SRC_RING:
 		ret = consume(st, false);
 		st->cb->on_batch(st->ctx);
+		/*
+		 * A wake-up means a ring filled past its mark; what the drain left
+		 * (the last moments) is read at the busy pace, not after an idle
+		 * poll's wait.
+		 */
+		if (rings__pending(st->rings))
+			timer_arm(st->tickfd, POLL_BUSY_MS, 0);
 		if (ret < 0) {
 			*err = ret;
 			return true;

@@ -8,6 +8,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
+#include "common/procfs.h"
 #include "common/rings.h"
 
 struct ring {
@@ -19,11 +20,13 @@ struct ring {
 	uint64_t pos, end;    /* this drain: the next record, how far it was written */
 	const uint32_t *head; /* the next record's header, or NULL: none ready */
 	uint64_t head_ts;
+	uint64_t fence; /* with a record still being written first: the oldest time behind it */
 };
 
 struct rings {
 	rings_record_fn fn;
 	void *ctx;
+	int64_t clock_offset; /* our time namespace's CLOCK_MONOTONIC less the kernel's */
 	size_t n;
 	struct ring r[];
 };
@@ -39,30 +42,65 @@ static uint64_t record_span(uint32_t len)
 	return ((uint64_t)len + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
 }
 
+/* The time a record starts with (its first 8 bytes; 0 if shorter). */
+static uint64_t record_ts(const uint32_t *hdr, uint32_t len)
+{
+	uint64_t ts = 0;
+
+	if (len >= sizeof(ts))
+		memcpy(&ts, (const uint8_t *)hdr + BPF_RINGBUF_HDR_SZ, sizeof(ts));
+	return ts;
+}
+
+/*
+ * The oldest time of the records committed behind @g's record at @pos, which
+ * is still being written (UINT64_MAX: none).  Such a record may have been
+ * written by a program that interrupted the one writing it (a softirq on its
+ * CPU), and a later record of its socket may be in another ring: nothing at
+ * or after that time may be handed on before it.  Every header, even a busy
+ * one, holds its record's length.
+ */
+static uint64_t ring_fence(const struct ring *g, uint64_t pos)
+{
+	uint64_t fence = UINT64_MAX;
+
+	while (pos < g->end) {
+		const uint32_t *hdr = (const uint32_t *)(g->a.data + (pos & g->mask));
+		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+		uint32_t size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+
+		if (!(len & (BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)) &&
+		    record_ts(hdr, size) < fence)
+			fence = record_ts(hdr, size);
+		pos += record_span(size);
+	}
+	return fence;
+}
+
 /*
  * Find @g's next record ready in this drain: skip the discarded ones (their
- * space given back at once), stop at one still being written.  Sets g->head
- * (NULL: none) and g->head_ts (the record's first 8 bytes, 0 if shorter).
+ * space given back at once), stop at one still being written (g->fence then
+ * says what it holds back).  Sets g->head (NULL: none) and g->head_ts.
  */
 static void ring_head(struct ring *g)
 {
 	g->head = NULL;
+	g->fence = UINT64_MAX;
 	while (g->pos < g->end) {
 		const uint32_t *hdr = (const uint32_t *)(g->a.data + (g->pos & g->mask));
 		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 
-		if (len & BPF_RINGBUF_BUSY_BIT)
+		if (len & BPF_RINGBUF_BUSY_BIT) {
+			g->fence = ring_fence(g, g->pos);
 			return;
+		}
 		if (len & BPF_RINGBUF_DISCARD_BIT) {
 			g->pos += record_span(len & ~BPF_RINGBUF_DISCARD_BIT);
 			__atomic_store_n(g->a.consumer, g->pos, __ATOMIC_RELEASE);
 			continue;
 		}
 		g->head = hdr;
-		g->head_ts = 0;
-		if (len >= sizeof(uint64_t))
-			memcpy(&g->head_ts, (const uint8_t *)hdr + BPF_RINGBUF_HDR_SZ,
-			       sizeof(g->head_ts));
+		g->head_ts = record_ts(hdr, len);
 		return;
 	}
 }
@@ -140,8 +178,35 @@ static int ring_map(struct ring *g, int fd, size_t page)
 	return ring_set(g, &a);
 }
 
+int64_t rings__clock_offset(const char *text)
+{
+	const char *p = text;
+	long long sec, nsec;
+	char *end;
+
+	/* "monotonic <seconds> <nanoseconds>", the seconds signed, one line per clock. */
+	while (p && strncmp(p, "monotonic ", 10) != 0) {
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p)
+		return 0;
+	errno = 0;
+	sec = strtoll(p + 10, &end, 10);
+	if (errno || end == p + 10)
+		return 0;
+	p = end;
+	nsec = strtoll(p, &end, 10);
+	/* A year either way at most: anything else is not a clock offset. */
+	if (errno || end == p || nsec < 0 || nsec >= 1000000000 || sec < -31622400 ||
+	    sec > 31622400)
+		return 0;
+	return (int64_t)sec * 1000000000 + nsec;
+}
+
 int rings__new(struct rings **out, const int *fds, size_t n, rings_record_fn fn, void *ctx)
 {
+	char offsets[256];
 	struct rings *r = rings_alloc(n, fn, ctx);
 	long page = sysconf(_SC_PAGESIZE);
 	int err = 0;
@@ -154,13 +219,21 @@ int rings__new(struct rings **out, const int *fds, size_t n, rings_record_fn fn,
 		rings__free(r);
 		return err;
 	}
+	/*
+	 * The records' times are the kernel's CLOCK_MONOTONIC; in a time
+	 * namespace ours is offset from it (no such file: none).
+	 */
+	if (procfs__read("/proc/self/timens_offsets", offsets, sizeof(offsets)) > 0)
+		r->clock_offset = rings__clock_offset(offsets);
 	*out = r;
 	return 0;
 }
 
 int rings__drain(struct rings *r, uint64_t now_ns, bool all)
 {
-	uint64_t until = now_ns > RINGS_MARGIN_NS ? now_ns - RINGS_MARGIN_NS : 0;
+	/* The kernel's clock: ours less our time namespace's offset. */
+	uint64_t now = now_ns - (uint64_t)r->clock_offset;
+	uint64_t until = now > RINGS_MARGIN_NS ? now - RINGS_MARGIN_NS : 0;
 	int count = 0;
 
 	/* With one ring its order is the only one: no record waits. */
@@ -173,6 +246,9 @@ int rings__drain(struct rings *r, uint64_t now_ns, bool all)
 		g->pos = load_acquire(g->a.consumer);
 		g->end = load_acquire(g->a.producer);
 		ring_head(g);
+		/* Records behind one still being written hold back the later ones elsewhere. */
+		if (g->fence <= until)
+			until = g->fence ? g->fence - 1 : 0;
 	}
 	for (;;) {
 		struct ring *best = NULL;

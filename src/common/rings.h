@@ -50,6 +50,13 @@ struct rings_area {
 	uint64_t size;
 };
 
+/*
+ * The CLOCK_MONOTONIC offset of a time namespace, in nanoseconds, from the text
+ * of /proc/PID/timens_offsets; 0 when it names none (or makes no sense).
+ * rings__new() reads ours: the records' times are the kernel's clock.
+ */
+int64_t rings__clock_offset(const char *text);
+
 /* rings__new() over rings already mapped (@areas, kept by the caller). */
 int rings__new_areas(struct rings **out, const struct rings_area *areas, size_t n,
 		     rings_record_fn fn, void *ctx);

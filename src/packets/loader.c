@@ -21,7 +21,22 @@
 #include "packets.skel.h"
 
 #define RINGBUF_COUNT_MODE (16u << 10) /* tcptop sends no records: the smallest ring */
-#define OWNER_RINGBUF (64u << 10)      /* socket-snoop's ring: no event kind selected */
+
+/*
+ * tcpsnoop's one ring, which every CPU writes (it is read in ring order):
+ * the size of socket-snoop's per-CPU rings together, as a power of two.
+ */
+static uint64_t packet_ring_size(void)
+{
+	int n = libbpf_num_possible_cpus();
+	unsigned int cpus = n > 0 ? (unsigned int)n : 1;
+	uint64_t each = loader__ring_size(0, cpus), size = each;
+
+	while (size < each * cpus)
+		size <<= 1;
+	return size;
+}
+#define OWNER_RINGBUF (64u << 10) /* socket-snoop's ring: no event kind selected */
 #define DRAIN_BATCH 256
 
 struct packets_loader {
@@ -241,7 +256,7 @@ struct packets_loader *packets_loader__new(const struct packets_config *cfg,
 				  "cannot open the packet BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	ring = loader__ringbuf_size(cfg->count_mode ? RINGBUF_COUNT_MODE : 0);
+	ring = cfg->count_mode ? RINGBUF_COUNT_MODE : packet_ring_size();
 	bpf_map__set_max_entries(p->skel->maps.packets, (__u32)ring);
 	set_rodata(p->skel, cfg, ring);
 	leave_out_missing(p);

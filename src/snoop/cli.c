@@ -225,8 +225,8 @@ static const char *const section_titles[] = {
 	X(BUFFER_SIZE, "buffer-size", 'b', required_argument, true, opt_buffer_size, none, \
 	  "a size between 64K and 1G", SEC_RUN, "=SIZE", \
 	  "kernel ring buffers' size, shared by one ring per CPU\n" \
-	  "(K, M, G suffixes; rounded up to a power of two;\n" \
-	  "default 2M per CPU, at least 4M)") \
+	  "(K, M, G suffixes; each ring the largest power of two\n" \
+	  "within its share; default 2M per CPU, at least 4M)") \
 	X(ATTACH, "attach", 0, required_argument, true, opt_attach, none, "auto, tp_btf or raw_tp", \
 	  SEC_RUN, "=MODE", \
 	  "auto (default: tp_btf, else raw tracepoints), tp_btf or\n" \

@@ -335,7 +335,7 @@ size_t fmt_loss_message(struct strbuf *sb, const struct snoop_loss *loss)
 		strbuf_str(sb, "; no setting avoids it");
 		return (size_t)(sb->p - start);
 	}
-	strbuf_str(sb, "the ring buffer (");
+	strbuf_str(sb, "a CPU's ring buffer (");
 	if (loss->ring_bytes >= (1u << 20) && !(loss->ring_bytes % (1u << 20))) {
 		strbuf_u64(sb, loss->ring_bytes >> 20);
 		strbuf_str(sb, " MiB");

@@ -37,7 +37,7 @@ void fmt_log_set_fields(uint32_t fields, struct cgroup_cache *c);
 
 /*
  * What a loss means to the user, without a newline: what happened, and
- * what helps ("the ring buffer (4 MiB) was full: ...; a larger
+ * what helps ("a CPU's ring buffer (2 MiB) was full: ...; a larger
  * --buffer-size ... helps").  The log line's parenthesis and the JSON
  * object's message.  Returns its length.
  */

@@ -23,6 +23,7 @@
 #include "common/procfs.h"
 #include "common/target.h"
 #include "common/tracefs.h"
+#include "common/rings.h"
 #include "snoop/loader.h"
 #include "lib/clock.h"
 #include "lib/tcp_fsm.h"
@@ -170,7 +171,7 @@ struct loader {
 	struct bpf_link *manual_links[N_PROGS];
 	const char *dns_tcp_missing; /* why DNS over TCP is not watched, or NULL */
 	char fallback_reason[sizeof(((struct loader_error *)0)->msg)];
-	uint64_t ringbuf_bytes;
+	uint64_t ringbuf_bytes; /* --buffer-size, 0 for the default */
 	bool enabled[N_PROGS];
 	const char *unavailable[N_PROGS];
 	int n_unavailable;
@@ -314,21 +315,23 @@ static int drop_iterators(struct loader *l)
 	return dropped;
 }
 
-uint64_t loader__ringbuf_size(uint64_t requested)
+uint64_t loader__ring_size(uint64_t requested, unsigned int cpus)
 {
-	uint64_t size = requested, p = 1;
+	uint64_t each = RINGBUF_PER_CPU, page = (uint64_t)sysconf(_SC_PAGESIZE);
 
-	if (!size) {
-		int cpus = libbpf_num_possible_cpus();
-
-		size = (uint64_t)(cpus > 0 ? cpus : 1) * RINGBUF_PER_CPU;
-		if (size < RINGBUF_MIN)
-			size = RINGBUF_MIN;
+	if (!cpus)
+		cpus = 1;
+	if (!requested) {
+		/* 2 MiB each, and 4 MiB in all at least: the kernel wants powers of two. */
+		while (each * cpus < RINGBUF_MIN)
+			each <<= 1;
+		return each;
 	}
-	/* The kernel wants a power of two. */
-	while (p < size)
-		p <<= 1;
-	return p;
+	/* The largest power of two within each CPU's share, a page at least. */
+	each = page;
+	while ((each << 1) * cpus <= requested)
+		each <<= 1;
+	return each;
 }
 
 /*
@@ -692,24 +695,21 @@ static int rings_make(struct loader *l)
 }
 
 /*
- * The event rings (snoop.bpf.c's events): one per possible CPU, the
- * --buffer-size (or its default) shared among them, each a power of two of at
- * least a page.  Made before load: the first is the array's inner map too
+ * The event rings (snoop.bpf.c's events): one per possible CPU, each
+ * loader__ring_size().  Made before load: the first is the array's inner map too
  * (libbpf's own template would be made at the size in the object).
  */
 static int rings_size(struct loader *l)
 {
 	struct bpf_map *outer = map_of(l, "events");
 	int cpus = libbpf_num_possible_cpus();
-	uint64_t each;
 	int ret;
 
 	if (!outer || cpus <= 0)
 		return cpus <= 0 ? cpus : -ENOENT;
-	each = loader__ringbuf_size((l->ringbuf_bytes + (uint64_t)cpus - 1) / (uint64_t)cpus);
-	if (each < (uint64_t)sysconf(_SC_PAGESIZE))
-		each = (uint64_t)sysconf(_SC_PAGESIZE);
-	l->ring_bytes = each;
+	if (cpus > RINGS_MAX)
+		return -E2BIG;
+	l->ring_bytes = loader__ring_size(l->ringbuf_bytes, (unsigned int)cpus);
 	l->n_rings = (size_t)cpus;
 	ret = rings_make(l);
 	if (ret)
@@ -755,9 +755,18 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		return ret;
 	}
 	ret = rings_size(l);
-	if (ret) {
-		loader_error__set(err, EXIT_FAILURE_RUNTIME, "cannot size the event rings: %s",
+	if (ret == -EPERM || ret == -EACCES) {
+		/* Making a ring is the first thing the kernel may refuse: said as a load's refusal. */
+		loader_error__set(err, EXIT_NOPERM,
+				  "the kernel refused to make the event rings (%s): run as root or "
+				  "with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
 				  strerror(-ret));
+		return ret;
+	}
+	if (ret) {
+		loader_error__set(err, EXIT_FAILURE_RUNTIME,
+				  "cannot make the event rings (%zu of %llu bytes): %s", l->n_rings,
+				  (unsigned long long)l->ring_bytes, strerror(-ret));
 		return ret;
 	}
 	/* Kernel memory for --interval's counts only with it (none in the raw_tp build). */
@@ -986,7 +995,7 @@ struct loader *loader__new(const struct snoop_config *cfg, struct loader_error *
 			(!prog_specs[i].cgroup || can_cgroup);
 	if (!cfg->no_dns && !can_cgroup)
 		l->dns_tcp_missing = "CAP_NET_ADMIN is not held";
-	l->ringbuf_bytes = loader__ringbuf_size(cfg->ringbuf_bytes);
+	l->ringbuf_bytes = cfg->ringbuf_bytes;
 
 	for (enum attach_mode mode = ATTACH_TP_BTF; mode <= ATTACH_RAW_TP; mode++) {
 		if ((cfg->attach_mode == ATTACH_TP_BTF && mode != ATTACH_TP_BTF) ||
@@ -1053,6 +1062,11 @@ const char *loader__fallback_reason(const struct loader *l)
 int loader__ringbuf_fd(const struct loader *l)
 {
 	return bpf_map__fd(map_of(l, "events"));
+}
+
+uint64_t loader__ring_bytes(const struct loader *l)
+{
+	return l->ring_bytes;
 }
 
 const int *loader__ring_fds(const struct loader *l, size_t *n)

@@ -149,10 +149,15 @@ int loader__owner_records_error(const struct loader *l);
 const char *loader__unavailable(const struct loader *l, int i);
 
 /*
- * A ring buffer size the kernel accepts: @requested rounded up to a power of
- * two, or for 0 the default, 2 MiB per CPU and at least 4 MiB.
+ * The size of each of @cpus event rings, one per CPU, a power of two the
+ * kernel accepts: for @requested 0 (the default) 2 MiB, and 4 MiB in all at
+ * least; else the largest within each CPU's share of @requested, a page at
+ * least (the rings together hold at most @requested, from half of it).
  */
-uint64_t loader__ringbuf_size(uint64_t requested);
+uint64_t loader__ring_size(uint64_t requested, unsigned int cpus);
+
+/* The size of each event ring, once loaded. */
+uint64_t loader__ring_bytes(const struct loader *l);
 
 /*
  * Print what this kernel supports (attach methods, maps, tracepoints,

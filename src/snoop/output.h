@@ -22,7 +22,7 @@ struct lifecycle;
 struct snoop_loss {
 	int cause; /* enum snoop_loss_cause */
 	uint64_t count;
-	uint64_t ring_bytes; /* the ring buffer's size */
+	uint64_t ring_bytes; /* the size of a CPU's ring buffer */
 	uint64_t away_ms;    /* the longest the reader left the ring unread meanwhile */
 };
 

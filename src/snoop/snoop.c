@@ -67,7 +67,7 @@ struct snoop_app {
 	struct cgroup_cache *cgroups;	 /* JSON and --fields: units, containers, pods */
 	struct resolved *resolved;	 /* host names from DNS answers, or NULL (--no-dns) */
 	struct exporter *exporter;	 /* --metrics, or NULL */
-	uint64_t ring_bytes;		 /* the ring buffer's size, for the loss report */
+	uint64_t ring_bytes;		 /* a CPU's ring buffer's size, for the loss report */
 	int64_t mono_to_wall_ns;
 	uint64_t received;
 	uint64_t sequence;			 /* event.sequence of the JSON output */
@@ -854,7 +854,7 @@ static int snoop_attach(struct snoop_app *app)
 		error("%s", lerr.msg);
 		return lerr.exit_code;
 	}
-	app->ring_bytes = loader__ringbuf_size(app->cfg.ringbuf_bytes);
+	app->ring_bytes = loader__ring_bytes(app->loader);
 	if (app->procinfo)
 		procinfo_cache__set_exe_iter(app->procinfo, loader__exe_iter_fd(app->loader));
 	if (app->exporter) {

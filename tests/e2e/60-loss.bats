@@ -47,7 +47,7 @@ teardown() {
 	counted=$(sed -n 's/^.* Events Lost: COUNT=\([0-9][0-9]*\) CAUSE=.*$/\1/p' "$T/mon.out" | awk '{ s += $1 } END { print s + 0 }')
 	# Each says its cause and what helps: for a full ring, this run's 64 KiB and --buffer-size.
 	local bad
-	bad=$(grep ' Events Lost: ' "$T/mon.out" | grep -vE "^$TS_RE Events Lost: COUNT=[0-9]+ CAUSE=(ring_full \(the ring buffer \(64 KiB\) was full: the reader left it unread for up to [0-9]+ ms; a larger --buffer-size, or kernel filters \(--lport, --netns, --comm, \.\.\.\) that keep less, help\)|skipped \(the kernel skipped runs of our programs: each was already running on its CPU when a transition came; no setting avoids it\)|undelivered \(the kernel made transitions without running our programs; no setting avoids it\))\$") || true
+	bad=$(grep ' Events Lost: ' "$T/mon.out" | grep -vE "^$TS_RE Events Lost: COUNT=[0-9]+ CAUSE=(ring_full \(a CPU's ring buffer \([0-9]+ KiB\) was full: the reader left it unread for up to [0-9]+ ms; a larger --buffer-size, or kernel filters \(--lport, --netns, --comm, \.\.\.\) that keep less, help\)|skipped \(the kernel skipped runs of our programs: each was already running on its CPU when a transition came; no setting avoids it\)|undelivered \(the kernel made transitions without running our programs; no setting avoids it\))\$") || true
 	[ -z "$bad" ] || e2e_fail "Events Lost lines without their cause and remedy: $bad"
 	if [ "$lost" -gt 0 ]; then
 		[ "$counted" -gt 0 ] || e2e_fail "LOST=$lost but no Events Lost line in the stream"
@@ -191,9 +191,9 @@ hidden_round() {
 	local cpus each fd rings=0 sizes=()
 	# Possible CPUs, as the kernel lists them ("0-3", "0,2-5").
 	cpus=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); c += n == 2 ? r[2] - r[1] + 1 : 1 } } END { print c }' /sys/devices/system/cpu/possible)
-	# 1 MiB shared: each ring the power of two at or above its share, a page at least.
+	# 1 MiB shared: each ring the largest power of two within its share, a page at least.
 	each=4096
-	while [ $((each * cpus)) -lt $((1 << 20)) ]; do each=$((each * 2)); done
+	while [ $((each * 2 * cpus)) -le $((1 << 20)) ]; do each=$((each * 2)); done
 	snoop_start "${ISOLATE[@]}" --no-dns --no-log-file --no-report --buffer-size=1M
 	# The event rings by name (the DNS answers have a ring buffer of their own).
 	local id

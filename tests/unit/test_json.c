@@ -1349,9 +1349,9 @@ static void test_host_in_every_kind_of_event(void **state)
 
 /* A ring-full loss of @n events, with a 4 MiB ring left unread for 10 ms. */
 #define LOSS(n) (&(struct snoop_loss){ SNOOP_LOSS_RING_FULL, (n), 4u << 20, 10 })
-#define LOST_TAIL                                                                                \
-	"\"lost_cause\":\"ring_full\",\"lost_message\":\"the ring buffer (4 MiB) was full: the " \
-	"reader left it unread for up to 10 ms; a larger --buffer-size, or kernel filters "      \
+#define LOST_TAIL                                                                                    \
+	"\"lost_cause\":\"ring_full\",\"lost_message\":\"a CPU's ring buffer (4 MiB) was full: the " \
+	"reader left it unread for up to 10 ms; a larger --buffer-size, or kernel filters "          \
 	"(--lport, --netns, --comm, ...) that keep less, help\""
 
 static void test_host_in_lost_objects(void **state)

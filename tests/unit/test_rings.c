@@ -2,8 +2,10 @@
 /*
  * test_rings.c - the event rings read as one stream: records of several rings
  * handed on oldest first, each ring's own order kept; the last moments left
- * for the next drain; records being written stop their ring, discarded ones
- * are skipped; the consumer positions tell the kernel what was read.  The
+ * for the next drain; records being written stop their ring and hold back
+ * what is later than the records behind them, discarded ones are skipped;
+ * the consumer positions tell the kernel what was read; a time namespace's
+ * clock offset.  The
  * rings are laid out in memory as the kernel maps them (data twice in a row).
  */
 #include <stdarg.h>
@@ -203,6 +205,51 @@ static void test_busy_stops_its_ring_discarded_are_skipped(void **state)
 	rings__free(r);
 }
 
+/*
+ * A record still being written may have a record of an interrupting program
+ * behind it, whose socket's next record is in another ring: nothing there as
+ * late as it is handed on before it.
+ */
+static void test_busy_record_holds_back_later_records_elsewhere(void **state)
+{
+	struct fake_ring f[2] = {};
+	struct seen s = {};
+	struct rings *r;
+	uint64_t busy;
+
+	(void)state;
+	busy = ring_push(&f[0], 5, 9, BPF_RINGBUF_BUSY_BIT);
+	ring_push(&f[0], 10, 1, 0); /* the interrupting program's */
+	ring_push(&f[1], 3, 7, 0);
+	ring_push(&f[1], 20, 2, 0); /* that socket's next transition */
+	r = open_rings(f, 2, &s);
+	assert_int_equal(rings__drain(r, 100 * MS, false), 1);
+	assert_int_equal(s.tag[0], 7);
+	ring_commit(&f[0], busy);
+	assert_int_equal(rings__drain(r, 100 * MS, false), 3);
+	assert_int_equal(s.tag[1], 9);
+	assert_int_equal(s.tag[2], 1);
+	assert_int_equal(s.tag[3], 2);
+	rings__free(r);
+}
+
+/* A time namespace's offset, from /proc/PID/timens_offsets; nonsense is no offset. */
+static void test_clock_offset_of_a_time_namespace(void **state)
+{
+	(void)state;
+	assert_int_equal(rings__clock_offset("monotonic           0         0\n"
+					     "boottime            0         0\n"),
+			 0);
+	assert_int_equal(rings__clock_offset("boottime 5 0\nmonotonic        -100     250\n"),
+			 -100 * 1000000000ll + 250);
+	assert_int_equal(rings__clock_offset("monotonic 86400 5\n"), 86400 * 1000000000ll + 5);
+	assert_int_equal(rings__clock_offset(""), 0);
+	assert_int_equal(rings__clock_offset("monotonic x 0\n"), 0);
+	assert_int_equal(rings__clock_offset("monotonic 1 1000000000\n"), 0);
+	assert_int_equal(rings__clock_offset("monotonic 99999999999 0\n"), 0);
+	assert_int_equal(rings__clock_offset("monotonicity 5 0\n"), 0);
+}
+
 /* One ring: every record in ring order, whatever its time (the packet faces). */
 static void test_one_ring_is_read_whole_in_order(void **state)
 {
@@ -289,6 +336,8 @@ int main(void)
 		cmocka_unit_test(test_last_moments_wait_for_the_next_drain),
 		cmocka_unit_test(test_a_rings_order_is_kept),
 		cmocka_unit_test(test_busy_stops_its_ring_discarded_are_skipped),
+		cmocka_unit_test(test_busy_record_holds_back_later_records_elsewhere),
+		cmocka_unit_test(test_clock_offset_of_a_time_namespace),
 		cmocka_unit_test(test_one_ring_is_read_whole_in_order),
 		cmocka_unit_test(test_records_across_the_end_of_the_ring),
 		cmocka_unit_test(test_callback_error_stops_the_drain),
