@@ -675,6 +675,15 @@ static void attach_cgroup(struct loader *l)
 	}
 }
 
+/* The kernel refused to load our programs or make our maps (@ret -EPERM or -EACCES). */
+static void load_refused(struct loader_error *err, int ret)
+{
+	loader_error__set(err, EXIT_NOPERM,
+			  "the kernel refused to load the BPF programs (%s): run as root "
+			  "or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
+			  strerror(-ret));
+}
+
 /* Make the rings rings_size() sized.  0 or a negative errno. */
 static int rings_make(struct loader *l)
 {
@@ -756,11 +765,8 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	}
 	ret = rings_size(l);
 	if (ret == -EPERM || ret == -EACCES) {
-		/* Making a ring is the first thing the kernel may refuse: said as a load's refusal. */
-		loader_error__set(err, EXIT_NOPERM,
-				  "the kernel refused to make the event rings (%s): run as root or "
-				  "with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
-				  strerror(-ret));
+		/* Making the rings is the first thing the kernel may refuse: part of the load. */
+		load_refused(err, ret);
 		return ret;
 	}
 	if (ret) {
@@ -803,11 +809,7 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 	ret = bpf_object__load(l->obj);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
-			loader_error__set(
-				err, EXIT_NOPERM,
-				"the kernel refused to load the BPF programs (%s): run as root "
-				"or with CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)",
-				strerror(-ret));
+			load_refused(err, ret);
 		else
 			loader_error__set(
 				err, EXIT_UNAVAILABLE,
