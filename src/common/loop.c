@@ -65,11 +65,17 @@ static int timer_new(uint64_t first_ms, uint64_t every_ms)
 	return fd;
 }
 
-static int epoll_add(int epfd, int fd, enum loop_source src)
+/* Watch @fd for @events (EPOLLIN, with EPOLLET or not) as source @src. */
+static int epoll_watch(int epfd, int fd, enum loop_source src, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+	struct epoll_event ev = { .events = events, .data.u32 = src };
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int epoll_add(int epfd, int fd, enum loop_source src)
+{
+	return epoll_watch(epfd, fd, src, EPOLLIN);
 }
 
 /* The first ring (loop.h): its reader, and its positions mapped read-only. */
@@ -185,13 +191,11 @@ struct loop_state {
  */
 static int epoll_add_rings(int epfd, const struct rings *r)
 {
-	for (size_t i = 0; i < rings__count(r); i++) {
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = SRC_RING };
+	int err = 0;
 
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, rings__fd(r, i), &ev) < 0)
-			return -errno;
-	}
-	return 0;
+	for (size_t i = 0; !err && i < rings__count(r); i++)
+		err = epoll_watch(epfd, rings__fd(r, i), SRC_RING, EPOLLIN | EPOLLET);
+	return err;
 }
 
 /* The ring buffers, signalfd and timers, all in one epoll set.  0 or a negative errno. */

@@ -16,7 +16,7 @@ struct ring {
 	uint64_t mask;
 	int fd;			   /* -1: areas given by the caller */
 	void *cons_map, *prod_map; /* our mappings, or NULL */
-	size_t prod_len;
+	size_t cons_len, prod_len;
 	uint64_t pos, end;    /* this drain: the next record, how far it was written */
 	const uint32_t *head; /* the next record's header, or NULL: none ready */
 	uint64_t head_ts;
@@ -105,21 +105,23 @@ static void ring_head(struct ring *g)
 	}
 }
 
-static struct rings *rings_alloc(size_t n, rings_record_fn fn, void *ctx)
+/* A reader of @n rings, none mapped yet.  0, -EINVAL or -ENOMEM. */
+static int rings_alloc(struct rings **out, size_t n, rings_record_fn fn, void *ctx)
 {
 	struct rings *r;
 
 	if (!n || n > RINGS_MAX || !fn)
-		return NULL;
+		return -EINVAL;
 	r = calloc(1, sizeof(*r) + n * sizeof(r->r[0]));
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	r->fn = fn;
 	r->ctx = ctx;
 	r->n = n;
 	for (size_t i = 0; i < n; i++)
 		r->r[i].fd = -1;
-	return r;
+	*out = r;
+	return 0;
 }
 
 static int ring_set(struct ring *g, const struct rings_area *a)
@@ -134,8 +136,8 @@ static int ring_set(struct ring *g, const struct rings_area *a)
 int rings__new_areas(struct rings **out, const struct rings_area *areas, size_t n,
 		     rings_record_fn fn, void *ctx)
 {
-	struct rings *r = rings_alloc(n, fn, ctx);
-	int err = r ? 0 : (n && n <= RINGS_MAX && fn ? -ENOMEM : -EINVAL);
+	struct rings *r = NULL;
+	int err = rings_alloc(&r, n, fn, ctx);
 
 	for (size_t i = 0; !err && i < n; i++)
 		err = ring_set(&r->r[i], &areas[i]);
@@ -158,6 +160,7 @@ static int ring_map(struct ring *g, int fd, size_t page)
 		return -errno;
 	if (info.type != BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
+	g->cons_len = page;
 	g->cons_map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (g->cons_map == MAP_FAILED) {
 		g->cons_map = NULL;
@@ -207,12 +210,12 @@ int64_t rings__clock_offset(const char *text)
 int rings__new(struct rings **out, const int *fds, size_t n, rings_record_fn fn, void *ctx)
 {
 	char offsets[256];
-	struct rings *r = rings_alloc(n, fn, ctx);
+	struct rings *r = NULL;
 	long page = sysconf(_SC_PAGESIZE);
-	int err = 0;
+	int err = rings_alloc(&r, n, fn, ctx);
 
-	if (!r)
-		return n && n <= RINGS_MAX && fn ? -ENOMEM : -EINVAL;
+	if (err)
+		return err;
 	for (size_t i = 0; !err && i < n; i++)
 		err = ring_map(&r->r[i], fds[i], page > 0 ? (size_t)page : 4096);
 	if (err) {
@@ -300,10 +303,8 @@ void rings__free(struct rings *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
-		long page = sysconf(_SC_PAGESIZE);
-
 		if (r->r[i].cons_map)
-			munmap(r->r[i].cons_map, page > 0 ? (size_t)page : 4096);
+			munmap(r->r[i].cons_map, r->r[i].cons_len);
 		if (r->r[i].prod_map)
 			munmap(r->r[i].prod_map, r->r[i].prod_len);
 	}

@@ -21,6 +21,8 @@
 #include "packets.skel.h"
 
 #define RINGBUF_COUNT_MODE (16u << 10) /* tcptop sends no records: the smallest ring */
+#define OWNER_RINGBUF (64u << 10)      /* socket-snoop's ring: no event kind selected */
+#define DRAIN_BATCH 256
 
 /*
  * tcpsnoop's one ring, which every CPU writes (it is read in ring order):
@@ -36,8 +38,6 @@ static uint64_t packet_ring_size(void)
 		size <<= 1;
 	return size;
 }
-#define OWNER_RINGBUF (64u << 10) /* socket-snoop's ring: no event kind selected */
-#define DRAIN_BATCH 256
 
 struct packets_loader {
 	struct loader *owners; /* socket-snoop's programs: they keep owner_map */

@@ -684,45 +684,50 @@ static void load_refused(struct loader_error *err, int ret)
 			  strerror(-ret));
 }
 
-/* Make the rings rings_size() sized.  0 or a negative errno. */
-static int rings_make(struct loader *l)
+/*
+ * Making the rings or putting them in place failed with @ret: a refusal is
+ * part of the load's (the rings are the first thing the kernel may refuse).
+ */
+static int rings_failed(const struct loader *l, struct loader_error *err, int ret)
 {
-	l->ring_fds = malloc(l->n_rings * sizeof(*l->ring_fds));
-	if (!l->ring_fds)
-		return -ENOMEM;
-	for (size_t i = 0; i < l->n_rings; i++)
-		l->ring_fds[i] = -1;
-	for (__u32 i = 0; i < l->n_rings; i++) {
-		int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "snoop_ring", 0, 0,
-					(__u32)l->ring_bytes, NULL);
-
-		if (fd < 0)
-			return -errno;
-		l->ring_fds[i] = fd;
-	}
-	return 0;
+	if (ret == -EPERM || ret == -EACCES)
+		load_refused(err, ret);
+	else
+		loader_error__set(err, EXIT_FAILURE_RUNTIME,
+				  "cannot make the event rings (%zu of %llu bytes): %s", l->n_rings,
+				  (unsigned long long)l->ring_bytes, strerror(-ret));
+	return ret;
 }
 
 /*
- * The event rings (snoop.bpf.c's events): one per possible CPU, each
- * loader__ring_size().  Made before load: the first is the array's inner map too
- * (libbpf's own template would be made at the size in the object).
+ * The event rings (snoop.bpf.c's events), made before load: one per possible
+ * CPU, each loader__ring_size(), the first the array's inner map too
+ * (libbpf's own template would be made at the size in the object).  0 or a
+ * negative errno.
  */
-static int rings_size(struct loader *l)
+static int rings_make(struct loader *l)
 {
 	struct bpf_map *outer = map_of(l, "events");
 	int cpus = libbpf_num_possible_cpus();
-	int ret;
 
 	if (!outer || cpus <= 0)
 		return cpus <= 0 ? cpus : -ENOENT;
 	if (cpus > RINGS_MAX)
 		return -E2BIG;
 	l->ring_bytes = loader__ring_size(l->ringbuf_bytes, (unsigned int)cpus);
+	l->ring_fds = malloc((size_t)cpus * sizeof(*l->ring_fds));
+	if (!l->ring_fds)
+		return -ENOMEM;
+	/* Counted before they are made: unload() closes those that were. */
 	l->n_rings = (size_t)cpus;
-	ret = rings_make(l);
-	if (ret)
-		return ret;
+	for (size_t i = 0; i < l->n_rings; i++)
+		l->ring_fds[i] = -1;
+	for (size_t i = 0; i < l->n_rings; i++) {
+		l->ring_fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "snoop_ring", 0, 0,
+						(__u32)l->ring_bytes, NULL);
+		if (l->ring_fds[i] < 0)
+			return -errno;
+	}
 	if (bpf_map__set_max_entries(outer, (__u32)cpus) ||
 	    bpf_map__set_inner_map_fd(outer, l->ring_fds[0]))
 		return -EINVAL;
@@ -763,18 +768,9 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 				  strerror(errno));
 		return ret;
 	}
-	ret = rings_size(l);
-	if (ret == -EPERM || ret == -EACCES) {
-		/* Making the rings is the first thing the kernel may refuse: part of the load. */
-		load_refused(err, ret);
-		return ret;
-	}
-	if (ret) {
-		loader_error__set(err, EXIT_FAILURE_RUNTIME,
-				  "cannot make the event rings (%zu of %llu bytes): %s", l->n_rings,
-				  (unsigned long long)l->ring_bytes, strerror(-ret));
-		return ret;
-	}
+	ret = rings_make(l);
+	if (ret)
+		return rings_failed(l, err, ret);
 	/* Kernel memory for --interval's counts only with it (none in the raw_tp build). */
 	if (map_of(l, "update_bases"))
 		bpf_map__set_max_entries(map_of(l, "update_bases"),
@@ -819,12 +815,8 @@ static int load_build(struct loader *l, const struct snoop_config *cfg, enum att
 		return ret;
 	}
 	ret = rings_fill(l);
-	if (ret) {
-		loader_error__set(err, EXIT_FAILURE_RUNTIME,
-				  "cannot make the event rings (%zu of %llu bytes): %s", l->n_rings,
-				  (unsigned long long)l->ring_bytes, strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return rings_failed(l, err, ret);
 	ret = fill_filter_maps(l, &cfg->filter, 0);
 	if (!ret && l->filters_reloadable)
 		ret = map_live_filters(l);

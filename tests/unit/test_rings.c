@@ -81,6 +81,17 @@ static void ring_commit(struct fake_ring *r, uint64_t pos)
 	ring_put(r, pos, &len, sizeof(len));
 }
 
+/* The tags of the records seen, from the @from-th on, begin with the @n in @tags. */
+static void assert_seen_from(const struct seen *s, int from, const uint64_t *tags, int n)
+{
+	for (int i = 0; i < n; i++)
+		assert_int_equal(s->tag[from + i], tags[i]);
+}
+
+#define ASSERT_SEEN(s, from, ...)                                        \
+	assert_seen_from((s), (from), (const uint64_t[]){ __VA_ARGS__ }, \
+			 (int)(sizeof((const uint64_t[]){ __VA_ARGS__ }) / sizeof(uint64_t)))
+
 static struct rings *open_rings(struct fake_ring *f, size_t n, struct seen *s)
 {
 	struct rings_area a[4];
@@ -138,18 +149,16 @@ static void test_last_moments_wait_for_the_next_drain(void **state)
 	ring_push(&f[1], now - RINGS_MARGIN_NS - 1, 2, 0);
 	r = open_rings(f, 2, &s);
 	assert_int_equal(rings__drain(r, now, false), 2);
-	assert_int_equal(s.tag[0], 1);
-	assert_int_equal(s.tag[1], 2);
+	ASSERT_SEEN(&s, 0, 1, 2);
 	assert_true(rings__pending(r));
 	/* Written meanwhile on the other CPU, earlier than the one waiting: it goes first. */
 	ring_push(&f[1], now - RINGS_MARGIN_NS / 2 - 100, 4, 0);
 	assert_int_equal(rings__drain(r, now + 10 * MS, false), 2);
-	assert_int_equal(s.tag[2], 4);
-	assert_int_equal(s.tag[3], 3);
+	ASSERT_SEEN(&s, 2, 4, 3);
 	ring_push(&f[0], now + 20 * MS, 5, 0);
 	assert_int_equal(rings__drain(r, now + 10 * MS, false), 0);
 	assert_int_equal(rings__drain(r, now + 10 * MS, true), 1);
-	assert_int_equal(s.tag[4], 5);
+	ASSERT_SEEN(&s, 4, 5);
 	assert_false(rings__pending(r));
 	rings__free(r);
 }
@@ -170,9 +179,8 @@ static void test_a_rings_order_is_kept(void **state)
 	ring_push(&f[1], 20, 3, 0);
 	r = open_rings(f, 2, &s);
 	assert_int_equal(rings__drain(r, 100 * MS, false), 3);
-	assert_int_equal(s.tag[0], 3); /* 20 is older than ring 0's head, 30 */
-	assert_int_equal(s.tag[1], 1);
-	assert_int_equal(s.tag[2], 2);
+	/* 20 is older than ring 0's head, 30 */
+	ASSERT_SEEN(&s, 0, 3, 1, 2);
 	rings__free(r);
 }
 
@@ -192,15 +200,13 @@ static void test_busy_stops_its_ring_discarded_are_skipped(void **state)
 	ring_push(&f[1], 30, 4, 0);
 	r = open_rings(f, 2, &s);
 	assert_int_equal(rings__drain(r, 100 * MS, false), 2);
-	assert_int_equal(s.tag[0], 1);
-	assert_int_equal(s.tag[1], 4);
+	ASSERT_SEEN(&s, 0, 1, 4);
 	/* Read up to the record being written, the discarded one given back. */
 	assert_int_equal(f[0].consumer, busy);
 	assert_true(rings__pending(r));
 	ring_commit(&f[0], busy);
 	assert_int_equal(rings__drain(r, 100 * MS, false), 2);
-	assert_int_equal(s.tag[2], 2);
-	assert_int_equal(s.tag[3], 3);
+	ASSERT_SEEN(&s, 2, 2, 3);
 	assert_int_equal(f[0].consumer, f[0].producer);
 	rings__free(r);
 }
@@ -224,12 +230,10 @@ static void test_busy_record_holds_back_later_records_elsewhere(void **state)
 	ring_push(&f[1], 20, 2, 0); /* that socket's next transition */
 	r = open_rings(f, 2, &s);
 	assert_int_equal(rings__drain(r, 100 * MS, false), 1);
-	assert_int_equal(s.tag[0], 7);
+	ASSERT_SEEN(&s, 0, 7);
 	ring_commit(&f[0], busy);
 	assert_int_equal(rings__drain(r, 100 * MS, false), 3);
-	assert_int_equal(s.tag[1], 9);
-	assert_int_equal(s.tag[2], 1);
-	assert_int_equal(s.tag[3], 2);
+	ASSERT_SEEN(&s, 1, 9, 1, 2);
 	rings__free(r);
 }
 
@@ -262,8 +266,7 @@ static void test_one_ring_is_read_whole_in_order(void **state)
 	ring_push(&f[0], 5, 2, 0);
 	r = open_rings(f, 1, &s);
 	assert_int_equal(rings__drain(r, 1, false), 2);
-	assert_int_equal(s.tag[0], 1);
-	assert_int_equal(s.tag[1], 2);
+	ASSERT_SEEN(&s, 0, 1, 2);
 	rings__free(r);
 }
 
@@ -305,7 +308,7 @@ static void test_callback_error_stops_the_drain(void **state)
 	assert_int_equal(s.n, 2);
 	assert_int_equal(f[1].consumer, f[1].producer);
 	assert_int_equal(rings__drain(r, 100 * MS, false), 1);
-	assert_int_equal(s.tag[2], 3);
+	ASSERT_SEEN(&s, 2, 3);
 	rings__free(r);
 }
 
