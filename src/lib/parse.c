@@ -60,13 +60,19 @@ int parse_list(const char *s, int (*one)(const char *item, void *ctx), void *ctx
 	return 0;
 }
 
-/* One port or "lo-hi" range, set in the bitmap @ctx. */
-static int parse_port_item(const char *item, void *ctx)
+/* The bitmap an id set is parsed into, and its largest id. */
+struct id_set {
+	uint64_t *bits;
+	uint64_t max;
+};
+
+/* One id or "lo-hi" range, set in the struct id_set @ctx. */
+static int parse_id_item(const char *item, void *ctx)
 {
-	uint64_t *bits = ctx;
+	const struct id_set *set = ctx;
 	uint64_t lo, hi;
 	const char *dash = strchr(item, '-');
-	char first[16];
+	char first[24];
 	int err;
 
 	if (dash) {
@@ -76,27 +82,33 @@ static int parse_port_item(const char *item, void *ctx)
 			return -EINVAL;
 		memcpy(first, item, len);
 		first[len] = '\0';
-		err = parse_u64(first, 65535, &lo);
+		err = parse_u64(first, set->max, &lo);
 		if (!err)
-			err = parse_u64(dash + 1, 65535, &hi);
+			err = parse_u64(dash + 1, set->max, &hi);
 		if (!err && lo > hi)
 			err = -ERANGE;
 	} else {
-		err = parse_u64(item, 65535, &lo);
+		err = parse_u64(item, set->max, &lo);
 		hi = lo;
 	}
 	if (err)
 		return err;
 	for (uint64_t p = lo; p <= hi; p++)
-		bits[p >> 6] |= 1ull << (p & 63);
+		set->bits[p >> 6] |= 1ull << (p & 63);
 	return 0;
+}
+
+int parse_id_set(const char *s, uint64_t max, uint64_t *bits)
+{
+	struct id_set set = { bits, max };
+	char bad[128];
+
+	return parse_list(s, parse_id_item, &set, bad, sizeof(bad));
 }
 
 int parse_ports(const char *s, uint64_t bits[SNOOP_PORT_WORDS])
 {
-	char bad[128];
-
-	return parse_list(s, parse_port_item, bits, bad, sizeof(bad));
+	return parse_id_set(s, 65535, bits);
 }
 
 int parse_listen_addr(const char *s, struct sockaddr_storage *out, socklen_t *len)

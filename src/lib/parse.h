@@ -20,6 +20,13 @@ struct cidr {
 /* A decimal number in [0, max]: no sign, no spaces, no trailing bytes. */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
 
+/*
+ * Comma-separated numbers and ranges in [0, @max] ("0-3,5", the kernel's CPU
+ * lists) set in the bitmap @bits of @max + 1 bits.  0, -EINVAL or -ERANGE;
+ * some bits may be set on error.
+ */
+int parse_id_set(const char *s, uint64_t max, uint64_t *bits);
+
 /* Comma-separated ports and ranges ("22,80,8000-8100") set in a 65536-bit map. */
 int parse_ports(const char *s, uint64_t bits[SNOOP_PORT_WORDS]);
 

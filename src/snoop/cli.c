@@ -224,9 +224,10 @@ static const char *const section_titles[] = {
 	  "stop after SECS, print the report, exit 0") \
 	X(BUFFER_SIZE, "buffer-size", 'b', required_argument, true, opt_buffer_size, none, \
 	  "a size between 64K and 1G", SEC_RUN, "=SIZE", \
-	  "kernel ring buffers' size, shared by one ring per CPU\n" \
-	  "(K, M, G suffixes; each ring the largest power of two\n" \
-	  "within its share; default 2M per CPU, at least 4M)") \
+	  "kernel ring buffers' size, shared by one ring per\n" \
+	  "online CPU (K, M, G suffixes; each ring the largest\n" \
+	  "power of two within its share; default 2M per CPU,\n" \
+	  "at least 4M; a page for each CPU offline at start)") \
 	X(ATTACH, "attach", 0, required_argument, true, opt_attach, none, "auto, tp_btf or raw_tp", \
 	  SEC_RUN, "=MODE", \
 	  "auto (default: tp_btf, else raw tracepoints), tp_btf or\n" \

@@ -24,6 +24,7 @@
 #include "common/target.h"
 #include "common/tracefs.h"
 #include "common/rings.h"
+#include "lib/parse.h"
 #include "snoop/loader.h"
 #include "lib/clock.h"
 #include "lib/tcp_fsm.h"
@@ -188,8 +189,11 @@ struct loader {
 	uint64_t filters_switched_ns;		  /* when it last did (CLOCK_MONOTONIC) */
 	/* The event rings, one per possible CPU (snoop.bpf.c's events), made at load. */
 	int *ring_fds;
-	size_t n_rings;
-	uint64_t ring_bytes; /* each one's size */
+	uint32_t *ring_cpus;  /* each one's CPU */
+	uint64_t *ring_sizes; /* each one's size: ring_bytes, or a page (offline at load) */
+	bool *ring_late;      /* a page, and its CPU not seen online since */
+	size_t n_rings, n_late;
+	uint64_t ring_bytes; /* the size of an online CPU's ring */
 	/* With --metrics, each ring's consumer and producer positions, mapped read-only. */
 	void **ring_pos;
 	size_t page_size;
@@ -579,8 +583,15 @@ static void unload(struct loader *l)
 	free(l->ring_pos);
 	l->ring_pos = NULL;
 	free(l->ring_fds);
+	free(l->ring_cpus);
+	free(l->ring_sizes);
+	free(l->ring_late);
 	l->ring_fds = NULL;
+	l->ring_cpus = NULL;
+	l->ring_sizes = NULL;
+	l->ring_late = NULL;
 	l->n_rings = 0;
+	l->n_late = 0;
 	if (l->live_filters != MAP_FAILED)
 		munmap(l->live_filters, sizeof(*l->live_filters));
 	l->live_filters = MAP_FAILED;
@@ -700,35 +711,114 @@ static int rings_failed(const struct loader *l, struct loader_error *err, int re
 }
 
 /*
- * The event rings (snoop.bpf.c's events), made before load: one per possible
- * CPU, each loader__ring_size(), the first the array's inner map too
+ * The CPUs of the kernel's list at @path ("0-3,5\n") set in @bits
+ * (RINGS_MAX bits).  0, -E2BIG for a CPU past RINGS_MAX, or -ENOENT:
+ * unreadable, or not a list.
+ */
+static int cpu_list_read(const char *path, uint64_t *bits)
+{
+	char text[4096];
+	ssize_t n = procfs__read(path, text, sizeof(text));
+	int err;
+
+	memset(bits, 0, RINGS_MAX / 8);
+	if (n <= 0)
+		return -ENOENT;
+	if (text[n - 1] == '\n')
+		text[n - 1] = '\0';
+	err = parse_id_set(text, RINGS_MAX - 1, bits);
+	if (err)
+		memset(bits, 0, RINGS_MAX / 8);
+	return err == -ERANGE ? -E2BIG : err ? -ENOENT : 0;
+}
+
+static bool cpu_in(const uint64_t *bits, uint32_t cpu)
+{
+	return bits[cpu >> 6] >> (cpu & 63) & 1;
+}
+
+/*
+ * The possible CPUs in @possible and the online ones in @online; their
+ * numbers' end (the highest possible CPU + 1: the list may have gaps) is
+ * returned, or a negative errno.  Without the files (a /sys that is not
+ * the kernel's), libbpf's count of possible CPUs, all online.
+ */
+static int cpus_read(uint64_t *possible, uint64_t *online)
+{
+	int n = 0, err = cpu_list_read("/sys/devices/system/cpu/possible", possible);
+
+	if (err == -E2BIG)
+		return err;
+	if (err) {
+		n = libbpf_num_possible_cpus();
+		if (n <= 0 || n > RINGS_MAX)
+			return n <= 0 ? n : -E2BIG;
+		for (int i = 0; i < n; i++)
+			possible[i >> 6] |= 1ull << (i & 63);
+	}
+	if (cpu_list_read("/sys/devices/system/cpu/online", online))
+		memcpy(online, possible, RINGS_MAX / 8);
+	for (int i = 0; i < RINGS_MAX; i++) {
+		/* A CPU online but not possible is not one: kept to the possible ones. */
+		if (!cpu_in(possible, (uint32_t)i))
+			online[i >> 6] &= ~(1ull << (i & 63));
+		else
+			n = i + 1;
+	}
+	return n;
+}
+
+/*
+ * The event rings (snoop.bpf.c's events), made before load: one per
+ * possible CPU, at its index.  A CPU online now gets a ring of
+ * loader__ring_size() (the default or --buffer-size shared among the
+ * online CPUs); one offline gets a page, for the events it would make if
+ * brought online: a VM may have many more possible CPUs than it runs, and
+ * making a ring later would need privileges we drop (loader__late_cpus()
+ * says when that happened).  The first ring is also the array's inner map
  * (libbpf's own template would be made at the size in the object).  0 or a
  * negative errno.
  */
 static int rings_make(struct loader *l)
 {
 	struct bpf_map *outer = map_of(l, "events");
-	int cpus = libbpf_num_possible_cpus();
+	uint64_t possible[RINGS_MAX / 64], online[RINGS_MAX / 64];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n_online = 0, n = 0;
+	int slots = cpus_read(possible, online);
 
-	if (!outer || cpus <= 0)
-		return cpus <= 0 ? cpus : -ENOENT;
-	if (cpus > RINGS_MAX)
-		return -E2BIG;
-	l->ring_bytes = loader__ring_size(l->ringbuf_bytes, (unsigned int)cpus);
-	l->ring_fds = malloc((size_t)cpus * sizeof(*l->ring_fds));
-	if (!l->ring_fds)
+	if (slots <= 0 || !outer)
+		return slots < 0 ? slots : -ENOENT;
+	for (int i = 0; i < slots; i++) {
+		n += cpu_in(possible, (uint32_t)i);
+		n_online += cpu_in(online, (uint32_t)i);
+	}
+	l->ring_bytes = loader__ring_size(l->ringbuf_bytes, (unsigned int)n_online);
+	l->ring_fds = malloc(n * sizeof(*l->ring_fds));
+	l->ring_cpus = malloc(n * sizeof(*l->ring_cpus));
+	l->ring_sizes = malloc(n * sizeof(*l->ring_sizes));
+	l->ring_late = calloc(n, sizeof(*l->ring_late));
+	if (!l->ring_fds || !l->ring_cpus || !l->ring_sizes || !l->ring_late)
 		return -ENOMEM;
 	/* Counted before they are made: unload() closes those that were. */
-	l->n_rings = (size_t)cpus;
-	for (size_t i = 0; i < l->n_rings; i++)
+	l->n_rings = n;
+	for (size_t i = 0; i < n; i++)
 		l->ring_fds[i] = -1;
-	for (size_t i = 0; i < l->n_rings; i++) {
-		l->ring_fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "snoop_ring", 0, 0,
-						(__u32)l->ring_bytes, NULL);
-		if (l->ring_fds[i] < 0)
+	n = 0;
+	for (int cpu = 0; cpu < slots; cpu++) {
+		if (!cpu_in(possible, (uint32_t)cpu))
+			continue;
+		l->ring_cpus[n] = (uint32_t)cpu;
+		l->ring_sizes[n] = cpu_in(online, (uint32_t)cpu) ? l->ring_bytes : page;
+		/* Smaller than the others: said if the CPU comes online. */
+		l->ring_late[n] = l->ring_sizes[n] < l->ring_bytes;
+		l->n_late += l->ring_late[n];
+		l->ring_fds[n] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "snoop_ring", 0, 0,
+						(__u32)l->ring_sizes[n], NULL);
+		if (l->ring_fds[n] < 0)
 			return -errno;
+		n++;
 	}
-	if (bpf_map__set_max_entries(outer, (__u32)cpus) ||
+	if (bpf_map__set_max_entries(outer, (__u32)slots) ||
 	    bpf_map__set_inner_map_fd(outer, l->ring_fds[0]))
 		return -EINVAL;
 	return 0;
@@ -739,10 +829,27 @@ static int rings_fill(struct loader *l)
 {
 	int outer = bpf_map__fd(map_of(l, "events"));
 
-	for (__u32 i = 0; i < l->n_rings; i++)
-		if (bpf_map_update_elem(outer, &i, &l->ring_fds[i], BPF_ANY))
+	for (size_t i = 0; i < l->n_rings; i++)
+		if (bpf_map_update_elem(outer, &l->ring_cpus[i], &l->ring_fds[i], BPF_ANY))
 			return -errno;
 	return 0;
+}
+
+size_t loader__late_cpus(struct loader *l, uint32_t *cpus, size_t max)
+{
+	uint64_t online[RINGS_MAX / 64];
+	size_t n = 0;
+
+	if (!l->n_late || cpu_list_read("/sys/devices/system/cpu/online", online))
+		return 0;
+	for (size_t i = 0; i < l->n_rings && n < max; i++) {
+		if (!l->ring_late[i] || !cpu_in(online, l->ring_cpus[i]))
+			continue;
+		l->ring_late[i] = false;
+		l->n_late--;
+		cpus[n++] = l->ring_cpus[i];
+	}
+	return n;
 }
 
 /* Open, configure, load and attach one build.  0 or a negative errno (@err filled). */
@@ -1273,8 +1380,10 @@ int loader__map_stats(const struct loader *l, size_t i, struct loader_map_stats 
 
 void loader__ring_usage(const struct loader *l, uint64_t *size, uint64_t *used)
 {
-	*size = l->ring_bytes * l->n_rings;
+	*size = 0;
 	*used = 0;
+	for (size_t i = 0; i < l->n_rings; i++)
+		*size += l->ring_sizes[i];
 	for (size_t i = 0; l->ring_pos && i < l->n_rings; i++) {
 		const volatile unsigned long *cons = l->ring_pos[i], *prod;
 		unsigned long c, p;

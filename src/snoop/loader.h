@@ -38,6 +38,14 @@ int loader__ringbuf_fd(const struct loader *l);
 const int *loader__ring_fds(const struct loader *l, size_t *n);
 
 /*
+ * The CPUs offline at load and online now, each returned once (up to @max
+ * into @cpus; their number).  Their rings are a page only: the programs
+ * cannot be given a larger one without the privileges dropped after load,
+ * so a burst on them is lost (and counted) until socket-snoop is restarted.
+ */
+size_t loader__late_cpus(struct loader *l, uint32_t *cpus, size_t max);
+
+/*
  * Why DNS over TCP is not watched (its cgroup_skb programs are not attached:
  * no CAP_NET_ADMIN, the raw_tp build, no cgroup v2 root), or NULL when it is
  * or when DNS is not (--no-dns).
@@ -149,14 +157,14 @@ int loader__owner_records_error(const struct loader *l);
 const char *loader__unavailable(const struct loader *l, int i);
 
 /*
- * The size of each of @cpus event rings, one per CPU, a power of two the
+ * The size of each of @cpus event rings, one per online CPU, a power of two the
  * kernel accepts: for @requested 0 (the default) 2 MiB, and 4 MiB in all at
  * least; else the largest within each CPU's share of @requested, a page at
  * least (the rings together hold at most @requested, from half of it).
  */
 uint64_t loader__ring_size(uint64_t requested, unsigned int cpus);
 
-/* The size of each event ring, once loaded. */
+/* The size of each online CPU's event ring, once loaded. */
 uint64_t loader__ring_bytes(const struct loader *l);
 
 /*

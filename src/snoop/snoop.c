@@ -517,11 +517,25 @@ static void update_tick(struct snoop_app *app)
 	flush_outputs(app);
 }
 
+/* A CPU offline at load and online now: its ring is a page (loader__late_cpus()). */
+static void late_cpus_tick(struct snoop_app *app)
+{
+	uint32_t cpus[16];
+	size_t n = loader__late_cpus(app->loader, cpus, sizeof(cpus) / sizeof(cpus[0]));
+
+	for (size_t i = 0; i < n; i++)
+		warn("CPU %u came online after socket-snoop started: its events go to a ring "
+		     "buffer of one page, where a burst is lost (and counted); restart "
+		     "socket-snoop to give it one like the others",
+		     cpus[i]);
+}
+
 static int on_tick(void *ctx)
 {
 	struct snoop_app *app = ctx;
 
 	app->mono_to_wall_ns = clock__mono_to_wall();
+	late_cpus_tick(app);
 	report_losses(app);
 	notify_tick(app);
 	heartbeat_tick(app);

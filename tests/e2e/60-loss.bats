@@ -11,6 +11,8 @@ setup() {
 }
 
 teardown() {
+	# A CPU a test took offline comes back whatever happened.
+	[ -z "${CPU_BACK:-}" ] || echo 1 >"$CPU_BACK"
 	e2e_teardown
 }
 
@@ -210,6 +212,55 @@ hidden_round() {
 	for size in "${sizes[@]}"; do
 		assert_eq "a ring's size" "$size" "$each"
 	done
+}
+
+# The event rings of socket-snoop $SNOOP_PID: their sizes, one per line, sorted.
+ring_sizes() {
+	local fd id
+	for fd in /proc/"$SNOOP_PID"/fdinfo/*; do
+		grep -qx $'map_type:\t27' "$fd" 2>/dev/null || continue
+		id=$(awk '$1 == "map_id:" { print $2 }' "$fd")
+		[ "$(bpftool map show id "$id" -j | jq -r .name)" = snoop_ring ] || continue
+		awk '$1 == "max_entries:" { print $2 }' "$fd"
+	done | sort -n
+}
+
+@test "a CPU offline at start: a ring of one page, the others share --buffer-size; online later: said, its events delivered" {
+	local cpu online each page expect
+	# The highest CPU that can go offline (CPU 0 usually cannot).
+	for online in /sys/devices/system/cpu/cpu[1-9]*/online; do
+		[ -w "$online" ] && [ "$(cat "$online")" = 1 ] && cpu=${online%/online} && cpu=${cpu##*cpu}
+	done
+	if [ -z "${cpu:-}" ]; then
+		[ "${CI:-}" != true ] || e2e_fail "no CPU can be taken offline here"
+		skip "no CPU can be taken offline here"
+	fi
+	CPU_BACK=/sys/devices/system/cpu/cpu$cpu/online
+	echo 0 >"$CPU_BACK" || e2e_fail "cannot take CPU $cpu offline"
+	page=$(getconf PAGESIZE)
+	# The online CPUs share 1 MiB: each the largest power of two within its share.
+	online=$(($(getconf _NPROCESSORS_ONLN)))
+	each=$page
+	while [ $((each * 2 * online)) -le $((1 << 20)) ]; do each=$((each * 2)); done
+	snoop_start "${ISOLATE[@]}" --no-dns --no-log-file --no-report --buffer-size=1M
+	expect=$( {
+		echo "$page"
+		for ((i = 0; i < online; i++)); do echo "$each"; done
+	} | sort -n)
+	assert_eq "event ring sizes with CPU $cpu offline" "$(ring_sizes | tr '\n' ' ')" "$(echo "$expect" | tr '\n' ' ')"
+	echo 1 >"$CPU_BACK"
+	CPU_BACK=
+	wait_line "$T/mon.err" 10 "CPU $cpu came online after socket-snoop started" ||
+		e2e_fail "no warning that CPU $cpu came online: $(cat "$T/mon.err")"
+	# A conversation whose packets and peers use that CPU too (net_setup's RPS).
+	conv a 4 8640
+	await_closed a
+	snoop_stop
+	assert_eq "exit status" "$SNOOP_STATUS" 0
+	assert_conv a client server listener
+	[[ $(tail -n 1 "$T/mon.err") =~ ^Summary:\ RECEIVED=[0-9]+\ LOST=0( |$) ]] ||
+		e2e_fail "events lost: $(tail -n 1 "$T/mon.err")"
+	assert_eq "warnings about CPU $cpu" "$(grep -c "CPU $cpu came online" "$T/mon.err")" 1
 }
 
 @test "HIDDEN=: the transitions the kernel made without running BPF programs are counted, as its own record shows" {

@@ -200,6 +200,36 @@ static void test_ports_malformed_is_einval(void **state)
 	assert_int_equal(parse_ports(NULL, bits), -EINVAL);
 }
 
+/* ---- parse_id_set (the kernel's CPU lists) --------------------------------------------- */
+
+static void test_id_set_cpu_list_with_gaps(void **state)
+{
+	uint64_t bits[4096 / 64] = { 0 };
+	unsigned int n = 0;
+
+	assert_int_equal(parse_id_set("0-3,8,10-11", 4095, bits), 0);
+	for (int i = 0; i < 4096 / 64; i++)
+		n += (unsigned int)__builtin_popcountll(bits[i]);
+	assert_int_equal(n, 7);
+	assert_int_equal(bits[0], 0xf | 1u << 8 | 1u << 10 | 1u << 11);
+}
+
+static void test_id_set_bounds(void **state)
+{
+	uint64_t bits[4096 / 64] = { 0 };
+
+	/* The bitmap's last bit, and nothing past it. */
+	assert_int_equal(parse_id_set("4095", 4095, bits), 0);
+	assert_int_equal(bits[63], 1ull << 63);
+	assert_int_equal(parse_id_set("4096", 4095, bits), -ERANGE);
+	assert_int_equal(parse_id_set("0-4096", 4095, bits), -ERANGE);
+	assert_int_equal(parse_id_set("3-1", 4095, bits), -ERANGE);
+	/* A newline is the caller's to strip: not part of a number. */
+	assert_int_equal(parse_id_set("0-1\n", 4095, bits), -EINVAL);
+	assert_int_equal(parse_id_set("", 4095, bits), -EINVAL);
+	assert_int_equal(parse_id_set("99999999999999999999999", 4095, bits), -ERANGE);
+}
+
 /* ---- parse_cidr ------------------------------------------------------------------------ */
 
 static void test_cidr_ipv4_stored_mapped_with_prefix_96_plus_n(void **state)
@@ -580,6 +610,8 @@ int main(void)
 		cmocka_unit_test(test_ports_accumulate_across_calls),
 		cmocka_unit_test(test_ports_out_of_range_is_erange),
 		cmocka_unit_test(test_ports_malformed_is_einval),
+		cmocka_unit_test(test_id_set_cpu_list_with_gaps),
+		cmocka_unit_test(test_id_set_bounds),
 		cmocka_unit_test(test_cidr_ipv4_stored_mapped_with_prefix_96_plus_n),
 		cmocka_unit_test(test_cidr_without_prefix_is_one_host),
 		cmocka_unit_test(test_cidr_ipv6),
