@@ -27,9 +27,42 @@ struct rings {
 	rings_record_fn fn;
 	void *ctx;
 	int64_t clock_offset; /* our time namespace's CLOCK_MONOTONIC less the kernel's */
+	/*
+	 * A drain's rings whose head may be handed on, a min-heap by the head's
+	 * time (then the ring's index): choosing the next record costs
+	 * O(log rings), not a look at every ring's head, which a host of a
+	 * hundred CPUs would pay for each record.
+	 */
+	struct ring **heap;
 	size_t n;
 	struct ring r[];
 };
+
+/* Whether @a's head goes before @b's: the older, or on a tie the ring first in the array. */
+static bool head_before(const struct ring *a, const struct ring *b)
+{
+	return a->head_ts < b->head_ts || (a->head_ts == b->head_ts && a < b);
+}
+
+/* Move heap[@i] down to its place among the @n entries. */
+static void heap_down(struct ring **heap, size_t n, size_t i)
+{
+	struct ring *g = heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && head_before(heap[c + 1], heap[c]))
+			c++;
+		if (!head_before(heap[c], g))
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = g;
+}
 
 static uint64_t load_acquire(const unsigned long *p)
 {
@@ -113,8 +146,12 @@ static int rings_alloc(struct rings **out, size_t n, rings_record_fn fn, void *c
 	if (!n || n > RINGS_MAX || !fn)
 		return -EINVAL;
 	r = calloc(1, sizeof(*r) + n * sizeof(r->r[0]));
-	if (!r)
+	if (r)
+		r->heap = calloc(n, sizeof(struct ring *));
+	if (!r || !r->heap) {
+		free(r);
 		return -ENOMEM;
+	}
 	r->fn = fn;
 	r->ctx = ctx;
 	r->n = n;
@@ -142,7 +179,7 @@ int rings__new_areas(struct rings **out, const struct rings_area *areas, size_t 
 	for (size_t i = 0; !err && i < n; i++)
 		err = ring_set(&r->r[i], &areas[i]);
 	if (err) {
-		free(r);
+		rings__free(r);
 		return err;
 	}
 	*out = r;
@@ -237,6 +274,7 @@ int rings__drain(struct rings *r, uint64_t now_ns, bool all)
 	/* The kernel's clock: ours less our time namespace's offset. */
 	uint64_t now = now_ns - (uint64_t)r->clock_offset;
 	uint64_t until = now > RINGS_MARGIN_NS ? now - RINGS_MARGIN_NS : 0;
+	size_t h = 0;
 	int count = 0;
 
 	/* With one ring its order is the only one: no record waits. */
@@ -253,29 +291,28 @@ int rings__drain(struct rings *r, uint64_t now_ns, bool all)
 		if (g->fence <= until)
 			until = g->fence ? g->fence - 1 : 0;
 	}
-	for (;;) {
-		struct ring *best = NULL;
-		uint32_t len;
-		int err;
+	/* The rings with a head to hand on, ordered (heap_down from the last parent up). */
+	for (size_t i = 0; i < r->n; i++)
+		if (r->r[i].head && (all || r->r[i].head_ts <= until))
+			r->heap[h++] = &r->r[i];
+	for (size_t i = h / 2; i-- > 0;)
+		heap_down(r->heap, h, i);
+	while (h) {
+		struct ring *best = r->heap[0];
+		uint32_t len = __atomic_load_n(best->head, __ATOMIC_RELAXED);
+		int err = r->fn(r->ctx, (uint8_t *)best->head + BPF_RINGBUF_HDR_SZ, len);
 
-		for (size_t i = 0; i < r->n; i++) {
-			struct ring *g = &r->r[i];
-
-			if (!g->head || (!all && g->head_ts > until))
-				continue;
-			if (!best || g->head_ts < best->head_ts)
-				best = g;
-		}
-		if (!best)
-			break;
-		len = __atomic_load_n(best->head, __ATOMIC_RELAXED);
-		err = r->fn(r->ctx, (uint8_t *)best->head + BPF_RINGBUF_HDR_SZ, len);
 		best->pos += record_span(len);
 		__atomic_store_n(best->a.consumer, best->pos, __ATOMIC_RELEASE);
 		count++;
 		if (err)
 			return err;
 		ring_head(best);
+		/* Its next record in its place, or the ring out of this drain. */
+		if (!best->head || (!all && best->head_ts > until))
+			r->heap[0] = r->heap[--h];
+		if (h)
+			heap_down(r->heap, h, 0);
 	}
 	return count;
 }
@@ -308,5 +345,6 @@ void rings__free(struct rings *r)
 		if (r->r[i].prod_map)
 			munmap(r->r[i].prod_map, r->r[i].prod_len);
 	}
+	free(r->heap);
 	free(r);
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <linux/bpf.h>
 
@@ -332,6 +333,75 @@ static void test_bad_arguments(void **state)
 	assert_null(r);
 }
 
+/* What the many-rings test saw: each record's time and ring (its tag), in order. */
+struct seen_many {
+	uint64_t last_ts, last_tag;
+	int n;
+	bool in_order;
+};
+
+static int on_record_many(void *ctx, void *data, size_t len)
+{
+	struct seen_many *s = ctx;
+	uint64_t ts, tag;
+
+	(void)len;
+	memcpy(&ts, data, 8);
+	memcpy(&tag, (uint8_t *)data + 8, 8);
+	/* Oldest first; on a tie, the ring first in the array. */
+	if (s->n && (ts < s->last_ts || (ts == s->last_ts && tag < s->last_tag)))
+		s->in_order = false;
+	s->last_ts = ts;
+	s->last_tag = tag;
+	s->n++;
+	return 0;
+}
+
+/*
+ * Many rings (a host of many CPUs), each with records at times of its own,
+ * some equal across rings, a few rings empty: every record comes out once,
+ * oldest first, ties in ring order, and the last moments wait.
+ */
+static void test_many_rings_merged_in_order(void **state)
+{
+	enum { N = 67, PER = 10 };
+	static struct fake_ring f[N];
+	struct rings_area a[N];
+	struct seen_many s = { .in_order = true };
+	struct rings *r = NULL;
+	uint64_t seed = 12345;
+	int total = 0, late = 0;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < N; i++) {
+		uint64_t ts = 1;
+
+		for (int k = 0; i % 5 && k < PER; k++) {
+			/* An increasing time of this ring, often shared with others. */
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			ts += (seed >> 33) % 4 * MS;
+			ring_push(&f[i], ts, (uint64_t)i, 0);
+			total++;
+			late += ts > 30 * MS - MS;
+		}
+		a[i].consumer = &f[i].consumer;
+		a[i].producer = &f[i].producer;
+		a[i].data = f[i].data;
+		a[i].size = RING_SIZE;
+	}
+	assert_int_equal(rings__new_areas(&r, a, N, on_record_many, &s), 0);
+	/* Up to 29 ms now: those later wait. */
+	assert_int_equal(rings__drain(r, 30 * MS, false), total - late);
+	assert_true(s.in_order);
+	assert_int_equal(rings__pending(r), late > 0);
+	s.n = 0;
+	assert_int_equal(rings__drain(r, 30 * MS, true), late);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(f[i].consumer, f[i].producer);
+	rings__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_records_across_the_end_of_the_ring),
 		cmocka_unit_test(test_callback_error_stops_the_drain),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_many_rings_merged_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
