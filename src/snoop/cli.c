@@ -227,7 +227,7 @@ static const char *const section_titles[] = {
 	  "kernel ring buffers' size, shared by one ring per\n" \
 	  "online CPU (K, M, G suffixes; each ring the largest\n" \
 	  "power of two within its share; default 2M per CPU,\n" \
-	  "at least 4M; a page for each CPU offline at start)") \
+	  "at least 8M; a page for each CPU offline at start)") \
 	X(ATTACH, "attach", 0, required_argument, true, opt_attach, none, "auto, tp_btf or raw_tp", \
 	  SEC_RUN, "=MODE", \
 	  "auto (default: tp_btf, else raw tracepoints), tp_btf or\n" \

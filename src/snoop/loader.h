@@ -158,7 +158,7 @@ const char *loader__unavailable(const struct loader *l, int i);
 
 /*
  * The size of each of @cpus event rings, one per online CPU, a power of two the
- * kernel accepts: for @requested 0 (the default) 2 MiB, and 4 MiB in all at
+ * kernel accepts: for @requested 0 (the default) 2 MiB, and 8 MiB in all at
  * least; else the largest within each CPU's share of @requested, a page at
  * least (the rings together hold at most @requested, from half of it).
  */

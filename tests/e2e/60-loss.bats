@@ -212,6 +212,16 @@ hidden_round() {
 	for size in "${sizes[@]}"; do
 		assert_eq "a ring's size" "$size" "$each"
 	done
+	# The default: 2 MiB each, 8 MiB in all at least.
+	each=$((2 << 20))
+	while [ $((each * cpus)) -lt $((8 << 20)) ]; do each=$((each * 2)); done
+	snoop_start "${ISOLATE[@]}" --no-dns --no-log-file --no-report
+	mapfile -t sizes < <(ring_sizes)
+	snoop_stop
+	assert_eq "event rings held by default" "${#sizes[@]}" "$cpus"
+	for size in "${sizes[@]}"; do
+		assert_eq "a ring's size by default" "$size" "$each"
+	done
 }
 
 # The event rings of socket-snoop $SNOOP_PID: their sizes, one per line, sorted.
