@@ -6,6 +6,7 @@
 #ifndef PARSE_H
 #define PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -26,6 +27,12 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out);
  * some bits may be set on error.
  */
 int parse_id_set(const char *s, uint64_t max, uint64_t *bits);
+
+/* Whether id @i is set in the bitmap @bits of parse_id_set() or parse_ports(). */
+static inline bool parse_id_has(const uint64_t *bits, uint64_t i)
+{
+	return bits[i >> 6] >> (i & 63) & 1;
+}
 
 /* Comma-separated ports and ranges ("22,80,8000-8100") set in a 65536-bit map. */
 int parse_ports(const char *s, uint64_t bits[SNOOP_PORT_WORDS]);

@@ -1455,9 +1455,9 @@ static void describe_ports(struct strbuf *sb, const uint64_t bits[SNOOP_PORT_WOR
 	for (uint32_t p = 0; p < 65536; p++) {
 		uint32_t hi = p;
 
-		if (!((bits[p >> 6] >> (p & 63)) & 1))
+		if (!parse_id_has(bits, p))
 			continue;
-		while (hi + 1 < 65536 && ((bits[(hi + 1) >> 6] >> ((hi + 1) & 63)) & 1))
+		while (hi + 1 < 65536 && parse_id_has(bits, hi + 1))
 			hi++;
 		strbuf_str(sb, sep);
 		strbuf_u64(sb, p);

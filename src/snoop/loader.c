@@ -737,11 +737,6 @@ static int cpu_list_read(const char *path, uint64_t *bits)
 	return err == -ERANGE ? -E2BIG : err ? -ENOENT : 0;
 }
 
-static bool cpu_in(const uint64_t *bits, uint32_t cpu)
-{
-	return bits[cpu >> 6] >> (cpu & 63) & 1;
-}
-
 /*
  * The possible CPUs in @possible and the online ones in @online; their
  * numbers' end (the highest possible CPU + 1: the list may have gaps) is
@@ -763,12 +758,11 @@ static int cpus_read(uint64_t *possible, uint64_t *online)
 	}
 	if (cpu_list_read("/sys/devices/system/cpu/online", online))
 		memcpy(online, possible, RINGS_MAX / 8);
-	for (int i = 0; i < RINGS_MAX; i++) {
+	for (int w = 0; w < RINGS_MAX / 64; w++) {
 		/* A CPU online but not possible is not one: kept to the possible ones. */
-		if (!cpu_in(possible, (uint32_t)i))
-			online[i >> 6] &= ~(1ull << (i & 63));
-		else
-			n = i + 1;
+		online[w] &= possible[w];
+		if (possible[w])
+			n = w * 64 + 64 - __builtin_clzll(possible[w]);
 	}
 	return n;
 }
@@ -793,9 +787,9 @@ static int rings_make(struct loader *l)
 
 	if (slots <= 0 || !outer)
 		return slots < 0 ? slots : -ENOENT;
-	for (int i = 0; i < slots; i++) {
-		n += cpu_in(possible, (uint32_t)i);
-		n_online += cpu_in(online, (uint32_t)i);
+	for (int w = 0; w < RINGS_MAX / 64; w++) {
+		n += (size_t)__builtin_popcountll(possible[w]);
+		n_online += (size_t)__builtin_popcountll(online[w]);
 	}
 	l->ring_bytes = loader__ring_size(l->ringbuf_bytes, (unsigned int)n_online);
 	l->ring_fds = malloc(n * sizeof(*l->ring_fds));
@@ -810,10 +804,10 @@ static int rings_make(struct loader *l)
 		l->ring_fds[i] = -1;
 	n = 0;
 	for (int cpu = 0; cpu < slots; cpu++) {
-		if (!cpu_in(possible, (uint32_t)cpu))
+		if (!parse_id_has(possible, (uint64_t)cpu))
 			continue;
 		l->ring_cpus[n] = (uint32_t)cpu;
-		l->ring_sizes[n] = cpu_in(online, (uint32_t)cpu) ? l->ring_bytes : page;
+		l->ring_sizes[n] = parse_id_has(online, (uint64_t)cpu) ? l->ring_bytes : page;
 		/* Smaller than the others: said if the CPU comes online. */
 		l->ring_late[n] = l->ring_sizes[n] < l->ring_bytes;
 		l->n_late += l->ring_late[n];
@@ -848,7 +842,7 @@ size_t loader__late_cpus(struct loader *l, uint32_t *cpus, size_t max)
 	if (!l->n_late || cpu_list_read("/sys/devices/system/cpu/online", online))
 		return 0;
 	for (size_t i = 0; i < l->n_rings && n < max; i++) {
-		if (!l->ring_late[i] || !cpu_in(online, l->ring_cpus[i]))
+		if (!l->ring_late[i] || !parse_id_has(online, l->ring_cpus[i]))
 			continue;
 		l->ring_late[i] = false;
 		l->n_late--;

@@ -190,24 +190,16 @@ hidden_round() {
 }
 
 @test "a ring buffer per CPU: one for each possible CPU, --buffer-size shared among them" {
-	local cpus each fd rings=0 sizes=()
+	local cpus each sizes=()
 	# Possible CPUs, as the kernel lists them ("0-3", "0,2-5").
 	cpus=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); c += n == 2 ? r[2] - r[1] + 1 : 1 } } END { print c }' /sys/devices/system/cpu/possible)
 	# 1 MiB shared: each ring the largest power of two within its share, a page at least.
 	each=4096
 	while [ $((each * 2 * cpus)) -le $((1 << 20)) ]; do each=$((each * 2)); done
 	snoop_start "${ISOLATE[@]}" --no-dns --no-log-file --no-report --buffer-size=1M
-	# The event rings by name (the DNS answers have a ring buffer of their own).
-	local id
-	for fd in /proc/"$SNOOP_PID"/fdinfo/*; do
-		grep -qx $'map_type:\t27' "$fd" 2>/dev/null || continue
-		id=$(awk '$1 == "map_id:" { print $2 }' "$fd")
-		[ "$(bpftool map show id "$id" -j | jq -r .name)" = snoop_ring ] || continue
-		rings=$((rings + 1))
-		sizes+=("$(awk '$1 == "max_entries:" { print $2 }' "$fd")")
-	done
+	mapfile -t sizes < <(ring_sizes)
 	snoop_stop
-	assert_eq "event rings held" "$rings" "$cpus"
+	assert_eq "event rings held" "${#sizes[@]}" "$cpus"
 	local size
 	for size in "${sizes[@]}"; do
 		assert_eq "a ring's size" "$size" "$each"
@@ -224,7 +216,8 @@ hidden_round() {
 	done
 }
 
-# The event rings of socket-snoop $SNOOP_PID: their sizes, one per line, sorted.
+# The event rings of socket-snoop $SNOOP_PID (found by name: the DNS answers
+# have a ring buffer of their own): their sizes, one per line, sorted.
 ring_sizes() {
 	local fd id
 	for fd in /proc/"$SNOOP_PID"/fdinfo/*; do
