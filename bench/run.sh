@@ -130,6 +130,7 @@ loadgen=bench/loadgen
 holdconns=bench/holdconns
 scraper=bench/scraper
 runstat=bench/runstat
+filewrite=bench/filewrite
 peer_script=bench/peers/seedlike.bt
 banner='Monitoring socket connections'
 counter_prog='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ { @n = count(); }'
@@ -730,15 +731,33 @@ lost_causes() {
 }
 
 results=
-results_header="workload	config	round	status	rate	errors	kernel	events	lost	written	written%	cpu_s	cpu_start_s	cpu_ms_per_1k	rss_mib	startup_ms	bpf_runs	bpf_ns_per_run	bpf_misses	bpf_ns_per_transition	segs_in	segs_out	packets_per_s	workload_cpu_s	lost_ring_full	lost_skipped	lost_undelivered	rps_ipis	hog_cpu_percent"
+# Sets write_k: the CPU ms per 1,000 of $2 events that writing run $1's log file alone
+# costs. bench/filewrite appends as many bytes as socket-snoop wrote, as its sink does
+# (writes of 256 KiB), to a file beside it: that part of socket-snoop's CPU per event is
+# the kernel's work for any program writing those bytes (the page cache; JSON lines are
+# about 5 times as long as log lines). "-" without a log file.
+write_cost() {
+	local run=$1 events=$2 line
+	write_k=-
+	[[ -s $run/log ]] || return 0
+	if ! line=$("$filewrite" "$run/filewrite" "$(stat -c %s "$run/log")" 2>&1); then
+		fail "bench/filewrite: $line"
+		return 0
+	fi
+	rm -f "$run/filewrite"
+	write_k=$(awk -v c="$(field cpu_s "$line")" -v e="$events" 'BEGIN {printf "%.3f", c * 1e6 / e}')
+}
+
+results_header="workload	config	round	status	rate	errors	kernel	events	lost	written	written%	cpu_s	cpu_start_s	cpu_ms_per_1k	rss_mib	startup_ms	bpf_runs	bpf_ns_per_run	bpf_misses	bpf_ns_per_transition	segs_in	segs_out	packets_per_s	workload_cpu_s	lost_ring_full	lost_skipped	lost_undelivered	rps_ipis	hog_cpu_percent	lost_hidden	write_ms_per_1k"
 # One run: workload $1 under configuration $2 in round $3; appends a row to $results.
 run_one() {
 	local wl=$1 cfg=$2 round=$3 run=$tmp/run
 	local status=ok rate=- errors=- kernel=- events=- lost=- logged=- kept=- cpu=- cpu_start=-
 	local per_k=- rss=- startup=- runs=- ns_run=- ns_kt=- misses=- k0 k1 line lrc=0 child="" st rc
+	local cpu_end=
 	local lost_rf lost_sk lost_ud
 	local s0i s0o s1i s1o segs_in=- segs_out=- pps=- secs port wcpu=- detail=/dev/null
-	local kc='' causes="- - -" ipi0 ipis=- hog0 hog_t0 hog_share=-
+	local kc='' causes="- - -" ipi0 ipis=- hog0 hog_t0 hog_share=- hidden=- write_k=-
 	local -a args
 	rm -rf "$run"
 	mkdir -p "$run"
@@ -818,6 +837,9 @@ run_one() {
 			runs=-
 			st=-
 		fi
+		# The events are all read by now (the reader drains every 10 ms): what the stop
+		# costs (freeing tables and maps, the summary) is paid once, like the start-up.
+		cpu_end=$(cpu_so_far "$child")
 		stop_wrapped "$tracer_pid" "$run/tracer.ready"
 		rc=$stopped_rc
 		tracer_pid=
@@ -858,8 +880,12 @@ run_one() {
 			line=$(grep -a 'Summary:' "$run/stderr" | tail -n1 || true)
 			events=$(field RECEIVED "$line")
 			lost=$(field LOST "$line")
+			# Said only when the kernel hid any (common/hidden.c); host-wide.
+			hidden=$(field HIDDEN "$line")
 			[[ -n $events ]] || events=-
 			[[ -n $lost ]] || lost=-
+			[[ -n $hidden || $lost == - ]] || hidden=0
+			[[ -n $hidden ]] || hidden=-
 			logged=$(state_lines "$run/log" "${wl_port[$wl]:-}")
 			causes=$(lost_causes "$run/log")
 		fi
@@ -874,18 +900,19 @@ run_one() {
 		elif [[ $kernel != - ]] && ((kernel >= 1000)); then
 			kept=$(awk -v l="$logged" -v k="$kernel" 'BEGIN {printf "%.1f", 100 * l / k}')
 		fi
-		# CPU per 1,000 events, start-up excluded: it is paid once, not per event.
-		if is_uint "$events" && ((events >= 1000)) && [[ -n $cpu ]]; then
-			per_k=$(awk -v c="$cpu" -v s="$cpu_start" -v e="$events" \
+		# CPU per 1,000 events, start-up and stop excluded: they are paid once, not per event.
+		if is_uint "$events" && ((events >= 1000)) && [[ -n $cpu_end ]]; then
+			per_k=$(awk -v c="$cpu_end" -v s="$cpu_start" -v e="$events" \
 				'BEGIN {printf "%.3f", (c - s) * 1e6 / e}')
+			write_cost "$run" "$events"
 		fi
 	fi
 	stop_hogs
 	read -r lost_rf lost_sk lost_ud <<<"$causes"
-	printf '%s\n' "$wl	$cfg	$round	$status	$rate	$errors	$kernel	$events	$lost	$logged	$kept	${cpu:--}	$cpu_start	$per_k	$rss	${startup:--}	$runs	$ns_run	$misses	$ns_kt	$segs_in	$segs_out	$pps	${wcpu:--}	$lost_rf	$lost_sk	$lost_ud	$ipis	$hog_share" >>"$results"
-	say "$(printf 'round %s/%d %-7s %-9s rate=%s kernel=%s events=%s lost=%s (%s/%s/%s) written=%s cpu=%s rss=%sMiB start=%sms bpf=%sns/run segs=%s+%s pkt/s=%s%s' \
+	printf '%s\n' "$wl	$cfg	$round	$status	$rate	$errors	$kernel	$events	$lost	$logged	$kept	${cpu:--}	$cpu_start	$per_k	$rss	${startup:--}	$runs	$ns_run	$misses	$ns_kt	$segs_in	$segs_out	$pps	${wcpu:--}	$lost_rf	$lost_sk	$lost_ud	$ipis	$hog_share	$hidden	$write_k" >>"$results"
+	say "$(printf 'round %s/%d %-7s %-9s rate=%s kernel=%s events=%s lost=%s (%s/%s/%s) written=%s cpu=%s write=%sms/1k rss=%sMiB start=%sms bpf=%sns/run segs=%s+%s pkt/s=%s%s' \
 		"$round" "$rounds" "$wl" "$cfg" "$rate" "$kernel" "$events" "$lost" "$lost_rf" \
-		"$lost_sk" "$lost_ud" "$logged" "${cpu:--}" "$rss" "${startup:--}" "$ns_run" \
+		"$lost_sk" "$lost_ud" "$logged" "${cpu:--}" "$write_k" "$rss" "${startup:--}" "$ns_run" \
 		"$segs_in" "$segs_out" "$pps" \
 		"$([[ $ipis == - ]] || echo " rps_ipis=$ipis hogs=$hog_share%")")"
 	netns_down
@@ -1257,7 +1284,7 @@ save_report() {
 c_status=4 c_rate=5 c_kernel=7 c_events=8 c_lost=9 c_logged=10 c_kept=11 c_cpu=12
 c_cpu_start=13 c_per_k=14 c_rss=15 c_startup=16 c_runs=17 c_ns_run=18 c_misses=19
 c_ns_kt=20 c_segs_in=21 c_segs_out=22 c_pps=23 c_wcpu=24 c_lost_rf=25 c_lost_sk=26
-c_lost_ud=27 c_ipis=28 c_hog=29
+c_lost_ud=27 c_ipis=28 c_hog=29 c_hidden=30 c_write_k=31
 
 # Columns of the workload's speed: the cost round (stats on, which slows every program
 # run) is left out of them.
@@ -1335,7 +1362,7 @@ rate_cells() {
 storm_table() {
 	local wl=$1 cfg
 	shift
-	echo "| configuration | conn/s median | min – max | ratio to untraced (per-round range) | kernel transitions | events received | events lost (worst run) | lost by cause, worst run: ring full / skipped / undelivered | state lines written | written / kernel (worst run) |"
+	echo "| configuration | conn/s median | min – max | ratio to untraced (per-round range) | kernel transitions | events received | events lost (worst run) | lost by cause, worst run: ring full / skipped / undelivered / hidden by the kernel (host-wide) | state lines written | written / kernel (worst run) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	if [[ -n ${wl_off[$wl]:-} ]]; then
 		echo "| $wl | ${wl_off[$wl]} | | | | | | | | |"
@@ -1357,16 +1384,18 @@ storm_table() {
 	done
 }
 
-# "ring full / skipped / undelivered" lost in the worst run of each cause, "-" without them.
+# "ring full / skipped / undelivered / hidden" lost in the worst run of each cause, "-"
+# without them.
 lost_cause_cell() {
-	local rf sk ud
+	local rf sk ud hd
 	read -r _ _ rf <<<"$(agg "$1" "$2" $c_lost_rf)"
 	read -r _ _ sk <<<"$(agg "$1" "$2" $c_lost_sk)"
 	read -r _ _ ud <<<"$(agg "$1" "$2" $c_lost_ud)"
+	read -r _ _ hd <<<"$(agg "$1" "$2" $c_hidden)"
 	if [[ $rf == - && $sk == - && $ud == - ]]; then
 		echo -
 	else
-		echo "$rf / $sk / $ud"
+		echo "$rf / $sk / $ud / $hd"
 	fi
 }
 
@@ -1398,22 +1427,23 @@ scrape_verdict() {
 storm_cost_table() {
 	local wl=$1 cfg
 	shift
-	echo "| configuration | CPU s (start-up) | CPU ms / 1k events | peak RSS MiB | start-up ms | BPF ns / run | BPF runs | BPF ns / kernel transition | recursion misses |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| configuration | CPU s (start-up) | CPU ms / 1k events | of which the file write alone | peak RSS MiB | start-up ms | BPF ns / run | BPF runs | BPF ns / kernel transition | recursion misses |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	if [[ -n ${wl_off[$wl]:-} ]]; then
-		echo "| $wl | ${wl_off[$wl]} | | | | | | | |"
+		echo "| $wl | ${wl_off[$wl]} | | | | | | | | |"
 		return
 	fi
 	for cfg in "$@"; do
 		[[ $cfg != base ]] || continue
 		if [[ -n ${cfg_off[$cfg]:-} ]]; then
-			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | |"
+			echo "| ${cfg_desc[$cfg]} | ${cfg_off[$cfg]} | | | | | | | | |"
 			continue
 		fi
-		printf '| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
+		printf '| %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${cfg_desc[$cfg]}" \
 			"$(fmt %.3f "$(med "$wl" "$cfg" $c_cpu)")" \
 			"$(fmt %.3f "$(med "$wl" "$cfg" $c_cpu_start)")" \
 			"$(fmt %.3f "$(med "$wl" "$cfg" $c_per_k)")" \
+			"$(fmt %.3f "$(med "$wl" "$cfg" $c_write_k)")" \
 			"$(fmt %.1f "$(med "$wl" "$cfg" $c_rss)")" \
 			"$(fmt %.1f "$(med "$wl" "$cfg" $c_startup)")" \
 			"$(fmt %.0f "$(med "$wl" "$cfg" $c_ns_run)")" \
@@ -1700,7 +1730,9 @@ machine's other TCP traffic is left out of both. **events received** and **lost*
 socket-snoop's own figures, for every event it saw. **lost by cause** sums the loss
 events it wrote to its file (\`Events Lost: COUNT=n CAUSE=x\` lines, JSON \`lost\`
 objects): ring buffer full, runs the kernel skipped and did not recover, transitions
-the kernel made without running the programs. The in-kernel cost per program comes from
+the kernel made without running the programs; then the transitions the kernel hid
+(\`HIDDEN=\` of the summary: made while a task of PID 1 was current, which this
+machine's kernel runs no program for, counted host-wide and not part of **lost**). The in-kernel cost per program comes from
 the cost round (\`kernel.bpf_stats_enabled=1\`): every program the tracer holds, its
 ns per run, and its run time per kernel transition of the workload; the total row sums
 them over all programs. The programs run for every TCP socket of the machine: when other
@@ -1893,7 +1925,11 @@ $(commands_section)
   columns the worst run is in brackets.
 - **events received / lost**: socket-snoop's own \`Summary: RECEIVED=... LOST=...\` line
   at exit (all event kinds, over its whole life). For the bpftrace peer: lines printed and
-  the \`Lost N events\` it reported.
+  the \`Lost N events\` it reported. **lost by cause** (the loss lines socket-snoop wrote
+  to its file) adds what the kernel hid (\`HIDDEN=\` of the same summary: transitions
+  made while a task of PID 1 was current, for which this machine's kernel runs no
+  program; counted host-wide, so not necessarily the workload's, and not part of
+  **lost**).
 - **state lines written**: state-change lines in the log file (\`State Change:\` lines, or
   \`state_change\` objects in JSON), less those of time-wait sockets ending early
   (\`TIME_WAIT=reused\`: on loopback a storm's connections take the ports of its earlier
@@ -1902,7 +1938,18 @@ $(commands_section)
   nothing was lost.
 - **CPU s**: the tracer's user + system CPU from \`wait4()\` (exact, including start-up
   and shutdown), with the start-up part in brackets (CPU used until it was ready,
-  from the threads' schedstat). **CPU ms / 1k events** leaves start-up out.
+  from the threads' schedstat). **CPU ms / 1k events** leaves start-up and the stop out:
+  the threads' schedstat when the tracer was ready and just before it was stopped (the
+  workload's events all read by then). **of which
+  the file write alone**: right after the run, \`bench/filewrite\` appends as many bytes
+  as the tracer wrote to its log file to a file beside it, as socket-snoop's sink does
+  (\`write()\` of 256 KiB), and its CPU per 1,000 of the run's events is shown: the part
+  of the tracer's CPU that any program writing those bytes pays the kernel's page cache.
+  JSON lines are about five times as long as log lines; the rest is socket-snoop's own
+  work (reading the rings, formatting, its other system calls). On this machine a page
+  the page cache takes costs more when the hypervisor must back it anew (the balloon
+  reports free pages to the host), so this figure, and the tracer's, vary from run to run
+  with what the previous runs freed.
 - **peak RSS**: \`ru_maxrss\` of the tracer (its VmHWM).
 - **start-up ms**: from fork() of the tracer to its ready line appearing on its output:
   socket-snoop's \`$banner\` banner (printed once its programs are
@@ -1955,7 +2002,7 @@ $(commands_section)
   which it prints during the run and at exit; none means none lost) mean no packet line
   was lost; the **packets/s** column of the same row (the slowest run in brackets) is the
   rate at which that held, to compare with the target of no loss at 50,000 packets/s.
-  **CPU ms / 1k lines**: tcpsnoop's CPU after start-up per 1,000 lines written.
+  **CPU ms / 1k lines**: tcpsnoop's CPU after start-up and before the stop per 1,000 lines written.
 
 <details><summary>All runs (tab-separated)</summary>
 
