@@ -156,7 +156,10 @@ UNIT_MODS_test_lifecycle := snoop/lifecycle.o snoop/fmt_json.o common/procinfo.o
 	lib/community_id.o snoop/fmt_log.o lib/json.o lib/tcp_fsm.o $(ENRICH_MODS) $(TEXT_MODS)
 UNIT_MODS_test_notify := common/notify.o lib/parse.o lib/names.o
 UNIT_MODS_test_parse := lib/parse.o lib/names.o
-UNIT_MODS_test_sink := common/sink.o common/safe_path.o lib/clock.o
+UNIT_MODS_test_sink := common/sink.o common/writeback.o common/safe_path.o lib/clock.o \
+	common/caps.o common/loop.o common/rings.o common/procfs.o
+# writeback.c drops its thread's capabilities through caps.c, which reads a map's info.
+UNIT_LIBS_test_sink := $(LIBS_STATIC)
 UNIT_MODS_test_tcp_fsm := lib/tcp_fsm.o
 UNIT_MODS_test_rings := common/rings.o common/procfs.o
 UNIT_LIBS_test_rings := $(LIBS_STATIC)

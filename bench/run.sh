@@ -735,12 +735,17 @@ results=
 # costs. bench/filewrite appends as many bytes as socket-snoop wrote, as its sink does
 # (writes of 256 KiB), to a file beside it: that part of socket-snoop's CPU per event is
 # the kernel's work for any program writing those bytes (the page cache; JSON lines are
-# about 5 times as long as log lines). "-" without a log file.
+# about 5 times as long as log lines). The log is removed first (kept with BENCH_KEEP=1):
+# its pages, just freed, are the ones the page cache takes again. Pages free for longer
+# cost more on this machine (the balloon reports them to the host, which must back them
+# anew), so this is the least those bytes cost here. "-" without a log file.
 write_cost() {
-	local run=$1 events=$2 line
+	local run=$1 events=$2 line bytes
 	write_k=-
 	[[ -s $run/log ]] || return 0
-	if ! line=$("$filewrite" "$run/filewrite" "$(stat -c %s "$run/log")" 2>&1); then
+	bytes=$(stat -c %s "$run/log")
+	[[ $keep == 1 ]] || rm -f "$run/log"
+	if ! line=$("$filewrite" "$run/filewrite" "$bytes" 2>&1); then
 		fail "bench/filewrite: $line"
 		return 0
 	fi
@@ -1946,10 +1951,13 @@ $(commands_section)
   (\`write()\` of 256 KiB), and its CPU per 1,000 of the run's events is shown: the part
   of the tracer's CPU that any program writing those bytes pays the kernel's page cache.
   JSON lines are about five times as long as log lines; the rest is socket-snoop's own
-  work (reading the rings, formatting, its other system calls). On this machine a page
-  the page cache takes costs more when the hypervisor must back it anew (the balloon
-  reports free pages to the host), so this figure, and the tracer's, vary from run to run
-  with what the previous runs freed.
+  work (reading the rings, formatting, its other system calls). The log file is removed
+  first, so the page cache takes the pages it just freed. A page free for longer costs
+  more on this machine: the balloon reports free pages to the host, which must back
+  them anew when they are taken again (appending 1 GB cost 0.2 s of system time on
+  pages just freed, 1.4 s on pages free for 30 s). So this is the least those bytes
+  cost here, and the tracer's own figure varies from run to run with what the runs
+  before it freed.
 - **peak RSS**: \`ru_maxrss\` of the tracer (its VmHWM).
 - **start-up ms**: from fork() of the tracer to its ready line appearing on its output:
   socket-snoop's \`$banner\` banner (printed once its programs are

@@ -184,3 +184,10 @@ int caps__drop(int bpf_fd)
 		return err;
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? -errno : 0;
 }
+
+int caps__drop_thread(void)
+{
+	const struct cap_sets none = { 0 };
+
+	return caps_set(&none);
+}

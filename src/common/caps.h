@@ -54,4 +54,12 @@ int caps__can_inspect_processes(void);
  */
 int caps__drop(int bpf_fd);
 
+/*
+ * Empty the calling thread's effective, permitted and inheritable sets:
+ * capabilities are a thread's own, and a thread started before caps__drop()
+ * would keep what the process had.  For helper threads that need none.  0 or
+ * a negative errno.
+ */
+int caps__drop_thread(void);
+
 #endif

@@ -25,6 +25,7 @@
 
 #include "common/safe_path.h"
 #include "common/sink.h"
+#include "common/writeback.h"
 #include "lib/clock.h"
 
 /*
@@ -53,10 +54,11 @@ struct sink {
 	dev_t dev; /* identity of the open file, to notice it was moved */
 	ino_t ino;
 	/* Rotation (sink__set_rotation): the file's directory and name in it, as opened. */
-	int dirfd;	   /* O_PATH, or -1 */
-	char *base;	   /* the last component of the path walked */
-	uint64_t size;	   /* bytes in the file, as we wrote them */
-	uint64_t max_size; /* 0: never rotated */
+	int dirfd;	      /* O_PATH, or -1 */
+	char *base;	      /* the last component of the path walked */
+	uint64_t size;	      /* bytes in the file, as we wrote them */
+	struct writeback *wb; /* a log file's page cache kept small; NULL: not ours, or none */
+	uint64_t max_size;    /* 0: never rotated */
 	unsigned int max_files;
 	int rotate_err;	 /* a rotation failure not yet taken (sink__rotate_error()) */
 	int rotate_last; /* the last rotation's result: a new failure is said once */
@@ -162,6 +164,7 @@ static int sink_open_file(struct sink *s)
 	s->ino = st.st_ino;
 	s->size = (uint64_t)st.st_size;
 	s->partial = 0;
+	writeback__file(s->wb, fd, s->size);
 	return 0;
 }
 
@@ -262,6 +265,8 @@ struct sink *sink__new_file(const char *path)
 	if (!s)
 		return NULL;
 	s->is_file = s->is_reg = s->is_append = true;
+	/* Without it (no memory) the file's page cache grows as any file's does. */
+	s->wb = writeback__new();
 	err = sink_open_file(s);
 	if (err) {
 		sink__free(s);
@@ -368,6 +373,7 @@ static int rotate(struct sink *s)
 	s->ino = st.st_ino;
 	s->size = 0;
 	s->partial = 0;
+	writeback__file(s->wb, fd, 0);
 	return 0;
 }
 
@@ -443,6 +449,7 @@ int sink__flush(struct sink *s)
 		nl = memrchr(p, '\n', (size_t)n);
 		s->partial = nl ? (size_t)(p + n - nl - 1) : s->partial + (size_t)n;
 		s->size += (size_t)n;
+		writeback__wrote(s->wb, s->size);
 		s->head += (size_t)n;
 		s->len -= (size_t)n;
 	}
@@ -598,6 +605,7 @@ void sink__free(struct sink *s)
 		if (s->is_file || s->own_fd)
 			close(s->fd);
 	}
+	writeback__free(s->wb);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	free(s->base);

@@ -5,7 +5,8 @@
  * removed; write errors counted and survived (disk full, reader gone); a
  * slow reader never blocks the caller (what does not fit is dropped and
  * counted); the log file is opened without following a link another user
- * could have planted.
+ * could have planted, and only its end is kept in the page cache
+ * (writeback.h).
  */
 #ifndef SINK_H
 #define SINK_H

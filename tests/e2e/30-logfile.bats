@@ -213,6 +213,36 @@ summary_received() {
 	assert_eq "state_change objects vs RECEIVED" "$(grep -c '"action":"state_change"' "$T/mon.out")" "$received"
 }
 
+@test "a storm's JSON log is handed to the disk as it grows: only its last part stays in the page cache, every line whole" {
+	local log=$T/cache.log size res received lost
+	# A tmpfs keeps its files in the page cache: nothing there can be dropped.
+	[[ $(stat -f -c %T "$T") != tmpfs ]] || e2e_cannot_run "$T is on a tmpfs"
+	snoop_start "${ISOLATE[@]}" -j --quiet --no-report "--log-file=$log"
+	storm 6000 8207
+	settle 0.5
+	# While it runs, before anything reads the file (snoop_stop checks it: a
+	# read brings its pages back).
+	size=$(stat -c %s "$log")
+	res=$(fincore -b -n -o RES "$log")
+	echo "# $size bytes written, $res of them in the page cache" >&3
+	[ "$size" -gt $((56 << 20)) ] || e2e_fail "only $size bytes written: too few to tell"
+	# 16 MiB kept behind the end, a 4 MiB step, what the disk had not finished.
+	[ "$res" -le $((28 << 20)) ] || e2e_fail "$res bytes of the $size-byte log file are in the page cache"
+	# The thread doing it holds no capability (they are a thread's own), nor does the rest.
+	local task threads=0
+	for task in /proc/"$SNOOP_PID"/task/*; do
+		threads=$((threads + 1))
+		awk '/^Cap(Inh|Prm|Eff|Amb):/ && $2 != "0000000000000000" { held = 1 } END { exit held }' \
+			"$task/status" || e2e_fail "thread ${task##*/} holds capabilities:" "$(grep ^Cap "$task/status")"
+	done
+	[ "$threads" -ge 2 ] || e2e_fail "one thread: nothing hands the log file to the disk"
+	snoop_stop
+	assert_eq "exit status" "$SNOOP_STATUS" 0
+	read -r received lost < <(summary_received "$T/mon.err")
+	json_check_file "$log" || e2e_fail "the log file is not JSON Lines"
+	assert_eq "objects in the log file vs RECEIVED" "$(grep -c '"kind":"event"' "$log")" "$received"
+}
+
 @test "--log-max-size=4K, 1000 files kept: every line of a storm is in LOG.N ... LOG.1, LOG, whole and in order, as many as RECEIVED" {
 	local log=$T/t.log n i received lost
 	snoop_start "${ISOLATE[@]}" --no-report --events=state "--log-file=$log" \

@@ -22,7 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1302,6 +1305,106 @@ static void test_touch_sets_the_modification_time_to_now(void **state)
 	close(p[1]);
 }
 
+/* Bytes of @path's first @len bytes in the page cache (mincore), or -1. */
+static long cached_bytes(const char *path, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE), n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *vec;
+	void *map;
+
+	if (fd < 0)
+		return -1;
+	/* A mapping reads nothing: mincore() only reports what is cached. */
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	vec = calloc((len + (size_t)page - 1) / (size_t)page, 1);
+	if (map == MAP_FAILED || !vec || mincore(map, len, vec)) {
+		free(vec);
+		return -1;
+	}
+	for (size_t i = 0; i < (len + (size_t)page - 1) / (size_t)page; i++)
+		n += (vec[i] & 1) ? page : 0;
+	munmap(map, len);
+	free(vec);
+	return n;
+}
+
+/* Open descriptors of this process. */
+static int open_fds(void)
+{
+	struct stat st;
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fstat(fd, &st) == 0;
+	return n;
+}
+
+/* Appends @mib MiB of lines to @s, flushing as a batch does. */
+static void append_mib(struct sink *s, int mib)
+{
+	char line[1024];
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	for (int i = 0; i < mib * 1024; i++) {
+		assert_int_equal(sink__write(s, line, sizeof(line)), 0);
+		if (i % 256 == 255)
+			assert_int_equal(sink__flush(s), 0);
+	}
+	assert_int_equal(sink__flush(s), 0);
+}
+
+/*
+ * Waits (at most 30 s: a slow disk) until no more than @max of the first
+ * @len bytes of @path are in the page cache; what is cached then.
+ */
+static long wait_cached_at_most(const char *path, size_t len, long max)
+{
+	long n = cached_bytes(path, len);
+
+	for (int i = 0; i < 300 && n > max; i++) {
+		usleep(100 * 1000);
+		n = cached_bytes(path, len);
+	}
+	return n;
+}
+
+/*
+ * A log file's pages are handed to the disk and dropped from the page cache
+ * a window behind its end (writeback.c), also in the next file after a
+ * rotation; the thread's copies of the files are closed.
+ */
+static void test_file_page_cache_kept_to_the_last_part(void **state)
+{
+	struct tmp *t = *state;
+	int fds = open_fds();
+	struct statfs sf;
+	struct sink *s;
+	long cached;
+
+	/* A tmpfs keeps its files in the page cache: nothing there can be dropped. */
+	assert_int_equal(statfs(t->dir, &sf), 0);
+	if (sf.f_type == TMPFS_MAGIC)
+		skip();
+	s = sink__new_file(t->log);
+	assert_non_null(s);
+	append_mib(s, 48);
+	/* 48 MiB written: the first 24 (more than a step past the 16 kept) leave the cache. */
+	cached = wait_cached_at_most(t->log, 24u << 20, 0);
+	assert_int_equal(cached, 0);
+	/* The last 16 MiB are kept for readers tailing the file. */
+	assert_true(cached_bytes(t->log, 48u << 20) >= (16L << 20));
+
+	/* Rotated: the new file is followed from its start. */
+	sink__set_rotation(s, 48u << 20, 1);
+	append_mib(s, 48);
+	assert_int_equal(wait_cached_at_most(t->log, 24u << 20, 0), 0);
+	sink__free(s);
+	assert_int_equal(open_fds(), fds);
+}
+
 static void test_free_null_is_fine(void **state)
 {
 	sink__free(NULL);
@@ -1310,6 +1413,8 @@ static void test_free_null_is_fine(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_file_page_cache_kept_to_the_last_part,
+						setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_file_created_with_mode_0640, setup_tmp,
 						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_file_appends_to_existing_content, setup_tmp,
