@@ -8,11 +8,10 @@
  * socket-snoop writes its log file (src/common/sink.c): write() of 256 KiB at
  * a time to a file opened O_APPEND.  Prints one line:
  *
- *   bytes=N cpu_s=F user_s=F sys_s=F
+ *   bytes=N cpu_s=F
  *
  * cpu_s is the process's CPU time over the writes alone (CLOCK_PROCESS_CPUTIME_ID,
- * exact); user_s and sys_s split it as getrusage() does (by clock ticks, so only
- * roughly).  The bench sets it beside socket-snoop's CPU per event: the part
+ * exact).  The bench sets it beside socket-snoop's CPU per event: the part
  * of it that any program writing the same bytes pays the kernel.  Exits 0, or 1
  * with a message when the file cannot be written.
  */
@@ -22,17 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 /* sink.c's SINK_FLUSH_AT: the size of its writes to a file in a storm. */
 #define CHUNK (256 * 1024)
-
-static double seconds(const struct timeval *tv)
-{
-	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
-}
 
 static double cpu_now(void)
 {
@@ -45,7 +38,6 @@ static double cpu_now(void)
 int main(int argc, char **argv)
 {
 	static char buf[CHUNK];
-	struct rusage r0, r1;
 	unsigned long long bytes, left;
 	char *end;
 	double c0, c1;
@@ -69,7 +61,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "filewrite: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	getrusage(RUSAGE_SELF, &r0);
 	c0 = cpu_now();
 	for (left = bytes; left;) {
 		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
@@ -86,10 +77,7 @@ int main(int argc, char **argv)
 		left -= (unsigned long long)w;
 	}
 	c1 = cpu_now();
-	getrusage(RUSAGE_SELF, &r1);
 	close(fd);
-	printf("bytes=%llu cpu_s=%.6f user_s=%.6f sys_s=%.6f\n", bytes, c1 - c0,
-	       seconds(&r1.ru_utime) - seconds(&r0.ru_utime),
-	       seconds(&r1.ru_stime) - seconds(&r0.ru_stime));
+	printf("bytes=%llu cpu_s=%.6f\n", bytes, c1 - c0);
 	return 0;
 }

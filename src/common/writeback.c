@@ -27,15 +27,14 @@ struct writeback {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t thread;
-	bool started; /* the thread runs (or was tried: start_err) */
-	int start_err;
+	bool started;  /* the thread was tried */
+	int start_err; /* why it could not start: then nothing is handed on */
 	/* Under lock: what the caller said last. */
 	bool stop;
-	int fd;		  /* a new file's copy, not yet taken by the thread; -1 */
-	uint64_t gen;	  /* of the file, one more at each writeback__file() */
-	uint64_t from;	  /* the new file's size then: ours from there */
-	uint64_t size;	  /* bytes appended so far */
-	uint64_t dropped; /* bytes dropped from the page cache */
+	int fd;	       /* a new file's copy, not yet taken by the thread; -1 */
+	uint64_t gen;  /* of the file, one more at each writeback__file() */
+	uint64_t from; /* the new file's size then: ours from there */
+	uint64_t size; /* bytes appended so far */
 	/* The caller's alone: the last step boundary handed on. */
 	uint64_t handed;
 };
@@ -127,9 +126,6 @@ static void *writeback_thread(void *arg)
 						SYNC_FILE_RANGE_WAIT_AFTER);
 			posix_fadvise(fd, (off_t)dropped_to, (off_t)(to - dropped_to),
 				      POSIX_FADV_DONTNEED);
-			pthread_mutex_lock(&wb->lock);
-			wb->dropped += to - dropped_to;
-			pthread_mutex_unlock(&wb->lock);
 			dropped_to = to;
 		}
 		pthread_mutex_lock(&wb->lock);
@@ -182,29 +178,15 @@ void writeback__wrote(struct writeback *wb, uint64_t size)
 	wb->handed = step_down(size);
 	if (!wb->started) {
 		wb->started = true;
-		/* Without the thread the page cache fills as before: nothing else changes. */
 		wb->start_err = writeback_start(wb);
-		if (wb->start_err)
-			return;
 	}
+	/* Without the thread the page cache fills as before: nothing else changes. */
 	if (wb->start_err)
 		return;
 	pthread_mutex_lock(&wb->lock);
 	wb->size = size;
 	pthread_cond_signal(&wb->wake);
 	pthread_mutex_unlock(&wb->lock);
-}
-
-uint64_t writeback__dropped_bytes(struct writeback *wb)
-{
-	uint64_t n;
-
-	if (!wb)
-		return 0;
-	pthread_mutex_lock(&wb->lock);
-	n = wb->dropped;
-	pthread_mutex_unlock(&wb->lock);
-	return n;
 }
 
 void writeback__free(struct writeback *wb)

@@ -42,9 +42,6 @@ void writeback__file(struct writeback *wb, int fd, uint64_t size);
  */
 void writeback__wrote(struct writeback *wb, uint64_t size);
 
-/* Steps handed to the disk and dropped so far (tests, -v). */
-uint64_t writeback__dropped_bytes(struct writeback *wb);
-
 /* Stop the thread (after its step in progress) and close its copy of the file; NULL is fine. */
 void writeback__free(struct writeback *wb);
 

@@ -1309,6 +1309,7 @@ static void test_touch_sets_the_modification_time_to_now(void **state)
 static long cached_bytes(const char *path, size_t len)
 {
 	long page = sysconf(_SC_PAGESIZE), n = 0;
+	size_t pages = (len + (size_t)page - 1) / (size_t)page;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	unsigned char *vec;
 	void *map;
@@ -1318,13 +1319,14 @@ static long cached_bytes(const char *path, size_t len)
 	/* A mapping reads nothing: mincore() only reports what is cached. */
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
-	vec = calloc((len + (size_t)page - 1) / (size_t)page, 1);
-	if (map == MAP_FAILED || !vec || mincore(map, len, vec)) {
-		free(vec);
+	if (map == MAP_FAILED)
 		return -1;
-	}
-	for (size_t i = 0; i < (len + (size_t)page - 1) / (size_t)page; i++)
-		n += (vec[i] & 1) ? page : 0;
+	vec = calloc(pages, 1);
+	if (vec && mincore(map, len, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			n += (vec[i] & 1) ? page : 0;
+	else
+		n = -1;
 	munmap(map, len);
 	free(vec);
 	return n;
